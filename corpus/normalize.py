@@ -1,0 +1,70 @@
+"""Script-agnostic text normalisation for matching.
+
+Indexes and queries go through :func:`normalize_for_matching` so that a simplified
+question finds traditional text and the reverse. Displayed text is never normalised.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from functools import lru_cache
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    import opencc
+
+__all__ = ["Script", "detect_script", "normalize_for_matching", "to_script"]
+
+Script = Literal["simplified", "traditional", "unknown"]
+
+NORMALIZATION_VERSION = "t2s+nfkc+casefold/1"
+
+
+@lru_cache(maxsize=4)
+def _converter(config: str) -> opencc.OpenCC:
+    # OpenCC converters are immutable and costly to build: build each once per process.
+    import opencc
+
+    return opencc.OpenCC(config)
+
+
+def normalize_for_matching(text: str) -> str:
+    """Fold a text for matching: traditional -> simplified, full-width -> half-width, case.
+
+    Args:
+        text: any text.
+
+    Returns:
+        The folded text (its length may differ from the input's).
+    """
+    text = unicodedata.normalize("NFKC", text)
+    return _converter("t2s").convert(text).casefold()
+
+
+def detect_script(text: str) -> Script:
+    """Guess whether a Chinese text is written in simplified or traditional characters.
+
+    Counts characters that change under traditional-to-simplified conversion (only
+    traditional text has them) against those that change the other way.
+
+    Returns:
+        ``"traditional"``, ``"simplified"``, or ``"unknown"`` where neither shows.
+    """
+    t2s = _converter("t2s").convert(text)
+    s2t = _converter("s2t").convert(text)
+    trad = sum(1 for a, b in zip(text, t2s, strict=False) if a != b)
+    simp = sum(1 for a, b in zip(text, s2t, strict=False) if a != b)
+    if trad > simp:
+        return "traditional"
+    if simp > trad:
+        return "simplified"
+    return "unknown"
+
+
+def to_script(text: str, script: Script) -> str:
+    """Convert ``text`` to ``script``; ``"unknown"`` leaves it unchanged."""
+    if script == "simplified":
+        return str(_converter("t2s").convert(text))
+    if script == "traditional":
+        return str(_converter("s2t").convert(text))
+    return text

@@ -1,0 +1,152 @@
+"""Core corpus types: frozen, typed, and serialisable to plain dicts."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+__all__ = ["Chunk", "CleaningReport", "Document", "Removal", "content_hash", "stable_id"]
+
+
+def stable_id(*parts: str, length: int = 16) -> str:
+    """Deterministic hex id from string parts (sha1, truncated)."""
+    h = hashlib.sha1()
+    for part in parts:
+        h.update(part.encode("utf-8"))
+        h.update(b"\x00")
+    return h.hexdigest()[:length]
+
+
+def content_hash(text: str) -> str:
+    """Full sha256 of a text, used to detect changed articles."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class Removal:
+    """One thing the cleaner took out of an article.
+
+    Attributes:
+        rule: name of the cleaning rule (``pinyin``, ``boilerplate``, ``caption``, ...).
+        text: the removed text, verbatim.
+    """
+
+    rule: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class CleaningReport:
+    """What cleaning removed from one article, in order of removal."""
+
+    removals: tuple[Removal, ...] = ()
+
+    def count(self, rule: str | None = None) -> int:
+        """Number of removals, optionally only those of one rule."""
+        return sum(1 for r in self.removals if rule is None or r.rule == rule)
+
+    def by_rule(self) -> dict[str, int]:
+        """Removal counts per rule."""
+        counts: dict[str, int] = {}
+        for r in self.removals:
+            counts[r.rule] = counts.get(r.rule, 0) + 1
+        return counts
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    """A cleaned article.
+
+    Attributes:
+        id: deterministic id derived from ``source`` (stable across edits of the text,
+            so a changed article replaces its earlier version).
+        title: the article's title, or its first line where it states none.
+        text: the cleaned body, in the article's own script.
+        source: where it came from (file path, URL or the id given in a JSONL line).
+        url: the article's URL where known, else "".
+        published: publish time as ISO 8601 (``2024-07-01T17:35:13`` or ``2024-11-01``),
+            "" where the article does not state it.
+        outlet: the news outlet where stated (``中新網``, ``澎湃新聞``), else "".
+        reporter: reporter name(s) where stated, else "".
+        place: dateline place where stated (``杭州``), else "".
+        content_hash: sha256 of the raw input text (detects changed articles).
+        meta: further metadata, as sorted (key, value) pairs (photo captions, ...).
+        report: what cleaning removed.
+    """
+
+    id: str
+    title: str
+    text: str
+    source: str
+    url: str = ""
+    published: str = ""
+    outlet: str = ""
+    reporter: str = ""
+    place: str = ""
+    content_hash: str = ""
+    meta: tuple[tuple[str, str], ...] = ()
+    report: CleaningReport = field(default_factory=CleaningReport)
+
+    @property
+    def display_title(self) -> str:
+        """The stated title, or the first line of the text (shortened) where there is none."""
+        if self.title:
+            return self.title
+        first = self.text.strip().split("\n", 1)[0].strip()
+        return first if len(first) <= 40 else first[:40] + "…"
+
+    def get_meta(self, key: str, default: str = "") -> str:
+        """The first value stored under ``key`` in :attr:`meta`."""
+        for k, v in self.meta:
+            if k == key:
+                return v
+        return default
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain-dict form (JSON-serialisable)."""
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Document:
+        """Inverse of :meth:`to_dict`."""
+        report = data.get("report") or {}
+        removals = tuple(Removal(**r) for r in report.get("removals", ()))
+        return cls(
+            id=data["id"],
+            title=data.get("title", ""),
+            text=data["text"],
+            source=data.get("source", ""),
+            url=data.get("url", ""),
+            published=data.get("published", ""),
+            outlet=data.get("outlet", ""),
+            reporter=data.get("reporter", ""),
+            place=data.get("place", ""),
+            content_hash=data.get("content_hash", ""),
+            meta=tuple((str(k), str(v)) for k, v in data.get("meta", ())),
+            report=CleaningReport(removals),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Chunk:
+    """A span of a document's cleaned text.
+
+    Invariant: ``document.text[chunk.start:chunk.end] == chunk.text``.
+    """
+
+    id: str
+    doc_id: str
+    index: int
+    text: str
+    start: int
+    end: int
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain-dict form (JSON-serialisable)."""
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Chunk:
+        """Inverse of :meth:`to_dict`."""
+        return cls(**data)
