@@ -10,6 +10,7 @@ from __future__ import annotations
 __all__ = [
     "CorpusError",
     "EmptyCorpusError",
+    "PathNotFoundError",
     "QAError",
     "UnreadableFileError",
 ]
@@ -29,3 +30,7 @@ class UnreadableFileError(CorpusError):
 
 class EmptyCorpusError(CorpusError):
     """No article could be loaded from the given input."""
+
+
+class PathNotFoundError(CorpusError):
+    """A path given to the loader does not exist."""

@@ -9,6 +9,7 @@ __all__ = [
     "IndexError_",
     "IndexMismatchError",
     "IndexNotFoundError",
+    "IndexWriteError",
     "ModelUnavailableError",
 ]
 
@@ -27,6 +28,10 @@ class IndexCorruptError(IndexError_):
 
 class IndexMismatchError(IndexError_):
     """An index was built with other settings (chunking, tokenizer, model) than requested."""
+
+
+class IndexWriteError(IndexError_):
+    """An index could not be written (no space, no permission, target not an index)."""
 
 
 class ModelUnavailableError(QAError):

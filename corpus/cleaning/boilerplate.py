@@ -1,0 +1,105 @@
+"""Remove site furniture: text after the end mark, related-article lists, footers.
+
+* End mark: the first ``(完)`` / ``（完）`` that ends a line closes the article. The mark
+  and everything after it are removed; the sentence before it stays intact. (The mark
+  itself is dropped because it is not part of what the article says and would only end
+  up in quotes.)
+* Related-article lists: teaser lines with view counts or dates
+  (``...(945 )人閱讀時間:2025-11-07``, ``...2024-12-25``), the short headline line just
+  before each teaser, and list headers (``相關新聞``).
+* Footers: WeChat, copyright, ICP records (``微信二維碼``, ``微信號:``, ``Copyright``,
+  ``版權所有``, ``備案號:蘇ICP備...``).
+* View counters (``瀏覽量: 123``) and field labels with nothing after them (``來源:``).
+
+Traditional and simplified spellings are both recognised.
+"""
+
+from __future__ import annotations
+
+import re
+
+from corpus.cleaning.base import RuleResult, join_lines, split_lines
+from corpus.types import Removal
+
+__all__ = ["RULE", "END_MARK", "is_boilerplate_line", "remove_boilerplate"]
+
+RULE = "boilerplate"
+
+END_MARK = re.compile(r"[(（]\s*完\s*[)）][ \t\u3000]*(?=\n|$)")
+_MAX_FOOTER = 160
+_FOOTER = re.compile(
+    r"微信二維碼|微信二维码|微信號\s*[:：]|微信号\s*[:：]|微信公眾號\s*[:：]|微信公众号\s*[:：]"
+    r"|copyright|版權所有|版权所有|備案號|备案号|ICP\s*[備备證证]|all rights reserved|©"
+    r"|掃一掃|扫一扫|關注我們|关注我们|聯繫我們\s*[:：]|联系我们\s*[:：]",
+    re.IGNORECASE,
+)
+_TEASER = re.compile(
+    r"[(（]\s*\d+\s*[)）]\s*人\s*(?:閱讀|阅读|瀏覽|浏览)"
+    r"|人(?:閱讀|阅读)(?:時間|时间)\s*[:：]"
+    r"|(?:\.{3}|…)+\s*\d{4}-\d{1,2}-\d{1,2}"
+)
+_LIST_HEADER = re.compile(
+    r"^(?:相關新聞|相关新闻|相關閱讀|相关阅读|相關文章|相关文章|推薦閱讀|推荐阅读|熱門文章|热门文章"
+    r"|猜你喜歡|猜你喜欢|延伸閱讀|延伸阅读|更多新聞|更多新闻)\s*[:：]?$"
+)
+_COUNTER = re.compile(
+    r"^(?:瀏覽量|浏览量|閱讀量|阅读量|點擊量|点击量|瀏覽|浏览|閱讀|阅读|點擊|点击|閱讀數|阅读数)"
+    r"(?:次數|次数)?\s*[:：]\s*\d*\s*次?$"
+)
+_EMPTY_FIELD = re.compile(
+    r"^(?:來源|来源|作者|編輯|编辑|責任編輯|责任编辑|責編|责编|發布時間|发布时间|發佈時間"
+    r"|時間|时间|日期|標籤|标签|關鍵詞|关键词|關鍵字|关键字|分享到|分享)\s*[:：]$"
+)
+_SENTENCE_END = re.compile(r"[。！？!?]")
+_MAX_HEADLINE = 40
+
+
+def is_boilerplate_line(line: str) -> bool:
+    """Whether a whole line is site furniture (footer, teaser, counter, empty field).
+
+    Args:
+        line: one line of text.
+
+    Returns:
+        True where the line should not be part of the article body.
+    """
+    s = line.strip()
+    if not s:
+        return False
+    if len(s) <= _MAX_FOOTER and _FOOTER.search(s):
+        return True
+    return bool(
+        _TEASER.search(s) or _LIST_HEADER.match(s) or _COUNTER.match(s) or _EMPTY_FIELD.match(s)
+    )
+
+
+def remove_boilerplate(text: str) -> RuleResult:
+    """Remove the end-mark tail, related-article lists, footers and counters.
+
+    Args:
+        text: article text.
+
+    Returns:
+        The body, one removal for the tail after the end mark and one per removed line.
+    """
+    removals: list[Removal] = []
+    m = END_MARK.search(text)
+    if m:
+        removals.append(Removal(RULE, text[m.start() :]))
+        text = text[: m.start()]
+    lines = split_lines(text)
+    drop = [is_boilerplate_line(line) for line in lines]
+    # The headline of a related article sits on its own line just before its teaser.
+    for i, line in enumerate(lines):
+        if drop[i] and _TEASER.search(line) and i > 0:
+            prev = lines[i - 1].strip()
+            if prev and not drop[i - 1] and len(prev) <= _MAX_HEADLINE:
+                if not _SENTENCE_END.search(prev[-1:]):
+                    drop[i - 1] = True
+    kept: list[str] = []
+    for line, gone in zip(lines, drop, strict=True):
+        if gone:
+            removals.append(Removal(RULE, line))
+        else:
+            kept.append(line)
+    return RuleResult(join_lines(kept), tuple(removals))

@@ -1,0 +1,190 @@
+"""Named tokenizers for the sparse (BM25) index.
+
+Every tokenizer works on text already folded by
+:func:`corpus.normalize.normalize_for_matching` (simplified, NFKC, casefolded) and
+returns a list of string tokens with punctuation and whitespace removed. There are no
+stop-words: BM25's idf already discounts frequent tokens.
+
+* ``"char12"``: CJK character unigrams plus bigrams of adjacent CJK characters; runs of
+  letters or digits in other scripts (``iphone``, ``2024``, ``3.5``) are kept whole.
+* ``"jieba"``: jieba's search mode (``lcut_for_search``), which emits words and the
+  shorter words inside long ones.
+* ``"jieba+char2"``: jieba's tokens plus CJK character bigrams.
+
+The name is recorded in an index, so a query is always cut the way the index was.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    import jieba
+
+__all__ = [
+    "DEFAULT_TOKENIZER",
+    "TOKENIZER_NAMES",
+    "Char12Tokenizer",
+    "JiebaChar2Tokenizer",
+    "JiebaTokenizer",
+    "Tokenizer",
+    "get_tokenizer",
+]
+
+TOKENIZER_NAMES: tuple[str, ...] = ("char12", "jieba", "jieba+char2")
+DEFAULT_TOKENIZER = "char12"
+
+# CJK unified ideographs: extension A, the basic block, compatibility ideographs,
+# and the supplementary planes (extensions B and later).
+_CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
+_CJK_RUN = re.compile(f"[{_CJK}]+")
+# Outside CJK runs: decimal numbers whole, then runs of letters/digits of any script.
+_WORD = re.compile(r"\d+(?:\.\d+)+|[^\W_]+")
+
+
+class Tokenizer(Protocol):
+    """Cuts a normalised text into tokens."""
+
+    @property
+    def name(self) -> str:
+        """The registered name (one of :data:`TOKENIZER_NAMES`)."""
+        ...
+
+    def __call__(self, text: str) -> list[str]:
+        """Tokens of ``text``, in order, without punctuation or whitespace."""
+        ...
+
+
+def _cjk_ngrams(text: str, *, unigrams: bool, words: bool) -> list[str]:
+    """Character n-grams of CJK runs, and (optionally) words of the text between them."""
+    tokens: list[str] = []
+    pos = 0
+    for match in _CJK_RUN.finditer(text):
+        if words and match.start() > pos:
+            tokens.extend(_WORD.findall(text, pos, match.start()))
+        run = match.group()
+        if unigrams:
+            tokens.extend(run)
+        tokens.extend(run[i : i + 2] for i in range(len(run) - 1))
+        pos = match.end()
+    if words and pos < len(text):
+        tokens.extend(_WORD.findall(text, pos))
+    return tokens
+
+
+def _strip_punctuation(token: str) -> str:
+    """``token`` without leading/trailing non-alphanumerics; "" when nothing is left."""
+    start, end = 0, len(token)
+    while start < end and not token[start].isalnum():
+        start += 1
+    while end > start and not token[end - 1].isalnum():
+        end -= 1
+    return token[start:end]
+
+
+class Char12Tokenizer:
+    """CJK character unigrams and bigrams; other-script words kept whole."""
+
+    @property
+    def name(self) -> str:
+        """``"char12"``."""
+        return "char12"
+
+    def __call__(self, text: str) -> list[str]:
+        """Tokens of ``text``.
+
+        Args:
+            text: normalised text.
+
+        Returns:
+            Unigrams and bigrams of each CJK run, and the words between runs.
+        """
+        return _cjk_ngrams(text, unigrams=True, words=True)
+
+
+class JiebaTokenizer:
+    """jieba search-mode segmentation with a private dictionary instance.
+
+    The dictionary loads on first use (about half a second) and once per object: share
+    one object across indexes to pay that once.
+    """
+
+    def __init__(self) -> None:
+        self._tokenizer: jieba.Tokenizer | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def name(self) -> str:
+        """``"jieba"``."""
+        return "jieba"
+
+    def _jieba(self) -> jieba.Tokenizer:
+        if self._tokenizer is None:
+            with self._lock:
+                if self._tokenizer is None:
+                    import jieba
+
+                    tokenizer = jieba.Tokenizer()
+                    tokenizer.initialize()
+                    self._tokenizer = tokenizer
+        return self._tokenizer
+
+    def __call__(self, text: str) -> list[str]:
+        """Tokens of ``text``.
+
+        Args:
+            text: normalised text.
+
+        Returns:
+            jieba's search-mode words, with punctuation stripped and empty tokens dropped.
+        """
+        tokens = (_strip_punctuation(t) for t in self._jieba().lcut_for_search(text))
+        return [t for t in tokens if t]
+
+
+class JiebaChar2Tokenizer:
+    """jieba search-mode words plus CJK character bigrams."""
+
+    def __init__(self) -> None:
+        self._jieba = JiebaTokenizer()
+
+    @property
+    def name(self) -> str:
+        """``"jieba+char2"``."""
+        return "jieba+char2"
+
+    def __call__(self, text: str) -> list[str]:
+        """Tokens of ``text``.
+
+        Args:
+            text: normalised text.
+
+        Returns:
+            jieba's tokens followed by the bigrams of each CJK run.
+        """
+        return self._jieba(text) + _cjk_ngrams(text, unigrams=False, words=False)
+
+
+def get_tokenizer(name: str) -> Tokenizer:
+    """A new tokenizer of the given name.
+
+    Args:
+        name: one of :data:`TOKENIZER_NAMES`.
+
+    Returns:
+        A fresh tokenizer object (jieba-based ones load their dictionary on first use).
+
+    Raises:
+        ValueError: for an unknown name; the message lists the valid ones.
+    """
+    if name == "char12":
+        return Char12Tokenizer()
+    if name == "jieba":
+        return JiebaTokenizer()
+    if name == "jieba+char2":
+        return JiebaChar2Tokenizer()
+    raise ValueError(
+        f"unknown tokenizer {name!r}: choose one of {', '.join(repr(n) for n in TOKENIZER_NAMES)}"
+    )

@@ -1,0 +1,78 @@
+"""Configuration of an :class:`~qa.assistant.Assistant` (a frozen value, no env reading)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from corpus.chunking import ChunkingConfig
+
+__all__ = ["DEFAULT_MODEL", "AssistantConfig"]
+
+DEFAULT_MODEL = "BAAI/bge-small-zh-v1.5"
+
+
+@dataclass(frozen=True, slots=True)
+class AssistantConfig:
+    """Everything that shapes indexing, retrieval and answering.
+
+    Attributes:
+        model: sentence-transformers model name or local path for dense retrieval;
+            "" turns dense retrieval off (lexical BM25 only).
+        device: torch device for the model.
+        batch_size: texts per encoding batch at ingest.
+        local_files_only: never try to download the model (offline machines).
+        max_unknown_rate: above this share of unknown tokens on the corpus, the model is
+            judged not to cover the corpus's script and dense retrieval is switched off.
+        chunk_size: chunk length in characters.
+        chunk_overlap: characters shared by neighbouring chunks.
+        tokenizer: BM25 tokenization (``char12``, ``jieba`` or ``jieba+char2``).
+        top_k: passages returned by search and considered for answers.
+        candidates: hits taken from each retriever before fusion.
+        rrf_k: the constant of reciprocal-rank fusion.
+        answer_passages: how many of the top passages answers are drawn from.
+        max_answer_sentences: at most this many sentences in an answer (1 to 3).
+        abstain_threshold: answers whose support score is below this abstain.
+        max_question_chars: longer questions are refused.
+    """
+
+    model: str = DEFAULT_MODEL
+    device: str = "cpu"
+    batch_size: int = 32
+    local_files_only: bool = False
+    max_unknown_rate: float = 0.2
+    chunk_size: int = 300
+    chunk_overlap: int = 50
+    tokenizer: str = "char12"
+    top_k: int = 5
+    candidates: int = 50
+    rrf_k: int = 60
+    answer_passages: int = 3
+    max_answer_sentences: int = 3
+    abstain_threshold: float = 0.5
+    max_question_chars: int = 1000
+
+    def __post_init__(self) -> None:
+        if self.batch_size <= 0:
+            raise ValueError("batch_size must be greater than 0")
+        if not 0.0 <= self.max_unknown_rate <= 1.0:
+            raise ValueError("max_unknown_rate must be between 0 and 1")
+        if self.top_k <= 0:
+            raise ValueError("top_k must be greater than 0")
+        if self.candidates < self.top_k:
+            raise ValueError("candidates must be at least top_k")
+        if self.rrf_k <= 0:
+            raise ValueError("rrf_k must be greater than 0")
+        if self.answer_passages <= 0:
+            raise ValueError("answer_passages must be greater than 0")
+        if not 1 <= self.max_answer_sentences <= 3:
+            raise ValueError("max_answer_sentences must be between 1 and 3")
+        if not 0.0 <= self.abstain_threshold <= 1.0:
+            raise ValueError("abstain_threshold must be between 0 and 1")
+        if self.max_question_chars <= 0:
+            raise ValueError("max_question_chars must be greater than 0")
+        _ = self.chunking  # validates chunk_size and chunk_overlap
+
+    @property
+    def chunking(self) -> ChunkingConfig:
+        """The chunking part of the configuration."""
+        return ChunkingConfig(chunk_size=self.chunk_size, chunk_overlap=self.chunk_overlap)

@@ -1,0 +1,31 @@
+"""The public error hierarchy.
+
+Every error this project raises on purpose is a :class:`QAError`. Errors are defined in
+the lowest layer that raises them (so imports point one way) and re-exported here.
+"""
+
+from __future__ import annotations
+
+from corpus.errors import CorpusError, EmptyCorpusError, QAError, UnreadableFileError
+from embeddings.errors import (
+    IndexCorruptError,
+    IndexMismatchError,
+    IndexNotFoundError,
+    ModelUnavailableError,
+)
+
+__all__ = [
+    "CorpusError",
+    "EmptyCorpusError",
+    "IndexCorruptError",
+    "IndexMismatchError",
+    "IndexNotFoundError",
+    "InvalidQuestionError",
+    "ModelUnavailableError",
+    "QAError",
+    "UnreadableFileError",
+]
+
+
+class InvalidQuestionError(QAError, ValueError):
+    """A question (or search query) is empty, blank or too long."""

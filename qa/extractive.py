@@ -1,0 +1,256 @@
+"""Extractive answers: pick and trim the source sentences that answer a question.
+
+No model is needed. Question terms (the BM25 index's own tokens, weighted by their IDF
+in the corpus) are matched against the sentences of the top passages; the best one to
+three sentences are trimmed to the clauses that carry the match (and the answer slot
+next to it), and each is cited. When even the best sentence supports too little of the
+question, the answerer abstains instead of quoting the nearest passage.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from corpus.normalize import Script, detect_script, normalize_for_matching, to_script
+from corpus.sentences import clause_spans, sentence_spans
+from qa.types import Citation, Passage
+
+__all__ = [
+    "ABSTAIN_TEXT",
+    "Extract",
+    "ExtractiveAnswerer",
+    "expected_answer_type",
+    "strip_question_words",
+]
+
+ABSTAIN_TEXT = "抱歉，资料库中没有找到能回答这个问题的内容。"
+
+# Interrogatives and sentence particles carry no content to match; they mark the slot
+# the answer fills.
+_QUESTION_WORDS = re.compile(
+    r"哪些|哪个|哪位|哪里|哪儿|哪家|哪年|哪天|哪一|哪|什么|甚么|多少|几|谁|何时|何地|何人|为何|"
+    r"如何|怎么样|怎样|怎么|为什么|是否|是不是|有没有|吗|呢|[?？]"
+)
+_NUMBER_Q = re.compile(r"多少|几|多大|多长|多高|多远|多久|多重|比例|数量|百分之")
+_DATE_Q = re.compile(
+    r"何时|什么时候|什么时间|哪年|哪一年|哪天|哪一天|几月|几号|几日|哪个月|年份|日期"
+)
+_NUMBER = re.compile(r"\d|[〇零一二三四五六七八九十百千万亿两]+[个家项名位人岁年次倍%]")
+_DATE = re.compile(r"\d{2,4}年|\d{1,2}月|\d{1,2}日|[一二三四五六七八九十〇]+年|世纪|年代")
+_TRAILING_PUNCT = "，,：:；;、。！？!?… \u3000"
+
+# Window of document text scanned around a chunk for whole sentences.
+_SENTENCE_WINDOW = 300
+
+
+def strip_question_words(question: str) -> str:
+    """The normalized question with interrogatives and particles blanked out."""
+    return _QUESTION_WORDS.sub(" ", normalize_for_matching(question))
+
+
+def expected_answer_type(question: str) -> str:
+    """``"date"``, ``"number"`` or ``""`` from the question's interrogative."""
+    q = normalize_for_matching(question)
+    if _DATE_Q.search(q):
+        return "date"
+    if _NUMBER_Q.search(q):
+        return "number"
+    return ""
+
+
+def _has_type(text: str, kind: str) -> bool:
+    if kind == "date":
+        return bool(_DATE.search(text))
+    if kind == "number":
+        return bool(_NUMBER.search(text))
+    return False
+
+
+@dataclass(frozen=True, slots=True)
+class Extract:
+    """One answer sentence, before markers are assigned.
+
+    Attributes:
+        passage: the passage it was found in.
+        start: sentence start in the document text.
+        end: sentence end in the document text.
+        answer_start: start of the trimmed answer span.
+        answer_end: end of the trimmed answer span.
+        score: the sentence's support score (0 to 1).
+    """
+
+    passage: Passage
+    start: int
+    end: int
+    answer_start: int
+    answer_end: int
+    score: float
+
+
+class ExtractiveAnswerer:
+    """Builds cited extractive answers.
+
+    Args:
+        tokenize: the index's tokenizer (normalized text -> tokens).
+        idf: the index's IDF for a list of tokens (unknown tokens get the highest IDF).
+        max_sentences: at most this many sentences per answer (1 to 3).
+        abstain_threshold: abstain when the best support score is below this.
+        answer_passages: how many top passages to draw sentences from.
+    """
+
+    def __init__(
+        self,
+        tokenize: Callable[[str], list[str]],
+        idf: Callable[[Sequence[str]], np.ndarray],
+        *,
+        max_sentences: int = 3,
+        abstain_threshold: float = 0.5,
+        answer_passages: int = 3,
+    ) -> None:
+        if not 1 <= max_sentences <= 3:
+            raise ValueError("max_sentences must be between 1 and 3")
+        if answer_passages <= 0:
+            raise ValueError("answer_passages must be greater than 0")
+        self._tokenize = tokenize
+        self._idf = idf
+        self.max_sentences = max_sentences
+        self.abstain_threshold = abstain_threshold
+        self.answer_passages = answer_passages
+
+    # -- scoring ---------------------------------------------------------------------
+
+    def question_terms(self, question: str) -> dict[str, float]:
+        """Content terms of the question with their weights (IDF)."""
+        terms = list(dict.fromkeys(self._tokenize(strip_question_words(question))))
+        if not terms:
+            return {}
+        weights = self._idf(terms)
+        return {t: float(w) for t, w in zip(terms, weights, strict=True) if w > 0}
+
+    def coverage(self, terms: dict[str, float], text: str) -> float:
+        """Weighted share of the question's terms found in ``text`` (0 to 1)."""
+        total = sum(terms.values())
+        if total <= 0:
+            return 0.0
+        found = set(self._tokenize(normalize_for_matching(text)))
+        return sum(w for t, w in terms.items() if t in found) / total
+
+    # -- extraction ------------------------------------------------------------------
+
+    def extract(self, question: str, passages: Sequence[Passage]) -> tuple[Extract, ...]:
+        """The best supporting sentences for ``question``, best first (may be empty)."""
+        terms = self.question_terms(question)
+        if not terms:
+            return ()
+        kind = expected_answer_type(question)
+        candidates: list[Extract] = []
+        seen: set[tuple[str, int]] = set()
+        for passage in passages[: self.answer_passages]:
+            doc, chunk = passage.document, passage.chunk
+            text = doc.text
+            context = self.coverage(terms, chunk.text)
+            lo = max(0, chunk.start - _SENTENCE_WINDOW)
+            hi = min(len(text), chunk.end + _SENTENCE_WINDOW)
+            for s, e in sentence_spans(text, lo, hi):
+                if e <= chunk.start or s >= chunk.end or (doc.id, s) in seen:
+                    continue
+                seen.add((doc.id, s))
+                own = self.coverage(terms, text[s:e])
+                if own <= 0:
+                    continue
+                # A sentence is supported by its own words and, less, by its passage
+                # (which carries the subject of sentences that say "it" or "this").
+                score = 0.7 * own + 0.3 * max(own, context)
+                if kind and _has_type(text[s:e], kind):
+                    score = min(1.0, score + 0.05)
+                a, b = self._trim(terms, text, s, e, kind)
+                candidates.append(Extract(passage, s, e, a, b, score))
+        candidates.sort(key=lambda x: (-x.score, x.passage.rank, x.start))
+        if not candidates:
+            return ()
+        best = candidates[0].score
+        chosen = [candidates[0]]
+        for cand in candidates[1:]:
+            if len(chosen) >= self.max_sentences:
+                break
+            if cand.score >= 0.9 * best and cand.score >= self.abstain_threshold:
+                chosen.append(cand)
+        return tuple(chosen)
+
+    def _trim(
+        self, terms: dict[str, float], text: str, s: int, e: int, kind: str
+    ) -> tuple[int, int]:
+        """The clause window of sentence ``text[s:e]`` that carries the answer."""
+        clauses = clause_spans(text, s, e)
+        if len(clauses) <= 1:
+            return s, e
+        cov = [self.coverage(terms, text[a:b]) for a, b in clauses]
+        typed = [_has_type(text[a:b], kind) for a, b in clauses] if kind else []
+        hits = [i for i, c in enumerate(cov) if c >= 0.1]
+        if not hits:
+            return s, e
+        first, last = hits[0], hits[-1]
+        best = max(range(len(clauses)), key=lambda i: cov[i])
+        if kind and not typed[best]:
+            # The answer is the number or date nearest the clause that best restates the
+            # question, preferring one that follows it.
+            after = [i for i in range(best + 1, min(best + 3, len(clauses))) if typed[i]]
+            before = [i for i in range(max(0, best - 2), best) if typed[i]]
+            if after:
+                last = max(last, after[0])
+            elif before:
+                first = min(first, before[-1])
+        elif not kind and last + 1 < len(clauses):
+            # The answer usually follows the clause that restates the question.
+            novel = self._novel_chars(terms, text[clauses[last][0] : clauses[last][1]])
+            if novel < 4:
+                last += 1
+        return clauses[first][0], clauses[last][1]
+
+    def _novel_chars(self, terms: dict[str, float], clause: str) -> int:
+        """CJK/alphanumeric characters of ``clause`` that do not occur in any question term."""
+        chars = {c for t in terms for c in t}
+        return sum(1 for c in normalize_for_matching(clause) if c.isalnum() and c not in chars)
+
+    # -- rendering -------------------------------------------------------------------
+
+    def render(
+        self, question: str, extracts: Sequence[Extract]
+    ) -> tuple[str, tuple[Citation, ...]]:
+        """Answer text with ``[n]`` markers, in the question's script, and its citations."""
+        script: Script = detect_script(question)
+        pieces: list[str] = []
+        citations: list[Citation] = []
+        markers: dict[tuple[str, int, int], int] = {}
+        for ex in extracts:
+            doc = ex.passage.document
+            key = (doc.id, ex.start, ex.end)
+            if key not in markers:
+                markers[key] = len(citations) + 1
+                citations.append(
+                    Citation(
+                        marker=markers[key],
+                        doc_id=doc.id,
+                        chunk_id=ex.passage.chunk.id,
+                        start=ex.start,
+                        end=ex.end,
+                        quote=doc.text[ex.start : ex.end],
+                        title=doc.display_title,
+                        outlet=doc.outlet,
+                        date=doc.published or doc.get_meta("dateline_date"),
+                        url=doc.url,
+                    )
+                )
+            piece = doc.text[ex.answer_start : ex.answer_end].strip().rstrip(_TRAILING_PUNCT)
+            piece = piece.lstrip("，,：:；;、 ")
+            pieces.append(f"{to_script(piece, script)} [{markers[key]}]")
+        return "；".join(pieces), tuple(citations)
+
+
+def abstain_text(question: str) -> str:
+    """The plain 'nothing found' answer in the question's script."""
+    return to_script(ABSTAIN_TEXT, detect_script(question))

@@ -1,0 +1,69 @@
+from __future__ import annotations
+
+import unicodedata
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from corpus.normalize import normalize_for_matching
+from embeddings.tokenize import TOKENIZER_NAMES, Tokenizer, get_tokenizer
+
+
+def test_char12_unigrams_bigrams_and_words() -> None:
+    tok = get_tokenizer("char12")
+    assert tok.name == "char12"
+    assert tok("北京大学") == ["北", "京", "大", "学", "北京", "京大", "大学"]
+    # Punctuation breaks CJK runs: no bigram spans it.
+    assert tok("北京，上海") == ["北", "京", "北京", "上", "海", "上海"]
+    assert tok("apple 发布 iphone 15，增长3.5%") == [
+        "apple",
+        "发",
+        "布",
+        "发布",
+        "iphone",
+        "15",
+        "增",
+        "长",
+        "增长",
+        "3.5",
+    ]
+
+
+def test_jieba_search_mode_without_punctuation(jieba_tokenizer: Tokenizer) -> None:
+    tokens = jieba_tokenizer(normalize_for_matching("中华人民共和国今天成立，iPhone 售价 3.5%！"))
+    assert "中华人民共和国" in tokens
+    assert "共和国" in tokens  # search mode also emits the words inside long ones
+    assert "iphone" in tokens
+    assert "3.5" in tokens
+    assert all(t.strip() and t not in {"，", "！", "%"} for t in tokens)
+
+
+def test_jieba_plus_char2() -> None:
+    tok = get_tokenizer("jieba+char2")
+    assert tok.name == "jieba+char2"
+    tokens = tok("长三角联盟")
+    assert "长三角" in tokens
+    assert {"长三", "三角", "角联", "联盟"} <= set(tokens)
+
+
+def test_unknown_name_lists_valid_ones() -> None:
+    with pytest.raises(ValueError, match="char12.*jieba.*jieba\\+char2"):
+        get_tokenizer("whitespace")
+
+
+def test_empty_and_punctuation_only() -> None:
+    for name in TOKENIZER_NAMES:
+        tok = get_tokenizer(name)
+        assert tok("") == []
+        assert tok("，。！？ …… \n") == []
+
+
+@given(st.text(max_size=60))
+def test_char12_tokens_are_never_punctuation_or_space(text: str) -> None:
+    for token in get_tokenizer("char12")(normalize_for_matching(text)):
+        assert token
+        assert not any(ch.isspace() for ch in token)
+        # Only a decimal point may sit inside a token ("3.5"); none at either end.
+        assert unicodedata.category(token[0])[0] not in "PZS"
+        assert unicodedata.category(token[-1])[0] not in "PZS"
