@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import logging
 import os
+import socket
 import threading
 from collections.abc import Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING
+from urllib.parse import urlparse
 
 import numpy as np
 import numpy.typing as npt
@@ -45,6 +48,20 @@ def default_query_prefix(model_name: str) -> str:
     """
     name = model_name.lower()
     return BGE_ZH_QUERY_PREFIX if "bge" in name and "zh" in name else ""
+
+
+def _hub_reachable(timeout: float = 3.0) -> bool:
+    """Whether the model hub's host accepts a TCP connection within ``timeout`` seconds."""
+    try:
+        from huggingface_hub import constants
+
+        endpoint = urlparse(constants.ENDPOINT)
+        host = endpoint.hostname or ""
+        port = endpoint.port or (443 if endpoint.scheme == "https" else 80)
+        with socket.create_connection((host, port), timeout=timeout):
+            return True
+    except (OSError, ImportError, ValueError):
+        return False
 
 
 class Encoder:
@@ -137,13 +154,7 @@ class Encoder:
 
     def _load(self) -> tuple[SentenceTransformer, int]:
         try:
-            from sentence_transformers import SentenceTransformer
-
-            model = SentenceTransformer(
-                self._model_name,
-                device=self._device,
-                local_files_only=self._local_files_only,
-            )
+            model = self._from_cache_or_hub()
             # sentence-transformers 5.2+ renamed get_sentence_embedding_dimension.
             get_dim = getattr(model, "get_embedding_dimension", None)
             dimension = get_dim() if get_dim else model.get_sentence_embedding_dimension()
@@ -161,6 +172,28 @@ class Encoder:
             ) from err
         logger.info("loaded embedding model %s (dimension %d)", self._model_name, dimension)
         return model, int(dimension)
+
+    def _from_cache_or_hub(self) -> SentenceTransformer:
+        """Load from a local path or the local cache first; go to the hub only if it answers.
+
+        Without this, an offline machine spends over a minute in the hub client's retries
+        before failing, on every start.
+        """
+        from sentence_transformers import SentenceTransformer
+
+        name = self._model_name
+        if self._local_files_only or Path(name).expanduser().exists():
+            return SentenceTransformer(
+                name, device=self._device, local_files_only=self._local_files_only
+            )
+        try:
+            return SentenceTransformer(name, device=self._device, local_files_only=True)
+        except Exception as cached_err:
+            if not _hub_reachable():
+                raise OSError(
+                    f"{name!r} is not in the local cache and the model hub cannot be reached"
+                ) from cached_err
+        return SentenceTransformer(name, device=self._device)
 
     def _loaded_model(self) -> SentenceTransformer:
         self.warm_up()

@@ -37,7 +37,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 logger.addHandler(logging.NullHandler())
 
-__all__ = ["Assistant", "IngestSummary"]
+__all__ = ["Assistant", "IngestSummary", "validate_question"]
 
 # Chunks sampled to measure whether the embedding model covers the corpus's script.
 _COVERAGE_SAMPLE = 200
@@ -343,20 +343,30 @@ class Assistant:
         )
 
     def _check(self, question: str) -> str:
-        if not isinstance(question, str):
-            raise InvalidQuestionError("the question must be a string")
-        question = question.strip()
-        if not question:
-            raise InvalidQuestionError(
-                "the question is empty: ask something, e.g. "
-                "长三角国资百企联盟创新子联盟由哪些企业牵头组建?"
-            )
-        if len(question) > self.config.max_question_chars:
-            raise InvalidQuestionError(
-                f"the question is {len(question):,} characters long; the limit is "
-                f"{self.config.max_question_chars:,}: ask a shorter question"
-            )
-        return question
+        return validate_question(question, self.config.max_question_chars)
+
+
+def validate_question(question: str, max_chars: int) -> str:
+    """The question stripped of surrounding whitespace.
+
+    Raises:
+        InvalidQuestionError: when it is not a string, empty or blank, or longer than
+            ``max_chars`` characters.
+    """
+    if not isinstance(question, str):
+        raise InvalidQuestionError("the question must be a string")
+    question = question.strip()
+    if not question:
+        raise InvalidQuestionError(
+            "the question is empty: ask something, e.g. "
+            "长三角国资百企联盟创新子联盟由哪些企业牵头组建?"
+        )
+    if len(question) > max_chars:
+        raise InvalidQuestionError(
+            f"the question is {len(question):,} characters long; the limit is "
+            f"{max_chars:,}: ask a shorter question"
+        )
+    return question
 
 
 # -- helpers ------------------------------------------------------------------------------
@@ -401,7 +411,7 @@ def _resolve_encoder(
     try:
         encoder.warm_up()
     except ModelUnavailableError as exc:
-        msg = f"{exc} Serving lexical (BM25) retrieval only."
+        msg = f"{str(exc).rstrip('.')}. Serving lexical (BM25) retrieval only."
         logger.warning(msg)
         return None, (msg,)
     rate = encoder.unknown_token_rate(list(sample[:_COVERAGE_SAMPLE])) if sample else 0.0

@@ -28,6 +28,7 @@ from rich.progress import (
 )
 from rich.progress import Progress as RichProgress
 
+from qa.assistant import validate_question
 from qa.config import DEFAULT_MODEL, AssistantConfig
 from qa.errors import IndexNotFoundError, QAError
 
@@ -42,7 +43,7 @@ app = typer.Typer(
     help="Question answering over Chinese news, with citations to the source text.",
 )
 out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 _STAGES = {
     "load": "Loading articles",
@@ -134,9 +135,11 @@ def _setup_logging(verbose: bool) -> None:
         stream=sys.stderr,
     )
     # Third-party chatter: jieba logs its dictionary loading, transformers its loading.
+    import bm25s  # noqa: F401 - sets its own logger to DEBUG on import: import, then quiet
+    import jieba
+
     for name in ("jieba", "transformers", "sentence_transformers", "huggingface_hub", "bm25s"):
         logging.getLogger(name).setLevel(logging.INFO if verbose else logging.ERROR)
-    import jieba
 
     jieba.setLogLevel(logging.INFO if verbose else logging.ERROR)
 
@@ -299,6 +302,7 @@ def ask(
     _setup_logging(verbose)
     config = _config(model, offline, chunk_size, chunk_overlap, tokenizer, top_k=top_k)
     with _errors():
+        validate_question(question, config.max_question_chars)
         assistant = _open_assistant(index, config)
         answer = assistant.ask(question)
     if as_json:
@@ -328,6 +332,7 @@ def search(
     _setup_logging(verbose)
     config = _config(model, offline, chunk_size, chunk_overlap, tokenizer)
     with _errors():
+        validate_question(query, config.max_question_chars)
         assistant = _open_assistant(index, config)
         passages = assistant.search(query, k=k)
     if as_json:
