@@ -37,11 +37,18 @@ _QUESTION_WORDS = re.compile(
 )
 _NUMBER_Q = re.compile(r"多少|几|多大|多长|多高|多远|多久|多重|比例|数量|百分之")
 _DATE_Q = re.compile(
-    r"何时|什么时候|什么时间|哪年|哪一年|哪天|哪一天|几月|几号|几日|哪个月|年份|日期"
+    r"何时|何年|何月|何日|什么时候|什么时间|哪年|哪一年|哪天|哪一天|几月|几号|几日|哪个月|"
+    r"哪一?个?世纪|哪一?个?年代|哪一?个?时期|哪一?个?朝代|年份|日期"
 )
 _NUMBER = re.compile(r"\d|[〇零一二三四五六七八九十百千万亿两]+[个家项名位人岁年次倍%]")
-_DATE = re.compile(r"\d{2,4}年|\d{1,2}月|\d{1,2}日|[一二三四五六七八九十〇]+年|世纪|年代")
+_DATE = re.compile(
+    r"\d{2,4}年|\d{1,2}月|\d{1,2}日|[一二三四五六七八九十〇]+年|世纪|年代|时期|[汉唐宋元明清]朝|[汉唐宋元明清]代"
+)
 _TRAILING_PUNCT = "，,：:；;、。！？!?… \u3000"
+
+# Sentences up to this length are quoted whole; longer ones are trimmed to the clauses
+# around the match (docs/benchmarks.md measures the trade-off).
+_WHOLE_SENTENCE_CHARS = 40
 
 # Window of document text scanned around a chunk for whole sentences.
 _SENTENCE_WINDOW = 300
@@ -60,6 +67,28 @@ def expected_answer_type(question: str) -> str:
     if _NUMBER_Q.search(q):
         return "number"
     return ""
+
+
+def answer_slot(question: str) -> str:
+    """Where the answer tends to sit relative to the words that restate the question.
+
+    An interrogative at the front (``哪一個國家擁有…``, ``谁是…``) asks for the subject,
+    which comes before the matching predicate in the source; one further back
+    (``…的父亲叫什么``) asks for what follows it.
+
+    Returns:
+        ``"before"`` or ``"after"``.
+    """
+    q = normalize_for_matching(question).strip()
+    m = _QUESTION_WORDS.search(q)
+    if m is None or not q:
+        return "after"
+    return "before" if m.start() < len(q) / 3 else "after"
+
+
+def _is_lead_in(clause: str) -> bool:
+    """A short opening clause with no content of its own (據悉, 如, 會上, 此外)."""
+    return sum(1 for c in clause if c.isalnum()) <= 3 and not any(c.isdigit() for c in clause)
 
 
 def _has_type(text: str, kind: str) -> bool:
@@ -81,6 +110,7 @@ class Extract:
         answer_start: start of the trimmed answer span.
         answer_end: end of the trimmed answer span.
         score: the sentence's support score (0 to 1).
+        matched: the question terms the sentence contains.
     """
 
     passage: Passage
@@ -89,6 +119,7 @@ class Extract:
     answer_start: int
     answer_end: int
     score: float
+    matched: frozenset[str] = frozenset()
 
 
 class ExtractiveAnswerer:
@@ -131,6 +162,11 @@ class ExtractiveAnswerer:
         weights = self._idf(terms)
         return {t: float(w) for t, w in zip(terms, weights, strict=True) if w > 0}
 
+    def _found(self, terms: dict[str, float], text: str) -> frozenset[str]:
+        """The question terms that occur in ``text``."""
+        present = set(self._tokenize(normalize_for_matching(text)))
+        return frozenset(t for t in terms if t in present)
+
     def coverage(self, terms: dict[str, float], text: str) -> float:
         """Weighted share of the question's terms found in ``text`` (0 to 1)."""
         total = sum(terms.values())
@@ -147,6 +183,7 @@ class ExtractiveAnswerer:
         if not terms:
             return ()
         kind = expected_answer_type(question)
+        slot = answer_slot(question)
         candidates: list[Extract] = []
         seen: set[tuple[str, int]] = set()
         for passage in passages[: self.answer_passages]:
@@ -159,34 +196,43 @@ class ExtractiveAnswerer:
                 if e <= chunk.start or s >= chunk.end or (doc.id, s) in seen:
                     continue
                 seen.add((doc.id, s))
-                own = self.coverage(terms, text[s:e])
-                if own <= 0:
+                matched = self._found(terms, text[s:e])
+                if not matched:
                     continue
+                own = sum(terms[t] for t in matched) / sum(terms.values())
                 # A sentence is supported by its own words and, less, by its passage
                 # (which carries the subject of sentences that say "it" or "this").
                 score = 0.7 * own + 0.3 * max(own, context)
                 if kind and _has_type(text[s:e], kind):
                     score = min(1.0, score + 0.05)
-                a, b = self._trim(terms, text, s, e, kind)
-                candidates.append(Extract(passage, s, e, a, b, score))
+                a, b = self._trim(terms, text, s, e, kind, slot)
+                candidates.append(Extract(passage, s, e, a, b, score, matched))
         candidates.sort(key=lambda x: (-x.score, x.passage.rank, x.start))
         if not candidates:
             return ()
         best = candidates[0].score
         chosen = [candidates[0]]
+        covered = set(candidates[0].matched)
+        total = sum(terms.values())
         for cand in candidates[1:]:
             if len(chosen) >= self.max_sentences:
                 break
-            if cand.score >= 0.9 * best and cand.score >= self.abstain_threshold:
+            if cand.score < 0.9 * best or cand.score < self.abstain_threshold:
+                continue
+            # A further sentence must add question terms the answer does not cover yet
+            # (a list spread over sentences), not restate the same match.
+            new = cand.matched - covered
+            if sum(terms[t] for t in new) >= 0.1 * total:
                 chosen.append(cand)
+                covered |= new
         return tuple(chosen)
 
     def _trim(
-        self, terms: dict[str, float], text: str, s: int, e: int, kind: str
+        self, terms: dict[str, float], text: str, s: int, e: int, kind: str, slot: str
     ) -> tuple[int, int]:
         """The clause window of sentence ``text[s:e]`` that carries the answer."""
         clauses = clause_spans(text, s, e)
-        if len(clauses) <= 1:
+        if len(clauses) <= 1 or e - s <= _WHOLE_SENTENCE_CHARS:
             return s, e
         cov = [self.coverage(terms, text[a:b]) for a, b in clauses]
         typed = [_has_type(text[a:b], kind) for a, b in clauses] if kind else []
@@ -195,6 +241,12 @@ class ExtractiveAnswerer:
             return s, e
         first, last = hits[0], hits[-1]
         best = max(range(len(clauses)), key=lambda i: cov[i])
+        if not kind or not typed[best]:
+            # The answer sits next to the clauses that restate the question: keep one
+            # neighbouring clause on each side, except a bare lead-in such as 據悉 or 會上.
+            if first > 0 and not _is_lead_in(text[clauses[first - 1][0] : clauses[first - 1][1]]):
+                first -= 1
+            last = min(len(clauses) - 1, last + 1)
         if kind and not typed[best]:
             # The answer is the number or date nearest the clause that best restates the
             # question, preferring one that follows it.
@@ -204,11 +256,6 @@ class ExtractiveAnswerer:
                 last = max(last, after[0])
             elif before:
                 first = min(first, before[-1])
-        elif not kind and last + 1 < len(clauses):
-            # The answer usually follows the clause that restates the question.
-            novel = self._novel_chars(terms, text[clauses[last][0] : clauses[last][1]])
-            if novel < 4:
-                last += 1
         return clauses[first][0], clauses[last][1]
 
     def _novel_chars(self, terms: dict[str, float], clause: str) -> int:
