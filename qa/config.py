@@ -48,7 +48,7 @@ class AssistantConfig:
     rrf_k: int = 60
     answer_passages: int = 3
     max_answer_sentences: int = 3
-    abstain_threshold: float = 0.5
+    abstain_threshold: float = 0.4
     max_question_chars: int = 1000
 
     def __post_init__(self) -> None:

