@@ -40,7 +40,7 @@ _DATE_Q = re.compile(
     r"何时|何年|何月|何日|什么时候|什么时间|哪年|哪一年|哪天|哪一天|几月|几号|几日|哪个月|"
     r"哪一?个?世纪|哪一?个?年代|哪一?个?时期|哪一?个?朝代|年份|日期"
 )
-_NUMBER = re.compile(r"\d|[〇零一二三四五六七八九十百千万亿两]+[个家项名位人岁年次倍%]")
+_NUMBER = re.compile(r"\d+(?:\.\d+)?|[〇零一二三四五六七八九十百千万亿两]+[个家项名位人岁年次倍%]")
 _DATE = re.compile(
     r"\d{2,4}年|\d{1,2}月|\d{1,2}日|[一二三四五六七八九十〇]+年|世纪|年代|时期|[汉唐宋元明清]朝|[汉唐宋元明清]代"
 )
@@ -91,12 +91,21 @@ def _is_lead_in(clause: str) -> bool:
     return sum(1 for c in clause if c.isalnum()) <= 3 and not any(c.isdigit() for c in clause)
 
 
-def _has_type(text: str, kind: str) -> bool:
-    if kind == "date":
-        return bool(_DATE.search(text))
-    if kind == "number":
-        return bool(_NUMBER.search(text))
-    return False
+def _type_values(text: str, kind: str) -> frozenset[str]:
+    """The numbers (``kind="number"``) or dates (``"date"``) written in ``text``."""
+    pattern = _DATE if kind == "date" else _NUMBER if kind == "number" else None
+    if pattern is None:
+        return frozenset()
+    return frozenset(m.group() for m in pattern.finditer(normalize_for_matching(text)))
+
+
+def _has_type(text: str, kind: str, known: frozenset[str] = frozenset()) -> bool:
+    """Whether ``text`` holds a number or date of ``kind`` that is not in ``known``.
+
+    ``known`` holds the values the question itself states (``2024年度…是哪天``): those
+    are not the answer.
+    """
+    return bool(_type_values(text, kind) - known)
 
 
 @dataclass(frozen=True, slots=True)
@@ -183,6 +192,7 @@ class ExtractiveAnswerer:
         if not terms:
             return ()
         kind = expected_answer_type(question)
+        known = _type_values(question, kind)
         slot = answer_slot(question)
         candidates: list[Extract] = []
         seen: set[tuple[str, int]] = set()
@@ -203,9 +213,9 @@ class ExtractiveAnswerer:
                 # A sentence is supported by its own words and, less, by its passage
                 # (which carries the subject of sentences that say "it" or "this").
                 score = 0.7 * own + 0.3 * max(own, context)
-                if kind and _has_type(text[s:e], kind):
+                if kind and _has_type(text[s:e], kind, known):
                     score = min(1.0, score + 0.05)
-                a, b = self._trim(terms, text, s, e, kind, slot)
+                a, b = self._trim(terms, text, s, e, (kind, known), slot)
                 candidates.append(Extract(passage, s, e, a, b, score, matched))
         candidates.sort(key=lambda x: (-x.score, x.passage.rank, x.start))
         if not candidates:
@@ -228,14 +238,21 @@ class ExtractiveAnswerer:
         return tuple(chosen)
 
     def _trim(
-        self, terms: dict[str, float], text: str, s: int, e: int, kind: str, slot: str
+        self,
+        terms: dict[str, float],
+        text: str,
+        s: int,
+        e: int,
+        answer_type: tuple[str, frozenset[str]],
+        slot: str,
     ) -> tuple[int, int]:
         """The clause window of sentence ``text[s:e]`` that carries the answer."""
         clauses = clause_spans(text, s, e)
         if len(clauses) <= 1 or e - s <= _WHOLE_SENTENCE_CHARS:
             return s, e
         cov = [self.coverage(terms, text[a:b]) for a, b in clauses]
-        typed = [_has_type(text[a:b], kind) for a, b in clauses] if kind else []
+        kind, known = answer_type
+        typed = [_has_type(text[a:b], kind, known) for a, b in clauses] if kind else []
         hits = [i for i, c in enumerate(cov) if c >= 0.1]
         if not hits:
             return s, e
