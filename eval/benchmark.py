@@ -12,14 +12,15 @@ import re
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from eval.metrics import first_relevant_rank, hit_at_k, mrr_at_k
+from eval.metrics import contains_gold, first_relevant_rank, hit_at_k, mrr_at_k
 from eval.squad import BenchmarkQuestion, load_squad
-from qa import Answer, Assistant, AssistantConfig, Document, normalize_for_matching
+from qa import Answer, Assistant, AssistantConfig, Document
 
 __all__ = ["QuestionResult", "abstention_tradeoff", "evaluate", "summarize"]
 
@@ -40,12 +41,6 @@ class QuestionResult:
     confidence: float
     abstained: bool
     ms: float
-
-
-def contains_gold(answer_text: str, golds: Sequence[str]) -> bool:
-    """Whether a (script-normalised) gold answer occurs in the answer text."""
-    text = normalize_for_matching(_MARKER.sub("", answer_text))
-    return any(g and normalize_for_matching(g) in text for g in golds)
 
 
 def _answer_span(q: BenchmarkQuestion, doc: Document) -> tuple[int, int]:
@@ -187,13 +182,14 @@ def main(
                 assistant = Assistant.from_documents(documents, config)
                 build_s = time.perf_counter() - t0
                 task = bar.add_task(f"{tok} / {size}", total=len(questions))
-                results = evaluate(assistant, questions, by_id, tick=lambda t=task: bar.advance(t))
-                for src in [None, *dict.fromkeys(q.source for q in questions)]:
-                    subset = [r for r in results if src is None or r.source == src]
+                results = evaluate(assistant, questions, by_id, tick=partial(bar.advance, task))
+                sets: list[str | None] = [None, *dict.fromkeys(q.source for q in questions)]
+                for part in sets:
+                    subset = [r for r in results if part is None or r.source == part]
                     row: dict[str, object] = {
                         "tokenizer": tok,
                         "chunk_size": size,
-                        "set": src or "pooled",
+                        "set": part or "pooled",
                         "chunks": len(assistant.snapshot.chunks),
                         "build_s": round(build_s, 1),
                         **summarize(subset),
@@ -246,7 +242,8 @@ def main(
         assistant = Assistant.from_documents(
             kept_docs, AssistantConfig(model="", tokenizer=tok, chunk_size=size)
         )
-        answerable, unanswerable = [], []
+        answerable: list[float] = []
+        unanswerable: list[float] = []
         with Progress(console=console, transient=True) as bar:
             task = bar.add_task("abstention", total=len(questions))
             for q in questions:

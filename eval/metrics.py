@@ -1,13 +1,38 @@
-"""Ranking metrics over 1-based ranks (0 = not retrieved)."""
+"""Ranking, answer and latency metrics (pure functions, no model, no I/O).
+
+Ranks are 1-based; 0 means "not retrieved".
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import math
+import re
+from collections.abc import Collection, Iterable, Sequence
 
-__all__ = ["first_relevant_rank", "hit_at_k", "mrr_at_k"]
+from eval.cmrc import em_score, f1_score
+from qa import normalize_for_matching, to_script
+
+__all__ = [
+    "answer_em",
+    "answer_f1",
+    "contains_gold",
+    "first_relevant_rank",
+    "hit_at_k",
+    "mrr_at_k",
+    "ndcg_at_k",
+    "percentile",
+    "recall_at_k",
+    "reciprocal_rank",
+    "strip_markers",
+]
+
+_MARKER = re.compile(r"\s*\[\d+\]")
 
 
-def first_relevant_rank(ranked: Iterable[str], relevant: set[str] | frozenset[str]) -> int:
+# -- ranking ------------------------------------------------------------------------------
+
+
+def first_relevant_rank(ranked: Iterable[str], relevant: Collection[str]) -> int:
     """1-based rank of the first relevant id in ``ranked``; 0 when none is relevant."""
     for rank, item in enumerate(ranked, start=1):
         if item in relevant:
@@ -26,4 +51,90 @@ def mrr_at_k(ranks: Sequence[int], k: int = 10) -> float:
     """Mean reciprocal rank, counting only ranks within the top ``k``."""
     if not ranks:
         return 0.0
-    return sum(1.0 / r for r in ranks if 0 < r <= k) / len(ranks)
+    return sum(reciprocal_rank(r, k) for r in ranks) / len(ranks)
+
+
+def reciprocal_rank(rank: int, k: int = 10) -> float:
+    """``1 / rank`` when ``0 < rank <= k``, else 0 (one question's MRR@k term)."""
+    return 1.0 / rank if 0 < rank <= k else 0.0
+
+
+def recall_at_k(ranked: Sequence[str], relevant: Collection[str], k: int) -> float:
+    """Share of the relevant ids found in the top ``k`` of ``ranked``.
+
+    Raises:
+        ValueError: when ``relevant`` is empty (recall is undefined).
+    """
+    if not relevant:
+        raise ValueError("recall needs at least one relevant id")
+    found = {item for item in ranked[:k] if item in relevant}
+    return len(found) / len(set(relevant))
+
+
+def ndcg_at_k(ranked: Sequence[str], relevant: Collection[str], k: int = 10) -> float:
+    """Normalised discounted cumulative gain with binary relevance.
+
+    DCG = sum over relevant ranks r <= k of 1/log2(r + 1); the ideal puts all relevant
+    ids first (``min(len(relevant), k)`` of them). Repeated ids count once, at their
+    first rank.
+
+    Raises:
+        ValueError: when ``relevant`` is empty (nDCG is undefined).
+    """
+    if not relevant:
+        raise ValueError("nDCG needs at least one relevant id")
+    seen: set[str] = set()
+    dcg = 0.0
+    for rank, item in enumerate(ranked[:k], start=1):
+        if item in relevant and item not in seen:
+            seen.add(item)
+            dcg += 1.0 / math.log2(rank + 1)
+    ideal = sum(1.0 / math.log2(r + 1) for r in range(1, min(len(set(relevant)), k) + 1))
+    return dcg / ideal
+
+
+# -- answers ------------------------------------------------------------------------------
+
+
+def strip_markers(answer_text: str) -> str:
+    """The answer text without its ``[n]`` citation markers."""
+    return _MARKER.sub("", answer_text).strip()
+
+
+def contains_gold(answer_text: str, golds: Sequence[str]) -> bool:
+    """Whether a gold answer occurs in the answer text, compared script-normalised.
+
+    Both sides go through :func:`qa.normalize_for_matching` (traditional -> simplified,
+    full-width -> half-width, case folded); citation markers are ignored.
+    """
+    text = normalize_for_matching(strip_markers(answer_text))
+    return any(g.strip() and normalize_for_matching(g.strip()) in text for g in golds)
+
+
+def answer_em(answer_text: str, golds: Sequence[str]) -> float:
+    """CMRC 2018 exact match of the answer (markers removed, both sides in simplified)."""
+    return em_score([_simplified(g) for g in golds], _simplified(strip_markers(answer_text)))
+
+
+def answer_f1(answer_text: str, golds: Sequence[str]) -> float:
+    """CMRC 2018 F1 of the answer (markers removed, both sides in simplified)."""
+    return f1_score([_simplified(g) for g in golds], _simplified(strip_markers(answer_text)))
+
+
+def _simplified(text: str) -> str:
+    # Script only: the CMRC script's punctuation handling must see the original marks.
+    return to_script(text, "simplified")
+
+
+# -- latency ------------------------------------------------------------------------------
+
+
+def percentile(values: Sequence[float], q: float) -> float:
+    """The ``q``-th percentile (0-100) with linear interpolation; 0.0 for no values."""
+    if not values:
+        return 0.0
+    xs = sorted(values)
+    pos = (len(xs) - 1) * q / 100.0
+    lo = math.floor(pos)
+    hi = min(lo + 1, len(xs) - 1)
+    return xs[lo] + (xs[hi] - xs[lo]) * (pos - lo)

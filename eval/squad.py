@@ -46,6 +46,11 @@ def _annotated_first(answers: list[dict[str, object]]) -> list[dict[str, object]
     return sorted(answers, key=lambda a: 0 if str(a.get("id", "1")) == "1" else 1)
 
 
+def _start(answer: dict[str, object]) -> int:
+    value = answer.get("answer_start", -1)
+    return int(value) if isinstance(value, int | str) else -1
+
+
 def load_squad(
     paths: Iterable[str | Path],
 ) -> tuple[tuple[Document, ...], tuple[BenchmarkQuestion, ...]]:
@@ -62,35 +67,42 @@ def load_squad(
             data = json.loads(path.read_text(encoding="utf-8"))["data"]
         except (OSError, ValueError, KeyError, TypeError) as exc:
             raise CorpusError(f"{path} is not a SQuAD-format file: {exc}") from exc
-        for a_index, article in enumerate(data):
-            title = str(article.get("title", ""))
-            article_id = f"{stem}:{article.get('id', a_index)}"
-            for p_index, para in enumerate(article["paragraphs"]):
-                doc_id = f"{stem}:{para.get('id', f'{a_index}-{p_index}')}"
-                context = para["context"]
-                documents.append(
-                    Document(
-                        id=doc_id,
-                        title=title,
-                        text=context,
-                        source=f"{path.name}#{doc_id}",
-                        meta=(("article", article_id),),
-                    )
-                )
-                for qa_item in para["qas"]:
-                    answers = _annotated_first(qa_item.get("answers", []))
-                    if not answers:
-                        continue
-                    texts = tuple(dict.fromkeys(str(a["text"]).strip() for a in answers))
-                    questions.append(
-                        BenchmarkQuestion(
-                            id=f"{stem}:{qa_item['id']}",
-                            question=qa_item["question"],
-                            answers=texts,
-                            doc_id=doc_id,
-                            answer_start=int(answers[0].get("answer_start", -1)),  # type: ignore[call-overload]
-                            source=stem,
-                            article=article_id,
+        a_index = 0
+        try:
+            for a_index, article in enumerate(data):
+                title = str(article.get("title", ""))
+                article_id = f"{stem}:{article.get('id', a_index)}"
+                for p_index, para in enumerate(article["paragraphs"]):
+                    doc_id = f"{stem}:{para.get('id', f'{a_index}-{p_index}')}"
+                    context = para["context"]
+                    documents.append(
+                        Document(
+                            id=doc_id,
+                            title=title,
+                            text=context,
+                            source=f"{path.name}#{doc_id}",
+                            meta=(("article", article_id),),
                         )
                     )
+                    for qa_item in para["qas"]:
+                        answers = _annotated_first(qa_item.get("answers", []))
+                        if not answers:
+                            continue
+                        texts = tuple(dict.fromkeys(str(a["text"]).strip() for a in answers))
+                        questions.append(
+                            BenchmarkQuestion(
+                                id=f"{stem}:{qa_item['id']}",
+                                question=qa_item["question"],
+                                answers=texts,
+                                doc_id=doc_id,
+                                answer_start=_start(answers[0]),
+                                source=stem,
+                                article=article_id,
+                            )
+                        )
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise CorpusError(
+                f"{path}: article {a_index + 1} is not SQuAD format "
+                f"(bad or missing field {exc}); expected data[].paragraphs[].context/qas"
+            ) from exc
     return tuple(documents), tuple(questions)

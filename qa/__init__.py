@@ -16,6 +16,7 @@ from corpus.normalize import detect_script, normalize_for_matching, to_script
 from corpus.types import Chunk, CleaningReport, Document, Removal
 from qa.assistant import Assistant, IngestSummary
 from qa.config import DEFAULT_MODEL, AssistantConfig
+from qa.conversation import ResolvedQuestion, analyze_follow_up, resolve_follow_up
 from qa.errors import (
     CorpusError,
     EmptyCorpusError,
@@ -50,11 +51,14 @@ __all__ = [
     "Passage",
     "QAError",
     "Removal",
+    "ResolvedQuestion",
     "SearchFilters",
     "UnreadableFileError",
+    "analyze_follow_up",
     "detect_script",
     "document_from_text",
     "load_documents",
     "normalize_for_matching",
+    "resolve_follow_up",
     "to_script",
 ]

@@ -26,6 +26,7 @@ from embeddings.store import (
     settings_compatible,
 )
 from qa.config import AssistantConfig
+from qa.conversation import Turn, analyze_follow_up
 from qa.errors import InvalidQuestionError
 from qa.extractive import ExtractiveAnswerer, abstain_text
 from qa.retrieval import HybridRetriever
@@ -287,7 +288,7 @@ class Assistant:
 
     def get_document(self, doc_id: str) -> Document | None:
         """The document with this id, or None."""
-        return self._state.snapshot.document(doc_id)
+        return self._state.snapshot.doc_by_id.get(doc_id)
 
     def search(
         self, query: str, *, k: int | None = None, filters: SearchFilters | None = None
@@ -301,7 +302,12 @@ class Assistant:
         return self._state.retriever.search(query, k or self.config.top_k, filters)
 
     def ask(
-        self, question: str, *, top_k: int | None = None, filters: SearchFilters | None = None
+        self,
+        question: str,
+        *,
+        top_k: int | None = None,
+        filters: SearchFilters | None = None,
+        history: Sequence[Turn | str] = (),
     ) -> Answer:
         """Answer ``question`` from the corpus, with citations, or abstain.
 
@@ -309,6 +315,9 @@ class Assistant:
             question: the question, in simplified or traditional script.
             top_k: passages to retrieve (default from the configuration).
             filters: optional restriction to some documents.
+            history: earlier turns of a conversation, oldest first (``(question, answer)``
+                pairs or the questions alone); a follow-up such as 它的首批成员有多少家?
+                is resolved against them before retrieval (see :mod:`qa.conversation`).
 
         Raises:
             InvalidQuestionError: for an empty or overlong question.
@@ -317,9 +326,19 @@ class Assistant:
         state = self._state  # one consistent snapshot for the whole question
         retriever, answerer = state.retriever, state.answerer
         t0 = time.perf_counter()
-        passages = retriever.search(question, top_k or self.config.top_k, filters)
+        resolved = analyze_follow_up(question, history) if history else None
+        query = resolved.query if resolved is not None else question
+        passages = retriever.search(query, top_k or self.config.top_k, filters)
         t1 = time.perf_counter()
-        extracts = answerer.extract(question, passages)
+        if resolved is not None and resolved.is_follow_up:
+            # Match answer sentences on what the follow-up asks (its focus), unless the
+            # whole resolved question finds better support.
+            extracts = answerer.extract(resolved.focus, passages)
+            alternative = answerer.extract(query, passages)
+            if alternative and (not extracts or alternative[0].score > extracts[0].score):
+                extracts = alternative
+        else:
+            extracts = answerer.extract(question, passages)
         confidence = extracts[0].score if extracts else 0.0
         abstained = confidence < self.config.abstain_threshold
         citations: tuple[Citation, ...] = ()

@@ -14,7 +14,7 @@ import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -73,7 +73,7 @@ IndexOpt = Annotated[
     typer.Option(
         "--index",
         envvar="QA_INDEX_DIR",
-        help="Index directory [default: ~/.cache/zhnews-qa/index].",
+        help="Index directory (default: ~/.cache/zhnews-qa/index).",
         show_default=False,
     ),
 ]
@@ -342,6 +342,245 @@ def search(
         scores = " ".join(f"{name}={value:.3f}" for name, value in p.scores.items())
         out.print(f"[bold]{p.rank}.[/] {escape(p.document.display_title)}  [dim]{scores}[/]")
         out.print(f"    {escape(p.chunk.text[:200])}")
+
+
+@app.command("eval")
+def eval_command(
+    files: Annotated[
+        list[Path] | None,
+        typer.Argument(
+            help="Question set (JSONL), or SQuAD-format files with --squad.", show_default=False
+        ),
+    ] = None,
+    squad: Annotated[
+        bool,
+        typer.Option(
+            "--squad", help="FILES are SQuAD format (CMRC 2018, DRCD): pool their paragraphs."
+        ),
+    ] = False,
+    index: IndexOpt = None,
+    out_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--out", help="Report folder (default: runs/eval-NAME-TIME).", show_default=False
+        ),
+    ] = None,
+    compare: Annotated[
+        tuple[Path, Path] | None,
+        typer.Option(
+            "--compare",
+            help="Compare two runs (summary.json or run folders), A then B; asks nothing.",
+            show_default=False,
+        ),
+    ] = None,
+    depth: Annotated[
+        int, typer.Option("--depth", min=1, max=100, help="Passages retrieved per question.")
+    ] = 10,
+    limit: Annotated[
+        int, typer.Option("--limit", min=0, help="Ask a random N questions (0: all).")
+    ] = 0,
+    holdout: Annotated[
+        float,
+        typer.Option(
+            "--holdout",
+            min=0.0,
+            max=0.9,
+            help="With --squad: share of articles left out of the corpus (their questions "
+            "become unanswerable, measuring abstention).",
+        ),
+    ] = 0.0,
+    seed: Annotated[int, typer.Option("--seed", help="Seed for --limit and --holdout.")] = 13,
+    abstain_threshold: Annotated[
+        float | None,
+        typer.Option(
+            "--abstain-threshold",
+            min=0.0,
+            max=1.0,
+            help=f"Abstain below this support score (default: {_D.abstain_threshold}).",
+            show_default=False,
+        ),
+    ] = None,
+    model: ModelOpt = DEFAULT_MODEL,
+    offline: OfflineOpt = False,
+    chunk_size: ChunkSizeOpt = _D.chunk_size,
+    chunk_overlap: ChunkOverlapOpt = _D.chunk_overlap,
+    tokenizer: TokenizerOpt = _D.tokenizer,
+    verbose: VerboseOpt = False,
+) -> None:
+    """Evaluate a question set: retrieval, answers, citations, abstention, latency.
+
+    Writes questions.jsonl (per question, RAGAS field names included), summary.json and
+    report.md with PNG charts. `qa eval --compare A B` prints the difference of two runs.
+    """
+    _setup_logging(verbose)
+    import dataclasses
+    import random
+    import time
+
+    # `qa eval` starts eval/ code: the one import against the layering, inside the command.
+    from eval import (
+        compare_runs,
+        format_comparison,
+        load_jsonl,
+        load_run,
+        load_squad_questions,
+        run_questions,
+        summarize,
+        write_report,
+    )
+    from eval.compare import latency_line
+
+    with _errors():
+        if compare is not None:
+            a, b = compare
+            rows = compare_runs(a, b)
+            out.print(f"A: {a}\nB: {b}\n")
+            out.print(escape(format_comparison(rows)))
+            out.print("\n" + escape(latency_line(load_run(a)[0], load_run(b)[0])))
+            return
+        if not files:
+            _fail("give a question file (JSONL), SQuAD files with --squad, or --compare A B", 2)
+            return
+        config = _config(model, offline, chunk_size, chunk_overlap, tokenizer)
+        if abstain_threshold is not None:
+            config = dataclasses.replace(config, abstain_threshold=abstain_threshold)
+        from qa.assistant import Assistant
+
+        if squad:
+            documents, questions = load_squad_questions(files, holdout=holdout, seed=seed)
+            with _progress() as hook:
+                assistant = Assistant.from_documents(documents, config, progress=hook)
+            name = "-".join(f.stem for f in files)
+        else:
+            if len(files) != 1:
+                _fail("give one JSONL question file (or several SQuAD files with --squad)", 2)
+            if holdout:
+                _fail("--holdout applies to --squad files only", 2)
+            questions = load_jsonl(files[0])
+            assistant = _open_assistant(index, config)
+            name = files[0].stem
+        for warning in assistant.warnings:
+            err.print(f"[yellow]warning:[/] {escape(warning)}")
+        if limit and limit < len(questions):
+            questions = tuple(random.Random(seed).sample(list(questions), limit))
+        command = "qa eval " + " ".join(sys.argv[2:]) if sys.argv[1:2] == ["eval"] else ""
+        meta = {"set": ", ".join(str(f) for f in files), "command": command}
+        with _progress() as hook:
+            run = run_questions(
+                assistant,
+                questions,
+                depth=depth,
+                meta=meta,
+                progress=(lambda d, t: hook("Asking questions", d, t)) if hook else None,
+            )
+        summary = summarize(run)
+        folder = out_dir or Path("runs") / f"eval-{name}-{time.strftime('%Y%m%d-%H%M%S')}"
+        written = write_report(run, summary, folder)
+    m = summary["metrics"]
+    for key in (
+        "article_hit@1",
+        "article_hit@5",
+        "chunk_hit@1",
+        "contains_gold",
+        "f1",
+        "citation_precision",
+        "abstained_unanswerable",
+        "false_abstention",
+    ):
+        if key in m:
+            lo, hi = m[key]["ci95"]
+            out.print(f"{key:24} {m[key]['mean']:.3f}  [{lo:.3f}, {hi:.3f}]  n={m[key]['n']}")
+    lat = summary["latency"]
+    out.print(
+        f"{'latency p50 / p95':24} {lat['p50_ms']:.1f} / {lat['p95_ms']:.1f} ms, "
+        f"{lat['throughput_qps']:.1f} questions/s"
+    )
+    out.print(f"\nReport: {written.markdown}")
+
+
+@app.command()
+def serve(
+    host: Annotated[
+        str | None,
+        typer.Option(
+            "--host", help="Interface (env QA_HOST; default 127.0.0.1).", show_default=False
+        ),
+    ] = None,
+    port: Annotated[
+        int | None,
+        typer.Option(
+            "--port", min=0, max=65535, help="Port (env QA_PORT; default 8000).", show_default=False
+        ),
+    ] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            "--workers",
+            min=1,
+            help="Worker processes (env QA_WORKERS; default 1).",
+            show_default=False,
+        ),
+    ] = None,
+    index: Annotated[
+        Path | None,
+        typer.Option(
+            "--index",
+            help="Index directory (env QA_INDEX_DIR; default ~/.cache/zhnews-qa/index).",
+            show_default=False,
+        ),
+    ] = None,
+    articles: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--articles",
+            help="Build the index from these files/folders when there is none (env QA_ARTICLES; "
+            "default: the bundled articles).",
+            show_default=False,
+        ),
+    ] = None,
+    model: Annotated[
+        str | None,
+        typer.Option(
+            "--model", help="Embedding model; '' for BM25 only (env QA_MODEL).", show_default=False
+        ),
+    ] = None,
+    offline: Annotated[
+        bool | None,
+        typer.Option(
+            "--offline/--online",
+            help="Never download the model (env QA_OFFLINE).",
+            show_default=False,
+        ),
+    ] = None,
+    verbose: VerboseOpt = False,
+) -> None:
+    """Start the HTTP service (API, OpenAI-compatible chat, web page) with uvicorn.
+
+    Every setting can also come from a QA_* environment variable or a .env file (see
+    docs/api.md); document writes need QA_API_KEY.
+    """
+    from service.server import serve as run_server
+    from service.settings import Settings
+
+    _setup_logging(verbose)
+    given: dict[str, Any] = {
+        "host": host,
+        "port": port,
+        "workers": workers,
+        "index_dir": index,
+        "articles": articles,
+        "model": model,
+        "offline": offline,
+        "log_level": "debug" if verbose else None,
+    }
+    try:
+        settings = Settings(**{k: v for k, v in given.items() if v is not None})
+        settings.assistant_config()
+    except ValueError as exc:
+        _fail(str(exc), code=2)
+        return
+    err.print(f"Serving on http://{settings.host}:{settings.port} (index {settings.index_dir})")
+    run_server(settings)
 
 
 def main() -> None:

@@ -95,3 +95,9 @@ def test_bad_files_are_skipped_and_the_rest_ingests(tmp_path: Path) -> None:
     (tmp_path / "binary.txt").write_bytes(bytes(range(256)) * 8)
     assistant = Assistant.from_paths([tmp_path], LEXICAL)
     assert len(assistant.documents) == 1
+
+
+def test_get_document_of_unknown_id_is_none(seed_assistant: Assistant) -> None:
+    assert seed_assistant.get_document("no-such-id") is None
+    first = seed_assistant.documents[0]
+    assert seed_assistant.get_document(first.id) == first

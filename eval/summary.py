@@ -1,0 +1,146 @@
+"""Aggregate a run into the summary: means with bootstrap intervals, curves, categories."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+from eval.bootstrap import bootstrap_ci
+from eval.metrics import percentile
+from eval.runner import KS, EvalRun, QuestionResult
+
+__all__ = ["HEADLINE", "SUMMARY_VERSION", "abstention_curve", "metric_names", "summarize"]
+
+SUMMARY_VERSION = 1
+
+HEADLINE: tuple[str, ...] = (
+    "article_hit@1",
+    "article_hit@5",
+    "article_mrr@10",
+    "article_ndcg@10",
+    "chunk_hit@1",
+    "chunk_hit@5",
+    "chunk_mrr@10",
+    "contains_gold",
+    "f1",
+    "em",
+    "citation_precision",
+    "citation_valid",
+    "cited_sentence_share",
+    "abstained_unanswerable",
+    "false_abstention",
+)
+"""The figures the report leads with (each with a bootstrap 95% interval)."""
+
+_NOT_AVERAGED = {"article_rank", "chunk_rank"}
+
+
+def metric_names(results: Sequence[QuestionResult]) -> list[str]:
+    """Every averaged metric, in first-seen order."""
+    names: dict[str, None] = {}
+    for r in results:
+        names.update((k, None) for k in r.metrics if k not in _NOT_AVERAGED)
+    return list(names)
+
+
+def _mean(values: Sequence[float]) -> float | None:
+    return sum(values) / len(values) if values else None
+
+
+def _values(results: Sequence[QuestionResult], name: str) -> list[float]:
+    return [v for r in results if (v := r.metrics.get(name)) is not None]
+
+
+def abstention_curve(
+    results: Sequence[QuestionResult], thresholds: Sequence[float] | None = None
+) -> list[dict[str, float | None]]:
+    """Abstention rates had the threshold been ``t``, from the recorded confidences.
+
+    The assistant abstains exactly when ``confidence < threshold``, so these rates are
+    what a run at each threshold would measure.
+    """
+    if thresholds is None:
+        thresholds = [round(0.05 * i, 2) for i in range(0, 21)]
+    ans = [r.answer.confidence for r in results if r.question.answerable]
+    una = [r.answer.confidence for r in results if not r.question.answerable]
+    return [
+        {
+            "threshold": t,
+            "false_abstention": _mean([float(c < t) for c in ans]),
+            "abstained_unanswerable": _mean([float(c < t) for c in una]),
+        }
+        for t in thresholds
+    ]
+
+
+def summarize(run: EvalRun, *, resamples: int = 1000, seed: int = 0) -> dict[str, Any]:
+    """The summary of a run (a JSON-serialisable dict).
+
+    Keys: ``meta``; ``questions`` (counts); ``metrics`` (name -> ``mean``, ``n``,
+    ``ci95``); ``latency``; ``hit_curve`` (article and chunk hit@k for k = 1..depth);
+    ``abstention_curve``; ``categories`` (per category: counts and metric means).
+
+    Args:
+        run: the run.
+        resamples: bootstrap resamples for the intervals.
+        seed: bootstrap seed (the intervals are reproducible).
+    """
+    results = run.results
+    names = metric_names(results)
+    metrics: dict[str, dict[str, Any]] = {}
+    for name in names:
+        vals = _values(results, name)
+        if not vals:
+            continue
+        lo, hi = bootstrap_ci(vals, resamples=resamples, seed=seed)
+        metrics[name] = {
+            "mean": _mean(vals),
+            "n": len(vals),
+            "ci95": [_finite(lo), _finite(hi)],
+        }
+    lat = [r.latency_ms for r in results]
+    depth = int(run.meta.get("depth", 10))
+    curve: dict[str, dict[str, float | None]] = {}
+    for level in ("article", "chunk"):
+        ranks = _values(results, f"{level}_rank")
+        curve[level] = {
+            str(k): (sum(1 for r in ranks if 0 < r <= k) / len(ranks) if ranks else None)
+            for k in range(1, depth + 1)
+        }
+    categories: dict[str, dict[str, Any]] = {}
+    for cat in dict.fromkeys(r.question.category or "(none)" for r in results):
+        subset = [r for r in results if (r.question.category or "(none)") == cat]
+        row: dict[str, Any] = {
+            "questions": len(subset),
+            "answerable": sum(r.question.answerable for r in subset),
+        }
+        for name in names:
+            row[name] = _mean(_values(subset, name))
+        categories[cat] = row
+    return {
+        "version": SUMMARY_VERSION,
+        "meta": dict(run.meta),
+        "questions": {
+            "total": len(results),
+            "answerable": sum(r.question.answerable for r in results),
+            "unanswerable": sum(not r.question.answerable for r in results),
+        },
+        "metrics": metrics,
+        "latency": {
+            "p50_ms": percentile(lat, 50),
+            "p95_ms": percentile(lat, 95),
+            "mean_ms": _mean(lat) or 0.0,
+            "wall_s": run.wall_s,
+            "throughput_qps": len(results) / run.wall_s if run.wall_s > 0 else 0.0,
+        },
+        "hit_curve": curve,
+        "abstention_curve": abstention_curve(results),
+        "categories": categories,
+        "bootstrap": {"resamples": resamples, "seed": seed, "confidence": 0.95},
+        "ks": list(KS),
+    }
+
+
+def _finite(x: float) -> float | None:
+    return None if math.isnan(x) else x

@@ -1,0 +1,178 @@
+"""The FastAPI app factory.
+
+:func:`create_app` wires settings, the assistant (loaded or built once, at start-up, in
+the background so ``/healthz`` answers at once and ``/readyz`` says when questions can be
+answered), routers, error handlers, metrics, the body size limit and the chat page.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.openapi.utils import get_openapi
+from fastapi.responses import FileResponse
+from fastapi.staticfiles import StaticFiles
+from pydantic.json_schema import models_json_schema
+
+from qa import Assistant, IndexNotFoundError
+from service.errors import install_error_handlers
+from service.metrics import Metrics, MetricsMiddleware
+from service.middleware import BodyLimitMiddleware
+from service.routers import ask, chat, documents, health
+from service.schemas import IngestRequest
+from service.settings import Settings, get_settings
+
+__all__ = ["create_app", "open_assistant"]
+
+logger = logging.getLogger(__name__)
+
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+
+_DESCRIPTION = """\
+Question answering over Chinese news with citations to the exact source text.
+
+* `POST /v1/ask`, `GET /v1/search`: answers with citations, passages with scores.
+* `POST /v1/chat/completions`, `GET /v1/models`: OpenAI Chat Completions compatible;
+  citations in the extension field `citations`.
+* `/v1/documents`: list, get, add, delete (writes need `Authorization: Bearer <key>`).
+* Every error has the shape `{"error": {"code": ..., "message": ...}}`.
+"""
+
+
+def open_assistant(settings: Settings) -> Assistant:
+    """Load the index from ``settings.index_dir``; build it from ``settings.articles`` and
+    save it there when there is none.
+
+    Raises:
+        QAError: when the index cannot be loaded or built (corrupt, mismatched, no articles).
+    """
+    config = settings.assistant_config()
+    directory = settings.index_dir
+    try:
+        return Assistant.load(directory, config)
+    except IndexNotFoundError:
+        if (directory / "manifest.json").exists():
+            raise
+    logger.info("no index at %s: building one from %s", directory, settings.articles)
+    assistant = Assistant.from_paths(settings.articles, config)
+    if settings.persist:
+        assistant.save(directory)
+    return assistant
+
+
+def create_app(settings: Settings | None = None, assistant: Assistant | None = None) -> FastAPI:
+    """Build the app.
+
+    Args:
+        settings: the configuration (default: :func:`~service.settings.get_settings`,
+            from the environment).
+        assistant: an assistant to serve; when None, one is loaded or built from the
+            settings at start-up, in a background thread.
+
+    Returns:
+        The FastAPI application.
+    """
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if app.state.assistant is None and app.state.loader is None:
+            app.state.loader = threading.Thread(
+                target=_load, args=(app, settings), name="qa-index-loader", daemon=True
+            )
+            app.state.loader.start()
+        yield
+
+    app = FastAPI(
+        title="zhnews-qa",
+        version="0.1.0",
+        description=_DESCRIPTION,
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.assistant = assistant
+    app.state.load_error = None
+    app.state.loader = None
+    app.state.write_lock = threading.Lock()
+    app.state.metrics = metrics = Metrics(lambda: _index_size(app))
+
+    install_error_handlers(app)
+    for router in (health.router, ask.router, chat.router, documents.router):
+        app.include_router(router)
+
+    @app.get("/", include_in_schema=False)
+    def index(request: Request) -> FileResponse:
+        return FileResponse(STATIC_DIR / "index.html", headers=_PAGE_HEADERS)
+
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(MetricsMiddleware, metrics=metrics)
+    app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
+    return app
+
+
+# The page loads only its own script and style; corpus text is never markup.
+_PAGE_HEADERS = {
+    "Content-Security-Policy": "default-src 'self'; script-src 'self'; style-src 'self'; "
+    "img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+}
+
+
+def _load(app: FastAPI, settings: Settings) -> None:
+    try:
+        app.state.assistant = open_assistant(settings)
+        logger.info("index ready: %d documents", len(app.state.assistant.documents))
+    except Exception as exc:  # reported by /readyz; the process stays up for /healthz
+        logger.exception("could not load the index")
+        app.state.load_error = str(exc) or type(exc).__name__
+
+
+def _index_size(app: FastAPI) -> tuple[int, int] | None:
+    assistant: Assistant | None = app.state.assistant
+    if assistant is None:
+        return None
+    snap = assistant.snapshot
+    return len(snap.documents), len(snap.chunks)
+
+
+def _openapi(app: FastAPI) -> dict[str, Any]:
+    """The OpenAPI schema, with the models only referenced from ``openapi_extra``."""
+    if app.openapi_schema:
+        return app.openapi_schema
+    schema = get_openapi(
+        title=app.title,
+        version=app.version,
+        description=app.description,
+        routes=app.routes,
+    )
+    _, extra = models_json_schema(
+        [(IngestRequest, "validation")], ref_template="#/components/schemas/{model}"
+    )
+    components = schema.setdefault("components", {}).setdefault("schemas", {})
+    for name, definition in extra.get("$defs", {}).items():
+        components.setdefault(name, definition)
+    # The configured maximum of top_k / k, so the schema says what the service accepts.
+    settings: Settings = app.state.settings
+    for model in ("AskRequest", "ChatRequest"):
+        _set_maximum(components[model]["properties"]["top_k"], settings.max_top_k)
+    for param in schema["paths"]["/v1/search"]["get"]["parameters"]:
+        if param["name"] == "k":
+            _set_maximum(param["schema"], settings.max_top_k)
+    app.openapi_schema = schema
+    return schema
+
+
+def _set_maximum(field: dict[str, Any], maximum: int) -> None:
+    """Set ``maximum`` on the integer branch of a field's JSON schema."""
+    for branch in field.get("anyOf", [field]):
+        if branch.get("type") == "integer":
+            branch["maximum"] = maximum

@@ -1,0 +1,1 @@
+"""The API routers: health, ask/search, chat (OpenAI-compatible), documents, web page."""

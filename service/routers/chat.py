@@ -1,0 +1,233 @@
+"""OpenAI-compatible ``POST /v1/chat/completions`` and ``GET /v1/models``.
+
+The answer is computed first (extractively), then sent whole or streamed as true deltas
+in OpenAI's ``chat.completion.chunk`` format. Citations travel in the extension field
+``citations`` of the completion, and of the final streamed chunk, identical in both.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+import time
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path
+from fastapi.responses import StreamingResponse
+from starlette.concurrency import run_in_threadpool
+
+from qa import Answer, analyze_follow_up
+from service.deps import AssistantDep, MetricsDep, SettingsDep
+from service.errors import ERROR_RESPONSES, ServiceError
+from service.routers.ask import check_k
+from service.schemas import (
+    AssistantMessage,
+    ChatChoice,
+    ChatCompletion,
+    ChatMessage,
+    ChatRequest,
+    CitationOut,
+    ErrorResponse,
+    ModelCard,
+    ModelList,
+    Usage,
+)
+
+router = APIRouter(prefix="/v1", tags=["openai"])
+
+_STARTED = int(time.time())
+# A marker, or one character; deltas break after clause punctuation.
+_PIECE = re.compile(r"\s*\[\d+\]|.", re.DOTALL)
+_BREAK_AFTER = set("，,。；;：:！!？?、\n")
+
+
+def split_deltas(text: str, size: int) -> Iterator[str]:
+    """``text`` in pieces of about ``size`` characters, never splitting an ``[n]`` marker
+    and breaking after clause punctuation; joined they give ``text`` back."""
+    buf = ""
+    for match in _PIECE.finditer(text):
+        piece = match.group()
+        if buf and len(buf) + len(piece) > size and piece.lstrip().startswith("["):
+            yield buf
+            buf = ""
+        buf += piece
+        if len(buf) >= size or piece in _BREAK_AFTER:
+            yield buf
+            buf = ""
+    if buf:
+        yield buf
+
+
+def conversation(messages: list[ChatMessage]) -> tuple[str, list[tuple[str, str]]]:
+    """The question (the last user message) and the earlier ``(question, answer)`` turns.
+
+    Raises:
+        ServiceError: 400 when the last message is not the user's.
+    """
+    if messages[-1].role != "user":
+        raise ServiceError(
+            400,
+            "invalid_request",
+            "the last message must be the user's question (role 'user')",
+            param="messages",
+        )
+    history: list[tuple[str, str]] = []
+    for message in messages[:-1]:
+        if message.role == "user":
+            history.append((message.text(), ""))
+        elif message.role == "assistant" and history:
+            question, answer = history[-1]
+            history[-1] = (question, (answer + "\n" + message.text()).strip())
+    return messages[-1].text(), history
+
+
+def _usage(body: ChatRequest, answer: Answer) -> Usage:
+    prompt = sum(len(m.text()) for m in body.messages)
+    return Usage(
+        prompt_tokens=prompt,
+        completion_tokens=len(answer.text),
+        total_tokens=prompt + len(answer.text),
+    )
+
+
+def _sse(payload: dict[str, Any]) -> str:
+    return f"data: {json.dumps(payload, ensure_ascii=False)}\n\n"
+
+
+_STREAM_DOC: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "A `chat.completion`, or with `stream: true` server-sent events of "
+        "`chat.completion.chunk` objects ending with `data: [DONE]`.",
+        "content": {
+            "text/event-stream": {
+                "schema": {
+                    "type": "object",
+                    "description": "One server-sent event; `data` holds a chunk as JSON, "
+                    "or `[DONE]` at the end.",
+                    "properties": {"data": {"type": "string"}, "event": {"type": "string"}},
+                }
+            }
+        },
+    }
+}
+
+
+@router.post(
+    "/chat/completions",
+    response_model=ChatCompletion,
+    responses={**ERROR_RESPONSES, **_STREAM_DOC},
+    summary="Chat completion (OpenAI-compatible)",
+)
+async def chat_completions(
+    body: ChatRequest,
+    assistant: AssistantDep,
+    settings: SettingsDep,
+    metrics: MetricsDep,
+) -> ChatCompletion | StreamingResponse:
+    """Answer the last user message, resolving follow-ups against the earlier ones.
+
+    Example: `curl -s localhost:8000/v1/chat/completions -H 'content-type: application/json'
+    -d '{"model": "zhnews-qa", "messages": [{"role": "user", "content": "白马湖实验室"}]}'`
+
+    Works with the official `openai` package:
+    `OpenAI(base_url="http://127.0.0.1:8000/v1", api_key="-").chat.completions.create(
+    model="zhnews-qa", messages=[{"role": "user", "content": "..."}])`.
+    The answer's sources are in the extension field `citations` (also on the final chunk
+    of a stream).
+    """
+    question, history = conversation(body.messages)
+    top_k = check_k(body.top_k, settings, "top_k")
+    filters = body.filters.to_qa() if body.filters else None
+    answer = await run_in_threadpool(
+        assistant.ask, question, top_k=top_k, filters=filters, history=history
+    )
+    metrics.observe_stages(answer.timings)
+    resolved = analyze_follow_up(answer.question, history).query if history else answer.question
+    citations = [CitationOut.from_qa(c) for c in answer.citations]
+    completion_id = f"chatcmpl-{uuid.uuid4().hex}"
+    created = int(time.time())
+    usage = _usage(body, answer)
+    if not body.stream:
+        return ChatCompletion(
+            id=completion_id,
+            created=created,
+            model=settings.chat_model,
+            choices=[ChatChoice(message=AssistantMessage(content=answer.text))],
+            usage=usage,
+            citations=citations,
+            abstained=answer.abstained,
+            resolved_question=resolved,
+        )
+    include_usage = bool(body.stream_options and body.stream_options.include_usage)
+    base: dict[str, Any] = {
+        "id": completion_id,
+        "object": "chat.completion.chunk",
+        "created": created,
+        "model": settings.chat_model,
+        "system_fingerprint": None,
+    }
+    if include_usage:
+        base["usage"] = None
+    delay = settings.stream_delay_ms / 1000.0
+
+    def chunk(delta: dict[str, Any], finish: str | None = None) -> dict[str, Any]:
+        choice = {"index": 0, "delta": delta, "finish_reason": finish, "logprobs": None}
+        return {**base, "choices": [choice]}
+
+    async def events() -> AsyncIterator[str]:
+        yield _sse(chunk({"role": "assistant", "content": ""}))
+        for piece in split_deltas(answer.text, settings.stream_chunk_chars):
+            if delay:
+                await asyncio.sleep(delay)
+            yield _sse(chunk({"content": piece}))
+        final = chunk({}, "stop")
+        final["citations"] = [c.model_dump() for c in citations]
+        final["abstained"] = answer.abstained
+        final["resolved_question"] = resolved
+        yield _sse(final)
+        if include_usage:
+            yield _sse({**base, "choices": [], "usage": usage.model_dump()})
+        yield "data: [DONE]\n\n"
+
+    return StreamingResponse(
+        events(),
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+    )
+
+
+@router.get("/models", response_model=ModelList, summary="List models (OpenAI-compatible)")
+def list_models(settings: SettingsDep) -> ModelList:
+    """The one model this service answers as.
+
+    Example: `curl -s localhost:8000/v1/models`
+    """
+    return ModelList(data=[ModelCard(id=settings.chat_model, created=_STARTED)])
+
+
+@router.get(
+    "/models/{model_id}",
+    response_model=ModelCard,
+    responses={404: {"model": ErrorResponse, "description": "Unknown model."}},
+    summary="Retrieve a model (OpenAI-compatible)",
+)
+def get_model(
+    settings: SettingsDep,
+    model_id: Annotated[str, Path(examples=["zhnews-qa"])],
+) -> ModelCard:
+    """The model, when it is the one served.
+
+    Example: `curl -s localhost:8000/v1/models/zhnews-qa`
+    """
+    if model_id != settings.chat_model:
+        raise ServiceError(
+            404,
+            "model_not_found",
+            f"the model {model_id!r} does not exist: this service answers as "
+            f"{settings.chat_model!r}",
+            param="model",
+        )
+    return ModelCard(id=settings.chat_model, created=_STARTED)

@@ -1,0 +1,313 @@
+"""Document management: list, get, add (JSON or file upload), delete.
+
+Writes need ``Authorization: Bearer <key>``. The assistant builds the new index beside
+the old one and swaps it in whole, so questions keep being answered from the old
+snapshot until the new one is complete; the index on disk is replaced atomically too.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import tempfile
+from collections.abc import Callable
+from pathlib import Path as FsPath
+from typing import Annotated, Any, TypeVar
+
+from fastapi import APIRouter, Path, Query, Request
+from fastapi.exceptions import RequestValidationError
+from pydantic import ValidationError
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile
+
+from qa import Assistant, Document, IngestSummary, document_from_text, load_documents
+from service.deps import AssistantDep, SettingsDep, WriteAuth
+from service.errors import ERROR_RESPONSES, ServiceError
+from service.schemas import (
+    INGEST_EXAMPLE,
+    DeleteResponse,
+    DocumentDetail,
+    DocumentList,
+    DocumentSummary,
+    ErrorResponse,
+    IngestArticle,
+    IngestRequest,
+    IngestResponse,
+    SkippedOut,
+)
+from service.settings import Settings
+
+router = APIRouter(prefix="/v1/documents", tags=["documents"])
+
+T = TypeVar("T")
+
+MAX_FILES = 100
+_AUTH_RESPONSES: dict[int | str, dict[str, Any]] = {
+    401: {"model": ErrorResponse, "description": "No bearer key."},
+    403: {"model": ErrorResponse, "description": "Wrong key, or writes disabled (no key set)."},
+}
+_NOT_FOUND: dict[int | str, dict[str, Any]] = {
+    404: {"model": ErrorResponse, "description": "No document with this id."},
+}
+_DOC_ID = Path(min_length=1, max_length=200, examples=["b953cbe5ffcf7eaf"])
+
+
+def _not_found(doc_id: str) -> ServiceError:
+    return ServiceError(
+        404,
+        "document_not_found",
+        f"no document with id {doc_id!r}: GET /v1/documents lists them",
+        param="doc_id",
+    )
+
+
+@router.get("", response_model=DocumentList, responses=ERROR_RESPONSES, summary="List documents")
+def list_documents(
+    assistant: AssistantDep,
+    offset: Annotated[int, Query(ge=0, examples=[0])] = 0,
+    limit: Annotated[int, Query(ge=1, le=1000, examples=[100])] = 100,
+) -> DocumentList:
+    """The indexed documents' metadata, in index order.
+
+    Example: `curl -s 'localhost:8000/v1/documents?limit=10'`
+    """
+    docs = assistant.documents
+    page = docs[offset : offset + limit]
+    return DocumentList(
+        total=len(docs),
+        offset=offset,
+        limit=limit,
+        documents=[DocumentSummary.from_qa(d) for d in page],
+    )
+
+
+@router.get(
+    "/{doc_id}",
+    response_model=DocumentDetail,
+    responses={**ERROR_RESPONSES, **_NOT_FOUND},
+    summary="Get a document",
+)
+def get_document(assistant: AssistantDep, doc_id: Annotated[str, _DOC_ID]) -> DocumentDetail:
+    """A document's cleaned text, metadata and cleaning report.
+
+    Example: `curl -s localhost:8000/v1/documents/b953cbe5ffcf7eaf`
+    """
+    try:
+        doc = assistant.get_document(doc_id)
+    except KeyError:  # some library versions raise instead of returning None
+        doc = None
+    if doc is None:
+        raise _not_found(doc_id)
+    return DocumentDetail.from_qa(doc)
+
+
+_UPLOAD_BODY = {
+    "required": True,
+    "content": {
+        "application/json": {
+            "schema": {"$ref": "#/components/schemas/IngestRequest"},
+            "example": INGEST_EXAMPLE,
+        },
+        "multipart/form-data": {
+            "schema": {
+                "type": "object",
+                "required": ["files"],
+                "additionalProperties": False,
+                "properties": {
+                    "files": {
+                        "type": "array",
+                        "minItems": 1,
+                        "maxItems": MAX_FILES,
+                        "items": {"type": "string", "format": "binary"},
+                        "description": "Article files: .txt .md .html .htm .jsonl.",
+                    }
+                },
+            }
+        },
+    },
+}
+
+
+@router.post(
+    "",
+    response_model=IngestResponse,
+    dependencies=[WriteAuth],
+    responses={
+        **ERROR_RESPONSES,
+        **_AUTH_RESPONSES,
+        415: {"model": ErrorResponse, "description": "Neither JSON nor multipart."},
+    },
+    openapi_extra={"requestBody": _UPLOAD_BODY},
+    summary="Add documents",
+)
+async def add_documents(
+    request: Request, assistant: AssistantDep, settings: SettingsDep
+) -> IngestResponse:
+    """Add articles, as JSON (`{"articles": [{"text": ..., "title": ...}]}`) or as uploaded
+    files (multipart field `files`). An article with the id of an indexed one replaces it;
+    an unchanged one costs nothing.
+
+    Example:
+    `curl -s localhost:8000/v1/documents -H "Authorization: Bearer $QA_API_KEY"
+    -F files=@article.txt`
+    """
+    ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if ctype == "application/json" or ctype.endswith("+json"):
+        raw = await request.body()
+        try:
+            body = IngestRequest.model_validate_json(raw)
+        except ValidationError as exc:
+            errors = [{**e, "loc": ("body", *e["loc"])} for e in exc.errors(include_url=False)]
+            raise RequestValidationError(errors) from None
+        docs, skipped = _from_articles(body.articles)
+    elif ctype == "multipart/form-data":
+        form = await request.form(max_files=MAX_FILES, max_fields=MAX_FILES)
+        files: list[tuple[str, bytes]] = []
+        for name, value in form.multi_items():
+            if name != "files":
+                raise ServiceError(
+                    422,
+                    "invalid_request",
+                    f"{name}: unknown form field; send the articles in the field 'files'",
+                    param=name,
+                )
+            if not isinstance(value, UploadFile):
+                raise ServiceError(
+                    422,
+                    "invalid_request",
+                    "files: must hold uploaded files (with a file name), not plain values",
+                    param="files",
+                )
+            files.append((value.filename or "upload.txt", await value.read()))
+        if not files:
+            raise ServiceError(
+                422, "invalid_request", "no file in the upload: send files in the field 'files'"
+            )
+        docs, skipped = await run_in_threadpool(_from_files, files)
+    else:
+        raise ServiceError(
+            415,
+            "unsupported_media_type",
+            'send application/json ({"articles": [...]}) or multipart/form-data files',
+        )
+
+    def write() -> IngestResponse:
+        # Nothing usable is not an error: the response lists what was skipped and why.
+        summary = assistant.add_documents(docs) if docs else IngestSummary()
+        return IngestResponse.from_qa(summary, skipped, docs, len(assistant.documents))
+
+    return await run_in_threadpool(_locked_write, request, assistant, settings, write)
+
+
+@router.delete(
+    "/{doc_id}",
+    response_model=DeleteResponse,
+    dependencies=[WriteAuth],
+    responses={
+        **ERROR_RESPONSES,
+        **_AUTH_RESPONSES,
+        **_NOT_FOUND,
+        409: {"model": ErrorResponse, "description": "It is the last document."},
+    },
+    summary="Delete a document",
+)
+def delete_document(
+    request: Request,
+    assistant: AssistantDep,
+    settings: SettingsDep,
+    doc_id: Annotated[str, _DOC_ID],
+) -> DeleteResponse:
+    """Remove a document from the index.
+
+    Example:
+    `curl -s -X DELETE localhost:8000/v1/documents/b953cbe5ffcf7eaf
+    -H "Authorization: Bearer $QA_API_KEY"`
+    """
+
+    def write() -> DeleteResponse:
+        if assistant.remove_documents([doc_id]) == 0:
+            raise _not_found(doc_id)
+        return DeleteResponse(deleted=doc_id, total_documents=len(assistant.documents))
+
+    return _locked_write(request, assistant, settings, write)
+
+
+# -- helpers ------------------------------------------------------------------------------
+
+
+def _locked_write(
+    request: Request, assistant: Assistant, settings: Settings, write: Callable[[], T]
+) -> T:
+    """Run one write at a time, then persist the new index (atomically) when it changed."""
+    with request.app.state.write_lock:
+        before = assistant.snapshot
+        result = write()
+        if settings.persist and assistant.snapshot is not before:
+            assistant.save(settings.index_dir)
+        return result
+
+
+def _source_id(source: str) -> str:
+    """The id the library derives from a source (its ``stable_id``)."""
+    return document_from_text("-", source=source, clean=False).id
+
+
+def _from_articles(articles: list[IngestArticle]) -> tuple[list[Document], list[SkippedOut]]:
+    docs: list[Document] = []
+    skipped: list[SkippedOut] = []
+    for i, article in enumerate(articles):
+        source = (
+            article.source
+            or article.url
+            or "api:"
+            + hashlib.sha256(article.text.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+        )
+        doc = document_from_text(
+            article.text,
+            source=source,
+            title=article.title,
+            url=article.url,
+            published=article.published,
+            outlet=article.outlet,
+            doc_id=article.id,
+        )
+        if doc.text.strip():
+            docs.append(doc)
+        else:
+            skipped.append(
+                SkippedOut(source=f"articles[{i}]", reason="no text left after cleaning")
+            )
+    return docs, skipped
+
+
+def _from_files(files: list[tuple[str, bytes]]) -> tuple[list[Document], list[SkippedOut]]:
+    """Load uploaded files through the same loaders as files on disk."""
+    docs: list[Document] = []
+    skipped: list[SkippedOut] = []
+    with tempfile.TemporaryDirectory(prefix="qa-upload-") as tmp:
+        for i, (filename, data) in enumerate(files):
+            name = FsPath(filename.replace("\\", "/")).name.strip() or "upload.txt"
+            folder = FsPath(tmp) / str(i)
+            folder.mkdir()
+            path = folder / name
+            try:
+                path.write_bytes(data)
+            except (OSError, ValueError):
+                skipped.append(SkippedOut(source=name, reason="unusable file name; rename it"))
+                continue
+            result = load_documents([path])
+            public = f"upload:{name}"
+            for doc in result.documents:
+                source = doc.source.replace(str(path), public)
+                doc_id = _source_id(source) if doc.id == _source_id(doc.source) else doc.id
+                docs.append(_renamed(doc, doc_id, source))
+            skipped.extend(
+                SkippedOut(source=s.path.replace(str(path), public), reason=s.reason)
+                for s in result.skipped
+            )
+    return docs, skipped
+
+
+def _renamed(doc: Document, doc_id: str, source: str) -> Document:
+    import dataclasses
+
+    return dataclasses.replace(doc, id=doc_id, source=source)

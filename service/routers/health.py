@@ -1,0 +1,61 @@
+"""``/healthz``, ``/readyz`` and ``/metrics``."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse, Response
+from prometheus_client import CONTENT_TYPE_LATEST
+
+from service.deps import MetricsDep
+from service.errors import error_response
+from service.schemas import ErrorResponse, HealthResponse, ReadyResponse
+
+router = APIRouter(tags=["health"])
+
+
+@router.get("/healthz", response_model=HealthResponse, summary="Liveness")
+def healthz() -> HealthResponse:
+    """The process is up (it may still be loading the index).
+
+    Example: `curl http://127.0.0.1:8000/healthz` → `{"status": "ok"}`
+    """
+    return HealthResponse()
+
+
+@router.get(
+    "/readyz",
+    response_model=ReadyResponse,
+    summary="Readiness",
+    responses={503: {"model": ErrorResponse, "description": "Still loading, or failed to."}},
+)
+def readyz(request: Request) -> ReadyResponse | JSONResponse:
+    """200 once the index is loaded and questions can be answered; 503 before.
+
+    Example: `curl http://127.0.0.1:8000/readyz`
+    """
+    assistant = request.app.state.assistant
+    if assistant is None:
+        error = request.app.state.load_error
+        message = f"the index could not be loaded: {error}" if error else "the index is loading"
+        return error_response(request, 503, "not_ready", message, headers={"Retry-After": "5"})
+    snap = assistant.snapshot
+    return ReadyResponse(
+        documents=len(snap.documents),
+        chunks=len(snap.chunks),
+        retrieval="bm25+dense" if assistant.dense_enabled else "bm25",
+        warnings=list(assistant.warnings),
+    )
+
+
+@router.get(
+    "/metrics",
+    summary="Prometheus metrics",
+    response_class=Response,
+    responses={200: {"content": {"text/plain": {"schema": {"type": "string"}}}}},
+)
+def metrics(metrics: MetricsDep) -> Response:
+    """Request counts and latencies per endpoint, pipeline stage latencies, index size.
+
+    Example: `curl http://127.0.0.1:8000/metrics`
+    """
+    return Response(metrics.render(), media_type=CONTENT_TYPE_LATEST)

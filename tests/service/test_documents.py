@@ -1,0 +1,249 @@
+"""Document management: list, get, add (JSON, upload), delete; auth; limits; persistence."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from qa import Assistant, AssistantConfig
+from service import create_app
+
+from .conftest import ASCII_KEY, make_settings
+from .test_api import assert_error
+
+ARTICLE = {
+    "title": "白马湖实验室发布深海清舱机器人",
+    "text": "杭州11月2日电 白马湖实验室今天发布了一款深海清舱机器人，可在无人值守的情况下清理货舱。"
+    "该机器人由实验室与三家高校联合研制，已完成海上试验。",
+    "outlet": "测试新闻",
+    "published": "2024-11-02",
+}
+
+
+def test_list_and_get_documents(client: TestClient, shared_assistant: Assistant) -> None:
+    r = client.get("/v1/documents")
+    assert r.status_code == 200
+    body = r.json()
+    assert body["total"] == 2 and len(body["documents"]) == 2
+    assert {"id", "title", "outlet", "published", "source", "url", "chars"} <= set(
+        body["documents"][0]
+    )
+    page = client.get("/v1/documents", params={"offset": 1, "limit": 1}).json()
+    assert page["total"] == 2 and len(page["documents"]) == 1
+    assert page["documents"][0]["id"] == body["documents"][1]["id"]
+
+    green = next(d for d in shared_assistant.documents if d.outlet == "澎湃新聞")
+    detail = client.get(f"/v1/documents/{green.id}").json()
+    assert detail["text"] == green.text
+    assert detail["title"] == green.title and detail["published"] == green.published
+    assert detail["report"]["removals"], "the seed article has boilerplate removed"
+    assert sum(detail["report"]["counts"].values()) == len(detail["report"]["removals"])
+    assert isinstance(detail["meta"], dict)
+
+
+def test_get_unknown_document_is_404(client: TestClient) -> None:
+    assert_error(client.get("/v1/documents/does-not-exist"), 404, "document_not_found")
+
+
+@pytest.mark.parametrize("params", [{"offset": -1}, {"limit": 0}, {"limit": 100000}])
+def test_list_bad_paging(client: TestClient, params: dict[str, int]) -> None:
+    assert_error(client.get("/v1/documents", params=params), 422, "invalid_request")
+
+
+def test_add_json_articles_then_ask_and_delete(write_client: TestClient, tmp_path: Path) -> None:
+    c = write_client
+    r = c.post("/v1/documents", json={"articles": [ARTICLE]}, headers=_auth())
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert (body["added"], body["updated"], body["unchanged"]) == (1, 0, 0)
+    assert body["total_documents"] == 3
+    doc_id = body["documents"][0]["id"]
+    assert body["documents"][0]["outlet"] == "测试新闻"
+
+    answer = c.post("/v1/ask", json={"question": "深海清舱机器人由谁研制?"}).json()
+    assert not answer["abstained"]
+    assert answer["citations"][0]["doc_id"] == doc_id
+    assert answer["citations"][0]["title"] == ARTICLE["title"]
+
+    # Posting the same article again changes nothing.
+    again = c.post("/v1/documents", json={"articles": [ARTICLE]}, headers=_auth()).json()
+    assert (again["added"], again["unchanged"]) == (0, 1)
+    # The index on disk was saved after the write.
+    reloaded = Assistant.load(tmp_path / "index", AssistantConfig(model=""))
+    assert reloaded.get_document(doc_id) is not None
+
+    r = c.delete(f"/v1/documents/{doc_id}", headers=_auth())
+    assert r.status_code == 200
+    assert r.json() == {"deleted": doc_id, "total_documents": 2}
+    assert_error(c.get(f"/v1/documents/{doc_id}"), 404, "document_not_found")
+    assert_error(c.delete(f"/v1/documents/{doc_id}", headers=_auth()), 404, "document_not_found")
+    reloaded = Assistant.load(tmp_path / "index", AssistantConfig(model=""))
+    assert len(reloaded.documents) == 2
+
+
+def test_add_with_explicit_id_replaces(write_client: TestClient) -> None:
+    first = {**ARTICLE, "id": "my-article"}
+    r = write_client.post("/v1/documents", json={"articles": [first]}, headers=_auth())
+    assert r.json()["documents"][0]["id"] == "my-article"
+    changed = {**first, "text": first["text"] + "试验共持续了三十天。"}
+    r = write_client.post("/v1/documents", json={"articles": [changed]}, headers=_auth())
+    assert (r.json()["added"], r.json()["updated"]) == (0, 1)
+    text = write_client.get("/v1/documents/my-article").json()["text"]
+    assert "三十天" in text
+
+
+def test_upload_files(write_client: TestClient) -> None:
+    jsonl = "\n".join(
+        json.dumps(a, ensure_ascii=False)
+        for a in (
+            {"id": "j1", "title": "甲", "text": "甲市今天开通了第一条地铁线路，全长二十公里。"},
+            {"id": "j2", "title": "乙", "text": "乙县的茶叶今年产量达到三千吨，创历史新高。"},
+        )
+    )
+    html = (
+        "<html><head><title>丙市新闻</title></head><body><p>丙市图书馆今日开馆。</p></body></html>"
+    )
+    files = [
+        ("files", ("robot.txt", ARTICLE["text"].encode("gb18030"), "text/plain")),
+        ("files", ("batch.jsonl", jsonl.encode("utf-8"), "application/jsonl")),
+        ("files", ("page.html", html.encode("utf-8"), "text/html")),
+        ("files", ("picture.png", b"\x89PNG\r\n\x1a\n\x00\x00", "image/png")),
+    ]
+    r = write_client.post("/v1/documents", files=files, headers=_auth())
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["added"] == 4
+    assert {s["source"] for s in body["skipped"]} == {"upload:picture.png"}
+    ids = {d["id"] for d in body["documents"]}
+    assert {"j1", "j2"} <= ids
+    sources = {d["source"] for d in body["documents"]}
+    assert "upload:robot.txt" in sources and "upload:page.html" in sources
+    titles = {d["title"] for d in body["documents"]}
+    assert "丙市新闻" in titles
+    # Re-uploading the same file is a no-op: ids derive from the upload name.
+    again = write_client.post("/v1/documents", files=files[:1], headers=_auth()).json()
+    assert again["unchanged"] == 1 and again["added"] == 0
+    answer = write_client.post("/v1/ask", json={"question": "乙县茶叶今年产量是多少?"}).json()
+    assert "三千吨" in answer["answer"]
+
+
+def test_add_nothing_usable(write_client: TestClient) -> None:
+    # Nothing usable is reported, not an error.
+    files = [("files", ("empty.txt", b"", "text/plain"))]
+    r = write_client.post("/v1/documents", files=files, headers=_auth())
+    assert r.status_code == 200
+    assert r.json()["added"] == 0 and r.json()["skipped"][0]["source"] == "upload:empty.txt"
+    r = write_client.post(
+        "/v1/documents", data={"note": "no file"}, headers=_auth(), files={"x": ("a.txt", b"")}
+    )
+    assert_error(r, 422, "invalid_request")
+    # A plain form value is not a file.
+    upload = [("files", ("a.txt", "戊村通了公路。".encode(), "text/plain"))]
+    r = write_client.post("/v1/documents", data={"files": "text"}, files=upload, headers=_auth())
+    assert_error(r, 422, "invalid_request")
+    assert_error(
+        write_client.post(
+            "/v1/documents", content=b"text", headers={**_auth(), "content-type": "text/plain"}
+        ),
+        415,
+        "unsupported_media_type",
+    )
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {},
+        {"articles": []},
+        {"articles": [{"title": "no text"}]},
+        {"articles": [{"text": ""}]},
+        {"articles": [{"text": "x", "colour": "red"}]},
+        {"articles": "not a list"},
+        {"articles": [ARTICLE], "extra": True},
+    ],
+)
+def test_add_bad_json(write_client: TestClient, body: object) -> None:
+    assert_error(write_client.post("/v1/documents", json=body, headers=_auth()), 422)
+
+
+def test_add_malformed_json(write_client: TestClient) -> None:
+    headers = {**_auth(), "content-type": "application/json"}
+    assert_error(write_client.post("/v1/documents", content=b"{", headers=headers), 422)
+
+
+def test_writes_need_the_key(write_client: TestClient) -> None:
+    c = write_client
+    body = {"articles": [ARTICLE]}
+    assert_error(c.post("/v1/documents", json=body), 401, "unauthorized")
+    assert c.post("/v1/documents", json=body).headers["www-authenticate"] == "Bearer"
+    assert_error(c.post("/v1/documents", json=body, headers=_auth("wrong")), 403, "forbidden")
+    assert_error(
+        c.post("/v1/documents", json=body, headers={"Authorization": f"Basic {ASCII_KEY}"}),
+        401,
+    )
+    some_id = c.get("/v1/documents").json()["documents"][0]["id"]
+    assert_error(c.delete(f"/v1/documents/{some_id}"), 401, "unauthorized")
+    assert_error(c.delete(f"/v1/documents/{some_id}", headers=_auth("wrong")), 403, "forbidden")
+    assert c.get("/v1/documents").json()["total"] == 2
+
+
+def test_writes_refused_without_a_configured_key(
+    tmp_path: Path, fresh_assistant: Assistant
+) -> None:
+    app = create_app(make_settings(tmp_path, api_key=None), fresh_assistant)
+    with TestClient(app) as c:
+        error = assert_error(
+            c.post("/v1/documents", json={"articles": [ARTICLE]}, headers=_auth()),
+            403,
+            "writes_disabled",
+        )
+        assert "QA_API_KEY" in error["message"]
+        doc_id = c.get("/v1/documents").json()["documents"][0]["id"]
+        assert_error(c.delete(f"/v1/documents/{doc_id}", headers=_auth()), 403, "writes_disabled")
+    # An empty key in the environment counts as none.
+    assert make_settings(tmp_path, api_key="").api_key is None
+
+
+def test_deleting_the_last_document_is_refused(write_client: TestClient) -> None:
+    ids = [d["id"] for d in write_client.get("/v1/documents").json()["documents"]]
+    assert write_client.delete(f"/v1/documents/{ids[0]}", headers=_auth()).status_code == 200
+    assert_error(
+        write_client.delete(f"/v1/documents/{ids[1]}", headers=_auth()), 409, "empty_corpus"
+    )
+    assert write_client.get("/v1/documents").json()["total"] == 1
+
+
+def test_body_limit_is_413(tmp_path: Path, fresh_assistant: Assistant) -> None:
+    app = create_app(make_settings(tmp_path, max_body_bytes=4096), fresh_assistant)
+    with TestClient(app) as c:
+        big = {"articles": [{**ARTICLE, "text": "长" * 5000}]}
+        assert_error(c.post("/v1/documents", json=big, headers=_auth()), 413, "payload_too_large")
+        assert_error(c.post("/v1/ask", json={"question": "长" * 5000}), 413, "payload_too_large")
+        error = assert_error(
+            c.post(
+                "/v1/chat/completions",
+                json={"model": "m", "messages": [{"role": "user", "content": "长" * 5000}]},
+            ),
+            413,
+        )
+        assert error["type"] == "invalid_request_error"
+
+        # A chunked body (no Content-Length) is counted as it is read.
+        def chunks() -> object:
+            for _ in range(10):
+                yield b'{"articles": [' + b" " * 1000
+
+        r = c.post(
+            "/v1/documents",
+            content=chunks(),  # type: ignore[arg-type]
+            headers={**_auth(), "content-type": "application/json"},
+        )
+        assert_error(r, 413, "payload_too_large")
+        assert c.get("/v1/documents").json()["total"] == 2
+
+
+def _auth(key: str = ASCII_KEY) -> dict[str, str]:
+    return {"Authorization": f"Bearer {key}"}
