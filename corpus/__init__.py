@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 
+from corpus.bundled import bundled_articles_dir
 from corpus.chunking import ChunkingConfig, chunk_document, chunk_documents
 from corpus.cleaning import CleanedArticle, clean_article
 from corpus.encoding import decode_bytes
@@ -40,6 +41,7 @@ __all__ = [
     "Removal",
     "SkippedFile",
     "UnreadableFileError",
+    "bundled_articles_dir",
     "chunk_document",
     "chunk_documents",
     "clean_article",

@@ -11,7 +11,7 @@ from __future__ import annotations
 import codecs
 import logging
 
-from corpus._charsets import CJK_PUNCTUATION, is_common_cjk
+from corpus.charsets import CJK_PUNCTUATION, is_common_cjk
 from corpus.errors import UnreadableFileError
 
 __all__ = ["decode_bytes"]

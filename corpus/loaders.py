@@ -366,7 +366,8 @@ def load_documents(paths: Iterable[str | Path], *, progress: Progress | None = N
 
     Returns:
         The loaded documents and the skipped files (empty, binary, undecodable, unknown
-        type, bad JSONL lines, articles with no text left after cleaning, repeated ids).
+        type, bad JSONL lines, articles with no text left after cleaning, and articles
+        replaced by a later one with the same id).
         An empty result is not an error here; callers that need articles raise
         :class:`~corpus.errors.EmptyCorpusError`.
 
@@ -374,24 +375,28 @@ def load_documents(paths: Iterable[str | Path], *, progress: Progress | None = N
         PathNotFoundError: a given path does not exist.
     """
     files = _expand(paths)
-    documents: list[Document] = []
+    # A later article with the id of an earlier one replaces it (as an update does in the
+    # index); it keeps the earlier one's place in the order.
+    documents: dict[str, Document] = {}
     skipped: list[SkippedFile] = []
-    ids: set[str] = set()
     for done, path in enumerate(files, start=1):
         docs, skips = _load_file(path)
         for doc in docs:
             if not doc.text:
                 skips.append(SkippedFile(doc.source, "no article text left after cleaning"))
-            elif doc.id in ids:
+                continue
+            earlier = documents.get(doc.id)
+            if earlier is not None:
                 skips.append(
-                    SkippedFile(doc.source, f"repeats the id {doc.id!r} of an earlier article")
+                    SkippedFile(
+                        earlier.source,
+                        f"replaced by {doc.source}, a later article with the same id {doc.id!r}",
+                    )
                 )
-            else:
-                ids.add(doc.id)
-                documents.append(doc)
+            documents[doc.id] = doc
         for skip in skips:
             logger.warning("skipped %s: %s", skip.path, skip.reason)
         skipped.extend(skips)
         if progress is not None:
             progress("load", done, len(files))
-    return LoadResult(tuple(documents), tuple(skipped))
+    return LoadResult(tuple(documents.values()), tuple(skipped))

@@ -30,10 +30,16 @@ class Removal:
     Attributes:
         rule: name of the cleaning rule (``pinyin``, ``boilerplate``, ``caption``, ...).
         text: the removed text, verbatim.
+        start: offset of the removed text in the article as given (for a report of
+            :func:`~corpus.cleaning.clean_article`: ``raw[start:end] == text``; a rule
+            called on its own reports offsets into its input).
+        end: end offset (exclusive); ``0, 0`` where unknown (older indexes).
     """
 
     rule: str
     text: str
+    start: int = 0
+    end: int = 0
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,12 +8,10 @@ from __future__ import annotations
 
 import logging
 import os
-import socket
 import threading
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
-from urllib.parse import urlparse
 
 import numpy as np
 import numpy.typing as npt
@@ -50,18 +48,37 @@ def default_query_prefix(model_name: str) -> str:
     return BGE_ZH_QUERY_PREFIX if "bge" in name and "zh" in name else ""
 
 
-def _hub_reachable(timeout: float = 3.0) -> bool:
-    """Whether the model hub's host accepts a TCP connection within ``timeout`` seconds."""
-    try:
-        from huggingface_hub import constants
+def _cached_snapshot(name: str, cache_dir: str | None) -> str | None:
+    """The local folder of hub model ``name`` when the hub cache holds it, else None.
 
-        endpoint = urlparse(constants.ENDPOINT)
-        host = endpoint.hostname or ""
-        port = endpoint.port or (443 if endpoint.scheme == "https" else 80)
-        with socket.create_connection((host, port), timeout=timeout):
-            return True
-    except (OSError, ImportError, ValueError):
-        return False
+    Only the cache on disk is consulted (``local_files_only``): no network access.
+    """
+    from huggingface_hub import snapshot_download
+    from huggingface_hub.errors import LocalEntryNotFoundError
+
+    try:
+        return str(snapshot_download(name, local_files_only=True, cache_dir=cache_dir))
+    except (LocalEntryNotFoundError, ValueError, OSError):
+        return None
+
+
+def _download(name: str, timeout: float, cache_dir: str | None) -> str:
+    """Download hub model ``name`` into the hub cache and return its local folder.
+
+    One metadata request with ``timeout`` comes first, so that an offline machine fails
+    at once instead of in the download client's minute of retries.
+    """
+    from huggingface_hub import model_info, snapshot_download
+
+    try:
+        model_info(name, timeout=timeout)
+    except Exception as err:  # the hub client raises its own and httpx's errors
+        detail = " ".join(str(err).split())
+        raise OSError(
+            f"{name!r} is not in the local cache and the model hub cannot be reached "
+            f"({type(err).__name__}: {detail})"
+        ) from err
+    return str(snapshot_download(name, cache_dir=cache_dir))
 
 
 class Encoder:
@@ -76,7 +93,12 @@ class Encoder:
         batch_size: texts per forward pass.
         normalize: L2-normalise the embeddings (needed for inner-product search).
         local_files_only: never reach the hub; load from a path or the local cache only.
+            Otherwise a hub model that is not cached is downloaded (the only network
+            access of the library, and only when the model is loaded).
         query_prefix: text put before every query (see :func:`default_query_prefix`).
+        hub_timeout: seconds the first hub request may take before the model counts as
+            unavailable.
+        cache_dir: the hub cache folder (default: the hub library's own, ``HF_HOME``).
 
     Raises:
         ValueError: for an empty model name, an empty device, or a non-positive batch size.
@@ -91,6 +113,8 @@ class Encoder:
         normalize: bool = True,
         local_files_only: bool = False,
         query_prefix: str = "",
+        hub_timeout: float = 5.0,
+        cache_dir: str | os.PathLike[str] | None = None,
     ) -> None:
         model = os.fspath(model)
         if not model.strip():
@@ -105,6 +129,8 @@ class Encoder:
         self._normalize = normalize
         self._local_files_only = local_files_only
         self._query_prefix = query_prefix
+        self._hub_timeout = hub_timeout
+        self._cache_dir = os.fspath(cache_dir) if cache_dir is not None else None
         self._model: SentenceTransformer | None = None
         self._dimension: int | None = None
         self._lock = threading.Lock()
@@ -174,26 +200,22 @@ class Encoder:
         return model, int(dimension)
 
     def _from_cache_or_hub(self) -> SentenceTransformer:
-        """Load from a local path or the local cache first; go to the hub only if it answers.
-
-        Without this, an offline machine spends over a minute in the hub client's retries
-        before failing, on every start.
-        """
+        """Load from a local path or the hub cache; download only when allowed and needed."""
+        name = self._model_name
+        local = Path(name).expanduser()
+        if local.exists():
+            folder = str(local)
+        else:
+            cached = _cached_snapshot(name, self._cache_dir)
+            if cached is not None:
+                folder = cached
+            elif self._local_files_only:
+                raise OSError(f"{name!r} is not a local folder and not in the local hub cache")
+            else:
+                folder = _download(name, self._hub_timeout, self._cache_dir)
         from sentence_transformers import SentenceTransformer
 
-        name = self._model_name
-        if self._local_files_only or Path(name).expanduser().exists():
-            return SentenceTransformer(
-                name, device=self._device, local_files_only=self._local_files_only
-            )
-        try:
-            return SentenceTransformer(name, device=self._device, local_files_only=True)
-        except Exception as cached_err:
-            if not _hub_reachable():
-                raise OSError(
-                    f"{name!r} is not in the local cache and the model hub cannot be reached"
-                ) from cached_err
-        return SentenceTransformer(name, device=self._device)
+        return SentenceTransformer(folder, device=self._device, local_files_only=True)
 
     def _loaded_model(self) -> SentenceTransformer:
         self.warm_up()

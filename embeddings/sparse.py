@@ -34,7 +34,8 @@ logger = logging.getLogger(__name__)
 
 BM25_METHODS: tuple[str, ...] = ("lucene", "robertson", "atire", "bm25l", "bm25+")
 _PARAMS_FILE = "embeddings_bm25.json"
-_FORMAT = 1
+_DF_FILE = "embeddings_df.npy"
+_FORMAT = 2
 _EMPTY_TOKEN = ""  # bm25s scores a document with no token through this vocabulary entry
 _PROGRESS_EVERY = 1000
 
@@ -73,13 +74,28 @@ class BM25Index:
         retriever: an indexed ``bm25s.BM25``.
         tokenizer: the tokenizer the rows were cut with.
         vocab: token -> id, as given to bm25s.
+        df: for each token id, how many rows contain the token.
+        size: number of rows.
+
+    Raises:
+        ValueError: when ``df`` does not have one entry per vocabulary id.
     """
 
-    def __init__(self, retriever: bm25s.BM25, tokenizer: Tokenizer, vocab: dict[str, int]) -> None:
+    def __init__(
+        self,
+        retriever: bm25s.BM25,
+        tokenizer: Tokenizer,
+        vocab: dict[str, int],
+        df: npt.NDArray[np.int64],
+        size: int,
+    ) -> None:
+        if df.shape != (len(vocab),):
+            raise ValueError(f"df has shape {df.shape}, expected ({len(vocab)},)")
         self._bm25 = retriever
         self._tokenizer = tokenizer
         self._vocab = vocab
-        self._size = int(retriever.scores["num_docs"])
+        self._df = df
+        self._size = size
 
     @classmethod
     def build(
@@ -132,11 +148,15 @@ class BM25Index:
             if progress is not None and (i % _PROGRESS_EVERY == 0 or i == total):
                 progress("bm25", i, total)
         vocab.setdefault(_EMPTY_TOKEN, len(vocab))
+        df = np.zeros(len(vocab), dtype=np.int64)
+        for row in ids:
+            df[np.unique(np.asarray(row, dtype=np.int64))] += 1
+        df[vocab[_EMPTY_TOKEN]] = 0
 
         retriever = bm25s.BM25(k1=k1, b=b, method=method)
         retriever.index(Tokenized(ids=ids, vocab=vocab), show_progress=False)
         logger.debug("BM25 index: %d rows, %d tokens (%s)", total, len(vocab), tok.name)
-        return cls(retriever, tok, vocab)
+        return cls(retriever, tok, vocab, df, total)
 
     @property
     def size(self) -> int:
@@ -183,13 +203,11 @@ class BM25Index:
         Returns:
             One count per token, in order.
         """
-        # Column j of bm25s's CSC score matrix holds one entry per row containing token j.
-        indptr = self._bm25.scores["indptr"]
         out = np.zeros(len(tokens), dtype=np.int64)
         for i, token in enumerate(tokens):
             j = self._vocab.get(token)
-            if j is not None and token != _EMPTY_TOKEN:
-                out[i] = int(indptr[j + 1]) - int(indptr[j])
+            if j is not None:
+                out[i] = self._df[j]
         return out
 
     def idf(self, tokens: Sequence[str]) -> npt.NDArray[np.float32]:
@@ -212,7 +230,7 @@ class BM25Index:
         """The ``k`` best rows for ``query``.
 
         Args:
-            query: the query, in any script.
+            query: the query, in any script (normalised here).
             k: the most hits to return (clamped to the number of rows).
             mask: optional boolean array over rows; only rows where it is True can hit.
 
@@ -222,11 +240,23 @@ class BM25Index:
         Raises:
             ValueError: when ``k`` is not positive or ``mask`` has the wrong type or shape.
         """
+        return self.search_normalized(normalize_for_matching(query), k, mask)
+
+    def search_normalized(
+        self, normalized: str, k: int, mask: npt.NDArray[np.bool_] | None = None
+    ) -> Hits:
+        """:meth:`search` for a query already folded by ``normalize_for_matching``.
+
+        Raises:
+            ValueError: when ``k`` is not positive or ``mask`` has the wrong type or shape.
+        """
         if k <= 0:
             raise ValueError("k must be greater than 0")
         checked = _check_mask(mask, self._size)
         ids = [
-            self._vocab[t] for t in self.tokenize(query) if t != _EMPTY_TOKEN and t in self._vocab
+            self._vocab[t]
+            for t in self._tokenizer(normalized)
+            if t != _EMPTY_TOKEN and t in self._vocab
         ]
         if not ids or (checked is not None and not checked.any()):
             return Hits.empty()
@@ -243,6 +273,7 @@ class BM25Index:
         path = Path(directory)
         path.mkdir(parents=True, exist_ok=True)
         self._bm25.save(str(path), show_progress=False)
+        np.save(path / _DF_FILE, self._df, allow_pickle=False)
         meta = {"format": _FORMAT, "tokenizer": self.tokenizer_name, "size": self._size}
         meta.update(self.params)
         (path / _PARAMS_FILE).write_text(json.dumps(meta, indent=2), encoding="utf-8")
@@ -271,8 +302,13 @@ class BM25Index:
             meta = json.loads(params_file.read_text(encoding="utf-8"))
             name = str(meta["tokenizer"])
             size = int(meta["size"])
+            version = int(meta.get("format", 1))
         except (OSError, ValueError, KeyError, TypeError) as err:
             raise IndexCorruptError(f"cannot read {params_file}: {err}") from err
+        if version != _FORMAT:
+            raise IndexCorruptError(
+                f"the BM25 index at {path} has format {version}, this version reads {_FORMAT}"
+            )
         if name not in TOKENIZER_NAMES:
             raise IndexCorruptError(f"{params_file} names an unknown tokenizer {name!r}")
         if tokenizer is not None and tokenizer.name != name:
@@ -287,11 +323,13 @@ class BM25Index:
         except Exception as err:  # bm25s raises whatever numpy/json raise on bad files
             raise IndexCorruptError(f"cannot read the BM25 index at {path}: {err}") from err
         vocab = retriever.vocab_dict
-        if not isinstance(vocab, dict) or int(retriever.scores["num_docs"]) != size:
+        if not isinstance(vocab, dict):
+            raise IndexCorruptError(f"the BM25 index at {path} has no vocabulary")
+        try:
+            df = np.load(path / _DF_FILE, allow_pickle=False)
+            return cls(retriever, tokenizer or get_tokenizer(name), vocab, df, size)
+        except (OSError, ValueError) as err:
             raise IndexCorruptError(
-                f"the BM25 index at {path} is inconsistent (expected {size} rows)"
-            )
-        indptr = retriever.scores["indptr"]
-        if vocab and (max(vocab.values()) >= len(indptr) - 1):
-            raise IndexCorruptError(f"the BM25 vocabulary at {path} does not match its scores")
-        return cls(retriever, tokenizer or get_tokenizer(name), vocab)
+                f"the document frequencies of the BM25 index at {path} are unreadable or do "
+                f"not match its vocabulary: {err}"
+            ) from err

@@ -20,6 +20,8 @@ import re
 import threading
 from typing import TYPE_CHECKING, Protocol
 
+from corpus.charsets import CJK_CLASS
+
 if TYPE_CHECKING:
     import jieba
 
@@ -36,10 +38,7 @@ __all__ = [
 TOKENIZER_NAMES: tuple[str, ...] = ("char12", "jieba", "jieba+char2")
 DEFAULT_TOKENIZER = "char12"
 
-# CJK unified ideographs: extension A, the basic block, compatibility ideographs,
-# and the supplementary planes (extensions B and later).
-_CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
-_CJK_RUN = re.compile(f"[{_CJK}]+")
+_CJK_RUN = re.compile(f"[{CJK_CLASS}]+")
 # Outside CJK runs: decimal numbers whole, then runs of letters/digits of any script.
 _WORD = re.compile(r"\d+(?:\.\d+)+|[^\W_]+")
 

@@ -1,147 +1,108 @@
-"""Open-corpus benchmark on SQuAD-format files: retrieval, answers, abstention.
+"""Benchmark sweeps on SQuAD-format files: retrieval, answers, abstention per setting.
 
-Run ``python -m eval.benchmark FILE... [--tokenizers char12,jieba] [--limit N]``; it prints
-Markdown tables (the ones in docs/benchmarks.md) and can write the raw figures as JSON.
+Run ``python -m eval.benchmark FILE... [--tokenizers char12,jieba] [--chunk-sizes 300]
+[--limit N] [--holdout 0.5] [--out FILE]``; it prints the Markdown tables of
+docs/benchmarks.md and can write the summaries as JSON.
+
+A thin driver: every run goes through the one runner (:func:`eval.runner.run_questions`)
+and the one summary (:func:`eval.summary.summarize`) that ``qa eval`` uses; this module
+only sweeps settings and lays the figures out as tables.
 """
 
 from __future__ import annotations
 
 import json
-import random
-import re
 import time
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from functools import partial
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
-from eval.metrics import contains_gold, first_relevant_rank, hit_at_k, mrr_at_k
-from eval.squad import BenchmarkQuestion, load_squad
-from qa import Answer, Assistant, AssistantConfig, Document
+from eval.driver import run, sample, squad_assistant
+from eval.questions import Question
+from eval.summary import summarize
+from qa import AssistantConfig
 
-__all__ = ["QuestionResult", "abstention_tradeoff", "evaluate", "summarize"]
+__all__ = ["answer_row", "retrieval_row", "table"]
 
-_MARKER = re.compile(r"\s*\[\d+\]")
-Tick = Callable[[], None]
-
-
-@dataclass(frozen=True, slots=True)
-class QuestionResult:
-    """What one question scored."""
-
-    id: str
-    source: str
-    chunk_rank: int
-    doc_rank: int
-    contains_answer: bool
-    answer_chars: int
-    confidence: float
-    abstained: bool
-    ms: float
-
-
-def _answer_span(q: BenchmarkQuestion, doc: Document) -> tuple[int, int]:
-    gold = q.answers[0]
-    start = q.answer_start
-    if not (0 <= start and doc.text[start : start + len(gold)] == gold):
-        start = doc.text.find(gold)
-    return start, start + len(gold)
-
-
-def score_question(
-    q: BenchmarkQuestion, doc: Document, answer: Answer, ms: float
-) -> QuestionResult:
-    """Ranks of the gold chunk and paragraph, and whether the answer holds a gold answer."""
-    a_start, a_end = _answer_span(q, doc)
-    gold_chunks = {
-        p.chunk.id
-        for p in answer.passages
-        if p.chunk.doc_id == q.doc_id and p.chunk.start <= a_start and a_end <= p.chunk.end
-    }
-    chunk_rank = first_relevant_rank((p.chunk.id for p in answer.passages), gold_chunks)
-    doc_order = list(dict.fromkeys(p.chunk.doc_id for p in answer.passages))
-    doc_rank = first_relevant_rank(doc_order, {q.doc_id})
-    return QuestionResult(
-        id=q.id,
-        source=q.source,
-        chunk_rank=chunk_rank,
-        doc_rank=doc_rank,
-        contains_answer=(not answer.abstained) and contains_gold(answer.text, q.answers),
-        answer_chars=len(_MARKER.sub("", answer.text)) if not answer.abstained else 0,
-        confidence=answer.confidence,
-        abstained=answer.abstained,
-        ms=ms,
-    )
+RETRIEVAL_COLUMNS = (
+    "set",
+    "tokenizer",
+    "chunk_size",
+    "chunks",
+    "chunk_hit@1",
+    "chunk_hit@5",
+    "chunk_hit@10",
+    "chunk_mrr@10",
+    "article_hit@1",
+    "article_hit@5",
+    "article_hit@10",
+    "article_mrr@10",
+)
+ANSWER_COLUMNS = (
+    "set",
+    "tokenizer",
+    "chunk_size",
+    "contains_gold",
+    "contains_gold_when_answered",
+    "f1",
+    "em",
+    "abstained",
+    "answer_chars",
+    "p50_ms",
+    "p95_ms",
+)
+ABSTENTION_COLUMNS = ("threshold", "false_abstention", "abstained_unanswerable")
 
 
-def evaluate(
-    assistant: Assistant,
-    questions: Sequence[BenchmarkQuestion],
-    documents: dict[str, Document],
-    *,
-    depth: int = 30,
-    tick: Tick | None = None,
-) -> list[QuestionResult]:
-    """Ask every question; rank gold chunks and paragraphs within the top ``depth`` chunks."""
-    results = []
-    for q in questions:
-        t0 = time.perf_counter()
-        answer = assistant.ask(q.question, top_k=depth)
-        ms = (time.perf_counter() - t0) * 1000
-        results.append(score_question(q, documents[q.doc_id], answer, ms))
-        if tick:
-            tick()
-    return results
+def _means(summary: Mapping[str, Any], category: str | None) -> dict[str, Any]:
+    """Metric means of the whole run (``category`` None) or of one category."""
+    if category is None:
+        return {name: m["mean"] for name, m in summary["metrics"].items()}
+    return dict(summary["categories"][category])
 
 
-def summarize(results: Sequence[QuestionResult]) -> dict[str, float]:
-    """Headline figures of a run."""
-    chunk = [r.chunk_rank for r in results]
-    doc = [r.doc_rank for r in results]
-    answered = [r for r in results if not r.abstained]
-    ms = sorted(r.ms for r in results)
-    return {
-        "questions": len(results),
-        "chunk_hit@1": hit_at_k(chunk, 1),
-        "chunk_hit@5": hit_at_k(chunk, 5),
-        "chunk_hit@10": hit_at_k(chunk, 10),
-        "chunk_mrr@10": mrr_at_k(chunk, 10),
-        "doc_hit@1": hit_at_k(doc, 1),
-        "doc_hit@5": hit_at_k(doc, 5),
-        "doc_hit@10": hit_at_k(doc, 10),
-        "doc_mrr@10": mrr_at_k(doc, 10),
-        "answer_contains_gold": sum(r.contains_answer for r in results) / max(1, len(results)),
-        "answer_contains_gold_when_answered": sum(r.contains_answer for r in answered)
-        / max(1, len(answered)),
-        "abstained": sum(r.abstained for r in results) / max(1, len(results)),
-        "answer_chars_mean": sum(r.answer_chars for r in answered) / max(1, len(answered)),
-        "ms_p50": ms[len(ms) // 2] if ms else 0.0,
-        "ms_p95": ms[int(len(ms) * 0.95)] if ms else 0.0,
-    }
+def retrieval_row(summary: Mapping[str, Any], category: str | None = None) -> dict[str, Any]:
+    """The retrieval figures of a summary (pooled, or one category)."""
+    means = _means(summary, category)
+    return {c: means.get(c) for c in RETRIEVAL_COLUMNS if c in means}
 
 
-def abstention_tradeoff(
-    answerable: Sequence[float], unanswerable: Sequence[float], thresholds: Sequence[float]
-) -> list[dict[str, float]]:
-    """For each threshold: false abstention on answerable, abstention on unanswerable."""
-    rows = []
-    for t in thresholds:
-        fa = sum(c < t for c in answerable) / max(1, len(answerable))
-        ab = sum(c < t for c in unanswerable) / max(1, len(unanswerable))
-        rows.append({"threshold": t, "false_abstention": fa, "abstention_unanswerable": ab})
-    return rows
+def answer_row(summary: Mapping[str, Any], category: str | None = None) -> dict[str, Any]:
+    """The answer figures of a summary; ``contains_gold_when_answered`` excludes
+    abstentions (an abstention scores 0 in ``contains_gold``)."""
+    means = _means(summary, category)
+    row = {c: means.get(c) for c in ANSWER_COLUMNS if c in means}
+    abstained = means.get("false_abstention")
+    gold = means.get("contains_gold")
+    if gold is not None and abstained is not None and abstained < 1:
+        row["contains_gold_when_answered"] = gold / (1 - abstained)
+    row["abstained"] = abstained
+    if category is None:
+        row["p50_ms"] = summary["latency"]["p50_ms"]
+        row["p95_ms"] = summary["latency"]["p95_ms"]
+    return row
 
 
-def _table(rows: list[dict[str, object]], columns: Sequence[str]) -> str:
+def table(rows: Sequence[Mapping[str, Any]], columns: Sequence[str]) -> str:
+    """A Markdown table of ``rows`` (floats to three places, missing cells blank)."""
+
     def fmt(v: object) -> str:
+        if v is None:
+            return ""
         return f"{v:.3f}" if isinstance(v, float) else str(v)
 
     lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
-    lines += ["| " + " | ".join(fmt(r.get(c, "")) for c in columns) + " |" for r in rows]
+    lines += ["| " + " | ".join(fmt(r.get(c)) for c in columns) + " |" for r in rows]
     return "\n".join(lines)
+
+
+def _per_file_sample(questions: Sequence[Question], limit: int, seed: int) -> list[Question]:
+    picked: list[Question] = []
+    for category in dict.fromkeys(q.category for q in questions):
+        picked += sample([q for q in questions if q.category == category], limit, seed)
+    return picked
 
 
 def main(
@@ -154,114 +115,61 @@ def main(
     holdout: Annotated[
         float, typer.Option(help="Share of articles held out for the abstention study (0: off).")
     ] = 0.5,
+    depth: Annotated[int, typer.Option(help="Passages retrieved per question.")] = 30,
     seed: Annotated[int, typer.Option(help="Random seed for sampling.")] = 13,
-    out: Annotated[Path | None, typer.Option(help="Write raw figures as JSON here.")] = None,
+    out: Annotated[Path | None, typer.Option(help="Write the summaries as JSON here.")] = None,
 ) -> None:
-    """Measure retrieval, answer containment and abstention on a pooled SQuAD corpus."""
+    """Measure retrieval, answers and abstention on a pooled SQuAD corpus."""
     from rich.console import Console
     from rich.progress import Progress
 
     console = Console(stderr=True)
-    documents, questions = load_squad(files)
-    by_id = {d.id: d for d in documents}
-    rng = random.Random(seed)
-    if limit:
-        picked: list[BenchmarkQuestion] = []
-        for src in dict.fromkeys(q.source for q in questions):
-            pool = [q for q in questions if q.source == src]
-            picked += rng.sample(pool, min(limit, len(pool)))
-        questions = tuple(picked)
-    console.print(f"{len(documents)} paragraphs, {len(questions)} questions")
-    report: dict[str, object] = {"files": [str(f) for f in files], "runs": []}
-    rows: list[dict[str, object]] = []
+    report: dict[str, Any] = {"files": [str(f) for f in files], "runs": []}
+    retrieval: list[dict[str, Any]] = []
+    answers: list[dict[str, Any]] = []
     with Progress(console=console, transient=True) as bar:
         for size in [int(s) for s in chunk_sizes.split(",")]:
             for tok in tokenizers.split(","):
                 config = AssistantConfig(model="", tokenizer=tok, chunk_size=size)
                 t0 = time.perf_counter()
-                assistant = Assistant.from_documents(documents, config)
+                assistant, questions = squad_assistant(files, config)
                 build_s = time.perf_counter() - t0
-                task = bar.add_task(f"{tok} / {size}", total=len(questions))
-                results = evaluate(assistant, questions, by_id, tick=partial(bar.advance, task))
-                sets: list[str | None] = [None, *dict.fromkeys(q.source for q in questions)]
-                for part in sets:
-                    subset = [r for r in results if part is None or r.source == part]
-                    row: dict[str, object] = {
-                        "tokenizer": tok,
-                        "chunk_size": size,
-                        "set": part or "pooled",
-                        "chunks": len(assistant.snapshot.chunks),
-                        "build_s": round(build_s, 1),
-                        **summarize(subset),
-                    }
-                    rows.append(row)
-                report["runs"] = rows
-    console.print("\n## Retrieval (chunk level / article level)\n")
-    print(
-        _table(
-            rows,
-            [
-                "set",
-                "tokenizer",
-                "chunk_size",
-                "chunks",
-                "chunk_hit@1",
-                "chunk_hit@5",
-                "chunk_hit@10",
-                "chunk_mrr@10",
-                "doc_hit@1",
-                "doc_hit@5",
-                "doc_hit@10",
-                "doc_mrr@10",
-            ],
-        )
-    )
-    print()
-    print(
-        _table(
-            rows,
-            [
-                "set",
-                "tokenizer",
-                "chunk_size",
-                "answer_contains_gold",
-                "answer_contains_gold_when_answered",
-                "abstained",
-                "answer_chars_mean",
-                "ms_p50",
-                "ms_p95",
-            ],
-        )
-    )
+                picked = _per_file_sample(questions, limit, seed)
+                task = bar.add_task(f"{tok} / {size}", total=len(picked))
+                result = run(
+                    assistant,
+                    picked,
+                    meta={"tokenizer": tok, "chunk_size": size},
+                    depth=depth,
+                    progress=lambda _s, d, t, task=task: bar.update(task, completed=d, total=t),
+                )
+                summary = summarize(result)
+                report["runs"].append(summary)
+                head = {"tokenizer": tok, "chunk_size": size, "chunks": assistant.snapshot.size}
+                for category in [None, *summary["categories"]]:
+                    label = {"set": category or "pooled", **head, "build_s": round(build_s, 1)}
+                    retrieval.append({**label, **retrieval_row(summary, category)})
+                    answers.append({**label, **answer_row(summary, category)})
+    console.print(f"{len(picked)} questions per setting")
+    print("\n## Retrieval (chunk level / article level)\n")
+    print(table(retrieval, RETRIEVAL_COLUMNS))
+    print("\n## Answers\n")
+    print(table(answers, ANSWER_COLUMNS))
     if holdout > 0:
         tok = tokenizers.split(",")[0]
         size = int(chunk_sizes.split(",")[0])
-        articles = sorted({d.get_meta("article") for d in documents})
-        held = set(rng.sample(articles, int(len(articles) * holdout)))
-        kept_docs = [d for d in documents if d.get_meta("article") not in held]
-        assistant = Assistant.from_documents(
-            kept_docs, AssistantConfig(model="", tokenizer=tok, chunk_size=size)
+        config = AssistantConfig(model="", tokenizer=tok, chunk_size=size)
+        assistant, questions = squad_assistant(files, config, holdout=holdout, seed=seed)
+        picked = _per_file_sample(questions, limit, seed)
+        summary = summarize(run(assistant, picked, meta={"holdout": holdout}, depth=depth))
+        curve = [r for r in summary["abstention_curve"] if 0.2 <= r["threshold"] <= 0.8]
+        report["abstention"] = summary
+        counts = summary["questions"]
+        print(
+            f"\n## Abstention ({counts['answerable']} answerable, "
+            f"{counts['unanswerable']} unanswerable; {tok}, {size})\n"
         )
-        answerable: list[float] = []
-        unanswerable: list[float] = []
-        with Progress(console=console, transient=True) as bar:
-            task = bar.add_task("abstention", total=len(questions))
-            for q in questions:
-                conf = assistant.ask(q.question).confidence
-                (unanswerable if q.article in held else answerable).append(conf)
-                bar.advance(task)
-        trade = abstention_tradeoff(
-            answerable, unanswerable, [round(0.05 * i, 2) for i in range(4, 17)]
-        )
-        report["abstention"] = {
-            "tokenizer": tok,
-            "chunk_size": size,
-            "rows": trade,
-            "answerable": len(answerable),
-            "unanswerable": len(unanswerable),
-        }
-        print(f"\nAbstention ({len(answerable)} answerable, {len(unanswerable)} unanswerable):\n")
-        print(_table(trade, ["threshold", "false_abstention", "abstention_unanswerable"]))  # type: ignore[arg-type]
+        print(table(curve, ABSTENTION_COLUMNS))
     if out:
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(json.dumps(report, ensure_ascii=False, indent=1), encoding="utf-8")

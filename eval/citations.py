@@ -6,14 +6,13 @@ import re
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 
-from qa import normalize_for_matching
+from qa import MARKER, marker_numbers, normalize_for_matching
 from qa.types import Answer
 
 __all__ = ["CitationScores", "answer_sentences", "score_citations"]
 
-_MARKER = re.compile(r"\[(\d+)\]")
 # A sentence ends at 。！？!?；; or a line break, together with the markers right after it.
-_SENTENCE = re.compile(r"[^。！？!?；;\n]+[。！？!?；;]*(?:\s*\[\d+\])*[。！？!?；;]*")
+_SENTENCE = re.compile(rf"[^。！？!?；;\n]+[。！？!?；;]*(?:{MARKER.pattern})*[。！？!?；;]*")
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,7 +43,8 @@ class CitationScores:
 
 def answer_sentences(text: str) -> list[str]:
     """The sentences of an answer text, each with the markers that follow it."""
-    return [s.strip() for s in _SENTENCE.findall(text) if _MARKER.sub("", s).strip(" 。；;")]
+    found = (m.group(0) for m in _SENTENCE.finditer(text))
+    return [s.strip() for s in found if MARKER.sub("", s).strip(" 。；;")]
 
 
 def score_citations(
@@ -67,7 +67,7 @@ def score_citations(
     """
     citations = answer.citations
     numbers = {c.marker for c in citations}
-    used = {int(m) for m in _MARKER.findall(answer.text)}
+    used = set(marker_numbers(answer.text))
     markers_valid = used <= numbers
     quotes_valid = True
     for c in citations:
@@ -85,9 +85,7 @@ def score_citations(
                 good += 1
         precision = good / len(citations)
     sentences = answer_sentences(answer.text) if not answer.abstained else []
-    coverage = (
-        sum(1 for s in sentences if _MARKER.search(s)) / len(sentences) if sentences else None
-    )
+    coverage = sum(1 for s in sentences if MARKER.search(s)) / len(sentences) if sentences else None
     return CitationScores(
         citations=len(citations),
         precision=precision,

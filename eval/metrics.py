@@ -6,11 +6,10 @@ Ranks are 1-based; 0 means "not retrieved".
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Collection, Iterable, Sequence
 
 from eval.cmrc import em_score, f1_score
-from qa import normalize_for_matching, to_script
+from qa import normalize_for_matching, strip_markers, to_script
 
 __all__ = [
     "answer_em",
@@ -23,11 +22,7 @@ __all__ = [
     "percentile",
     "recall_at_k",
     "reciprocal_rank",
-    "strip_markers",
 ]
-
-_MARKER = re.compile(r"\s*\[\d+\]")
-
 
 # -- ranking ------------------------------------------------------------------------------
 
@@ -94,11 +89,6 @@ def ndcg_at_k(ranked: Sequence[str], relevant: Collection[str], k: int = 10) -> 
 
 
 # -- answers ------------------------------------------------------------------------------
-
-
-def strip_markers(answer_text: str) -> str:
-    """The answer text without its ``[n]`` citation markers."""
-    return _MARKER.sub("", answer_text).strip()
 
 
 def contains_gold(answer_text: str, golds: Sequence[str]) -> bool:

@@ -20,10 +20,9 @@ from eval.metrics import (
     ndcg_at_k,
     recall_at_k,
     reciprocal_rank,
-    strip_markers,
 )
 from eval.questions import Question, resolve_doc_ids
-from qa import Assistant, Chunk, normalize_for_matching
+from qa import Assistant, Chunk, normalize_for_matching, strip_markers
 from qa.types import Answer
 
 __all__ = ["KS", "EvalRun", "QuestionResult", "run_questions"]

@@ -10,12 +10,15 @@ Example:
 
 from __future__ import annotations
 
+from corpus.bundled import bundled_articles_dir
 from corpus.chunking import ChunkingConfig
 from corpus.loaders import document_from_text, load_documents
 from corpus.normalize import detect_script, normalize_for_matching, to_script
+from corpus.progress import Progress
 from corpus.types import Chunk, CleaningReport, Document, Removal
-from qa.assistant import Assistant, IngestSummary
-from qa.config import DEFAULT_MODEL, AssistantConfig
+from qa.answering import Answerer, make_answerer
+from qa.assistant import Assistant, validate_question
+from qa.config import DEFAULT_MODEL, GENERATORS, MAX_QUESTION_CHARS, AssistantConfig
 from qa.conversation import ResolvedQuestion, analyze_follow_up, resolve_follow_up
 from qa.errors import (
     CorpusError,
@@ -28,11 +31,20 @@ from qa.errors import (
     QAError,
     UnreadableFileError,
 )
-from qa.types import Answer, Citation, Passage, SearchFilters
+from qa.index import open_or_build
+from qa.markers import MARKER, marker_numbers, strip_markers
+from qa.retrieval import FUSION_METHODS, Fusion, Query, Retriever, Searcher, make_retrievers
+from qa.types import Answer, Citation, Draft, FloatMap, Passage, Question, SearchFilters
+from qa.updates import IngestSummary
 
 __all__ = [
     "DEFAULT_MODEL",
+    "FUSION_METHODS",
+    "GENERATORS",
+    "MARKER",
+    "MAX_QUESTION_CHARS",
     "Answer",
+    "Answerer",
     "Assistant",
     "AssistantConfig",
     "Chunk",
@@ -41,7 +53,10 @@ __all__ = [
     "CleaningReport",
     "CorpusError",
     "Document",
+    "Draft",
     "EmptyCorpusError",
+    "FloatMap",
+    "Fusion",
     "IndexCorruptError",
     "IndexMismatchError",
     "IndexNotFoundError",
@@ -49,16 +64,28 @@ __all__ = [
     "InvalidQuestionError",
     "ModelUnavailableError",
     "Passage",
+    "Progress",
     "QAError",
+    "Query",
+    "Question",
     "Removal",
     "ResolvedQuestion",
+    "Retriever",
     "SearchFilters",
+    "Searcher",
     "UnreadableFileError",
     "analyze_follow_up",
+    "bundled_articles_dir",
     "detect_script",
     "document_from_text",
     "load_documents",
+    "make_answerer",
+    "make_retrievers",
+    "marker_numbers",
     "normalize_for_matching",
+    "open_or_build",
     "resolve_follow_up",
+    "strip_markers",
     "to_script",
+    "validate_question",
 ]

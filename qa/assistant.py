@@ -15,8 +15,8 @@ from corpus.errors import EmptyCorpusError
 from corpus.loaders import load_documents
 from corpus.progress import Progress
 from corpus.types import Document
-from embeddings.encoder import Encoder, default_query_prefix
-from embeddings.errors import IndexMismatchError, ModelUnavailableError
+from embeddings.encoder import Encoder
+from embeddings.errors import IndexMismatchError
 from embeddings.store import (
     IndexSettings,
     IndexSnapshot,
@@ -25,12 +25,14 @@ from embeddings.store import (
     save_snapshot,
     settings_compatible,
 )
+from qa.answering import Answerer, make_answerer
 from qa.config import AssistantConfig
 from qa.conversation import Turn, analyze_follow_up
+from qa.encoders import COVERAGE_SAMPLE, resolve_encoder
 from qa.errors import InvalidQuestionError
-from qa.extractive import ExtractiveAnswerer, abstain_text
-from qa.retrieval import HybridRetriever
-from qa.types import Answer, Citation, Passage, SearchFilters
+from qa.retrieval import Searcher, make_retrievers
+from qa.types import Answer, FloatMap, Passage, Question, SearchFilters
+from qa.updates import IngestSummary, latest_by_id, merge_documents, remove_documents
 
 if TYPE_CHECKING:
     from corpus.loaders import SkippedFile
@@ -39,40 +41,6 @@ logger = logging.getLogger(__name__)
 logger.addHandler(logging.NullHandler())
 
 __all__ = ["Assistant", "IngestSummary", "validate_question"]
-
-# Chunks sampled to measure whether the embedding model covers the corpus's script.
-_COVERAGE_SAMPLE = 200
-
-
-class IngestSummary:
-    """What an ingest changed (counts of documents)."""
-
-    __slots__ = ("added", "removed", "skipped", "unchanged", "updated")
-
-    def __init__(
-        self,
-        added: int = 0,
-        updated: int = 0,
-        unchanged: int = 0,
-        removed: int = 0,
-        skipped: tuple[SkippedFile, ...] = (),
-    ) -> None:
-        self.added = added
-        self.updated = updated
-        self.unchanged = unchanged
-        self.removed = removed
-        self.skipped = skipped
-
-    @property
-    def changed(self) -> bool:
-        """True when the index content changed."""
-        return bool(self.added or self.updated or self.removed)
-
-    def __repr__(self) -> str:
-        return (
-            f"IngestSummary(added={self.added}, updated={self.updated}, "
-            f"unchanged={self.unchanged}, removed={self.removed}, skipped={len(self.skipped)})"
-        )
 
 
 class Assistant:
@@ -114,20 +82,20 @@ class Assistant:
         *,
         progress: Progress | None = None,
     ) -> Assistant:
-        """Index documents in memory.
+        """Index documents in memory (the last of several with one id wins).
 
         Raises:
             EmptyCorpusError: when there is no document with text.
         """
         config = config or AssistantConfig()
-        docs = _dedupe([d for d in documents if d.text.strip()])
+        docs = latest_by_id(documents)
         if not docs:
             raise EmptyCorpusError(
                 "no article with text to index: give files or folders of .txt, .md, .html "
                 "or .jsonl articles"
             )
         chunks = chunk_documents(docs, config.chunking)
-        encoder, warnings = _resolve_encoder(config, [c.text for c in chunks])
+        encoder, warnings = resolve_encoder(config, [c.text for c in chunks])
         snapshot = build_snapshot(
             docs, chunks, _settings(config, encoder), encoder=encoder, progress=progress
         )
@@ -147,6 +115,7 @@ class Assistant:
             PathNotFoundError: when a path does not exist.
             EmptyCorpusError: when no article could be loaded.
         """
+        paths = list(paths)
         result = load_documents(paths, progress=progress)
         if not result.documents:
             raise EmptyCorpusError(_empty_message(paths, result.skipped))
@@ -176,8 +145,8 @@ class Assistant:
                 )
             )
         if config.model:
-            sample = [c.text for c in snapshot.chunks[:_COVERAGE_SAMPLE]]
-            encoder, warnings = _resolve_encoder(config, sample)
+            sample = [c.text for c in snapshot.chunks[:COVERAGE_SAMPLE]]
+            encoder, warnings = resolve_encoder(config, sample)
             if encoder is not None and not built_with:
                 raise IndexMismatchError(
                     _mismatch_message(
@@ -202,21 +171,9 @@ class Assistant:
         only new and changed chunks are embedded.
         """
         with self._write_lock:
-            current = {d.id: d for d in self._state.snapshot.documents}
-            summary = IngestSummary()
-            merged = dict(current)
-            for doc in _dedupe([d for d in documents if d.text.strip()]):
-                old = current.get(doc.id)
-                if old is None:
-                    summary.added += 1
-                elif old.content_hash == doc.content_hash and old.text == doc.text:
-                    summary.unchanged += 1
-                    continue
-                else:
-                    summary.updated += 1
-                merged[doc.id] = doc
+            merged, summary = merge_documents(self._state.snapshot.documents, documents)
             if summary.changed:
-                self._rebuild(tuple(merged.values()), progress)
+                self._rebuild(merged, progress)
             return summary
 
     def remove_documents(self, doc_ids: Iterable[str]) -> int:
@@ -226,9 +183,7 @@ class Assistant:
             EmptyCorpusError: when the removal would leave the index empty.
         """
         with self._write_lock:
-            drop = set(doc_ids)
-            kept = tuple(d for d in self._state.snapshot.documents if d.id not in drop)
-            removed = len(self._state.snapshot.documents) - len(kept)
+            kept, removed = remove_documents(self._state.snapshot.documents, doc_ids)
             if removed:
                 if not kept:
                     raise EmptyCorpusError("removing these documents would leave the index empty")
@@ -249,20 +204,13 @@ class Assistant:
         self._state = self._make_state(snapshot)
 
     def _make_state(self, snapshot: IndexSnapshot) -> _State:
-        retriever = HybridRetriever(
+        searcher = Searcher(
             snapshot,
-            self._encoder if snapshot.dense is not None else None,
+            make_retrievers(snapshot, self._encoder),
+            fusion=self.config.fusion_config,
             candidates=self.config.candidates,
-            rrf_k=self.config.rrf_k,
         )
-        answerer = ExtractiveAnswerer(
-            snapshot.bm25.tokenize,
-            snapshot.bm25.idf,
-            max_sentences=self.config.max_answer_sentences,
-            abstain_threshold=self.config.abstain_threshold,
-            answer_passages=self.config.answer_passages,
-        )
-        return _State(snapshot, retriever, answerer)
+        return _State(snapshot, searcher, make_answerer(self.config, snapshot))
 
     # -- queries ----------------------------------------------------------------------
 
@@ -279,7 +227,7 @@ class Assistant:
     @property
     def dense_enabled(self) -> bool:
         """Whether dense retrieval takes part in searches."""
-        return self._state.retriever.dense_enabled
+        return "dense" in self._state.searcher.retriever_names
 
     @property
     def warnings(self) -> tuple[str, ...]:
@@ -299,7 +247,7 @@ class Assistant:
             InvalidQuestionError: for an empty or overlong query.
         """
         query = self._check(query)
-        return self._state.retriever.search(query, k or self.config.top_k, filters)
+        return self._state.searcher.search(query, k or self.config.top_k, filters)
 
     def ask(
         self,
@@ -322,43 +270,32 @@ class Assistant:
         Raises:
             InvalidQuestionError: for an empty or overlong question.
         """
-        question = self._check(question)
+        text = self._check(question)
         state = self._state  # one consistent snapshot for the whole question
-        retriever, answerer = state.retriever, state.answerer
         t0 = time.perf_counter()
-        resolved = analyze_follow_up(question, history) if history else None
-        query = resolved.query if resolved is not None else question
-        passages = retriever.search(query, top_k or self.config.top_k, filters)
+        q = _question(text, history)
+        passages = state.searcher.search(q.query, top_k or self.config.top_k, filters)
         t1 = time.perf_counter()
-        if resolved is not None and resolved.is_follow_up:
-            # Match answer sentences on what the follow-up asks (its focus), unless the
-            # whole resolved question finds better support.
-            extracts = answerer.extract(resolved.focus, passages)
-            alternative = answerer.extract(query, passages)
-            if alternative and (not extracts or alternative[0].score > extracts[0].score):
-                extracts = alternative
-        else:
-            extracts = answerer.extract(question, passages)
-        confidence = extracts[0].score if extracts else 0.0
-        abstained = confidence < self.config.abstain_threshold
-        citations: tuple[Citation, ...] = ()
-        if abstained:
-            text = abstain_text(question)
-        else:
-            text, citations = answerer.render(question, extracts)
+        draft = state.answerer.answer(q, passages)
         t2 = time.perf_counter()
         return Answer(
-            question=question,
-            text=text,
-            citations=citations,
+            question=text,
+            text=draft.text,
+            citations=draft.citations,
             passages=passages,
-            abstained=abstained,
-            confidence=round(confidence, 4),
-            timings={
-                "retrieve_ms": round((t1 - t0) * 1000, 3),
-                "answer_ms": round((t2 - t1) * 1000, 3),
-                "total_ms": round((t2 - t0) * 1000, 3),
-            },
+            abstained=draft.abstained,
+            confidence=round(draft.confidence, 4),
+            timings=FloatMap.of(
+                {
+                    "retrieve_ms": round((t1 - t0) * 1000, 3),
+                    "answer_ms": round((t2 - t1) * 1000, 3),
+                    "total_ms": round((t2 - t0) * 1000, 3),
+                }
+            ),
+            short_answer=draft.short_answer,
+            generator=draft.generator,
+            dropped=draft.dropped,
+            fallback=draft.fallback,
         )
 
     def _check(self, question: str) -> str:
@@ -396,13 +333,17 @@ class _State:
     """What one question reads: an index snapshot and the components built on it."""
 
     snapshot: IndexSnapshot
-    retriever: HybridRetriever
-    answerer: ExtractiveAnswerer
+    searcher: Searcher
+    answerer: Answerer
 
 
-def _dedupe(documents: Sequence[Document]) -> list[Document]:
-    """Keep the last document of each id (a later version replaces an earlier one)."""
-    return list({d.id: d for d in documents}.values())
+def _question(text: str, history: Sequence[Turn | str]) -> Question:
+    """The question with its follow-up resolution against ``history``."""
+    turns = tuple((t, "") if isinstance(t, str) else (t[0], t[1]) for t in history)
+    if not turns:
+        return Question(text)
+    resolved = analyze_follow_up(text, history)
+    return Question(text, query=resolved.query, focus=resolved.focus, history=turns)
 
 
 def _settings(config: AssistantConfig, encoder: Encoder | None) -> IndexSettings:
@@ -412,38 +353,6 @@ def _settings(config: AssistantConfig, encoder: Encoder | None) -> IndexSettings
         model=config.model if encoder is not None else "",
         dimension=encoder.dimension if encoder is not None else 0,
     )
-
-
-def _resolve_encoder(
-    config: AssistantConfig, sample: Sequence[str]
-) -> tuple[Encoder | None, tuple[str, ...]]:
-    """The dense encoder, or None with one warning saying why and what to configure."""
-    if not config.model:
-        return None, ()
-    encoder = Encoder(
-        config.model,
-        device=config.device,
-        batch_size=config.batch_size,
-        local_files_only=config.local_files_only,
-        query_prefix=default_query_prefix(config.model),
-    )
-    try:
-        encoder.warm_up()
-    except ModelUnavailableError as exc:
-        msg = f"{str(exc).rstrip('.')}. Serving lexical (BM25) retrieval only."
-        logger.warning(msg)
-        return None, (msg,)
-    rate = encoder.unknown_token_rate(list(sample[:_COVERAGE_SAMPLE])) if sample else 0.0
-    if rate > config.max_unknown_rate:
-        msg = (
-            f"Embedding model {config.model!r} does not cover this corpus's script: it maps "
-            f"{rate:.0%} of the corpus's tokens to its unknown token. Serving lexical (BM25) "
-            "retrieval only. Configure a Chinese model (--model / QA_MODEL), e.g. "
-            "BAAI/bge-small-zh-v1.5."
-        )
-        logger.warning(msg)
-        return None, (msg,)
-    return encoder, ()
 
 
 def _mismatch_message(directory: str | Path, reason: str) -> str:

@@ -5,10 +5,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from corpus.chunking import ChunkingConfig
+from embeddings.tokenize import TOKENIZER_NAMES
+from qa.retrieval.fusion import FUSION_METHODS, Fusion
 
-__all__ = ["DEFAULT_MODEL", "AssistantConfig"]
+__all__ = ["DEFAULT_MODEL", "GENERATORS", "MAX_QUESTION_CHARS", "AssistantConfig"]
 
 DEFAULT_MODEL = "BAAI/bge-small-zh-v1.5"
+
+MAX_QUESTION_CHARS = 1000
+"""The default limit on a question's length (``AssistantConfig.max_question_chars``)."""
+
+GENERATORS: tuple[str, ...] = ("extractive",)
+"""The answer backends :func:`qa.answering.make_answerer` knows."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,7 +36,12 @@ class AssistantConfig:
         tokenizer: BM25 tokenization (``char12``, ``jieba`` or ``jieba+char2``).
         top_k: passages returned by search and considered for answers.
         candidates: hits taken from each retriever before fusion.
+        fusion: how retrievers' rankings combine: ``rrf`` (reciprocal rank) or
+            ``weighted`` (min-max scaled scores, weighted by ``fusion_weights``).
         rrf_k: the constant of reciprocal-rank fusion.
+        fusion_weights: ``(retriever, weight)`` pairs for ``weighted`` fusion
+            (``(("bm25", 1.0), ("dense", 0.5))``); unnamed retrievers weigh 1.
+        generator: the answer backend (see :data:`GENERATORS`).
         answer_passages: how many of the top passages answers are drawn from.
         max_answer_sentences: at most this many sentences in an answer (1 to 3).
         abstain_threshold: answers whose support score is below this abstain.
@@ -45,11 +58,14 @@ class AssistantConfig:
     tokenizer: str = "char12"
     top_k: int = 5
     candidates: int = 50
+    fusion: str = "rrf"
     rrf_k: int = 60
+    fusion_weights: tuple[tuple[str, float], ...] = ()
+    generator: str = "extractive"
     answer_passages: int = 3
     max_answer_sentences: int = 3
     abstain_threshold: float = 0.4
-    max_question_chars: int = 1000
+    max_question_chars: int = MAX_QUESTION_CHARS
 
     def __post_init__(self) -> None:
         if self.batch_size <= 0:
@@ -60,8 +76,19 @@ class AssistantConfig:
             raise ValueError("top_k must be greater than 0")
         if self.candidates < self.top_k:
             raise ValueError("candidates must be at least top_k")
-        if self.rrf_k <= 0:
-            raise ValueError("rrf_k must be greater than 0")
+        if self.tokenizer not in TOKENIZER_NAMES:
+            raise ValueError(
+                f"unknown tokenizer {self.tokenizer!r}: choose one of {', '.join(TOKENIZER_NAMES)}"
+            )
+        if self.fusion not in FUSION_METHODS:
+            raise ValueError(
+                f"unknown fusion {self.fusion!r}: choose one of {', '.join(FUSION_METHODS)}"
+            )
+        _ = self.fusion_config  # validates rrf_k and the weights
+        if self.generator not in GENERATORS:
+            raise ValueError(
+                f"unknown generator {self.generator!r}: choose one of {', '.join(GENERATORS)}"
+            )
         if self.answer_passages <= 0:
             raise ValueError("answer_passages must be greater than 0")
         if not 1 <= self.max_answer_sentences <= 3:
@@ -71,6 +98,11 @@ class AssistantConfig:
         if self.max_question_chars <= 0:
             raise ValueError("max_question_chars must be greater than 0")
         _ = self.chunking  # validates chunk_size and chunk_overlap
+
+    @property
+    def fusion_config(self) -> Fusion:
+        """The fusion part of the configuration."""
+        return Fusion(self.fusion, self.rrf_k, self.fusion_weights)
 
     @property
     def chunking(self) -> ChunkingConfig:

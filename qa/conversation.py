@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from corpus.normalize import normalize_for_matching
+from qa.lexicon import interrogative_pattern
 
 __all__ = ["ResolvedQuestion", "Turn", "analyze_follow_up", "question_topic", "resolve_follow_up"]
 
@@ -47,10 +48,7 @@ _TOPIC_END = re.compile(
     r"成立|举行|召开|发布|位于|属于|包括|包含|共建|牵头|组建|推出|宣布|达到|举办|提出|"
     r"的[^的是有]{0,6}(?:是|有)"
 )
-_INTERROGATIVES = re.compile(
-    r"哪些|哪个|哪位|哪里|哪儿|哪家|哪年|哪天|哪一|哪|什么|甚么|多少|几|谁|何时|何地|何人|为何|"
-    r"如何|怎么样|怎样|怎么|为什么|是否|是不是|有没有|吗|呢|请问"
-)
+_INTERROGATIVES = interrogative_pattern(["请问"])
 _PUNCT = "?？!！。,，;；:：、 \t\r\n\u3000"
 _LEADING_FILLER = re.compile(r"^(?:请问|那么|那|还有|另外|然后)")
 

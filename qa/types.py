@@ -1,14 +1,62 @@
-"""Result types of the question-answering layer."""
+"""Result types of the question-answering layer (frozen; tuples, not lists)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from corpus.types import Chunk, Document
 
-__all__ = ["Answer", "Citation", "Passage", "SearchFilters"]
+__all__ = [
+    "Answer",
+    "Citation",
+    "Draft",
+    "FloatMap",
+    "Passage",
+    "Question",
+    "SearchFilters",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class FloatMap(Mapping[str, float]):
+    """An immutable, hashable, picklable ``name -> float`` mapping in insertion order.
+
+    Used for per-retriever scores and per-stage timings inside frozen types; reads like a
+    dict (``scores["bm25"]``, ``"dense" in scores``, ``dict(scores)``).
+
+    Attributes:
+        pairs: the ``(name, value)`` pairs, names unique.
+    """
+
+    pairs: tuple[tuple[str, float], ...] = ()
+
+    @classmethod
+    def of(cls, values: Mapping[str, float]) -> FloatMap:
+        """A map with the items of ``values`` (a :class:`FloatMap` is returned as is)."""
+        if isinstance(values, FloatMap):
+            return values
+        return cls(tuple((str(k), float(v)) for k, v in values.items()))
+
+    def __getitem__(self, key: str) -> float:
+        for name, value in self.pairs:
+            if name == key:
+                return value
+        raise KeyError(key)
+
+    def __iter__(self) -> Iterator[str]:
+        return (name for name, _ in self.pairs)
+
+    def __len__(self) -> int:
+        return len(self.pairs)
+
+
+def _freeze(obj: Any, name: str) -> None:
+    """Store attribute ``name`` of a frozen dataclass as a :class:`FloatMap`."""
+    value = getattr(obj, name)
+    if not isinstance(value, FloatMap):
+        object.__setattr__(obj, name, FloatMap.of(value))
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,15 +89,19 @@ class Passage:
         chunk: the chunk.
         document: the document it belongs to.
         score: the fused score used for ranking.
-        scores: per-retriever scores (``bm25``, ``dense``, ``fused``), where each ran.
+        scores: per-retriever scores (``bm25``, ``dense``, ``fused``), where each ran; a
+            mapping (given as a dict, stored as a :class:`FloatMap`).
         rank: 1-based rank in the result list.
     """
 
     chunk: Chunk
     document: Document
     score: float
-    scores: Mapping[str, float] = field(default_factory=dict)
+    scores: Mapping[str, float] = field(default_factory=FloatMap)
     rank: int = 0
+
+    def __post_init__(self) -> None:
+        _freeze(self, "scores")
 
     def to_dict(self) -> dict[str, Any]:
         """Plain-dict form for JSON output (the document without its full text)."""
@@ -117,6 +169,66 @@ class Citation:
 
 
 @dataclass(frozen=True, slots=True)
+class Question:
+    """A question as an answerer sees it.
+
+    Attributes:
+        text: the question as asked (stripped).
+        query: the self-contained question retrieval ran on: a follow-up with the earlier
+            topic put back in, else ``text``.
+        focus: what answer sentences are matched on: a follow-up without its reference
+            word (``的首批成员有多少家``), else ``text``.
+        history: the earlier turns of the conversation, ``(question, answer)`` pairs,
+            oldest first.
+    """
+
+    text: str
+    query: str = ""
+    focus: str = ""
+    history: tuple[tuple[str, str], ...] = ()
+
+    def __post_init__(self) -> None:
+        if not self.query:
+            object.__setattr__(self, "query", self.text)
+        if not self.focus:
+            object.__setattr__(self, "focus", self.text)
+
+    @property
+    def is_follow_up(self) -> bool:
+        """True when the question was rewritten with an earlier topic."""
+        return self.query != self.text
+
+
+@dataclass(frozen=True, slots=True)
+class Draft:
+    """What an answerer produced for one question, before it becomes an :class:`Answer`.
+
+    Attributes:
+        text: the answer with ``[n]`` markers, in the question's script (the abstention
+            message when ``abstained``).
+        citations: one per marker, in marker order (empty when abstained).
+        confidence: the estimated probability that the answer is right (0 to 1).
+        abstained: True when the answerer judged that the passages do not answer.
+        short_answer: the bare answer span (a name, a number with its unit, a date), ""
+            where the answerer gives none.
+        generator: which backend made the text (``extractive``,
+            ``transformers:<model>``, ``openai:<model>``).
+        dropped: answer sentences that citation verification removed.
+        fallback: why the configured generator's answer was replaced by another one's
+            ("" when it was not).
+    """
+
+    text: str
+    citations: tuple[Citation, ...] = ()
+    confidence: float = 0.0
+    abstained: bool = False
+    short_answer: str = ""
+    generator: str = ""
+    dropped: int = 0
+    fallback: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class Answer:
     """An answer with its evidence.
 
@@ -127,8 +239,15 @@ class Answer:
         passages: the retrieved passages the answer was drawn from, best first.
         abstained: True when the corpus holds nothing that answers the question; then
             ``citations`` is empty and ``text`` says so.
-        confidence: the answer-support score that abstention is decided on (0 to 1).
-        timings: milliseconds per stage (``retrieve``, ``answer``, ``total``).
+        confidence: the estimated probability that the answer is right (0 to 1); the
+            answerer that produced it decided ``abstained`` from it.
+        timings: milliseconds per stage (``retrieve_ms``, ``answer_ms``, ``total_ms``); a
+            mapping (stored as a :class:`FloatMap`).
+        short_answer: the bare answer span, "" where there is none.
+        generator: which backend made the text (``extractive``, ``transformers:...``,
+            ``openai:...``).
+        dropped: answer sentences removed by citation verification.
+        fallback: why the configured generator's answer was replaced ("" when it was not).
     """
 
     question: str
@@ -137,15 +256,26 @@ class Answer:
     passages: tuple[Passage, ...]
     abstained: bool
     confidence: float = 0.0
-    timings: Mapping[str, float] = field(default_factory=dict)
+    timings: Mapping[str, float] = field(default_factory=FloatMap)
+    short_answer: str = ""
+    generator: str = ""
+    dropped: int = 0
+    fallback: str = ""
+
+    def __post_init__(self) -> None:
+        _freeze(self, "timings")
 
     def to_dict(self) -> dict[str, Any]:
         """Plain-dict form for JSON output."""
         return {
             "question": self.question,
             "answer": self.text,
+            "short_answer": self.short_answer,
             "abstained": self.abstained,
             "confidence": self.confidence,
+            "generator": self.generator,
+            "dropped": self.dropped,
+            "fallback": self.fallback,
             "citations": [c.to_dict() for c in self.citations],
             "passages": [p.to_dict() for p in self.passages],
             "timings": dict(self.timings),

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -20,7 +21,7 @@ from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 from pydantic.json_schema import models_json_schema
 
-from qa import Assistant, IndexNotFoundError
+from qa import Assistant, open_or_build
 from service.errors import install_error_handlers
 from service.metrics import Metrics, MetricsMiddleware
 from service.middleware import BodyLimitMiddleware
@@ -47,23 +48,17 @@ Question answering over Chinese news with citations to the exact source text.
 
 def open_assistant(settings: Settings) -> Assistant:
     """Load the index from ``settings.index_dir``; build it from ``settings.articles`` and
-    save it there when there is none.
+    save it there (when ``settings.persist``) when there is none.
 
     Raises:
         QAError: when the index cannot be loaded or built (corrupt, mismatched, no articles).
     """
-    config = settings.assistant_config()
-    directory = settings.index_dir
-    try:
-        return Assistant.load(directory, config)
-    except IndexNotFoundError:
-        if (directory / "manifest.json").exists():
-            raise
-    logger.info("no index at %s: building one from %s", directory, settings.articles)
-    assistant = Assistant.from_paths(settings.articles, config)
-    if settings.persist:
-        assistant.save(directory)
-    return assistant
+    return open_or_build(
+        settings.index_dir,
+        settings.assistant_config(),
+        settings.articles,
+        persist=settings.persist,
+    )
 
 
 def create_app(settings: Settings | None = None, assistant: Assistant | None = None) -> FastAPI:
@@ -99,6 +94,7 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
     app.state.assistant = assistant
     app.state.load_error = None
     app.state.loader = None
+    app.state.started = int(time.time())
     app.state.write_lock = threading.Lock()
     app.state.metrics = metrics = Metrics(lambda: _index_size(app))
 

@@ -18,14 +18,15 @@ from __future__ import annotations
 
 import re
 
-from corpus.cleaning.base import RuleResult, join_lines, split_lines
+from corpus.cleaning.base import Edit, RuleResult, drop_lines, split_lines
 from corpus.types import Removal
 
 __all__ = ["RULE", "END_MARK", "is_boilerplate_line", "remove_boilerplate"]
 
 RULE = "boilerplate"
 
-END_MARK = re.compile(r"[(（]\s*完\s*[)）][ \t\u3000]*(?=\n|$)")
+# A run of end marks counts as one (``(完)(完)``), so a second pass finds none left.
+END_MARK = re.compile(r"(?:[(（]\s*完\s*[)）][ \t\u3000]*)+(?=\n|$)")
 _MAX_FOOTER = 160
 _FOOTER = re.compile(
     r"微信二維碼|微信二维码|微信號\s*[:：]|微信号\s*[:：]|微信公眾號\s*[:：]|微信公众号\s*[:：]"
@@ -82,12 +83,15 @@ def remove_boilerplate(text: str) -> RuleResult:
     Returns:
         The body, one removal for the tail after the end mark and one per removed line.
     """
-    removals: list[Removal] = []
+    tail: list[Edit] = []
+    tail_removals: list[Removal] = []
+    body = text
     m = END_MARK.search(text)
     if m:
-        removals.append(Removal(RULE, text[m.start() :]))
-        text = text[: m.start()]
-    lines = split_lines(text)
+        tail = [Edit(m.start(), len(text))]
+        tail_removals = [Removal(RULE, text[m.start() :], m.start(), len(text))]
+        body = text[: m.start()]
+    lines = split_lines(body)
     drop = [is_boilerplate_line(line) for line in lines]
     # The headline of a related article sits on its own line just before its teaser.
     for i, line in enumerate(lines):
@@ -96,10 +100,10 @@ def remove_boilerplate(text: str) -> RuleResult:
             if prev and not drop[i - 1] and len(prev) <= _MAX_HEADLINE:
                 if not _SENTENCE_END.search(prev[-1:]):
                     drop[i - 1] = True
-    kept: list[str] = []
-    for line, gone in zip(lines, drop, strict=True):
-        if gone:
-            removals.append(Removal(RULE, line))
-        else:
-            kept.append(line)
-    return RuleResult(join_lines(kept), tuple(removals))
+    # Offsets in ``body`` are offsets in ``text``: the body is its prefix.
+    lines_result = drop_lines(body, drop, RULE)
+    return RuleResult.of(
+        text,
+        [*lines_result.edits, *tail],
+        [*tail_removals, *lines_result.removals],
+    )

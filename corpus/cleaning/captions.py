@@ -11,8 +11,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from corpus.cleaning.base import RuleResult, join_lines, split_lines
-from corpus.types import Removal
+from corpus.charsets import CJK_CLASS
+from corpus.cleaning.base import RuleResult, drop_lines, split_lines
 
 __all__ = ["RULE", "CaptionResult", "extract_captions", "is_caption"]
 
@@ -25,7 +25,7 @@ _CAPTION = re.compile(
     rf"""
     (?:{_SPACE}(?:供圖|供图|攝|摄|攝影|摄影|圖|图)$)        # "... 姚似璐 圖", "... 張三 攝"
     | (?:(?:供圖|供图|資料圖|资料图)$)                     # "主辦方供圖"
-    | (?:(?:記者|记者){_SPACE}*[\u4e00-\u9fff·]{{2,8}}{_SPACE}*(?:攝|摄)$)
+    | (?:(?:記者|记者){_SPACE}*[{CJK_CLASS}·]{{2,8}}{_SPACE}*(?:攝|摄)$)
     | (?:^(?:圖為|图为|圖片為|图片为|圖片來源|图片来源|圖源|图源|圖[:：]|图[:：]))
     | (?:^[(（](?:資料圖|资料图|資料圖片|资料图片)[)）]$)
     | (?:[(（](?:資料圖|资料图|資料圖片|资料图片)[)）]$)
@@ -65,12 +65,8 @@ def extract_captions(text: str) -> CaptionResult:
     Returns:
         The text without caption lines, one removal per caption, and the captions.
     """
-    kept: list[str] = []
-    captions: list[str] = []
-    for line in split_lines(text):
-        if is_caption(line):
-            captions.append(line.strip())
-        else:
-            kept.append(line)
-    removals = tuple(Removal(RULE, c) for c in captions)
-    return CaptionResult(join_lines(kept), removals, tuple(captions))
+    lines = split_lines(text)
+    flags = [is_caption(line) for line in lines]
+    result = drop_lines(text, flags, RULE)
+    captions = tuple(line.strip() for line, flag in zip(lines, flags, strict=True) if flag)
+    return CaptionResult(result.text, result.removals, result.edits, captions)

@@ -17,8 +17,8 @@ from __future__ import annotations
 
 import re
 
-from corpus._charsets import is_cjk, is_common_cjk
-from corpus.cleaning.base import RuleResult
+from corpus.charsets import is_cjk, is_common_cjk
+from corpus.cleaning.base import Edit, RuleResult
 from corpus.types import Removal
 
 __all__ = ["RULE", "find_garbled", "remove_garbled", "repair_fragment"]
@@ -125,16 +125,12 @@ def remove_garbled(text: str) -> RuleResult:
 
     Returns:
         The text with each garbled run replaced by what could be restored of it (usually
-        nothing), and one removal per run.
+        nothing), one removal and one edit per run.
     """
-    out: list[str] = []
+    edits: list[Edit] = []
     removals: list[Removal] = []
-    last = 0
     for start, end in find_garbled(text):
         run = text[start:end]
-        out.append(text[last:start])
-        out.append(repair_fragment(run))
-        removals.append(Removal(RULE, run))
-        last = end
-    out.append(text[last:])
-    return RuleResult("".join(out), tuple(removals))
+        edits.append(Edit(start, end, repair_fragment(run)))
+        removals.append(Removal(RULE, run, start, end))
+    return RuleResult.of(text, edits, removals)

@@ -18,9 +18,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from corpus._charsets import CJK_CLASS
-from corpus.cleaning.base import RuleResult, join_lines, split_lines
-from corpus.types import Removal
+from corpus.charsets import CJK_CLASS
+from corpus.cleaning.base import RuleResult, drop_lines, join_lines, split_lines
 
 __all__ = [
     "RULE",
@@ -255,7 +254,6 @@ def extract_metadata(text: str) -> MetadataResult:
     if not outlet:
         outlet = _domain_outlet(join_lines(lines[i] for i in body_lines))
 
-    removals = tuple(Removal(RULE, lines[i]) for i in sorted(drop))
-    kept = join_lines(line for i, line in enumerate(lines) if i not in drop)
+    result = drop_lines(text, [i in drop for i in range(len(lines))], RULE)
     fields = ArticleMetadata(title, published, outlet, reporter, place, tuple(meta))
-    return MetadataResult(kept, removals, fields)
+    return MetadataResult(result.text, result.removals, result.edits, fields)

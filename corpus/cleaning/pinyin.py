@@ -12,8 +12,8 @@ import re
 import unicodedata
 from functools import lru_cache
 
-from corpus._charsets import is_cjk
-from corpus.cleaning.base import RuleResult
+from corpus.charsets import is_cjk
+from corpus.cleaning.base import Edit, RuleResult
 from corpus.types import Removal
 
 __all__ = ["RULE", "remove_pinyin", "syllable_matches"]
@@ -24,6 +24,8 @@ _TONED = "āáǎàēéěèīíǐìōóǒòūúǔùüǖǘǚǜńňǹḿ"
 _SYLLABLE = f"[a-z{_TONED}]+"
 _ANNOTATION = re.compile(rf"[(（][ \t]*(?P<body>{_SYLLABLE}(?:[ \t'’-]+{_SYLLABLE})*)[ \t]*[)）]")
 _SEPARATORS = re.compile(r"[ \t'’-]+")
+# An annotation reads at most this many characters (longer ones are not checked).
+_MAX_SYLLABLES = 64
 
 
 def _toneless(syllable: str) -> str:
@@ -64,24 +66,29 @@ def syllable_matches(ch: str, syllable: str) -> bool:
 def remove_pinyin(text: str) -> RuleResult:
     """Remove parenthesised pinyin readings that follow the character(s) they read.
 
+    The characters an annotation reads are those right before it *after* earlier
+    annotations are gone, so ``長(zhǎng)(zhǎng)`` loses both and a second pass finds
+    nothing more to remove.
+
     Args:
         text: article text.
 
     Returns:
-        The text without the annotations, and one removal per annotation.
+        The text without the annotations, one removal (and one edit) per annotation.
     """
-    out: list[str] = []
+    edits: list[Edit] = []
     removals: list[Removal] = []
+    tail = ""  # the last characters of the output so far
     last = 0
     for m in _ANNOTATION.finditer(text):
         syllables = [s for s in _SEPARATORS.split(m.group("body")) if s]
-        start = m.start()
-        before = text[max(0, start - len(syllables)) : start]
-        if len(before) != len(syllables) or start - len(syllables) < last:
-            continue
-        if all(syllable_matches(c, s) for c, s in zip(before, syllables, strict=True)):
-            out.append(text[last:start])
-            removals.append(Removal(RULE, m.group()))
-            last = m.end()
-    out.append(text[last:])
-    return RuleResult("".join(out), tuple(removals))
+        n = len(syllables)
+        tail = (tail + text[last : m.start()])[-_MAX_SYLLABLES:]
+        before = tail[-n:] if 0 < n <= len(tail) else ""
+        if before and all(syllable_matches(c, s) for c, s in zip(before, syllables, strict=True)):
+            edits.append(Edit(m.start(), m.end()))
+            removals.append(Removal(RULE, m.group(), m.start(), m.end()))
+        else:
+            tail = (tail + m.group())[-_MAX_SYLLABLES:]
+        last = m.end()
+    return RuleResult.of(text, edits, removals)

@@ -11,12 +11,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from corpus.cleaning.base import Edit, RuleResult
 from corpus.cleaning.boilerplate import remove_boilerplate
 from corpus.cleaning.captions import extract_captions
 from corpus.cleaning.garbled import remove_garbled
 from corpus.cleaning.metadata import extract_metadata
+from corpus.cleaning.offsets import EditMap
 from corpus.cleaning.pinyin import remove_pinyin
-from corpus.cleaning.whitespace import normalize_newlines, tidy_whitespace
+from corpus.cleaning.whitespace import tidy_whitespace
 from corpus.types import CleaningReport, Removal
 
 __all__ = ["CleanedArticle", "clean_article"]
@@ -47,6 +49,36 @@ class CleanedArticle:
     report: CleaningReport = field(default_factory=CleaningReport)
 
 
+def _newline_edits(raw: str) -> list[Edit]:
+    """The edits :func:`normalize_newlines` makes (``\r\n`` and lone ``\r`` -> ``\n``)."""
+    edits: list[Edit] = []
+    i = raw.find("\r")
+    while i >= 0:
+        end = i + 2 if raw.startswith("\r\n", i) else i + 1
+        edits.append(Edit(i, end, "\n"))
+        i = raw.find("\r", end)
+    return edits
+
+
+class _Trace:
+    """The edits applied so far, to give every removal its offsets in the raw text."""
+
+    def __init__(self, raw: str) -> None:
+        self.raw = raw
+        self.maps: list[EditMap] = []
+        self.removals: list[Removal] = []
+
+    def add(self, step: RuleResult) -> str:
+        """Record a rule's removals (mapped to raw offsets) and edits; its output text."""
+        for removal in step.removals:
+            start, end = removal.start, removal.end
+            for edit_map in reversed(self.maps):
+                start, end = edit_map.start(start), edit_map.end(end)
+            self.removals.append(Removal(removal.rule, self.raw[start:end], start, end))
+        self.maps.append(EditMap(step.edits))
+        return step.text
+
+
 def clean_article(raw: str) -> CleanedArticle:
     """Clean one article and extract its stated metadata.
 
@@ -54,34 +86,29 @@ def clean_article(raw: str) -> CleanedArticle:
         raw: the article text as decoded from its file.
 
     Returns:
-        The cleaned article; its report lists every removal in order.
+        The cleaned article; its report lists every removal in order, each with its exact
+        offsets in ``raw`` (``raw[r.start:r.end] == r.text``).
     """
-    removals: list[Removal] = []
-    text = normalize_newlines(raw)
-
-    step = remove_pinyin(text)
-    removals += step.removals
-    step = remove_garbled(step.text)
-    removals += step.removals
-    step = remove_pinyin(step.text)
-    removals += step.removals
-
-    meta_step = extract_metadata(step.text)
-    removals += meta_step.removals
-    step = remove_boilerplate(meta_step.text)
-    removals += step.removals
-    caption_step = extract_captions(step.text)
-    removals += caption_step.removals
+    trace = _Trace(raw)
+    text = trace.add(RuleResult.of(raw, _newline_edits(raw), ()))
+    text = trace.add(remove_pinyin(text))
+    text = trace.add(remove_garbled(text))
+    text = trace.add(remove_pinyin(text))
+    meta_step = extract_metadata(text)
+    text = trace.add(meta_step)
+    text = trace.add(remove_boilerplate(text))
+    caption_step = extract_captions(text)
+    text = trace.add(caption_step)
 
     found = meta_step.metadata
     meta = found.meta + tuple(("caption", c) for c in caption_step.captions)
     return CleanedArticle(
-        text=tidy_whitespace(caption_step.text),
+        text=tidy_whitespace(text),
         title=found.title,
         published=found.published,
         outlet=found.outlet,
         reporter=found.reporter,
         place=found.place,
         meta=meta,
-        report=CleaningReport(tuple(removals)),
+        report=CleaningReport(tuple(trace.removals)),
     )

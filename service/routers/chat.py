@@ -15,11 +15,11 @@ import uuid
 from collections.abc import AsyncIterator, Iterator
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path
+from fastapi import APIRouter, Path, Request
 from fastapi.responses import StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
-from qa import Answer, analyze_follow_up
+from qa import MARKER, Answer, analyze_follow_up
 from service.deps import AssistantDep, MetricsDep, SettingsDep
 from service.errors import ERROR_RESPONSES, ServiceError
 from service.routers.ask import check_k
@@ -38,9 +38,8 @@ from service.schemas import (
 
 router = APIRouter(prefix="/v1", tags=["openai"])
 
-_STARTED = int(time.time())
 # A marker, or one character; deltas break after clause punctuation.
-_PIECE = re.compile(r"\s*\[\d+\]|.", re.DOTALL)
+_PIECE = re.compile(rf"{MARKER.pattern}|.", re.DOTALL)
 _BREAK_AFTER = set("，,。；;：:！!？?、\n")
 
 
@@ -49,7 +48,7 @@ def split_deltas(text: str, size: int) -> Iterator[str]:
     and breaking after clause punctuation; joined they give ``text`` back."""
     buf = ""
     for match in _PIECE.finditer(text):
-        piece = match.group()
+        piece = match.group(0)
         if buf and len(buf) + len(piece) > size and piece.lstrip().startswith("["):
             yield buf
             buf = ""
@@ -200,12 +199,12 @@ async def chat_completions(
 
 
 @router.get("/models", response_model=ModelList, summary="List models (OpenAI-compatible)")
-def list_models(settings: SettingsDep) -> ModelList:
+def list_models(request: Request, settings: SettingsDep) -> ModelList:
     """The one model this service answers as.
 
     Example: `curl -s localhost:8000/v1/models`
     """
-    return ModelList(data=[ModelCard(id=settings.chat_model, created=_STARTED)])
+    return ModelList(data=[ModelCard(id=settings.chat_model, created=request.app.state.started)])
 
 
 @router.get(
@@ -215,6 +214,7 @@ def list_models(settings: SettingsDep) -> ModelList:
     summary="Retrieve a model (OpenAI-compatible)",
 )
 def get_model(
+    request: Request,
     settings: SettingsDep,
     model_id: Annotated[str, Path(examples=["zhnews-qa"])],
 ) -> ModelCard:
@@ -230,4 +230,4 @@ def get_model(
             f"{settings.chat_model!r}",
             param="model",
         )
-    return ModelCard(id=settings.chat_model, created=_STARTED)
+    return ModelCard(id=settings.chat_model, created=request.app.state.started)

@@ -91,10 +91,7 @@ def get_document(assistant: AssistantDep, doc_id: Annotated[str, _DOC_ID]) -> Do
 
     Example: `curl -s localhost:8000/v1/documents/b953cbe5ffcf7eaf`
     """
-    try:
-        doc = assistant.get_document(doc_id)
-    except KeyError:  # some library versions raise instead of returning None
-        doc = None
+    doc = assistant.get_document(doc_id)
     if doc is None:
         raise _not_found(doc_id)
     return DocumentDetail.from_qa(doc)

@@ -200,4 +200,7 @@ def test_duplicate_ids_and_paths(tmp_path: Path) -> None:
     _write(tmp_path / "b.jsonl", "\n".join(lines))
     result = load_documents([tmp_path, tmp_path / "a.txt"])
     assert [d.id for d in result.documents] == [stable_id(str(tmp_path / "a.txt")), "same"]
-    assert len(result.skipped) == 1 and "repeats the id" in result.skipped[0].reason
+    # The later of two articles with one id wins, as an update does in the index.
+    assert result.documents[1].text == "二。"
+    assert len(result.skipped) == 1
+    assert result.skipped[0].path.endswith("b.jsonl:1") and "same id" in result.skipped[0].reason

@@ -112,3 +112,37 @@ def test_default_query_prefix() -> None:
     assert default_query_prefix("/models/BGE-Large-ZH") == BGE_ZH_QUERY_PREFIX
     assert default_query_prefix("BAAI/bge-small-en-v1.5") == ""
     assert default_query_prefix("sentence-transformers/all-MiniLM-L6-v2") == ""
+
+
+def test_uncached_hub_name_fails_fast_when_downloads_are_allowed(monkeypatch) -> None:
+    # Downloads allowed, hub unreachable (tests run with HF_HUB_OFFLINE=1): one metadata
+    # request through the hub client fails at once, and no raw socket is opened.
+    import socket
+    import time
+
+    def no_socket(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the encoder must not open sockets itself")
+
+    monkeypatch.setattr(socket, "create_connection", no_socket)
+    encoder = Encoder("example-org/definitely-not-cached-model", hub_timeout=1.0)
+    started = time.perf_counter()
+    with pytest.raises(ModelUnavailableError, match="cannot be reached"):
+        encoder.warm_up()
+    assert time.perf_counter() - started < 5
+
+
+def test_cached_hub_name_loads_from_the_cache(tiny_model_dir: Path, tmp_path: Path) -> None:
+    # A model in the hub cache layout (models--org--name/snapshots/<rev>, refs/main) loads
+    # by its hub name with local_files_only, through the hub library's own cache look-up.
+    import shutil
+
+    repo = tmp_path / "models--example-org--tiny-cached-model"
+    revision = "0" * 40
+    shutil.copytree(tiny_model_dir, repo / "snapshots" / revision)
+    (repo / "refs").mkdir(parents=True)
+    (repo / "refs" / "main").write_text(revision, encoding="utf-8")
+    encoder = Encoder("example-org/tiny-cached-model", local_files_only=True, cache_dir=tmp_path)
+    assert encoder.dimension == 32
+    missing = Encoder("example-org/other-model", local_files_only=True, cache_dir=tmp_path)
+    with pytest.raises(ModelUnavailableError, match="local hub cache"):
+        missing.warm_up()

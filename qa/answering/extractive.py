@@ -10,19 +10,20 @@ question, the answerer abstains instead of quoting the nearest passage.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-
-import numpy as np
 
 from corpus.normalize import Script, detect_script, normalize_for_matching, to_script
 from corpus.sentences import clause_spans, sentence_spans
-from qa.types import Citation, Passage
+from qa.answering.terms import TermStatistics
+from qa.lexicon import interrogative_pattern
+from qa.types import Citation, Draft, Passage, Question
 
 __all__ = [
     "ABSTAIN_TEXT",
     "Extract",
     "ExtractiveAnswerer",
+    "abstain_text",
     "expected_answer_type",
     "strip_question_words",
 ]
@@ -31,10 +32,7 @@ ABSTAIN_TEXT = "抱歉，资料库中没有找到能回答这个问题的内容�
 
 # Interrogatives and sentence particles carry no content to match; they mark the slot
 # the answer fills.
-_QUESTION_WORDS = re.compile(
-    r"哪些|哪个|哪位|哪里|哪儿|哪家|哪年|哪天|哪一|哪|什么|甚么|多少|几|谁|何时|何地|何人|为何|"
-    r"如何|怎么样|怎样|怎么|为什么|是否|是不是|有没有|吗|呢|[?？]"
-)
+_QUESTION_WORDS = interrogative_pattern(["[?？]"])
 _NUMBER_Q = re.compile(r"多少|几|多大|多长|多高|多远|多久|多重|比例|数量|百分之")
 _DATE_Q = re.compile(
     r"何时|何年|何月|何日|什么时候|什么时间|哪年|哪一年|哪天|哪一天|几月|几号|几日|哪个月|"
@@ -67,23 +65,6 @@ def expected_answer_type(question: str) -> str:
     if _NUMBER_Q.search(q):
         return "number"
     return ""
-
-
-def answer_slot(question: str) -> str:
-    """Where the answer tends to sit relative to the words that restate the question.
-
-    An interrogative at the front (``哪一個國家擁有…``, ``谁是…``) asks for the subject,
-    which comes before the matching predicate in the source; one further back
-    (``…的父亲叫什么``) asks for what follows it.
-
-    Returns:
-        ``"before"`` or ``"after"``.
-    """
-    q = normalize_for_matching(question).strip()
-    m = _QUESTION_WORDS.search(q)
-    if m is None or not q:
-        return "after"
-    return "before" if m.start() < len(q) / 3 else "after"
 
 
 def _is_lead_in(clause: str) -> bool:
@@ -132,48 +113,87 @@ class Extract:
 
 
 class ExtractiveAnswerer:
-    """Builds cited extractive answers.
+    """Builds cited extractive answers; the default backend, needing no model.
 
     Args:
-        tokenize: the index's tokenizer (normalized text -> tokens).
-        idf: the index's IDF for a list of tokens (unknown tokens get the highest IDF).
+        terms: tokens and IDF for matching (see :mod:`qa.answering.terms`).
         max_sentences: at most this many sentences per answer (1 to 3).
         abstain_threshold: abstain when the best support score is below this.
         answer_passages: how many top passages to draw sentences from.
+
+    Raises:
+        ValueError: for ``max_sentences`` outside 1..3, ``answer_passages < 1``, or a
+            threshold outside 0..1.
     """
 
     def __init__(
         self,
-        tokenize: Callable[[str], list[str]],
-        idf: Callable[[Sequence[str]], np.ndarray],
+        terms: TermStatistics,
         *,
         max_sentences: int = 3,
-        abstain_threshold: float = 0.5,
+        abstain_threshold: float = 0.4,
         answer_passages: int = 3,
     ) -> None:
         if not 1 <= max_sentences <= 3:
             raise ValueError("max_sentences must be between 1 and 3")
         if answer_passages <= 0:
             raise ValueError("answer_passages must be greater than 0")
-        self._tokenize = tokenize
-        self._idf = idf
+        if not 0.0 <= abstain_threshold <= 1.0:
+            raise ValueError("abstain_threshold must be between 0 and 1")
+        self._terms = terms
         self.max_sentences = max_sentences
         self.abstain_threshold = abstain_threshold
         self.answer_passages = answer_passages
+
+    @property
+    def name(self) -> str:
+        """``"extractive"``."""
+        return "extractive"
+
+    def answer(self, question: Question, passages: Sequence[Passage]) -> Draft:
+        """The cited answer, or an abstention when the best support is below the threshold.
+
+        A follow-up is matched on its focus (what it asks, without the reference word),
+        unless the whole resolved question finds better support.
+
+        Args:
+            question: the question (with its resolved query and focus).
+            passages: the retrieved passages, best first.
+
+        Returns:
+            The draft; ``confidence`` is the best sentence's support score.
+        """
+        if question.is_follow_up:
+            extracts = self.extract(question.focus, passages)
+            alternative = self.extract(question.query, passages)
+            if alternative and (not extracts or alternative[0].score > extracts[0].score):
+                extracts = alternative
+        else:
+            extracts = self.extract(question.text, passages)
+        confidence = extracts[0].score if extracts else 0.0
+        if not extracts or confidence < self.abstain_threshold:
+            return Draft(
+                abstain_text(question.text),
+                confidence=confidence,
+                abstained=True,
+                generator=self.name,
+            )
+        text, citations = self.render(question.text, extracts)
+        return Draft(text, citations, confidence, abstained=False, generator=self.name)
 
     # -- scoring ---------------------------------------------------------------------
 
     def question_terms(self, question: str) -> dict[str, float]:
         """Content terms of the question with their weights (IDF)."""
-        terms = list(dict.fromkeys(self._tokenize(strip_question_words(question))))
+        terms = list(dict.fromkeys(self._terms.tokens(strip_question_words(question))))
         if not terms:
             return {}
-        weights = self._idf(terms)
+        weights = self._terms.idf(terms)
         return {t: float(w) for t, w in zip(terms, weights, strict=True) if w > 0}
 
     def _found(self, terms: dict[str, float], text: str) -> frozenset[str]:
         """The question terms that occur in ``text``."""
-        present = set(self._tokenize(normalize_for_matching(text)))
+        present = set(self._terms.tokens(normalize_for_matching(text)))
         return frozenset(t for t in terms if t in present)
 
     def coverage(self, terms: dict[str, float], text: str) -> float:
@@ -181,7 +201,7 @@ class ExtractiveAnswerer:
         total = sum(terms.values())
         if total <= 0:
             return 0.0
-        found = set(self._tokenize(normalize_for_matching(text)))
+        found = set(self._terms.tokens(normalize_for_matching(text)))
         return sum(w for t, w in terms.items() if t in found) / total
 
     # -- extraction ------------------------------------------------------------------
@@ -193,7 +213,6 @@ class ExtractiveAnswerer:
             return ()
         kind = expected_answer_type(question)
         known = _type_values(question, kind)
-        slot = answer_slot(question)
         candidates: list[Extract] = []
         seen: set[tuple[str, int]] = set()
         for passage in passages[: self.answer_passages]:
@@ -215,7 +234,7 @@ class ExtractiveAnswerer:
                 score = 0.7 * own + 0.3 * max(own, context)
                 if kind and _has_type(text[s:e], kind, known):
                     score = min(1.0, score + 0.05)
-                a, b = self._trim(terms, text, s, e, (kind, known), slot)
+                a, b = self._trim(terms, text, s, e, (kind, known))
                 candidates.append(Extract(passage, s, e, a, b, score, matched))
         candidates.sort(key=lambda x: (-x.score, x.passage.rank, x.start))
         if not candidates:
@@ -244,7 +263,6 @@ class ExtractiveAnswerer:
         s: int,
         e: int,
         answer_type: tuple[str, frozenset[str]],
-        slot: str,
     ) -> tuple[int, int]:
         """The clause window of sentence ``text[s:e]`` that carries the answer."""
         clauses = clause_spans(text, s, e)
@@ -274,11 +292,6 @@ class ExtractiveAnswerer:
             elif before:
                 first = min(first, before[-1])
         return clauses[first][0], clauses[last][1]
-
-    def _novel_chars(self, terms: dict[str, float], clause: str) -> int:
-        """CJK/alphanumeric characters of ``clause`` that do not occur in any question term."""
-        chars = {c for t in terms for c in t}
-        return sum(1 for c in normalize_for_matching(clause) if c.isalnum() and c not in chars)
 
     # -- rendering -------------------------------------------------------------------
 

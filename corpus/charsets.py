@@ -1,4 +1,5 @@
-"""Character classes shared by encoding detection and cleaning (built once, immutable)."""
+"""Character classes: the one table of CJK ranges, shared by cleaning, encoding
+detection, tokenization and question analysis (built once, immutable)."""
 
 from __future__ import annotations
 
@@ -7,8 +8,10 @@ from functools import lru_cache
 
 __all__ = ["CJK_CLASS", "CJK_PUNCTUATION", "common_cjk", "is_cjk", "is_common_cjk"]
 
-# Body of a regex character class covering the CJK ideograph blocks.
-CJK_CLASS = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002ffff"
+# Body of a regex character class covering the CJK unified ideographs: extension A, the
+# basic block, the compatibility ideographs, and the supplementary planes (extensions B
+# to H, U+20000..U+323AF).
+CJK_CLASS = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U000323af"
 _CJK_RE = re.compile(f"[{CJK_CLASS}]")
 
 # Punctuation that ordinary Chinese text uses (counts as plausible in a decoding).

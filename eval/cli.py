@@ -1,0 +1,148 @@
+"""``qa eval``: evaluate a question set (mounted by the ``qa`` command line).
+
+Only typer and the CLI helpers are imported at module level; the evaluation code loads
+when the command runs.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+
+from qa.cli.options import VerboseOpt, with_settings
+from qa.cli.output import errors, fail, out, progress_bars, setup_logging
+from qa.settings import QASettings
+
+__all__ = ["app"]
+
+app = typer.Typer(add_completion=False)
+
+
+@app.command("eval")
+@with_settings()
+def eval_command(
+    settings: QASettings,
+    files: Annotated[
+        list[Path] | None,
+        typer.Argument(
+            help="Question set (JSONL), or SQuAD-format files with --squad.", show_default=False
+        ),
+    ] = None,
+    squad: Annotated[
+        bool,
+        typer.Option(
+            "--squad", help="FILES are SQuAD format (CMRC 2018, DRCD): pool their paragraphs."
+        ),
+    ] = False,
+    out_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--out", help="Report folder (default: runs/eval-NAME-TIME).", show_default=False
+        ),
+    ] = None,
+    compare: Annotated[
+        tuple[Path, Path] | None,
+        typer.Option(
+            "--compare",
+            help="Compare two runs (summary.json or run folders), A then B; asks nothing.",
+            show_default=False,
+        ),
+    ] = None,
+    depth: Annotated[
+        int, typer.Option("--depth", min=1, max=100, help="Passages retrieved per question.")
+    ] = 10,
+    limit: Annotated[
+        int, typer.Option("--limit", min=0, help="Ask a random N questions (0: all).")
+    ] = 0,
+    holdout: Annotated[
+        float,
+        typer.Option(
+            "--holdout",
+            min=0.0,
+            max=0.9,
+            help="With --squad: share of articles left out of the corpus (their questions "
+            "become unanswerable, measuring abstention).",
+        ),
+    ] = 0.0,
+    seed: Annotated[int, typer.Option("--seed", help="Seed for --limit and --holdout.")] = 13,
+    abstain_threshold: Annotated[
+        float | None,
+        typer.Option(
+            "--abstain-threshold",
+            min=0.0,
+            max=1.0,
+            help="Abstain below this confidence (default: the answerer's).",
+            show_default=False,
+        ),
+    ] = None,
+    verbose: VerboseOpt = False,
+) -> None:
+    """Evaluate a question set: retrieval, answers, citations, abstention, latency.
+
+    Writes questions.jsonl (per question, RAGAS field names included), summary.json and
+    report.md with PNG charts. `qa eval --compare A B` prints the difference of two runs.
+    """
+    setup_logging(verbose)
+    from eval.compare import compare_runs, format_comparison, latency_line, load_run
+    from eval.driver import run_and_report, squad_assistant
+    from eval.questions import load_jsonl
+    from eval.summary import HEADLINE
+    from qa.cli.core import open_assistant
+
+    with errors():
+        if compare is not None:
+            a, b = compare
+            rows = compare_runs(a, b)
+            out.print(f"A: {a}\nB: {b}\n")
+            out.print(escape(format_comparison(rows)))
+            out.print("\n" + escape(latency_line(load_run(a)[0], load_run(b)[0])))
+            return
+        if not files:
+            fail("give a question file (JSONL), SQuAD files with --squad, or --compare A B", 2)
+        if not squad and len(files) != 1:
+            fail("give one JSONL question file (or several SQuAD files with --squad)", 2)
+        if holdout and not squad:
+            fail("--holdout applies to --squad files only", 2)
+        overrides = {} if abstain_threshold is None else {"abstain_threshold": abstain_threshold}
+        if squad:
+            with progress_bars() as hook:
+                assistant, questions = squad_assistant(
+                    files,
+                    settings.assistant_config(**overrides),
+                    holdout=holdout,
+                    seed=seed,
+                    progress=hook,
+                )
+            name = "-".join(f.stem for f in files)
+        else:
+            questions = load_jsonl(files[0])
+            assistant = open_assistant(settings, **overrides)
+            name = files[0].stem
+        command = "qa eval " + " ".join(sys.argv[2:]) if sys.argv[1:2] == ["eval"] else ""
+        with progress_bars() as hook:
+            summary, written = run_and_report(
+                assistant,
+                questions,
+                out_dir=out_dir or Path("runs") / f"eval-{name}-{time.strftime('%Y%m%d-%H%M%S')}",
+                meta={"set": ", ".join(str(f) for f in files), "command": command},
+                depth=depth,
+                limit=limit,
+                seed=seed,
+                progress=hook,
+            )
+    m = summary["metrics"]
+    for key in HEADLINE:
+        if key in m:
+            lo, hi = m[key]["ci95"]
+            out.print(f"{key:24} {m[key]['mean']:.3f}  [{lo:.3f}, {hi:.3f}]  n={m[key]['n']}")
+    lat = summary["latency"]
+    out.print(
+        f"{'latency p50 / p95':24} {lat['p50_ms']:.1f} / {lat['p95_ms']:.1f} ms, "
+        f"{lat['throughput_qps']:.1f} questions/s"
+    )
+    out.print(f"\nReport: {escape(str(written.markdown))}")

@@ -1,0 +1,74 @@
+"""``qa serve``: start the HTTP service (mounted by the ``qa`` command line).
+
+Only typer and the CLI helpers are imported at module level; uvicorn and the app load
+when the command runs.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from qa.cli.options import VerboseOpt, with_settings
+from qa.cli.output import err, setup_logging
+from service.settings import Settings
+
+__all__ = ["app"]
+
+app = typer.Typer(add_completion=False)
+
+
+@app.command("serve")
+@with_settings(Settings, fields=("host", "port", "workers", "articles"))
+def serve_command(
+    settings: Settings,
+    host: Annotated[
+        str | None,
+        typer.Option(
+            "--host", help="Interface [env QA_HOST; default 127.0.0.1].", show_default=False
+        ),
+    ] = None,
+    port: Annotated[
+        int | None,
+        typer.Option(
+            "--port",
+            min=0,
+            max=65535,
+            help="Port [env QA_PORT; default 8000].",
+            show_default=False,
+        ),
+    ] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            "--workers",
+            min=1,
+            help="Worker processes [env QA_WORKERS; default 1].",
+            show_default=False,
+        ),
+    ] = None,
+    articles: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--articles",
+            help="Build the index from these files/folders when there is none [env "
+            "QA_ARTICLES; default: the bundled articles].",
+            show_default=False,
+        ),
+    ] = None,
+    verbose: VerboseOpt = False,
+) -> None:
+    """Start the HTTP service (API, OpenAI-compatible chat, web page) with uvicorn.
+
+    Every setting can also come from a QA_* environment variable or a .env file (see
+    docs/api.md); document writes need QA_API_KEY.
+    """
+    from service.server import serve
+
+    setup_logging(verbose)
+    if verbose:
+        settings = settings.model_copy(update={"log_level": "debug"})
+    err.print(f"Serving on http://{settings.host}:{settings.port} (index {settings.index_dir})")
+    serve(settings)

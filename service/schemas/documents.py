@@ -1,0 +1,189 @@
+"""Models of ``/v1/documents``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from qa import Document, IngestSummary
+from service.schemas.common import Request
+
+__all__ = [
+    "INGEST_EXAMPLE",
+    "CleaningReportOut",
+    "DeleteResponse",
+    "DocumentDetail",
+    "DocumentList",
+    "DocumentSummary",
+    "IngestArticle",
+    "IngestRequest",
+    "IngestResponse",
+    "RemovalOut",
+    "SkippedOut",
+]
+
+
+class DocumentSummary(BaseModel):
+    """A document's metadata, without its text."""
+
+    id: str
+    title: str
+    outlet: str
+    published: str
+    source: str
+    url: str
+    chars: int = Field(description="Length of the cleaned text.")
+
+    @classmethod
+    def from_qa(cls, d: Document) -> DocumentSummary:
+        """Map a :class:`~qa.Document`."""
+        return cls(
+            id=d.id,
+            title=d.display_title,
+            outlet=d.outlet,
+            published=d.published,
+            source=d.source,
+            url=d.url,
+            chars=len(d.text),
+        )
+
+
+class DocumentList(BaseModel):
+    """A page of documents."""
+
+    total: int
+    offset: int
+    limit: int
+    documents: list[DocumentSummary]
+
+
+class RemovalOut(BaseModel):
+    """One thing cleaning took out, with its offsets in the article as given."""
+
+    rule: str
+    text: str
+    start: int = Field(description="Offset of the removed text in the raw article.")
+    end: int = Field(description="End offset (exclusive).")
+
+
+class CleaningReportOut(BaseModel):
+    """What cleaning removed from the article."""
+
+    counts: dict[str, int]
+    removals: list[RemovalOut]
+
+
+class DocumentDetail(DocumentSummary):
+    """A document: cleaned text, metadata and cleaning report."""
+
+    text: str
+    reporter: str
+    place: str
+    meta: dict[str, str]
+    report: CleaningReportOut
+
+    @classmethod
+    def from_qa(cls, d: Document) -> DocumentDetail:
+        """Map a :class:`~qa.Document`."""
+        meta: dict[str, str] = {}
+        for key, value in d.meta:
+            meta.setdefault(key, value)
+        return cls(
+            **DocumentSummary.from_qa(d).model_dump(),
+            text=d.text,
+            reporter=d.reporter,
+            place=d.place,
+            meta=meta,
+            report=CleaningReportOut(
+                counts=d.report.by_rule(),
+                removals=[
+                    RemovalOut(rule=r.rule, text=r.text, start=r.start, end=r.end)
+                    for r in d.report.removals
+                ],
+            ),
+        )
+
+
+class IngestArticle(Request):
+    """One article to add (cleaned like a file would be)."""
+
+    text: str = Field(min_length=1, max_length=2_000_000, description="The raw article text.")
+    id: str | None = Field(default=None, min_length=1, max_length=200)
+    title: str = Field(default="", max_length=1000)
+    url: str = Field(default="", max_length=4000)
+    published: str = Field(default="", max_length=40, examples=["2024-11-01"])
+    outlet: str = Field(default="", max_length=200)
+    source: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=4000,
+        description="Where it came from; the id derives from it (default: url, else the text).",
+    )
+
+
+INGEST_EXAMPLE: dict[str, Any] = {
+    "articles": [
+        {
+            "title": "白马湖实验室发布新成果",
+            "text": "杭州11月2日电 白马湖实验室今天发布了无人智能清舱装备。",
+            "outlet": "示例新闻",
+            "published": "2024-11-02",
+        }
+    ]
+}
+
+
+class IngestRequest(Request):
+    """Articles to add; an article with the id of an indexed one replaces it."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        strict=True,
+        json_schema_extra={"examples": [INGEST_EXAMPLE]},
+    )
+
+    articles: list[IngestArticle] = Field(min_length=1, max_length=1000)
+
+
+class SkippedOut(BaseModel):
+    """An article or file that was not added, and why."""
+
+    source: str
+    reason: str
+
+
+class IngestResponse(BaseModel):
+    """What a write changed."""
+
+    added: int
+    updated: int
+    unchanged: int
+    skipped: list[SkippedOut]
+    documents: list[DocumentSummary] = Field(description="The documents of this request.")
+    total_documents: int
+
+    @classmethod
+    def from_qa(
+        cls,
+        summary: IngestSummary,
+        skipped: list[SkippedOut],
+        documents: list[Document],
+        total: int,
+    ) -> IngestResponse:
+        """Map an :class:`~qa.IngestSummary`."""
+        return cls(
+            added=summary.added,
+            updated=summary.updated,
+            unchanged=summary.unchanged,
+            skipped=skipped,
+            documents=[DocumentSummary.from_qa(d) for d in documents],
+            total_documents=total,
+        )
+
+
+class DeleteResponse(BaseModel):
+    """A removed document."""
+
+    deleted: str
+    total_documents: int
