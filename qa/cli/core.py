@@ -11,7 +11,7 @@ import typer
 from rich.markup import escape
 
 from qa.cli.options import VerboseOpt, with_settings
-from qa.cli.output import err, errors, out, progress_bars, setup_logging
+from qa.cli.output import err, errors, fail, out, progress_bars, setup_logging
 from qa.settings import QASettings
 
 if TYPE_CHECKING:
@@ -58,6 +58,7 @@ def ingest(
     setup_logging(verbose)
     from corpus.loaders import load_documents
     from qa.assistant import Assistant
+    from qa.encoders import add_vectors_hint
 
     config = settings.assistant_config()
     directory = settings.index_dir
@@ -65,6 +66,18 @@ def ingest(
         with progress_bars() as hook:
             result = load_documents(paths, progress=hook)
         # Skipped files were logged as warnings by the loader (printed once, to stderr).
+        if not result.documents:
+            names = ", ".join(str(p) for p in paths)
+            skipped = f" ({len(result.skipped)} file(s) skipped)" if result.skipped else ""
+            state = (
+                f"the index at {directory} is unchanged"
+                if (directory / "manifest.json").exists()
+                else "no index was written"
+            )
+            fail(
+                f"no article was loaded from {names}{skipped}: {state}. Give files or "
+                "folders of .txt, .md, .html or .jsonl articles."
+            )
         if report:
             _print_report(result.documents)
         existing = None
@@ -87,6 +100,11 @@ def ingest(
             f"{len(result.skipped)} skipped); retrieval: "
             + ("BM25 + dense" if assistant.dense_enabled else "BM25 only")
         )
+        if existing is not None and snap.lexical_only and config.model:
+            # The model is not tried for an index built without vectors: say how to add them.
+            err.print(
+                f"note: the index has no dense vectors; {escape(add_vectors_hint(config.model))}"
+            )
 
 
 def _print_report(documents: Sequence[Document]) -> None:
