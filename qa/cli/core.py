@@ -41,8 +41,14 @@ def open_assistant(settings: QASettings, **config: object) -> Assistant:
 
 @with_settings()
 def ingest(
-    paths: Annotated[list[Path], typer.Argument(help="Article files or folders.")],
     settings: QASettings,
+    paths: Annotated[
+        list[Path] | None,
+        typer.Argument(
+            help="Article files or folders (default: QA_ARTICLES, else the bundled articles).",
+            show_default=False,
+        ),
+    ] = None,
     rebuild: Annotated[
         bool, typer.Option("--rebuild", help="Replace an index built with other settings.")
     ] = False,
@@ -62,6 +68,7 @@ def ingest(
 
     config = settings.assistant_config()
     directory = settings.index_dir
+    paths = paths or list(settings.articles)
     with errors():
         with progress_bars() as hook:
             result = load_documents(paths, progress=hook)
@@ -140,7 +147,7 @@ def ask(
             "--top-k",
             min=1,
             max=100,
-            help="Passages to use [env QA_TOP_K; default 5].",
+            help="Passages to use (env QA_TOP_K; default 5).",
             show_default=False,
         ),
     ] = None,
@@ -169,7 +176,16 @@ def ask(
 def search(
     query: Annotated[str, typer.Argument(help="Search text.")],
     settings: QASettings,
-    k: Annotated[int, typer.Option("-k", min=1, max=100, help="Passages to return.")] = 5,
+    k: Annotated[
+        int | None,
+        typer.Option(
+            "-k",
+            min=1,
+            max=100,
+            help="Passages to return (env QA_TOP_K; default 5).",
+            show_default=False,
+        ),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print passages as JSON.")] = False,
     verbose: VerboseOpt = False,
 ) -> None:
@@ -180,7 +196,7 @@ def search(
     with errors():
         validate_question(query, settings.assistant_config().max_question_chars)
         assistant = open_assistant(settings)
-        passages = assistant.search(query, k=k)
+        passages = assistant.search(query, k=k or settings.top_k)
     if as_json:
         out.print_json(json.dumps([p.to_dict() for p in passages], ensure_ascii=False))
         return
