@@ -75,7 +75,8 @@ def configure_logging(level: str = "info", fmt: str = "text") -> None:
     """Send every log record (the service's, uvicorn's, the library's) to stderr.
 
     Replaces the root logger's handlers. Uvicorn must then run with ``log_config=None``
-    so that its loggers propagate here.
+    so that its loggers propagate here; its access log is turned off, as
+    :class:`~service.middleware.RequestIdMiddleware` logs each request (``service.access``).
 
     Args:
         level: ``critical``, ``error``, ``warning``, ``info`` or ``debug``.
@@ -94,7 +95,8 @@ def configure_logging(level: str = "info", fmt: str = "text") -> None:
     for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
         uvicorn_logger = logging.getLogger(name)
         uvicorn_logger.handlers.clear()
-        uvicorn_logger.propagate = True
+        # service.access writes one record per request, with its id, in place of uvicorn's.
+        uvicorn_logger.propagate = name != "uvicorn.access"
 
 
 class _TextFormatter(logging.Formatter):

@@ -130,8 +130,13 @@ def test_json_log_lines(client: TestClient, records: list[logging.LogRecord]) ->
 def test_configure_logging_json(capsys: pytest.CaptureFixture[str]) -> None:
     root = logging.getLogger()
     saved = (root.level, list(root.handlers))
+    access = logging.getLogger("uvicorn.access")
+    saved_access = (list(access.handlers), access.propagate)
     try:
         configure_logging("info", "json")
+        # uvicorn's own access lines are off: service.access logs each request, with its id.
+        assert access.propagate is False and not access.handlers
+        assert logging.getLogger("uvicorn.error").propagate is True
         try:
             raise ValueError("boom")
         except ValueError:
@@ -144,6 +149,7 @@ def test_configure_logging_json(capsys: pytest.CaptureFixture[str]) -> None:
     finally:
         root.handlers[:] = saved[1]
         root.setLevel(saved[0])
+        access.handlers[:], access.propagate = saved_access
 
 
 # -- /docs offline ------------------------------------------------------------------------
