@@ -11,7 +11,14 @@ from __future__ import annotations
 
 from eval.bootstrap import bootstrap_ci, paired_bootstrap_ci
 from eval.cmrc import em_score, f1_score
-from eval.compare import ComparisonRow, compare_runs, format_comparison, load_run
+from eval.compare import (
+    ComparisonRow,
+    QuestionOverlap,
+    compare_runs,
+    format_comparison,
+    load_run,
+    question_overlap,
+)
 from eval.metrics import (
     contains_gold,
     first_relevant_rank,
@@ -36,6 +43,7 @@ from eval.summary import summarize
 __all__ = [
     "BenchmarkQuestion",
     "ComparisonRow",
+    "QuestionOverlap",
     "EvalError",
     "EvalRun",
     "Question",
@@ -52,6 +60,7 @@ __all__ = [
     "hit_at_k",
     "load_jsonl",
     "load_run",
+    "question_overlap",
     "load_squad",
     "load_squad_questions",
     "mrr_at_k",

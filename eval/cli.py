@@ -88,7 +88,13 @@ def eval_command(
     report.md with PNG charts. `qa eval --compare A B` prints the difference of two runs.
     """
     setup_logging(verbose)
-    from eval.compare import compare_runs, format_comparison, latency_line, load_run
+    from eval.compare import (
+        compare_runs,
+        format_comparison,
+        latency_line,
+        load_run,
+        question_overlap,
+    )
     from eval.driver import run_and_report, squad_assistant
     from eval.questions import load_jsonl
     from eval.summary import HEADLINE
@@ -97,8 +103,13 @@ def eval_command(
     with errors():
         if compare is not None:
             a, b = compare
+            overlap = question_overlap(a, b)
             rows = compare_runs(a, b)
             out.print(f"A: {a}\nB: {b}\n")
+            note = overlap.warning()
+            if note is not None:
+                # On stdout, with the table it qualifies (a report piped to a file keeps it).
+                out.print(f"[yellow]warning:[/] {escape(note)}\n")
             out.print(escape(format_comparison(rows)))
             out.print("\n" + escape(latency_line(load_run(a)[0], load_run(b)[0])))
             return

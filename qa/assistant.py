@@ -28,7 +28,7 @@ from embeddings.store import (
 from qa.answering import Answerer, make_answerer
 from qa.config import AssistantConfig
 from qa.conversation import Turn, analyze_follow_up
-from qa.encoders import COVERAGE_SAMPLE, resolve_encoder
+from qa.encoders import COVERAGE_SAMPLE, add_vectors_hint, resolve_encoder
 from qa.errors import InvalidQuestionError
 from qa.retrieval import Searcher, make_retrievers
 from qa.types import Answer, FloatMap, Passage, Question, SearchFilters
@@ -95,7 +95,7 @@ class Assistant:
                 "or .jsonl articles"
             )
         chunks = chunk_documents(docs, config.chunking)
-        encoder, warnings = resolve_encoder(config, [c.text for c in chunks])
+        encoder, warnings = resolve_encoder(config, [c.text for c in chunks], building=True)
         snapshot = build_snapshot(
             docs, chunks, _settings(config, encoder), encoder=encoder, progress=progress
         )
@@ -125,6 +125,12 @@ class Assistant:
     def load(cls, directory: str | Path, config: AssistantConfig | None = None) -> Assistant:
         """Open an index written by :meth:`save` or ``qa ingest``.
 
+        An index with dense vectors loads ``config.model`` (it must be the model the
+        vectors were made with) and serves BM25 alone, with one warning, when the model
+        cannot be loaded. A lexical-only index (built with ``model=""`` or while the
+        model could not be loaded) serves BM25 without touching the model at all; to
+        give it vectors, build it again with the model.
+
         Raises:
             IndexNotFoundError: when there is no index at ``directory``.
             IndexCorruptError: when the index cannot be read.
@@ -144,16 +150,17 @@ class Assistant:
                     directory, f"it was embedded with {built_with!r}, not {config.model!r}"
                 )
             )
-        if config.model:
+        if config.model and built_with:
             sample = [c.text for c in snapshot.chunks[:COVERAGE_SAMPLE]]
             encoder, warnings = resolve_encoder(config, sample)
-            if encoder is not None and not built_with:
-                raise IndexMismatchError(
-                    _mismatch_message(
-                        directory,
-                        f"it has no dense vectors, and {config.model!r} is now available",
-                    )
-                )
+        elif config.model:
+            # A lexical-only index serves BM25 as built: the model is not loaded (no torch,
+            # no hub request), and the note on how to add vectors was given at build time.
+            logger.info(
+                "the index at %s has no dense vectors: serving BM25 retrieval (%s)",
+                directory,
+                add_vectors_hint(config.model),
+            )
         return cls(snapshot, config, encoder=encoder, warnings=warnings)
 
     def save(self, directory: str | Path) -> None:

@@ -16,15 +16,17 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI, Request
+from fastapi.middleware.cors import CORSMiddleware
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 from pydantic.json_schema import models_json_schema
 
 from qa import Assistant, open_or_build
+from service.docs import install_docs
 from service.errors import install_error_handlers
 from service.metrics import Metrics, MetricsMiddleware
-from service.middleware import BodyLimitMiddleware
+from service.middleware import REQUEST_ID_HEADER, BodyLimitMiddleware, RequestIdMiddleware
 from service.routers import ask, chat, documents, health
 from service.schemas import IngestRequest
 from service.settings import Settings, get_settings
@@ -43,6 +45,8 @@ Question answering over Chinese news with citations to the exact source text.
   citations in the extension field `citations`.
 * `/v1/documents`: list, get, add, delete (writes need `Authorization: Bearer <key>`).
 * Every error has the shape `{"error": {"code": ..., "message": ...}}`.
+* Every response carries `X-Request-ID` (the request's own, or a new one), also in the
+  service's log records.
 """
 
 
@@ -63,6 +67,9 @@ def open_assistant(settings: Settings) -> Assistant:
 
 def create_app(settings: Settings | None = None, assistant: Assistant | None = None) -> FastAPI:
     """Build the app.
+
+    CORS is off unless ``settings.cors_origins`` lists origins; ``/docs`` is Swagger UI
+    from local assets (:mod:`service.docs`).
 
     Args:
         settings: the configuration (default: :func:`~service.settings.get_settings`,
@@ -89,6 +96,8 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
         version="0.1.0",
         description=_DESCRIPTION,
         lifespan=lifespan,
+        docs_url=None,  # served from local assets by install_docs
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.assistant = assistant
@@ -107,9 +116,21 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
         return FileResponse(STATIC_DIR / "index.html", headers=_PAGE_HEADERS)
 
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    install_docs(app)
 
+    # The last added runs first: the request id covers every response, 413s included.
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(MetricsMiddleware, metrics=metrics)
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST", "DELETE"],
+            allow_headers=["Authorization", "Content-Type", REQUEST_ID_HEADER],
+            expose_headers=[REQUEST_ID_HEADER],
+            max_age=600,
+        )
+    app.add_middleware(RequestIdMiddleware)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app
 

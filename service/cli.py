@@ -27,7 +27,7 @@ def serve_command(
     host: Annotated[
         str | None,
         typer.Option(
-            "--host", help="Interface [env QA_HOST; default 127.0.0.1].", show_default=False
+            "--host", help="Interface (env QA_HOST; default 127.0.0.1).", show_default=False
         ),
     ] = None,
     port: Annotated[
@@ -36,7 +36,7 @@ def serve_command(
             "--port",
             min=0,
             max=65535,
-            help="Port [env QA_PORT; default 8000].",
+            help="Port (env QA_PORT; default 8000).",
             show_default=False,
         ),
     ] = None,
@@ -45,7 +45,7 @@ def serve_command(
         typer.Option(
             "--workers",
             min=1,
-            help="Worker processes [env QA_WORKERS; default 1].",
+            help="Worker processes (env QA_WORKERS; default 1).",
             show_default=False,
         ),
     ] = None,
@@ -53,8 +53,8 @@ def serve_command(
         list[Path] | None,
         typer.Option(
             "--articles",
-            help="Build the index from these files/folders when there is none [env "
-            "QA_ARTICLES; default: the bundled articles].",
+            help="Build the index from these files/folders when there is none (env "
+            "QA_ARTICLES; default: the bundled articles).",
             show_default=False,
         ),
     ] = None,

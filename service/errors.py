@@ -48,6 +48,10 @@ _OPENAI_TYPES = {
     503: "server_error",
 }
 
+# Codes whose OpenAI type is not the status's (OpenAI answers an unknown model with 404
+# and invalid_request_error).
+_OPENAI_CODE_TYPES = {"model_not_found": "invalid_request_error"}
+
 _HTTP_CODES = {
     400: "bad_request",
     401: "unauthorized",
@@ -109,7 +113,7 @@ def error_response(
     if _is_openai(request):
         # OpenAI answers every malformed request with 400.
         status = 400 if status == 422 else status
-        body["type"] = _OPENAI_TYPES.get(status, "server_error")
+        body["type"] = _OPENAI_CODE_TYPES.get(code) or _OPENAI_TYPES.get(status, "server_error")
         body["param"] = param
     return JSONResponse({"error": body}, status_code=status, headers=headers)
 

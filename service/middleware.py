@@ -1,14 +1,74 @@
-"""Request body size limit (413), enforced on the declared length and on the bytes read."""
+"""ASGI middleware: the request body size limit (413, on the declared length and on the
+bytes read), and the request id (``X-Request-ID``) with one access log record per request."""
 
 from __future__ import annotations
 
 import json
+import logging
+import re
+import time
+import uuid
 
+from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from service.errors import OPENAI_PREFIXES
+from service.logs import request_id
 
-__all__ = ["BodyLimitMiddleware"]
+__all__ = ["REQUEST_ID_HEADER", "BodyLimitMiddleware", "RequestIdMiddleware"]
+
+REQUEST_ID_HEADER = "X-Request-ID"
+# What a client may send as its own id: short, no spaces or control characters (log safe).
+_CLIENT_ID = re.compile(r"[A-Za-z0-9._:/+=@-]{1,128}")
+
+access_logger = logging.getLogger("service.access")
+
+
+class RequestIdMiddleware:
+    """Give each HTTP request an id and log it once, when the response is complete.
+
+    The id is the request's ``X-Request-ID`` when that is a plain token of at most 128
+    characters, else a new random one. It is returned in the ``X-Request-ID`` response
+    header and set in :data:`service.logs.request_id` while the request is handled, so
+    every log record of the request carries it.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        given = _header(scope, b"x-request-id")
+        rid = given if given and _CLIENT_ID.fullmatch(given) else uuid.uuid4().hex
+        token = request_id.set(rid)
+        start = time.perf_counter()
+        status = 500
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = int(message["status"])
+                MutableHeaders(scope=message)[REQUEST_ID_HEADER] = rid
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_id)
+        finally:
+            access_logger.info(
+                "%s %s %d",
+                scope.get("method", ""),
+                scope.get("path", ""),
+                status,
+                extra={
+                    "method": scope.get("method", ""),
+                    "path": scope.get("path", ""),
+                    "status": status,
+                    "duration_ms": round((time.perf_counter() - start) * 1000, 3),
+                },
+            )
+            request_id.reset(token)
 
 
 class _TooLarge(Exception):
@@ -76,6 +136,13 @@ class BodyLimitMiddleware:
             }
         )
         await send({"type": "http.response.body", "body": payload})
+
+
+def _header(scope: Scope, name: bytes) -> str | None:
+    for key, value in scope.get("headers", ()):
+        if key == name:
+            return bytes(value).decode("latin-1").strip()
+    return None
 
 
 def _content_length(scope: Scope) -> int | None:

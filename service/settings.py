@@ -6,9 +6,12 @@ This is the only module of the service that reads the environment.
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
+from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import NoDecode
 
 from qa import AssistantConfig
 from qa.settings import QASettings
@@ -16,6 +19,7 @@ from qa.settings import QASettings
 __all__ = ["Settings", "get_settings"]
 
 _CANDIDATES = AssistantConfig().candidates
+_ORIGIN = re.compile(r"https?://[^/\s?#]+/?")
 
 
 class Settings(QASettings):
@@ -34,10 +38,16 @@ class Settings(QASettings):
         max_top_k: the largest ``top_k``/``k`` a request may ask for.
         api_key: the bearer key document writes need; with none, writes are refused.
         max_body_bytes: larger request bodies get 413.
-        chat_model: the model id the OpenAI-compatible routes report.
-        stream_chunk_chars: about this many characters per streamed delta.
-        stream_delay_ms: pause between streamed deltas (0 for none).
-        log_level: uvicorn log level.
+        chat_model: the model id the OpenAI-compatible routes answer as; a chat request
+            naming another model gets 404 ``model_not_found``.
+        chat_sources: append a sources block (numbered quotes with title, outlet and
+            date) to the content of chat answers, for chat UIs that show only
+            ``content``; a request's ``sources`` field overrides it.
+        cors_origins: browser origins allowed to call the API (comma-separated in the
+            environment, ``*`` for any); empty (the default) turns CORS off.
+        log_level: log level of the service and uvicorn.
+        log_format: ``text`` (one line per record) or ``json`` (one JSON object per
+            record, with the request id).
     """
 
     host: str = "127.0.0.1"
@@ -47,10 +57,34 @@ class Settings(QASettings):
     max_top_k: int = Field(default=50, ge=1, le=1000)
     api_key: SecretStr | None = None
     max_body_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
-    chat_model: str = "zhnews-qa"
-    stream_chunk_chars: int = Field(default=6, ge=1)
-    stream_delay_ms: float = Field(default=15.0, ge=0)
-    log_level: str = "info"
+    chat_model: str = Field(default="zhnews-qa", min_length=1)
+    chat_sources: bool = False
+    cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    log_level: Literal["critical", "error", "warning", "info", "debug"] = "info"
+    log_format: Literal["text", "json"] = "text"
+
+    @field_validator("log_level", "log_format", mode="before")
+    @classmethod
+    def _lower(cls, value: object) -> object:
+        return value.strip().lower() if isinstance(value, str) else value
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("cors_origins")
+    @classmethod
+    def _valid_origins(cls, value: list[str]) -> list[str]:
+        for origin in value:
+            if origin != "*" and not _ORIGIN.fullmatch(origin):
+                raise ValueError(
+                    f"{origin!r} is not a browser origin: give scheme://host[:port] without "
+                    "a path (https://chat.example.org, http://localhost:3000), or * for any"
+                )
+        return [o.rstrip("/") for o in value]
 
     @field_validator("api_key", mode="before")
     @classmethod

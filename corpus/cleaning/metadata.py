@@ -66,12 +66,17 @@ _AGENCIES = (
 ).split()
 _OWN = frozenset({"本報", "本报", "本網", "本网", "本台"})
 _CJK = f"[{CJK_CLASS}]"
-_OUTLET_SUFFIX = r"(?:日報|日报|晚報|晚报|時報|时报|報|报|網|网|社|新聞|新闻|電視台|电视台)"
+# A name ends in one of these; a paper's or a news site's own web site or agency (新聞網,
+# 日報社) ends in two, and both are taken before the place (示例新闻网|杭州, not 示例新闻|网杭州).
+_OUTLET_SUFFIX = (
+    r"(?:(?:日報|日报|晚報|晚报|時報|时报|新聞|新闻|報|报)(?:網|网|社)?"
+    r"|網|网|社|電視台|电视台)"
+)
 _DATELINE = re.compile(
     rf"""^[ \t\u3000]*
     (?P<outlet>{"|".join(_AGENCIES)}|{_CJK}{{1,6}}?{_OUTLET_SUFFIX})
     (?:記者|记者)?
-    (?P<place>{_CJK}{{1,8}}?)
+    (?![網网])(?P<place>{_CJK}{{1,8}}?)
     (?P<date>(?:(?P<y>\d{{4}})年)?(?P<m>\d{{1,2}})月(?P<d>\d{{1,2}})日)
     (?:電|电|訊|讯|消息|報道|报道)
     [ \t\u3000]*

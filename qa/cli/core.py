@@ -11,7 +11,7 @@ import typer
 from rich.markup import escape
 
 from qa.cli.options import VerboseOpt, with_settings
-from qa.cli.output import err, errors, out, progress_bars, setup_logging
+from qa.cli.output import err, errors, fail, out, progress_bars, setup_logging
 from qa.settings import QASettings
 
 if TYPE_CHECKING:
@@ -41,8 +41,14 @@ def open_assistant(settings: QASettings, **config: object) -> Assistant:
 
 @with_settings()
 def ingest(
-    paths: Annotated[list[Path], typer.Argument(help="Article files or folders.")],
     settings: QASettings,
+    paths: Annotated[
+        list[Path] | None,
+        typer.Argument(
+            help="Article files or folders (default: QA_ARTICLES, else the bundled articles).",
+            show_default=False,
+        ),
+    ] = None,
     rebuild: Annotated[
         bool, typer.Option("--rebuild", help="Replace an index built with other settings.")
     ] = False,
@@ -58,13 +64,27 @@ def ingest(
     setup_logging(verbose)
     from corpus.loaders import load_documents
     from qa.assistant import Assistant
+    from qa.encoders import add_vectors_hint
 
     config = settings.assistant_config()
     directory = settings.index_dir
+    paths = paths or list(settings.articles)
     with errors():
         with progress_bars() as hook:
             result = load_documents(paths, progress=hook)
         # Skipped files were logged as warnings by the loader (printed once, to stderr).
+        if not result.documents:
+            names = ", ".join(str(p) for p in paths)
+            skipped = f" ({len(result.skipped)} file(s) skipped)" if result.skipped else ""
+            state = (
+                f"the index at {directory} is unchanged"
+                if (directory / "manifest.json").exists()
+                else "no index was written"
+            )
+            fail(
+                f"no article was loaded from {names}{skipped}: {state}. Give files or "
+                "folders of .txt, .md, .html or .jsonl articles."
+            )
         if report:
             _print_report(result.documents)
         existing = None
@@ -87,6 +107,11 @@ def ingest(
             f"{len(result.skipped)} skipped); retrieval: "
             + ("BM25 + dense" if assistant.dense_enabled else "BM25 only")
         )
+        if existing is not None and snap.lexical_only and config.model:
+            # The model is not tried for an index built without vectors: say how to add them.
+            err.print(
+                f"note: the index has no dense vectors; {escape(add_vectors_hint(config.model))}"
+            )
 
 
 def _print_report(documents: Sequence[Document]) -> None:
@@ -122,7 +147,7 @@ def ask(
             "--top-k",
             min=1,
             max=100,
-            help="Passages to use [env QA_TOP_K; default 5].",
+            help="Passages to use (env QA_TOP_K; default 5).",
             show_default=False,
         ),
     ] = None,
@@ -151,7 +176,16 @@ def ask(
 def search(
     query: Annotated[str, typer.Argument(help="Search text.")],
     settings: QASettings,
-    k: Annotated[int, typer.Option("-k", min=1, max=100, help="Passages to return.")] = 5,
+    k: Annotated[
+        int | None,
+        typer.Option(
+            "-k",
+            min=1,
+            max=100,
+            help="Passages to return (env QA_TOP_K; default 5).",
+            show_default=False,
+        ),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print passages as JSON.")] = False,
     verbose: VerboseOpt = False,
 ) -> None:
@@ -162,7 +196,7 @@ def search(
     with errors():
         validate_question(query, settings.assistant_config().max_question_chars)
         assistant = open_assistant(settings)
-        passages = assistant.search(query, k=k)
+        passages = assistant.search(query, k=k or settings.top_k)
     if as_json:
         out.print_json(json.dumps([p.to_dict() for p in passages], ensure_ascii=False))
         return

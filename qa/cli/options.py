@@ -33,7 +33,7 @@ SHARED_OPTIONS: dict[str, tuple[Any, Any]] = {
         Path | None,
         typer.Option(
             "--index",
-            help="Index directory [env QA_INDEX_DIR; default ~/.cache/zhnews-qa/index].",
+            help="Index directory (env QA_INDEX_DIR; default ~/.cache/zhnews-qa/index).",
             show_default=False,
         ),
     ),
@@ -42,7 +42,7 @@ SHARED_OPTIONS: dict[str, tuple[Any, Any]] = {
         typer.Option(
             "--model",
             help="Embedding model (sentence-transformers name or local path); '' for BM25 "
-            "only [env QA_MODEL; default BAAI/bge-small-zh-v1.5].",
+            "only (env QA_MODEL; default BAAI/bge-small-zh-v1.5).",
             show_default=False,
         ),
     ),
@@ -51,7 +51,7 @@ SHARED_OPTIONS: dict[str, tuple[Any, Any]] = {
         typer.Option(
             "--offline/--online",
             help="Never download the embedding model; use local files only "
-            "[env QA_OFFLINE; default online].",
+            "(env QA_OFFLINE; default online).",
             show_default=False,
         ),
     ),
@@ -59,7 +59,7 @@ SHARED_OPTIONS: dict[str, tuple[Any, Any]] = {
         int | None,
         typer.Option(
             "--chunk-size",
-            help="Chunk length in characters [env QA_CHUNK_SIZE; default 300].",
+            help="Chunk length in characters (env QA_CHUNK_SIZE; default 300).",
             show_default=False,
         ),
     ),
@@ -67,7 +67,7 @@ SHARED_OPTIONS: dict[str, tuple[Any, Any]] = {
         int | None,
         typer.Option(
             "--chunk-overlap",
-            help="Characters shared by neighbouring chunks [env QA_CHUNK_OVERLAP; default 50].",
+            help="Characters shared by neighbouring chunks (env QA_CHUNK_OVERLAP; default 50).",
             show_default=False,
         ),
     ),
@@ -75,8 +75,8 @@ SHARED_OPTIONS: dict[str, tuple[Any, Any]] = {
         str | None,
         typer.Option(
             "--tokenizer",
-            help="BM25 tokenization: char12, jieba, jieba+char2 [env QA_TOKENIZER; default "
-            "char12].",
+            help="BM25 tokenization: char12, jieba, jieba+char2 (env QA_TOKENIZER; default "
+            "char12).",
             show_default=False,
         ),
     ),
@@ -84,7 +84,7 @@ SHARED_OPTIONS: dict[str, tuple[Any, Any]] = {
         str | None,
         typer.Option(
             "--generator",
-            help="Answer backend: extractive [env QA_GENERATOR; default extractive].",
+            help="Answer backend: extractive (env QA_GENERATOR; default extractive).",
             show_default=False,
         ),
     ),

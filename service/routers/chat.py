@@ -1,13 +1,14 @@
 """OpenAI-compatible ``POST /v1/chat/completions`` and ``GET /v1/models``.
 
-The answer is computed first (extractively), then sent whole or streamed as true deltas
-in OpenAI's ``chat.completion.chunk`` format. Citations travel in the extension field
-``citations`` of the completion, and of the final streamed chunk, identical in both.
+The answer is computed first (extractively), then sent whole or streamed, clause by
+clause and without pauses, in OpenAI's ``chat.completion.chunk`` format. Citations travel
+in the extension field ``citations`` of the completion, and of the final streamed chunk,
+identical in both; with ``sources`` (``QA_CHAT_SOURCES``) they are also appended to the
+content as a sources block, for chat UIs that show only ``content``.
 """
 
 from __future__ import annotations
 
-import asyncio
 import json
 import re
 import time
@@ -19,7 +20,7 @@ from fastapi import APIRouter, Path, Request
 from fastapi.responses import StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
-from qa import MARKER, Answer, analyze_follow_up
+from qa import MARKER, analyze_follow_up
 from service.deps import AssistantDep, MetricsDep, SettingsDep
 from service.errors import ERROR_RESPONSES, ServiceError
 from service.routers.ask import check_k
@@ -35,6 +36,7 @@ from service.schemas import (
     ModelList,
     Usage,
 )
+from service.sources import SOURCES_HEADING, sources_block
 
 router = APIRouter(prefix="/v1", tags=["openai"])
 
@@ -43,19 +45,19 @@ _PIECE = re.compile(rf"{MARKER.pattern}|.", re.DOTALL)
 _BREAK_AFTER = set("，,。；;：:！!？?、\n")
 
 
-def split_deltas(text: str, size: int) -> Iterator[str]:
-    """``text`` in pieces of about ``size`` characters, never splitting an ``[n]`` marker
-    and breaking after clause punctuation; joined they give ``text`` back."""
+def split_deltas(text: str) -> Iterator[str]:
+    """``text`` clause by clause: a delta ends after clause punctuation, with the ``[n]``
+    markers that follow it, and never splits a marker; joined they give ``text`` back."""
     buf = ""
+    ended = False
     for match in _PIECE.finditer(text):
         piece = match.group(0)
-        if buf and len(buf) + len(piece) > size and piece.lstrip().startswith("["):
+        is_marker = len(piece) > 1
+        if ended and not is_marker and piece not in _BREAK_AFTER:
             yield buf
             buf = ""
         buf += piece
-        if len(buf) >= size or piece in _BREAK_AFTER:
-            yield buf
-            buf = ""
+        ended = is_marker or piece in _BREAK_AFTER
     if buf:
         yield buf
 
@@ -79,16 +81,28 @@ def conversation(messages: list[ChatMessage]) -> tuple[str, list[tuple[str, str]
             history.append((message.text(), ""))
         elif message.role == "assistant" and history:
             question, answer = history[-1]
-            history[-1] = (question, (answer + "\n" + message.text()).strip())
+            text = message.text().split(SOURCES_HEADING, 1)[0]  # an answer, not its sources
+            history[-1] = (question, (answer + "\n" + text).strip())
     return messages[-1].text(), history
 
 
-def _usage(body: ChatRequest, answer: Answer) -> Usage:
+def _usage(body: ChatRequest, content: str) -> Usage:
     prompt = sum(len(m.text()) for m in body.messages)
     return Usage(
         prompt_tokens=prompt,
-        completion_tokens=len(answer.text),
-        total_tokens=prompt + len(answer.text),
+        completion_tokens=len(content),
+        total_tokens=prompt + len(content),
+    )
+
+
+def _unknown_model(model_id: str, served: str) -> ServiceError:
+    """404 ``model_not_found``, as OpenAI answers a model that does not exist."""
+    return ServiceError(
+        404,
+        "model_not_found",
+        f"the model {model_id!r} does not exist: this service answers as {served!r} "
+        "(GET /v1/models)",
+        param="model",
     )
 
 
@@ -117,7 +131,11 @@ _STREAM_DOC: dict[int | str, dict[str, Any]] = {
 @router.post(
     "/chat/completions",
     response_model=ChatCompletion,
-    responses={**ERROR_RESPONSES, **_STREAM_DOC},
+    responses={
+        **ERROR_RESPONSES,
+        404: {"model": ErrorResponse, "description": "Unknown model (`model_not_found`)."},
+        **_STREAM_DOC,
+    },
     summary="Chat completion (OpenAI-compatible)",
 )
 async def chat_completions(
@@ -135,8 +153,12 @@ async def chat_completions(
     `OpenAI(base_url="http://127.0.0.1:8000/v1", api_key="-").chat.completions.create(
     model="zhnews-qa", messages=[{"role": "user", "content": "..."}])`.
     The answer's sources are in the extension field `citations` (also on the final chunk
-    of a stream).
+    of a stream); with `"sources": true` (default `QA_CHAT_SOURCES`) they are also
+    appended to the content. A `model` other than the served one gets 404
+    `model_not_found`.
     """
+    if body.model != settings.chat_model:
+        raise _unknown_model(body.model, settings.chat_model)
     question, history = conversation(body.messages)
     top_k = check_k(body.top_k, settings, "top_k")
     filters = body.filters.to_qa() if body.filters else None
@@ -146,15 +168,17 @@ async def chat_completions(
     metrics.observe_stages(answer.timings)
     resolved = analyze_follow_up(answer.question, history).query if history else answer.question
     citations = [CitationOut.from_qa(c) for c in answer.citations]
+    with_sources = settings.chat_sources if body.sources is None else body.sources
+    block = sources_block(answer.citations) if with_sources else ""
     completion_id = f"chatcmpl-{uuid.uuid4().hex}"
     created = int(time.time())
-    usage = _usage(body, answer)
+    usage = _usage(body, answer.text + block)
     if not body.stream:
         return ChatCompletion(
             id=completion_id,
             created=created,
             model=settings.chat_model,
-            choices=[ChatChoice(message=AssistantMessage(content=answer.text))],
+            choices=[ChatChoice(message=AssistantMessage(content=answer.text + block))],
             usage=usage,
             citations=citations,
             abstained=answer.abstained,
@@ -170,7 +194,6 @@ async def chat_completions(
     }
     if include_usage:
         base["usage"] = None
-    delay = settings.stream_delay_ms / 1000.0
 
     def chunk(delta: dict[str, Any], finish: str | None = None) -> dict[str, Any]:
         choice = {"index": 0, "delta": delta, "finish_reason": finish, "logprobs": None}
@@ -178,10 +201,10 @@ async def chat_completions(
 
     async def events() -> AsyncIterator[str]:
         yield _sse(chunk({"role": "assistant", "content": ""}))
-        for piece in split_deltas(answer.text, settings.stream_chunk_chars):
-            if delay:
-                await asyncio.sleep(delay)
+        for piece in split_deltas(answer.text):
             yield _sse(chunk({"content": piece}))
+        if block:
+            yield _sse(chunk({"content": block}))
         final = chunk({}, "stop")
         final["citations"] = [c.model_dump() for c in citations]
         final["abstained"] = answer.abstained
@@ -223,11 +246,5 @@ def get_model(
     Example: `curl -s localhost:8000/v1/models/zhnews-qa`
     """
     if model_id != settings.chat_model:
-        raise ServiceError(
-            404,
-            "model_not_found",
-            f"the model {model_id!r} does not exist: this service answers as "
-            f"{settings.chat_model!r}",
-            param="model",
-        )
+        raise _unknown_model(model_id, settings.chat_model)
     return ModelCard(id=settings.chat_model, created=request.app.state.started)

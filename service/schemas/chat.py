@@ -114,6 +114,12 @@ class ChatRequest(Request):
     reasoning_effort: str | None = None
     top_k: PositiveInt | None = Field(default=None, description="Extension: passages to use.")
     filters: Filters | None = Field(default=None, description="Extension: retrieval filters.")
+    sources: bool | None = Field(
+        default=None,
+        description="Extension: append the sources (numbered quotes with title, outlet and "
+        "date) to the message content, for chat UIs that show only the content (default: "
+        "the server's QA_CHAT_SOURCES).",
+    )
 
 
 class AssistantMessage(BaseModel):

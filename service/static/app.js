@@ -1,25 +1,28 @@
 // The chat page: streams answers from /v1/chat/completions (OpenAI chunk format) and
-// shows each [n] citation's quote on click. Text from the corpus and from users is only
-// ever set with textContent / text nodes, never parsed as HTML.
+// shows each [n] citation's quote on click, in a card inside its own answer. Text from
+// the corpus and from users is only ever set with textContent / text nodes, never parsed
+// as HTML.
 "use strict";
 
 (function () {
   const conversationEl = document.getElementById("conversation");
+  const scroller = document.getElementById("scroller");
   const form = document.getElementById("ask");
   const input = document.getElementById("question");
   const sendButton = document.getElementById("send");
   const statusEl = document.getElementById("status");
-  const source = {
-    panel: document.getElementById("source"),
-    title: document.getElementById("source-title"),
-    meta: document.getElementById("source-meta"),
-    quote: document.getElementById("source-quote"),
-    link: document.getElementById("source-link"),
-  };
   const MARKER = /\[(\d+)\]/g;
 
   /** The conversation sent with every question, for follow-ups. */
   let messages = [];
+  /** The model id the service answers as (GET /v1/models); the default until known. */
+  let model = "zhnews-qa";
+  const modelKnown = fetch("/v1/models")
+    .then((r) => (r.ok ? r.json() : null))
+    .then((body) => {
+      if (body && body.data && body.data[0] && body.data[0].id) model = body.data[0].id;
+    })
+    .catch(() => {});
 
   function addMessage(role, text) {
     const li = document.createElement("li");
@@ -30,43 +33,76 @@
     return li;
   }
 
-  function showSource(citation) {
-    source.title.textContent = citation.title || citation.doc_id;
-    source.meta.textContent = [citation.outlet, citation.date].filter(Boolean).join(" · ");
-    source.quote.textContent = citation.quote;
-    if (citation.url && /^https?:\/\//i.test(citation.url)) {
-      source.link.href = citation.url;
-      source.link.hidden = false;
-    } else {
-      source.link.removeAttribute("href");
-      source.link.hidden = true;
+  function closeSource(li) {
+    const card = li.querySelector(".source");
+    if (card) card.remove();
+    for (const b of li.querySelectorAll(".cite[aria-expanded='true']")) {
+      b.setAttribute("aria-expanded", "false");
     }
-    source.panel.hidden = false;
-    source.panel.dataset.marker = String(citation.marker);
+  }
+
+  function closeAllSources() {
+    for (const li of conversationEl.querySelectorAll("li.assistant")) closeSource(li);
+  }
+
+  function element(tag, className, text) {
+    const el = document.createElement(tag);
+    if (className) el.className = className;
+    if (text !== undefined) el.textContent = text;
+    return el;
+  }
+
+  /** Open the source of one marker in a card under its answer (a second click closes). */
+  function toggleSource(li, button, citation) {
+    const open = button.getAttribute("aria-expanded") === "true";
+    closeSource(li);
+    if (open) return;
+    const card = element("section", "source");
+    card.dataset.marker = String(citation.marker);
+    card.setAttribute("aria-label", "来源 Source [" + citation.marker + "]");
+    const close = element("button", "close secondary", "×");
+    close.type = "button";
+    close.setAttribute("aria-label", "关闭 Close");
+    close.addEventListener("click", () => { closeSource(li); button.focus(); });
+    card.appendChild(close);
+    card.appendChild(element("h2", "title", "[" + citation.marker + "] " + (citation.title || citation.doc_id)));
+    card.appendChild(element("p", "meta", [citation.outlet, citation.date].filter(Boolean).join(" · ")));
+    card.appendChild(element("blockquote", "quote", citation.quote));
+    if (citation.url && /^https?:\/\//i.test(citation.url)) {
+      const link = element("a", "link", "原文 Source");
+      link.href = citation.url;
+      link.target = "_blank";
+      link.rel = "noopener noreferrer";
+      card.appendChild(link);
+    }
+    li.appendChild(card);
+    button.setAttribute("aria-expanded", "true");
+    // Bring the whole answer into view where it fits, else at least its source card.
+    const fits = li.getBoundingClientRect().height <= scroller.clientHeight;
+    (fits ? li : card).scrollIntoView({ block: "nearest" });
   }
 
   /** Replace the streamed text with text nodes and a button per [n] marker. */
-  function renderAnswer(li, text, citations) {
+  function renderAnswer(li, answerEl, text, citations) {
     const byMarker = new Map(citations.map((c) => [c.marker, c]));
-    li.replaceChildren();
+    answerEl.replaceChildren();
     let last = 0;
     for (const match of text.matchAll(MARKER)) {
-      li.appendChild(document.createTextNode(text.slice(last, match.index)));
+      answerEl.appendChild(document.createTextNode(text.slice(last, match.index)));
       const citation = byMarker.get(Number(match[1]));
       if (citation) {
-        const button = document.createElement("button");
+        const button = element("button", "cite", match[0]);
         button.type = "button";
-        button.className = "cite";
-        button.textContent = match[0];
         button.title = [citation.title, citation.outlet, citation.date].filter(Boolean).join(" · ");
-        button.addEventListener("click", () => showSource(citation));
-        li.appendChild(button);
+        button.setAttribute("aria-expanded", "false");
+        button.addEventListener("click", () => toggleSource(li, button, citation));
+        answerEl.appendChild(button);
       } else {
-        li.appendChild(document.createTextNode(match[0]));
+        answerEl.appendChild(document.createTextNode(match[0]));
       }
       last = match.index + match[0].length;
     }
-    li.appendChild(document.createTextNode(text.slice(last)));
+    answerEl.appendChild(document.createTextNode(text.slice(last)));
   }
 
   async function errorMessage(response) {
@@ -78,17 +114,21 @@
   }
 
   async function ask(question) {
+    closeAllSources();
     addMessage("user", question);
     const li = addMessage("assistant streaming", "");
+    const answerEl = element("div", "answer");
+    li.appendChild(answerEl);
     li.dataset.chunks = "0";
     const request = messages.concat([{ role: "user", content: question }]);
     let text = "";
     let citations = [];
     try {
+      await modelKnown;
       const response = await fetch("/v1/chat/completions", {
         method: "POST",
         headers: { "Content-Type": "application/json", Accept: "text/event-stream" },
-        body: JSON.stringify({ model: "zhnews-qa", stream: true, messages: request }),
+        body: JSON.stringify({ model: model, stream: true, sources: false, messages: request }),
       });
       if (!response.ok) throw new Error(await errorMessage(response));
       const reader = response.body.getReader();
@@ -112,7 +152,7 @@
             const choice = chunk.choices && chunk.choices[0];
             if (choice && choice.delta && choice.delta.content) {
               text += choice.delta.content;
-              li.textContent = text;
+              answerEl.textContent = text;
               li.dataset.chunks = String(Number(li.dataset.chunks) + 1);
             }
             if (Array.isArray(chunk.citations)) citations = chunk.citations;
@@ -120,15 +160,16 @@
         }
       }
       li.classList.remove("streaming");
-      renderAnswer(li, text, citations);
+      renderAnswer(li, answerEl, text, citations);
       li.dataset.done = "true";
       messages = request.concat([{ role: "assistant", content: text }]);
     } catch (err) {
       li.classList.remove("streaming");
       li.classList.add("error");
-      li.textContent = "出错了 Error: " + (err && err.message ? err.message : String(err));
+      answerEl.textContent = "出错了 Error: " + (err && err.message ? err.message : String(err));
       li.dataset.done = "true";
     }
+    li.scrollIntoView({ block: "end" });
   }
 
   form.addEventListener("submit", async (event) => {
@@ -154,14 +195,9 @@
     }
   });
 
-  document.getElementById("source-close").addEventListener("click", () => {
-    source.panel.hidden = true;
-  });
-
   document.getElementById("reset").addEventListener("click", () => {
     messages = [];
     conversationEl.replaceChildren();
-    source.panel.hidden = true;
     input.focus();
   });
 })();

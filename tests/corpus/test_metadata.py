@@ -56,6 +56,10 @@ def test_parse_datetime(value: str, expected: str) -> None:
         ("新华社北京3月5日电（记者 张三 李四）十四届", "新华社", "北京", "3月5日", "张三 李四", ""),
         ("人民网上海2024年3月5日电 记者", "人民网", "上海", "2024年3月5日", "", "2024-03-05"),
         ("本報北京6月5日訊(記者王五)今天", "", "北京", "6月5日", "王五", ""),
+        # A site whose name ends in 新闻网: the whole name is the outlet, not 新闻 + 网杭州.
+        ("示例新闻网杭州3月18日电 今天", "示例新闻网", "杭州", "3月18日", "", ""),
+        ("示例新聞網杭州3月18日電(記者 王五)", "示例新聞網", "杭州", "3月18日", "王五", ""),
+        ("浙江日报社杭州3月1日讯", "浙江日报社", "杭州", "3月1日", "", ""),
     ],
 )
 def test_parse_dateline(
@@ -73,7 +77,13 @@ def test_parse_dateline(
 
 
 @pytest.mark.parametrize(
-    "line", ["6月5日,以“四鏈”融合為主題的會議召開。", "今天天氣很好。", "長三角地區主要領導座談會"]
+    "line",
+    [
+        "6月5日,以“四鏈”融合為主題的會議召開。",
+        "今天天氣很好。",
+        "長三角地區主要領導座談會",
+        "示例新闻网3月18日电 今天",  # no place: 网 is not taken for one
+    ],
 )
 def test_no_dateline(line: str) -> None:
     assert parse_dateline(line) is None
@@ -115,3 +125,9 @@ def test_domain_outlet_strips_leading_verb() -> None:
     cleaned = clean_article("據澎湃新聞(www.thepaper.cn)報道,會議召開。")
     assert cleaned.outlet == "澎湃新聞"
     assert "(www.thepaper.cn)" in cleaned.text
+
+
+def test_dateline_of_a_news_site_in_a_whole_article() -> None:
+    cleaned = clean_article("示例新闻网杭州3月18日电(记者 王五)白马湖实验室今天发布了新装备。")
+    assert (cleaned.outlet, cleaned.place, cleaned.reporter) == ("示例新闻网", "杭州", "王五")
+    assert dict(cleaned.meta)["dateline_date"] == "3月18日"

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -13,6 +16,7 @@ from tests.qa.conftest import ARTICLES
 
 runner = CliRunner()
 LEX = ["--model", ""]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture()
@@ -99,3 +103,65 @@ def test_first_ask_builds_the_index(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert (directory / "manifest.json").exists()
     assert "浙江省能源集团" in result.output
+
+
+def test_empty_ingest_into_an_existing_index_fails(index: Path, tmp_path: Path) -> None:
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    before = (index / "manifest.json").read_text(encoding="utf-8")
+    result = runner.invoke(app, ["ingest", str(empty), "--index", str(index), *LEX])
+    assert result.exit_code == 1
+    assert "no article was loaded" in result.output and "unchanged" in result.output
+    assert (index / "manifest.json").read_text(encoding="utf-8") == before
+
+
+def test_skipped_files_are_reported_once(tmp_path: Path) -> None:
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    (folder / "good.txt").write_text("白马湖实验室今天发布了无人智能清舱装备。", encoding="utf-8")
+    (folder / "blank.txt").write_text("   \n", encoding="utf-8")
+    result = _run_qa(["ingest", str(folder), "--index", str(tmp_path / "idx"), "--model", ""])
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.count("blank.txt") == 1, result.stderr
+    assert "1 skipped" in result.stdout
+
+
+def _run_qa(args: list[str], **env: str) -> subprocess.CompletedProcess[str]:
+    """``qa ARGS`` in a fresh interpreter; prints which heavy modules it imported."""
+    code = (
+        "import sys\n"
+        "from qa.cli import main\n"
+        f"sys.argv = ['qa', *{args!r}]\n"
+        "try:\n    main()\n"
+        "finally:\n"
+        "    heavy = sorted({m.split('.')[0] for m in sys.modules} & "
+        "{'torch', 'sentence_transformers', 'transformers'})\n"
+        "    print('IMPORTED:' + ','.join(heavy), file=sys.stderr)\n"
+    )
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("QA_")}
+    environ.update(PYTHONPATH=str(ROOT), HF_HUB_OFFLINE="1", **env)
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        env=environ,
+        cwd=ROOT,
+        timeout=120,
+    )
+
+
+def test_repeat_ask_on_a_lexical_index_is_quiet_and_never_imports_torch(tmp_path: Path) -> None:
+    # The default model is not available here (offline, not cached): the first run builds a
+    # lexical-only index and warns once; later runs neither retry the model nor warn.
+    env = {"QA_INDEX_DIR": str(tmp_path / "idx"), "QA_OFFLINE": "1"}
+    question = "白马湖实验室是哪家企业牵头共建的?"
+    first = _run_qa(["ask", question], **env)
+    assert first.returncode == 0, first.stderr
+    assert first.stderr.count("Serving lexical (BM25) retrieval only") == 1, first.stderr
+    assert "--rebuild" in first.stderr
+    for command in (["ask", question], ["search", "白马湖实验室"]):
+        again = _run_qa(command, **env)
+        assert again.returncode == 0, again.stderr
+        assert "浙江省能源集" in again.stdout
+        assert "WARNING" not in again.stderr and "warning" not in again.stderr
+        assert "IMPORTED:\n" in again.stderr, again.stderr  # no torch, no sentence-transformers

@@ -85,3 +85,44 @@ def test_unloadable_model_warns_and_serves_bm25(tmp_path: Path) -> None:
     assert "no-such-model" in assistant.warnings[0]
     assert "BM25" in assistant.warnings[0]
     assert not assistant.ask("白马湖实验室是哪家企业牵头共建的?").abstained
+
+
+def test_lexical_only_index_never_touches_the_model(
+    tmp_path: Path, tiny_model_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Built while the model was unavailable: one warning, saying how to add vectors later.
+    missing = AssistantConfig(model=str(tmp_path / "not-yet-downloaded"), local_files_only=True)
+    built = Assistant.from_paths([ARTICLES], missing)
+    assert built.snapshot.dense is None and len(built.warnings) == 1
+    assert "--rebuild" in built.warnings[0] and "later runs serve BM25" in built.warnings[0]
+    built.save(tmp_path / "idx")
+
+    def no_model(self: object) -> None:
+        raise AssertionError("the model must not be loaded for a lexical-only index")
+
+    monkeypatch.setattr("embeddings.encoder.Encoder.warm_up", no_model)
+    # Neither the same unavailable model nor one that would load is tried, and no warning
+    # is repeated: the index serves BM25 as it was built.
+    for model in (str(tmp_path / "not-yet-downloaded"), str(tiny_model_dir)):
+        loaded = Assistant.load(tmp_path / "idx", AssistantConfig(model=model))
+        assert not loaded.dense_enabled and loaded.warnings == ()
+        assert not loaded.ask("白马湖实验室是哪家企业牵头共建的?").abstained
+
+
+def test_dense_index_without_its_model_warns_once_and_serves_bm25(
+    tmp_path: Path, tiny_model_dir: Path, tiny_model_corpus: tuple[str, ...]
+) -> None:
+    import shutil
+
+    model = tmp_path / "model"
+    shutil.copytree(tiny_model_dir, model)
+    config = AssistantConfig(model=str(model), local_files_only=True)
+    Assistant.from_documents(_docs(tiny_model_corpus), config).save(tmp_path / "idx")
+    shutil.rmtree(model)  # the model is gone: the vectors cannot be queried
+    loaded = Assistant.load(tmp_path / "idx", config)
+    assert not loaded.dense_enabled
+    assert len(loaded.warnings) == 1 and "BM25" in loaded.warnings[0]
+    assert loaded.search("台风登陆广东", k=1)[0].document.id == "d3"
+    # With the model back, the same index is dense again.
+    shutil.copytree(tiny_model_dir, model)
+    assert Assistant.load(tmp_path / "idx", config).dense_enabled

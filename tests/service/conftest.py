@@ -39,14 +39,13 @@ def fresh_assistant(lexical_config: AssistantConfig) -> Assistant:
 
 
 def make_settings(tmp: Path, **overrides: Any) -> Settings:
-    """Settings for tests: BM25 only, an index folder of their own, no streaming delay."""
+    """Settings for tests: BM25 only, an index folder of their own."""
     values: dict[str, Any] = {
         "model": "",
         "index_dir": tmp / "index",
         "articles": [ARTICLES],
         "persist": False,
         "api_key": ASCII_KEY,
-        "stream_delay_ms": 0,
     }
     values.update(overrides)
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]

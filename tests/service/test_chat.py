@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from hypothesis import given
+from hypothesis import strategies as st
 
+from qa import MARKER, Assistant
+from service import create_app
 from service.routers.chat import split_deltas
+from service.sources import SOURCES_HEADING
 
-from .conftest import FOLLOW_UP, SEED_QUESTION
+from .conftest import FOLLOW_UP, SEED_QUESTION, make_settings
 from .test_api import assert_error
 
 
@@ -63,7 +69,7 @@ def test_streaming_sends_deltas_and_the_same_citations(client: TestClient) -> No
     assert len({c["id"] for c in chunks}) == 1
     assert chunks[0]["choices"][0]["delta"]["role"] == "assistant"
     deltas = [c["choices"][0]["delta"].get("content", "") for c in chunks if c["choices"]]
-    assert sum(1 for d in deltas if d) > 3, "the answer comes in several deltas"
+    assert sum(1 for d in deltas if d) >= 2, "the answer comes clause by clause"
     assert "".join(deltas) == plain["choices"][0]["message"]["content"]
     final = [c for c in chunks if c["choices"]][-1]
     assert final["choices"][0]["finish_reason"] == "stop"
@@ -118,7 +124,7 @@ def test_abstention(client: TestClient) -> None:
         {"model": "m", "messages": [{"role": "user", "content": 5}]},
         {"model": "m", "messages": [{"role": "user", "content": "x"}], "n": 2},
         {"model": "m", "messages": [{"role": "user", "content": "x"}], "bogus": 1},
-        {"model": "m", "messages": [{"role": "user", "content": "x"}], "top_k": 500},
+        {"model": "zhnews-qa", "messages": [{"role": "user", "content": "x"}], "top_k": 500},
         {"model": "m", "messages": "hello"},
     ],
 )
@@ -143,20 +149,91 @@ def test_models(client: TestClient) -> None:
     assert body["object"] == "list" and body["data"][0]["id"] == "zhnews-qa"
     assert client.get("/v1/models/zhnews-qa").json()["object"] == "model"
     error = assert_error(client.get("/v1/models/gpt-5"), 404, "model_not_found")
-    assert error["type"] == "not_found_error"
+    assert error["type"] == "invalid_request_error"
 
 
 @pytest.mark.parametrize(
-    "text",
+    ("text", "expected"),
     [
-        "",
-        "短",
-        "这是第一句,由浙江省能源集团等4家企业牵头组建 [1]；来自[2]行业的20家 [12]",
-        "a" * 50,
+        ("", []),
+        ("短", ["短"]),
+        (
+            "这是第一句,由浙江省能源集团等4家企业牵头组建 [1]；来自[2]行业的20家 [12]",
+            [
+                "这是第一句,",
+                "由浙江省能源集团等4家企业牵头组建 [1]；",
+                "来自[2]",
+                "行业的20家 [12]",
+            ],  # noqa: E501
+        ),
+        ("第一句。 [1][2]第二句。[3]", ["第一句。 [1][2]", "第二句。[3]"]),
+        ("a" * 50, ["a" * 50]),
     ],
 )
-def test_split_deltas_round_trips_and_keeps_markers(text: str) -> None:
-    pieces = list(split_deltas(text, 6))
+def test_split_deltas_clause_by_clause(text: str, expected: list[str]) -> None:
+    assert list(split_deltas(text)) == expected
+
+
+@given(st.lists(st.one_of(st.text(max_size=8), st.sampled_from(["，", "。", " [1]", "[23]"]))))
+def test_split_deltas_round_trips_and_keeps_markers(parts: list[str]) -> None:
+    text = "".join(parts)
+    pieces = list(split_deltas(text))
     assert "".join(pieces) == text
-    for piece in pieces:
-        assert piece.count("[") == piece.count("]")
+    assert all(pieces)
+    whole = [m.group(0) for m in MARKER.finditer(text)]
+    assert [m.group(0) for p in pieces for m in MARKER.finditer(p)] == whole
+
+
+def test_unknown_model_is_404_like_openai(client: TestClient) -> None:
+    r = chat(client, [{"role": "user", "content": SEED_QUESTION}], model="gpt-4o")
+    error = assert_error(r, 404, "model_not_found")
+    assert error["type"] == "invalid_request_error" and error["param"] == "model"
+    assert "zhnews-qa" in error["message"]
+
+
+def test_sources_block_on_request(client: TestClient) -> None:
+    messages = [{"role": "user", "content": SEED_QUESTION}]
+    plain = chat(client, messages).json()
+    assert "来源 Sources" not in plain["choices"][0]["message"]["content"]
+    body = chat(client, messages, sources=True).json()
+    content = body["choices"][0]["message"]["content"]
+    answer, block = content.split(SOURCES_HEADING)
+    assert answer == plain["choices"][0]["message"]["content"]
+    cite = body["citations"][0]
+    assert f"[1] {cite['title']} · {cite['outlet']} · {cite['date']}" in block
+    assert f"> {cite['quote']}" in block
+    assert body["usage"]["completion_tokens"] == len(content)
+    # Streamed: the same content, the block as the last delta before the final chunk.
+    chunks, _ = read_stream(chat(client, messages, sources=True, stream=True).text)
+    deltas = [c["choices"][0]["delta"].get("content", "") for c in chunks if c["choices"]]
+    assert "".join(deltas) == content
+    assert [d for d in deltas if d][-1] == SOURCES_HEADING + block
+    # An abstention has no sources, so no block.
+    none = chat(client, [{"role": "user", "content": "2022年世界杯冠军是谁?"}], sources=True)
+    assert SOURCES_HEADING not in none.json()["choices"][0]["message"]["content"]
+
+
+def test_sources_block_by_setting_and_follow_ups_ignore_it(
+    tmp_path: Path, shared_assistant: Assistant
+) -> None:
+    app = create_app(make_settings(tmp_path, chat_sources=True), shared_assistant)
+    with TestClient(app) as c:
+        first = chat(c, [{"role": "user", "content": SEED_QUESTION}]).json()
+        content = first["choices"][0]["message"]["content"]
+        assert SOURCES_HEADING in content
+        assert (
+            SOURCES_HEADING
+            not in chat(c, [{"role": "user", "content": SEED_QUESTION}], sources=False).json()[
+                "choices"
+            ][0]["message"]["content"]
+        )
+        # A client sends the whole content back as history: the follow-up still resolves.
+        follow = chat(
+            c,
+            [
+                {"role": "user", "content": SEED_QUESTION},
+                {"role": "assistant", "content": content},
+                {"role": "user", "content": FOLLOW_UP},
+            ],
+        ).json()
+        assert follow["resolved_question"] == "长三角国资百企联盟创新子联盟的首批成员有多少家?"

@@ -20,7 +20,7 @@ from .conftest import ASCII_KEY, FOLLOW_UP, SEED_QUESTION, LiveServer
 def test_openai_client_plain_and_streaming(
     live_server: Callable[..., LiveServer], shared_assistant: Assistant
 ) -> None:
-    with live_server(shared_assistant, stream_delay_ms=1) as server:
+    with live_server(shared_assistant) as server:
         client = openai.OpenAI(base_url=f"{server.url}/v1", api_key="unused", max_retries=0)
         assert [m.id for m in client.models.list()] == ["zhnews-qa"]
 
@@ -51,7 +51,7 @@ def test_openai_client_plain_and_streaming(
                 pieces.append(chunk.choices[0].delta.content)
             if chunk.choices[0].finish_reason is not None:
                 finals.append(chunk)
-        assert len(pieces) > 3
+        assert len(pieces) >= 2  # clause by clause
         assert "".join(pieces) == content
         assert len(finals) == 1 and finals[0].choices[0].finish_reason == "stop"
         assert (finals[0].model_extra or {})["citations"] == citations
