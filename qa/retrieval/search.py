@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from corpus.dedupe import DEFAULT_THRESHOLD, shingles
 from embeddings.store import IndexSnapshot
 from embeddings.types import Hits
 from qa.retrieval.base import Query, Retriever
@@ -22,9 +23,13 @@ class Searcher:
         retrievers: the retrievers to run (at least one), each over ``snapshot``.
         fusion: how their rankings are combined.
         candidates: hits taken from each retriever before fusion.
+        duplicate_threshold: a passage of which this share of character 5-grams lies in
+            a better passage of another document is left out (a copy of the same text that
+            escaped duplicate detection at ingest); 0 keeps every passage.
 
     Raises:
-        ValueError: for no retriever, two with one name, or ``candidates < 1``.
+        ValueError: for no retriever, two with one name, ``candidates < 1``, or a
+            threshold outside [0, 1].
     """
 
     def __init__(
@@ -34,9 +39,12 @@ class Searcher:
         *,
         fusion: Fusion | None = None,
         candidates: int = 50,
+        duplicate_threshold: float = DEFAULT_THRESHOLD,
     ) -> None:
         if candidates <= 0:
             raise ValueError("candidates must be greater than 0")
+        if not 0.0 <= duplicate_threshold <= 1.0:
+            raise ValueError("duplicate_threshold must be between 0 and 1 (0: off)")
         if not retrievers:
             raise ValueError("retrievers must name at least one retriever")
         names = [r.name for r in retrievers]
@@ -46,6 +54,7 @@ class Searcher:
         self.retrievers = tuple(retrievers)
         self.fusion = fusion or Fusion()
         self.candidates = candidates
+        self.duplicate_threshold = duplicate_threshold
         self._filter = RowFilter(snapshot)
 
     @property
@@ -64,7 +73,8 @@ class Searcher:
             filters: optional restriction to some documents.
 
         Returns:
-            Passages, best first, with per-retriever and fused scores.
+            Passages, best first, with per-retriever and fused scores; never two copies
+            of one text from two documents (see ``duplicate_threshold``).
 
         Raises:
             ValueError: when ``k`` is not positive.
@@ -82,8 +92,22 @@ class Searcher:
             for name, h in hits.items()
         }
         snap = self.snapshot
-        passages = []
-        for rank, (row, score) in enumerate(fuse(hits, self.fusion)[:k], start=1):
+        passages: list[Passage] = []
+        seen: list[tuple[str, frozenset[str]]] = []
+        for row, score in fuse(hits, self.fusion):
+            if len(passages) == k:
+                break
+            if self.duplicate_threshold:
+                chunk = snap.chunks[row]
+                grams = shingles(chunk.text)
+                if grams and any(
+                    doc_id != chunk.doc_id
+                    and len(grams & other) >= self.duplicate_threshold * len(grams)
+                    for doc_id, other in seen
+                ):
+                    continue
+                seen.append((chunk.doc_id, grams))
+            rank = len(passages) + 1
             scores = {name: values[row] for name, values in per.items() if row in values}
             scores["fused"] = score
             passages.append(
