@@ -128,7 +128,8 @@ def read_warc(
             yield WarcSkip(
                 f"{name}@{offset}",
                 "damaged",
-                f"the archive is damaged or cut short after offset {offset} ({record}); "
+                f"the archive is damaged or cut short after offset {offset} "
+                f"({_describe(record)}); "
                 "the records before it were read; re-fetch or repair the archive",
             )
             return
@@ -177,6 +178,12 @@ def read_warc(
             where=f"{name}@{offset}",
             truncated=headers.get_header("WARC-Truncated") or "",
         )
+
+
+def _describe(exc: BaseException) -> str:
+    """A short, printable description of a reading error (warcio quotes raw bytes)."""
+    text = "".join(c for c in str(exc).split(":", 1)[0] if c.isprintable())[:60]
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
 def _offset(records: Any) -> int:

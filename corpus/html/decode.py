@@ -16,7 +16,7 @@ _META_CHARSET = re.compile(rb"<meta[^>]{0,200}?charset\s*=\s*[\"']?\s*([A-Za-z0-
 _HEAD_BYTES = 4096
 # Declarations that say nothing about Chinese text: a page "in" ISO-8859-1 that holds
 # Chinese is mislabelled, and decoding it as declared always succeeds, as mojibake.
-_UNINFORMATIVE = frozenset({"latin_1", "iso8859_1", "ascii", "cp1252"})
+_UNINFORMATIVE = frozenset({"iso8859-1", "ascii", "cp1252"})
 
 
 def _codec(charset: str) -> str:

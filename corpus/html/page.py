@@ -38,10 +38,12 @@ __all__ = [
 ]
 
 MAX_TEXT_CHARS = 500_000
-"""Pages with more visible text than this are skipped (trafilatura takes about 3 s per
-500,000 characters on a 2-core machine; news articles hold a few thousand)."""
-MAX_ELEMENTS = 100_000
-"""Pages with more elements than this (scripts and styles not counted) are skipped."""
+"""Pages with more visible text than this are skipped (news articles hold a few thousand
+characters; docs/ingestion.md has the timings)."""
+MAX_ELEMENTS = 30_000
+"""Pages with more elements than this (scripts and styles not counted) are skipped:
+trafilatura's time grows faster than linearly with the element count (a few seconds at
+this limit on a 2-core machine; news article pages have a few thousand elements)."""
 MAX_DEPTH = 512
 """Pages nested deeper than this are malformed (the parser gives up at 2,048 and loses
 everything after)."""

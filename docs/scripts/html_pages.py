@@ -1,0 +1,214 @@
+"""Measure page ingestion on the fixture pages: what survives, metadata, sidebar answers,
+copies, and the time taken by bad input.
+
+Compares the whole-page loader of before (every visible line, ``html_to_text``) with
+main-content extraction (``load_documents``). Run from the repository root:
+
+    python docs/scripts/html_pages.py            # figures of docs/ingestion.md
+    python docs/scripts/html_pages.py --bad      # and the bad-input timings
+
+The fixture pages are rendered by tests/corpus/fixtures/newspages.py.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+from corpus import Document, document_from_text, load_documents  # noqa: E402
+from corpus.encoding import decode_bytes  # noqa: E402
+from corpus.html import html_to_text  # noqa: E402
+from corpus.normalize import normalize_for_matching  # noqa: E402
+from qa import Assistant, AssistantConfig  # noqa: E402
+from tests.corpus.fixtures.newspages import (  # noqa: E402
+    PAGES,
+    SIDEBAR_QUESTIONS,
+    Expected,
+    load_expected,
+)
+
+
+def _norm(text: str) -> str:
+    return re.sub(r"\s+", "", normalize_for_matching(text))
+
+
+def _lines(doc: Document) -> list[str]:
+    return [line for line in doc.text.split("\n") if line.strip()]
+
+
+def _before(exp: Expected) -> Document:
+    """What the loader of before made of a page: every visible line."""
+    text = decode_bytes((PAGES / exp.file).read_bytes(), exp.file)
+    title, body = html_to_text(text)
+    return document_from_text(body, source=str(PAGES / exp.file), title=title)
+
+
+def _text_figures(docs: dict[str, Document], expected: list[Expected]) -> dict[str, float]:
+    lines = noise = short = found = paragraphs = 0
+    for exp in expected:
+        doc = docs.get(exp.file)
+        if doc is None:
+            paragraphs += len(exp.paragraphs)
+            continue
+        gold = _norm("".join(exp.paragraphs))
+        for line in _lines(doc):
+            lines += 1
+            if _norm(line) not in gold:
+                noise += 1
+                short += len(line.strip()) <= 6
+        text = _norm(doc.text)
+        found += sum(_norm(p) in text for p in exp.paragraphs)
+        paragraphs += len(exp.paragraphs)
+    return {
+        "lines": lines,
+        "noise_lines": noise,
+        "noise_share": noise / lines if lines else 0.0,
+        "short_noise_share": short / lines if lines else 0.0,
+        "paragraph_recall": found / paragraphs if paragraphs else 0.0,
+    }
+
+
+def _metadata_figures(docs: dict[str, Document], expected: list[Expected]) -> dict[str, str]:
+    fields = {
+        "title": lambda d: d.title,
+        "published": lambda d: d.published,
+        "author": lambda d: d.reporter,
+        "outlet": lambda d: d.outlet,
+        "url": lambda d: d.url,
+        "site_name": lambda d: d.get_meta("site_name"),
+    }
+    out = {}
+    for name, get in fields.items():
+        right = sum(get(docs[e.file]) == getattr(e, name) for e in expected if e.file in docs)
+        stated = sum(1 for e in expected if getattr(e, name))
+        invented = sum(
+            1 for e in expected if e.file in docs and get(docs[e.file]) and not getattr(e, name)
+        )
+        out[name] = f"{right}/{len(expected)} right ({stated} stated, {invented} invented)"
+    return out
+
+
+def _answered(assistant: Assistant) -> int:
+    answered = 0
+    for question, fact in SIDEBAR_QUESTIONS:
+        answer = assistant.ask(question)
+        quoted = _norm(answer.text + "".join(c.quote for c in answer.citations))
+        answered += (not answer.abstained) and _norm(fact) in quoted
+    return answered
+
+
+def measure() -> None:
+    expected = load_expected()
+    articles = [e for e in expected if e.kind == "article"]
+    config = AssistantConfig(model="")
+
+    before = {e.file: _before(e) for e in expected}
+    t0 = time.perf_counter()
+    result = load_documents([PAGES])
+    seconds = time.perf_counter() - t0
+    after = {Path(d.source).relative_to(PAGES).as_posix(): d for d in result.documents}
+
+    print(
+        f"pages: {len(expected)} ({len(articles)} articles, {len(expected) - len(articles)} lists)"
+    )
+    print(f"load_documents over the fixture pages: {seconds:.2f} s")
+    for label, docs in (("before (whole page)", before), ("after (main content)", after)):
+        figures = _text_figures(docs, articles)
+        print(
+            f"{label}: {figures['lines']} lines of article pages, {figures['noise_lines']} not "
+            f"article text ({figures['noise_share']:.0%}; {figures['short_noise_share']:.0%} of "
+            f"all lines are such lines of 6 characters or fewer), paragraph recall "
+            f"{figures['paragraph_recall']:.0%}"
+        )
+    lists_before = sum(1 for e in expected if e.kind == "list" and _lines(before[e.file]))
+    lists_after = sum(1 for e in expected if e.kind == "list" and e.file in after)
+    print(f"list pages ingested: before {lists_before}, after {lists_after}")
+    for label, docs in (("before", before), ("after", after)):
+        print(f"metadata {label}:")
+        for name, value in _metadata_figures(docs, articles).items():
+            print(f"  {name:10s} {value}")
+
+    old = Assistant.from_documents(list(before.values()), config)
+    new = Assistant.from_documents(result.documents, config)
+    n = len(SIDEBAR_QUESTIONS)
+    print(
+        f"sidebar/comment questions answered with the sidebar's fact: before "
+        f"{_answered(old)}/{n}, after {_answered(new)}/{n}"
+    )
+    merged = sum(len(d.alternates) for d in new.documents)
+    print(
+        f"copies: {len(result.documents)} article documents loaded, {len(new.documents)} "
+        f"indexed, {merged} merged as alternates"
+    )
+    slowest = max(result.pages, key=lambda p: p.seconds)
+    typical = sorted(p.seconds for p in result.pages)[len(result.pages) // 2]
+    print(
+        f"per page: median {typical * 1000:.0f} ms, slowest {slowest.seconds * 1000:.0f} ms "
+        f"({Path(slowest.source).name})"
+    )
+
+
+def bad_input() -> None:
+    """Time each bad input through load_documents (the whole path: read, decode, parse,
+    extract)."""
+    from tests.corpus.test_html import ARTICLE, page
+    from tests.corpus.test_warc import write_crawl
+
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        cases = {
+            "malformed.html": page(
+                body=f"<div><p>{ARTICLE}<p>{ARTICLE}<span><b>{ARTICLE}</div></div></div><p class=>"
+            ).encode(),
+            "deep-nesting.html": page(body="<div>" * 100_000 + ARTICLE).encode(),
+            "10mb-text.html": page(body=f"<p>{ARTICLE}</p>" * 50_000).encode(),
+            "10mb-script.html": page(
+                head="<script>var s='" + "x" * 10_000_000 + "';</script>"
+            ).encode(),
+            "at-element-limit.html": page(body="<div><span>长</span></div>" * 14_900).encode(),
+            "over-element-limit.html": page(body="<div><span>长</span></div>" * 15_100).encode(),
+            "undeclared-gbk.html": page().replace("<meta charset='utf-8'>", "").encode("gbk"),
+            "binary.html": b"\x89PNG\r\n\x1a\n\x00\x00" * 100_000,
+        }
+        for name, data in cases.items():
+            path = folder / name
+            path.write_bytes(data)
+            start = time.perf_counter()
+            result = load_documents([path])
+            took = time.perf_counter() - start
+            outcome = (
+                f"article ({len(result.documents[0].text)} chars)"
+                if result.documents
+                else f"skipped: {result.skipped[0].code}"
+            )
+            print(f"{name:24s} {len(data) / 1e6:6.2f} MB  {took:6.2f} s  {outcome}")
+        crawl = folder / "crawl.warc"
+        write_crawl(crawl, gz=False)
+        data = crawl.read_bytes()
+        cut = folder / "cut.warc"
+        cut.write_bytes(data[: data.index("蒙古汗國".encode("gbk")) + 40])
+        for path in (folder / "crawl.warc", cut):
+            start = time.perf_counter()
+            result = load_documents([path])
+            took = time.perf_counter() - start
+            codes = sorted(s.code for s in result.skipped)
+            print(
+                f"{path.name:24s} {path.stat().st_size / 1e6:6.2f} MB  {took:6.2f} s  "
+                f"{len(result.documents)} articles, skipped {codes}"
+            )
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--bad", action="store_true", help="also time the bad inputs")
+    args = parser.parse_args()
+    measure()
+    if args.bad:
+        bad_input()
