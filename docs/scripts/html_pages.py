@@ -6,6 +6,7 @@ main-content extraction (``load_documents``). Run from the repository root:
 
     python docs/scripts/html_pages.py            # figures of docs/ingestion.md
     python docs/scripts/html_pages.py --bad      # and the bad-input timings
+    python docs/scripts/html_pages.py --dedupe /work/shared/benchmarks   # thresholds
 
 The fixture pages are rendered by tests/corpus/fixtures/newspages.py.
 """
@@ -205,10 +206,75 @@ def bad_input() -> None:
             )
 
 
+def dedupe(benchmarks: Path) -> None:
+    """Containment of the copies among the fixture pages, and the largest containment
+    between two different paragraphs of the CMRC 2018 and DRCD dev sets."""
+    import itertools
+    import json
+    from collections import Counter
+
+    from corpus.dedupe import DuplicateIndex, containment, shingles
+
+    expected = {e.file: e for e in load_expected() if e.kind == "article"}
+    docs = load_documents([PAGES]).documents
+    grams = {Path(d.source).relative_to(PAGES).as_posix(): shingles(d.text) for d in docs}
+    same, other = [], []
+    for a, b in itertools.combinations(grams, 2):
+        value = containment(grams[a], grams[b])
+        jaccard = len(grams[a] & grams[b]) / len(grams[a] | grams[b])
+        pair = (value, jaccard, Path(a).name, Path(b).name)
+        (same if expected[a].story == expected[b].story else other).append(pair)
+    other.sort(reverse=True)
+    print(
+        f"fixture pages: copies of one story: containment {min(same)[0]:.2f}-{max(same)[0]:.2f}"
+        f", Jaccard {min(p[1] for p in same):.2f}-{max(p[1] for p in same):.2f} "
+        f"({len(same)} pairs); different stories ({len(other)} pairs), highest:"
+    )
+    for value, jaccard, a, b in other[:3]:
+        print(f"  {a} / {b}: containment {value:.2f}, Jaccard {jaccard:.2f}")
+    paragraphs = []
+    for name in ("cmrc2018_dev.json", "drcd_dev.json"):
+        data = json.loads((benchmarks / name).read_text(encoding="utf-8"))
+        for article in data["data"]:
+            paragraphs += [p["context"] for p in article["paragraphs"]]
+    sets = [shingles(p) for p in paragraphs]
+    postings: dict[str, list[int]] = {}
+    for i, s in enumerate(sets):
+        for g in s:
+            postings.setdefault(g, []).append(i)
+    best = [0.0] * len(sets)
+    for i, s in enumerate(sets):
+        shared = Counter(k for g in s for k in postings[g] if k != i)
+        for k, n in shared.most_common(3):
+            best[i] = max(best[i], n / min(len(s), len(sets[k])))
+    above = sum(b >= 0.8 for b in best)
+    print(
+        f"benchmark paragraphs: {len(sets)}; largest containment between two different "
+        f"paragraphs {max(best):.2f}; paragraphs with a partner at >= 0.8: {above}"
+    )
+    start = time.perf_counter()
+    index = DuplicateIndex()
+    merged = 0
+    for i, text in enumerate(paragraphs):
+        doc = document_from_text(text, source=f"p{i}", clean=False)
+        merged += index.find(doc) is not None
+        index.add(doc)
+    took = time.perf_counter() - start
+    print(
+        f"DuplicateIndex over them: {took:.1f} s ({took / len(sets) * 1000:.1f} ms per "
+        f"paragraph, find and add), {merged} merged"
+    )
+
+
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--bad", action="store_true", help="also time the bad inputs")
+    parser.add_argument(
+        "--dedupe", type=Path, metavar="DIR", help="folder of cmrc2018_dev.json and drcd_dev.json"
+    )
     args = parser.parse_args()
     measure()
     if args.bad:
         bad_input()
+    if args.dedupe:
+        dedupe(args.dedupe)

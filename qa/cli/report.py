@@ -95,8 +95,17 @@ def print_report(result: LoadResult, summary: IngestSummary, indexed: Sequence[D
     pages = {p.source: p for p in result.pages}
     by_id = {d.id: d for d in indexed}
     merged_away = {m.alternate.id: m for m in summary.merges}
+    earlier = {a.id: d for d in indexed for a in d.alternates}
     for doc in result.documents:
         merge = merged_away.get(doc.id)
+        if merge is None and doc.id not in by_id and doc.id in earlier:
+            owner = earlier[doc.id]
+            out.print(
+                f"[bold]{escape(doc.display_title)}[/] ({escape(doc.source)})\n"
+                f"  a copy of {escape(f'{owner.display_title} [{owner.id}]')}, merged into it "
+                "earlier; not indexed separately"
+            )
+            continue
         if merge is not None:
             kept = by_id.get(merge.kept)
             title = kept.display_title if kept is not None else ""
@@ -111,8 +120,8 @@ def print_report(result: LoadResult, summary: IngestSummary, indexed: Sequence[D
     if summary.merges:
         out.print(f"[bold]Copies merged[/]: {len(summary.merges)}")
         for merge in summary.merges:
-            kept = by_id.get(merge.kept)
-            name = kept.source if kept is not None else merge.kept
+            holder = by_id.get(merge.kept)
+            name = holder.source if holder is not None else merge.kept
             out.print(
                 f"  {escape(merge.alternate.source)} -> {escape(name)} "
                 f"(similarity {merge.alternate.similarity:.2f})"

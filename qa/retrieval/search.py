@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 from corpus.dedupe import DEFAULT_THRESHOLD, shingles
 from embeddings.store import IndexSnapshot
@@ -57,6 +58,22 @@ class Searcher:
         self.duplicate_threshold = duplicate_threshold
         self._filter = RowFilter(snapshot)
 
+    def _place(
+        self, doc_id: str, grams: frozenset[str], seen: Sequence[tuple[str, frozenset[str]]]
+    ) -> int | None:
+        """Where a passage goes among the ``seen`` ones: None for a copy of one of them
+        (from another document), the index of one it contains, else the end."""
+        t = self.duplicate_threshold
+        for i, (other_doc, other) in enumerate(seen):
+            if other_doc == doc_id or not grams or not other:
+                continue
+            shared = len(grams & other)
+            if shared >= t * len(grams):
+                return None
+            if shared >= t * len(other):
+                return i
+        return len(seen)
+
     @property
     def retriever_names(self) -> tuple[str, ...]:
         """The names of the retrievers that take part."""
@@ -74,7 +91,8 @@ class Searcher:
 
         Returns:
             Passages, best first, with per-retriever and fused scores; never two copies
-            of one text from two documents (see ``duplicate_threshold``).
+            of one text from two documents (see ``duplicate_threshold``): of a passage
+            and a worse one that contains it, the worse one takes the better one's place.
 
         Raises:
             ValueError: when ``k`` is not positive.
@@ -97,26 +115,29 @@ class Searcher:
         for row, score in fuse(hits, self.fusion):
             if len(passages) == k:
                 break
-            if self.duplicate_threshold:
-                chunk = snap.chunks[row]
-                grams = shingles(chunk.text)
-                if grams and any(
-                    doc_id != chunk.doc_id
-                    and len(grams & other) >= self.duplicate_threshold * len(grams)
-                    for doc_id, other in seen
-                ):
-                    continue
-                seen.append((chunk.doc_id, grams))
-            rank = len(passages) + 1
+            chunk = snap.chunks[row]
             scores = {name: values[row] for name, values in per.items() if row in values}
             scores["fused"] = score
-            passages.append(
-                Passage(
-                    chunk=snap.chunks[row],
-                    document=snap.document_of(row),
-                    score=score,
-                    scores=FloatMap.of(scores),
-                    rank=rank,
-                )
+            passage = Passage(
+                chunk=chunk,
+                document=snap.document_of(row),
+                score=score,
+                scores=FloatMap.of(scores),
+                rank=len(passages) + 1,
             )
+            if not self.duplicate_threshold:
+                passages.append(passage)
+                continue
+            grams = shingles(chunk.text)
+            place = self._place(chunk.doc_id, grams, seen)
+            if place is None:
+                continue  # a copy of a better passage of another document
+            if place < len(passages):
+                # It holds a better passage of another document (a brief inside the full
+                # story): it takes that passage's place, so the text is there once.
+                passages[place] = replace(passage, rank=place + 1)
+                seen[place] = (chunk.doc_id, grams)
+                continue
+            passages.append(passage)
+            seen.append((chunk.doc_id, grams))
         return tuple(passages)

@@ -247,3 +247,14 @@ def test_extraction_never_raises(parts: list[str]) -> None:
     result = extract_page("".join(parts))
     assert result.skip is None or result.skip.code
     assert result.metadata.published == "" or result.metadata.published[:4].isdigit()
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.binary(max_size=400), st.sampled_from(["", "utf-8", "gbk", "big5", "latin-1", "x"]))
+def test_decoding_raises_only_a_named_error(data: bytes, declared: str) -> None:
+    try:
+        text = decode_page(data, "x.html", declared)
+    except UnreadableFileError as exc:
+        assert "x.html" in str(exc)
+    else:
+        assert text.strip()

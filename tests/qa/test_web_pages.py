@@ -12,7 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from corpus import Document, document_from_text, load_documents
-from corpus.dedupe import DuplicateIndex
+from corpus.dedupe import DuplicateIndex, containment, shingles
 from corpus.normalize import normalize_for_matching
 from qa import Assistant, AssistantConfig, Searcher, make_retrievers
 from qa.cli import app
@@ -92,6 +92,18 @@ def test_search_leaves_out_copies_that_escaped_ingest() -> None:
     top_texts = [p.chunk.text for p in passages if "浙江省能源集團等4家企業" in p.chunk.text]
     assert len(top_texts) == 1
     assert [p.rank for p in passages] == list(range(1, len(passages) + 1))
+
+
+def test_a_brief_inside_a_longer_story_is_not_passed_twice(page_assistant: Assistant) -> None:
+    # The two-sentence brief is the opening of the Neto article: too short a part of it
+    # to be merged at ingest, it must still not come back beside the passage holding it.
+    passages = page_assistant.search("莱昂德罗·内托是哪国的足球运动员？", k=5)
+    grams = [(p.chunk.doc_id, shingles(p.chunk.text)) for p in passages]
+    for i, (doc_a, a) in enumerate(grams):
+        for doc_b, b in grams[i + 1 :]:
+            assert doc_a == doc_b or containment(a, b) < 0.8
+    assert [p.rank for p in passages] == list(range(1, len(passages) + 1))
+    assert "巴西足球运动员" in passages[0].chunk.text
 
 
 # -- merging ------------------------------------------------------------------------------
