@@ -61,10 +61,19 @@ _NON_WORD = re.compile(r"[\W_]+")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 
 
-def shingles(text: str, size: int = SHINGLE) -> frozenset[str]:
+def shingles(text: str, size: int = SHINGLE, *, fold_script: bool = True) -> frozenset[str]:
     """The character ``size``-grams of a text, folded for matching (script, width,
-    case), spaces and punctuation removed."""
-    folded = _NON_WORD.sub("", normalize_for_matching(text))
+    case), spaces and punctuation removed.
+
+    Args:
+        text: any text.
+        size: the n-gram length.
+        fold_script: fold script and width too (the costly part); without it, case only.
+    """
+    if fold_script:
+        folded = _NON_WORD.sub("", normalize_for_matching(text))
+    else:
+        folded = _NON_WORD.sub("", text.casefold())
     if len(folded) <= size:
         return frozenset({folded}) if folded else frozenset()
     return frozenset(folded[i : i + size] for i in range(len(folded) - size + 1))

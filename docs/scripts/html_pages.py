@@ -206,6 +206,80 @@ def bad_input() -> None:
             )
 
 
+def fragments() -> None:
+    """Bare article fragments (the fixture articles as ``<h1>`` plus ``<p>``s, with a list
+    in the middle): paragraphs kept by trafilatura alone and by the fragment path."""
+    from lxml.html import document_fromstring
+
+    from corpus.html import extract_page
+    from corpus.html.extract import extract_main_text
+
+    kept = {"trafilatura": 0, "fragment path": 0}
+    total = 0
+    for exp in load_expected():
+        if exp.kind != "article":
+            continue
+        middle = len(exp.paragraphs) // 2
+        points = [f"第{i}点：{p[:40]}" for i, p in enumerate(exp.paragraphs[:2])]
+        items = "".join(f"<li>{p}</li>" for p in points)
+        fragment = (
+            f"<h1>{exp.title}</h1>"
+            + "".join(f"<p>{p}</p>" for p in exp.paragraphs[:middle])
+            + f"<ul>{items}</ul>"
+            + "".join(f"<p>{p}</p>" for p in exp.paragraphs[middle:])
+        )
+        wanted = [*exp.paragraphs, *points]
+        total += len(wanted)
+        main = extract_main_text(document_fromstring(fragment))
+        alone = _norm(main.text) if main is not None else ""
+        ours = _norm(extract_page(fragment).text)
+        kept["trafilatura"] += sum(_norm(w) in alone for w in wanted)
+        kept["fragment path"] += sum(_norm(w) in ours for w in wanted)
+    print(
+        "bare fragments (11 articles, paragraphs and list items kept): "
+        + ", ".join(f"{k} {v}/{total}" for k, v in kept.items())
+    )
+
+
+def search_cost(benchmarks: Path | None) -> None:
+    """Time of a search (k=10) with and without the copy check: over the seed index
+    (warm), and over the pooled CMRC/DRCD paragraphs (400 questions, each chunk new)."""
+    import json
+    import random
+
+    from eval.questions import load_squad_questions
+    from qa import Searcher, make_retrievers
+
+    seed = ROOT / "eval" / "questions" / "seed.jsonl"
+    runs = [
+        (
+            "seed index, warm",
+            Assistant.from_paths([ROOT / "corpus" / "articles"], AssistantConfig(model="")),
+            [json.loads(line)["question"] for line in seed.read_text("utf-8").splitlines()] * 10,
+        )
+    ]
+    if benchmarks is not None:
+        files = [benchmarks / "cmrc2018_dev.json", benchmarks / "drcd_dev.json"]
+        docs, questions = load_squad_questions(files)
+        config = AssistantConfig(model="", duplicate_threshold=0)
+        sample = random.Random(1).sample([q.question for q in questions], 400)
+        runs.append(("CMRC+DRCD pool, cold", Assistant.from_documents(docs, config), sample))
+    for label, assistant, asked in runs:
+        snap = assistant.snapshot
+        times = []
+        for threshold in (0.0, 0.8):
+            searcher = Searcher(snap, make_retrievers(snap, None), duplicate_threshold=threshold)
+            searcher.search(asked[0], 10)
+            start = time.perf_counter()
+            for q in asked:
+                searcher.search(q, 10)
+            times.append((time.perf_counter() - start) / len(asked) * 1000)
+        print(
+            f"search k=10, {label}: {times[0]:.3f} ms without the copy check, "
+            f"{times[1]:.3f} ms with it"
+        )
+
+
 def dedupe(benchmarks: Path) -> None:
     """Containment of the copies among the fixture pages, and the largest containment
     between two different paragraphs of the CMRC 2018 and DRCD dev sets."""
@@ -274,6 +348,8 @@ if __name__ == "__main__":
     )
     args = parser.parse_args()
     measure()
+    fragments()
+    search_cost(args.dedupe)
     if args.bad:
         bad_input()
     if args.dedupe:

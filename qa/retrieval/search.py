@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import replace
 
@@ -14,6 +15,29 @@ from qa.retrieval.fusion import Fusion, fuse
 from qa.types import FloatMap, Passage, SearchFilters
 
 __all__ = ["Searcher"]
+
+_CACHE = 4096
+"""Chunks whose folded text and 5-grams a searcher keeps (copy check); cleared when full."""
+_NON_WORD = re.compile(r"[\W_]+")
+_PROBES = 5
+_PROBE = 6
+
+
+def _probes(text: str) -> tuple[str, ...]:
+    """Five short substrings spread over a text (the whole of a short one)."""
+    if len(text) < 6 * _PROBE:
+        return (text,) if text else ()
+    step = len(text) // (_PROBES + 1)
+    return tuple(text[j * step : j * step + _PROBE] for j in range(1, _PROBES + 1))
+
+
+def _found(probes: tuple[str, ...], text: str) -> bool:
+    """Whether most probes occur in ``text`` (three of five): where 80% of a text's
+    5-grams lie in another, a contiguous run of differences (a fifth of the text) touches
+    at most two of five evenly spread probes."""
+    if not probes:
+        return False
+    return sum(p in text for p in probes) >= (len(probes) + 1) // 2
 
 
 class Searcher:
@@ -57,20 +81,52 @@ class Searcher:
         self.candidates = candidates
         self.duplicate_threshold = duplicate_threshold
         self._filter = RowFilter(snapshot)
+        # Folded texts, probes and 5-grams of recently returned chunks (the copy check).
+        self._folded: dict[int, tuple[str, tuple[str, ...]]] = {}
+        self._grams: dict[int, frozenset[str]] = {}
 
-    def _place(
-        self, doc_id: str, grams: frozenset[str], seen: Sequence[tuple[str, frozenset[str]]]
-    ) -> int | None:
-        """Where a passage goes among the ``seen`` ones: None for a copy of one of them
-        (from another document), the index of one it contains, else the end."""
+    def _text(self, row: int) -> tuple[str, tuple[str, ...]]:
+        """A chunk's text for the copy check (case folded, no spaces or punctuation) and
+        its probes. Copies in two scripts or widths were merged at ingest, which folds
+        them; what is left to catch here is plain overlap, so no costly folding."""
+        found = self._folded.get(row)
+        if found is None:
+            if len(self._folded) >= _CACHE:
+                self._folded.clear()
+                self._grams.clear()
+            text = _NON_WORD.sub("", self.snapshot.chunks[row].text.casefold())
+            found = self._folded[row] = (text, _probes(text))
+        return found
+
+    def _shingles(self, row: int) -> frozenset[str]:
+        grams = self._grams.get(row)
+        if grams is None:
+            grams = self._grams[row] = shingles(self._text(row)[0], fold_script=False)
+        return grams
+
+    def _place(self, row: int, seen: Sequence[tuple[str, int]]) -> int | None:
+        """Where a passage goes among the ``seen`` ones (``(doc_id, row)``): None for a
+        copy of one of them from another document, the index of one it contains, else
+        the end. Texts are compared by 5-grams only where probes (a few short substrings)
+        say that they may overlap that much."""
         t = self.duplicate_threshold
-        for i, (other_doc, other) in enumerate(seen):
-            if other_doc == doc_id or not grams or not other:
+        doc_id = self.snapshot.chunks[row].doc_id
+        text, probes = self._text(row)
+        for i, (other_doc, other_row) in enumerate(seen):
+            if other_doc == doc_id:
+                continue
+            other_text, other_probes = self._text(other_row)
+            inside = _found(probes, other_text)
+            holds = _found(other_probes, text)
+            if not (inside or holds):
+                continue
+            grams, other = self._shingles(row), self._shingles(other_row)
+            if not grams or not other:
                 continue
             shared = len(grams & other)
-            if shared >= t * len(grams):
+            if inside and shared >= t * len(grams):
                 return None
-            if shared >= t * len(other):
+            if holds and shared >= t * len(other):
                 return i
         return len(seen)
 
@@ -111,7 +167,7 @@ class Searcher:
         }
         snap = self.snapshot
         passages: list[Passage] = []
-        seen: list[tuple[str, frozenset[str]]] = []
+        seen: list[tuple[str, int]] = []
         for row, score in fuse(hits, self.fusion):
             if len(passages) == k:
                 break
@@ -128,16 +184,15 @@ class Searcher:
             if not self.duplicate_threshold:
                 passages.append(passage)
                 continue
-            grams = shingles(chunk.text)
-            place = self._place(chunk.doc_id, grams, seen)
+            place = self._place(row, seen)
             if place is None:
                 continue  # a copy of a better passage of another document
             if place < len(passages):
                 # It holds a better passage of another document (a brief inside the full
                 # story): it takes that passage's place, so the text is there once.
                 passages[place] = replace(passage, rank=place + 1)
-                seen[place] = (chunk.doc_id, grams)
+                seen[place] = (chunk.doc_id, row)
                 continue
             passages.append(passage)
-            seen.append((chunk.doc_id, grams))
+            seen.append((chunk.doc_id, row))
         return tuple(passages)

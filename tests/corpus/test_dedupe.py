@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import itertools
 import json
+import os
+from pathlib import Path
 
 import pytest
 from hypothesis import given
@@ -13,6 +15,8 @@ from corpus import Document, document_from_text, load_documents
 from corpus.dedupe import DuplicateIndex, containment, numbers, shingles
 from tests.corpus.conftest import ARTICLES
 from tests.corpus.fixtures.newspages import HERE, PAGES, load_expected
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def doc(text: str, doc_id: str) -> Document:
@@ -104,3 +108,24 @@ def test_containment_is_a_share(a: str, b: str) -> None:
     assert 0.0 <= containment(x, y) == containment(y, x) <= 1.0
     if x:
         assert containment(x, x) == 1.0
+
+
+BENCH = Path(os.environ.get("QA_BENCHMARKS_DIR", str(ROOT.parent / "shared" / "benchmarks")))
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not (BENCH / "drcd_dev.json").exists(), reason="benchmarks not available")
+def test_no_two_benchmark_paragraphs_are_copies() -> None:
+    # 1,848 different paragraphs (several of one Wikipedia article sharing sentences):
+    # the threshold must not merge any of them.
+    index = DuplicateIndex()
+    count = 0
+    for name in ("cmrc2018_dev.json", "drcd_dev.json"):
+        data = json.loads((BENCH / name).read_text(encoding="utf-8"))
+        for article in data["data"]:
+            for paragraph in article["paragraphs"]:
+                d = doc(paragraph["context"], f"{name}-{count}")
+                assert index.find(d) is None, paragraph["context"][:40]
+                index.add(d)
+                count += 1
+    assert count == 1848
