@@ -273,11 +273,11 @@ def _structured_date(mini: HtmlElement, latest: date) -> str:
     return str(found)
 
 
-def _structured(tree: HtmlElement) -> tuple[str, str, str]:
-    """Title, author and site name from meta tags, Open Graph and JSON-LD."""
+def _structured(mini: HtmlElement) -> tuple[str, str, str]:
+    """Title, author and site name from meta tags, Open Graph and JSON-LD (``mini``: the
+    page's head and JSON-LD, see :func:`_head_only`)."""
     from trafilatura.metadata import extract_metadata
 
-    mini = _head_only(tree)
     try:
         found = extract_metadata(mini, extensive=False)
     except Exception as exc:  # noqa: BLE001 - trafilatura on odd markup: no metadata
@@ -365,7 +365,10 @@ def page_metadata(
     """
     latest = latest or date.today()
     evidence: list[tuple[str, str]] = []
-    structured_title, author, site = _structured(tree)
+    # trafilatura and htmldate read only the head and JSON-LD: the body's dates and names
+    # belong to sidebars as often as to the article.
+    mini = _head_only(tree)
+    structured_title, author, site = _structured(mini)
     title, title_from, suffix_site = _choose_title(tree, structured_title, site)
     if title:
         evidence.append(("title", title_from))
@@ -378,7 +381,7 @@ def page_metadata(
         evidence.append(("author", "meta"))
 
     # One day of slack: a page dated in its local time can be a day ahead of a UTC fetch.
-    published = _structured_date(_head_only(tree), latest + timedelta(days=1))
+    published = _structured_date(mini, latest + timedelta(days=1))
     if published:
         evidence.append(("published", "meta"))
 

@@ -140,3 +140,12 @@ def test_extraction_never_touches_the_network() -> None:
         data = (PAGES / exp.file).read_bytes()
         extraction = extract_page(decode_page(data, exp.file), url="https://example.com/x")
         assert (extraction.skip is None) == (exp.kind == "article")
+
+
+@pytest.mark.parametrize("exp", ARTICLES, ids=lambda e: e.file)
+def test_removal_offsets_point_into_the_extracted_text(
+    exp: Expected, loaded: dict[str, Document]
+) -> None:
+    raw = extract_page(decode_page((PAGES / exp.file).read_bytes(), exp.file)).text
+    for removal in loaded[exp.file].report.removals:
+        assert raw[removal.start : removal.end] == removal.text

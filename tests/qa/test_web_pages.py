@@ -158,6 +158,12 @@ def test_add_documents_merges_copies_of_indexed_stories(tmp_path: Path) -> None:
     assert summary.merged == 1 and summary.added == 0 and len(assistant.documents) == 2
     kept = assistant.get_document(summary.merges[0].kept)
     assert kept is not None and kept.alternates[0].url.startswith("https://www.huadong-news")
+    # Alternates are stored with the index, and the index on disk knows the copy again.
+    assistant.save(tmp_path / "idx")
+    loaded = Assistant.load(tmp_path / "idx", AssistantConfig(model=""))
+    assert loaded.get_document(kept.id) == kept
+    again = loaded.add_documents(load_documents([page]).documents)
+    assert (again.unchanged, again.merged, again.changed) == (1, 0, False)
 
 
 # -- ids ----------------------------------------------------------------------------------
