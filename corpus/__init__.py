@@ -19,14 +19,23 @@ from corpus.errors import (
     QAError,
     UnreadableFileError,
 )
-from corpus.loaders import LoadResult, SkippedFile, document_from_text, load_documents
+from corpus.loaders import LoadResult, PageReport, SkippedFile, document_from_text, load_documents
 from corpus.normalize import detect_script, normalize_for_matching, to_script
 from corpus.progress import Progress, null_progress
-from corpus.types import Chunk, CleaningReport, Document, Removal, content_hash, stable_id
+from corpus.types import (
+    Alternate,
+    Chunk,
+    CleaningReport,
+    Document,
+    Removal,
+    content_hash,
+    stable_id,
+)
 
 logging.getLogger(__name__).addHandler(logging.NullHandler())
 
 __all__ = [
+    "Alternate",
     "Chunk",
     "ChunkingConfig",
     "CleanedArticle",
@@ -35,6 +44,7 @@ __all__ = [
     "Document",
     "EmptyCorpusError",
     "LoadResult",
+    "PageReport",
     "PathNotFoundError",
     "Progress",
     "QAError",

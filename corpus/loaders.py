@@ -1,30 +1,43 @@
-"""Load articles from files: ``.txt``, ``.md``, ``.html``/``.htm`` and ``.jsonl``.
+"""Load articles from files: ``.txt``, ``.md``, web pages (``.html``, ``.htm``,
+``.shtml``, ``.xhtml``), ``.jsonl`` and web-crawl archives (``.warc``, ``.warc.gz``).
 
 Every format ends in :func:`document_from_text`, so all text goes through the same
-cleaning. Files that cannot be read (empty, binary, undecodable, unknown format) are
-skipped with a logged warning and listed in :attr:`LoadResult.skipped`; the rest loads.
+cleaning. A web page first goes through main-content extraction and metadata reading
+(:mod:`corpus.html`); what it dropped is reported per page in :attr:`LoadResult.pages`.
+Ids come from canonical URLs or paths relative to the given folder (:mod:`corpus.ids`).
+
+Files, lines and records that give no article (empty, binary, undecodable, unknown
+format, list pages, non-HTML archive records, ...) are skipped with a named reason, logged
+and listed in :attr:`LoadResult.skipped`; the rest loads.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import re
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
-from html.parser import HTMLParser
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, replace
+from datetime import date
 from pathlib import Path
 
 from corpus.cleaning import clean_article
+from corpus.cleaning.metadata import parse_datetime
 from corpus.cleaning.whitespace import normalize_newlines, tidy_whitespace
 from corpus.encoding import decode_bytes
 from corpus.errors import CorpusError, PathNotFoundError
+from corpus.html import DroppedRegion, decode_page, extract_page, html_to_text
+from corpus.ids import canonical_url, path_id, relative_name, url_id
+from corpus.markdown import markdown_to_text
 from corpus.progress import Progress
-from corpus.types import CleaningReport, Document, content_hash, stable_id
+from corpus.types import CleaningReport, Document, content_hash
+from corpus.warc import WarcPage, count_warc_pages, is_warc, read_warc
 
 __all__ = [
+    "HTML_SUFFIXES",
     "SUPPORTED_SUFFIXES",
     "LoadResult",
+    "PageReport",
     "SkippedFile",
     "document_from_text",
     "html_to_text",
@@ -34,15 +47,62 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-SUPPORTED_SUFFIXES: tuple[str, ...] = (".txt", ".md", ".html", ".htm", ".jsonl")
+HTML_SUFFIXES: tuple[str, ...] = (".html", ".htm", ".shtml", ".xhtml")
+SUPPORTED_SUFFIXES: tuple[str, ...] = (
+    ".txt",
+    ".md",
+    *HTML_SUFFIXES,
+    ".jsonl",
+    ".warc",
+    ".warc.gz",
+)
 
 
 @dataclass(frozen=True, slots=True)
 class SkippedFile:
-    """A file (or a JSONL line, ``path:line``) that was not loaded, and why."""
+    """A file, a JSONL line (``path:line``) or an archive record (its URL) that gave no
+    article, and why.
+
+    Attributes:
+        path: what was skipped.
+        reason: what happened and what to do.
+        code: the reason's short name (``empty``, ``binary``, ``undecodable``,
+            ``unsupported``, ``unreadable``, ``bad-line``, ``no-text``, ``replaced``,
+            ``not-html``, ``too-large``, ``malformed-html``, ``no-article-text``,
+            ``list-page``, ``http-error``, ``truncated``, ``damaged``).
+    """
 
     path: str
     reason: str
+    code: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class PageReport:
+    """What extraction did with one web page (a file or an archive record).
+
+    Attributes:
+        source: the file path, or the record's URL.
+        doc_id: the id of the document it gave ("" when skipped).
+        mode: ``page`` (main-content extraction), ``fragment`` (kept whole) or ""
+            (skipped).
+        kept_blocks: visible text blocks of the page that are in the article.
+        dropped: what was left out, by page region.
+        evidence: ``(field, where)``: where each metadata value was found.
+        skip_code: the skip reason's name, "" where the page gave an article.
+        seconds: time taken to decode and extract the page.
+        notes: anything else worth knowing (a crawler-truncated record).
+    """
+
+    source: str
+    doc_id: str = ""
+    mode: str = ""
+    kept_blocks: int = 0
+    dropped: tuple[DroppedRegion, ...] = ()
+    evidence: tuple[tuple[str, str], ...] = ()
+    skip_code: str = ""
+    seconds: float = 0.0
+    notes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +111,7 @@ class LoadResult:
 
     documents: tuple[Document, ...] = ()
     skipped: tuple[SkippedFile, ...] = ()
+    pages: tuple[PageReport, ...] = ()
 
 
 def document_from_text(
@@ -61,6 +122,7 @@ def document_from_text(
     url: str = "",
     published: str = "",
     outlet: str = "",
+    reporter: str = "",
     doc_id: str | None = None,
     clean: bool = True,
 ) -> Document:
@@ -68,12 +130,14 @@ def document_from_text(
 
     Args:
         raw: the article text as decoded.
-        source: where it came from (file path, URL, ``file:line``); the id derives from it.
+        source: where it came from (file path, URL, ``file:line``).
         title: the title where the caller knows it (wins over an extracted one).
         url: the article's URL.
         published: ISO 8601 publish time where the caller knows it (wins).
         outlet: the outlet where the caller knows it (wins).
-        doc_id: an explicit id; default ``stable_id(source)``.
+        reporter: the reporter or author where the caller knows it (wins).
+        doc_id: an explicit id; default the id of ``url`` where it is an absolute
+            http(s) URL, else of ``source`` as a relative path (see :mod:`corpus.ids`).
         clean: run :func:`clean_article`; when False only newlines and whitespace are
             tidied and nothing is extracted.
 
@@ -84,19 +148,19 @@ def document_from_text(
         cleaned = clean_article(raw)
         text, report, meta = cleaned.text, cleaned.report, cleaned.meta
         found_title, found_published = cleaned.title, cleaned.published
-        found_outlet, reporter, place = cleaned.outlet, cleaned.reporter, cleaned.place
+        found_outlet, found_reporter, place = cleaned.outlet, cleaned.reporter, cleaned.place
     else:
         text, report, meta = tidy_whitespace(normalize_newlines(raw)), CleaningReport(), ()
-        found_title = found_published = found_outlet = reporter = place = ""
+        found_title = found_published = found_outlet = found_reporter = place = ""
     return Document(
-        id=doc_id or stable_id(source),
+        id=doc_id or (url_id(url) if canonical_url(url) else path_id(source)),
         title=title.strip() or found_title,
         text=text,
         source=source,
         url=url,
         published=published.strip() or found_published,
         outlet=outlet.strip() or found_outlet,
-        reporter=reporter,
+        reporter=reporter.strip() or found_reporter,
         place=place,
         content_hash=content_hash(raw),
         meta=tuple(sorted(meta)),
@@ -104,163 +168,117 @@ def document_from_text(
     )
 
 
-# --- markdown -------------------------------------------------------------------------
-
-_MD_HEADING = re.compile(r"^\s{0,3}(#{1,6})\s+(.*?)\s*#*\s*$")
-_MD_QUOTE = re.compile(r"^\s{0,3}>\s?")
-_MD_LIST = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
-_MD_RULE = re.compile(r"^\s{0,3}([-*_])(?:\s*\1){2,}\s*$")
-_MD_IMAGE = re.compile(r"!\[([^\]]*)\]\([^)]*\)")
-_MD_LINK = re.compile(r"\[([^\]]+)\]\([^)]*\)")
-_MD_STRONG = re.compile(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1")
-_MD_EM_STAR = re.compile(r"(?<![*\\])\*(?=\S)(.+?)(?<=\S)\*(?!\*)")
-_MD_EM_UNDERSCORE = re.compile(r"(?<![A-Za-z0-9_])_(?=\S)(.+?)(?<=\S)_(?![A-Za-z0-9_])")
-_MD_CODE = re.compile(r"`([^`]+)`")
-_MD_FENCE = re.compile(r"^\s{0,3}(```|~~~)")
+# --- web pages --------------------------------------------------------------------------
 
 
-def markdown_to_text(raw: str) -> tuple[str, str]:
-    """Plain text of a Markdown article, and its title.
-
-    Args:
-        raw: Markdown source.
-
-    Returns:
-        ``(title, text)``: the title is a leading level-1 heading (``# ...``), else "";
-        the text has heading marks, emphasis, links, images, quotes and list markers
-        removed.
-    """
-    lines = normalize_newlines(raw).split("\n")
-    title = ""
-    first = next((i for i, line in enumerate(lines) if line.strip()), None)
-    if first is not None:
-        m = _MD_HEADING.match(lines[first])
-        if m and m.group(1) == "#":
-            title = _md_inline(m.group(2)).strip()
-            lines = lines[:first] + lines[first + 1 :]
-    out: list[str] = []
-    in_fence = False
-    for line in lines:
-        if _MD_FENCE.match(line):
-            in_fence = not in_fence
-            continue
-        if in_fence:
-            out.append(line)
-            continue
-        if _MD_RULE.match(line):
-            out.append("")
-            continue
-        m = _MD_HEADING.match(line)
-        if m:
-            line = m.group(2)
-        line = _MD_LIST.sub("", _MD_QUOTE.sub("", line))
-        out.append(_md_inline(line))
-    return title, "\n".join(out)
+def _fetch_date(fetched: str) -> date | None:
+    stamp = parse_datetime(fetched)
+    return date.fromisoformat(stamp[:10]) if stamp else None
 
 
-def _md_inline(line: str) -> str:
-    line = _MD_IMAGE.sub("", line)
-    line = _MD_LINK.sub(r"\1", line)
-    line = _MD_CODE.sub(r"\1", line)
-    line = _MD_STRONG.sub(r"\2", line)
-    line = _MD_EM_STAR.sub(r"\1", line)
-    return _MD_EM_UNDERSCORE.sub(r"\1", line)
-
-
-# --- html -----------------------------------------------------------------------------
-
-_HTML_SKIP = frozenset({"script", "style", "nav", "footer", "header", "noscript", "template"})
-_HTML_BLOCK = frozenset(
-    {
-        "p", "div", "br", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "td",
-        "th", "table", "section", "article", "figure", "figcaption", "blockquote", "pre",
-        "hr", "dd", "dt", "main", "aside", "body",
-    }
-)  # fmt: skip
-
-
-class _ArticleParser(HTMLParser):
-    """Collects body text by block, the first ``<h1>`` and the ``<title>``."""
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-        self.h1: list[str] = []
-        self.title: list[str] = []
-        self._skip = 0
-        self._h1_depth = 0
-        self._h1_done = False
-        self._in_title = False
-        self._in_code = 0
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in _HTML_SKIP:
-            self._skip += 1
-        elif tag == "title":
-            self._in_title = True
-        elif tag == "h1":
-            self._h1_depth += 1
-        if tag in _HTML_BLOCK:
-            self.parts.append("\n")
-
-    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in _HTML_BLOCK:
-            self.parts.append("\n")
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in _HTML_SKIP and self._skip:
-            self._skip -= 1
-        elif tag == "title":
-            self._in_title = False
-        elif tag == "h1" and self._h1_depth:
-            self._h1_depth -= 1
-            if not self._h1_depth and "".join(self.h1).strip():
-                self._h1_done = True
-        if tag in _HTML_BLOCK:
-            self.parts.append("\n")
-
-    def handle_data(self, data: str) -> None:
-        if self._in_title:
-            self.title.append(data)
-        elif self._h1_depth:
-            # The title heading is kept out of the body, even inside a dropped <header>.
-            if not self._h1_done:
-                self.h1.append(data)
-            elif not self._skip:
-                self.parts.append(data)
-        elif not self._skip:
-            self.parts.append(data)
-
-
-def html_to_text(raw: str) -> tuple[str, str]:
-    """Plain text of an HTML article, and its title.
-
-    Scripts, styles, navigation, headers and footers are dropped; block elements become
-    line breaks.
+def _page_document(
+    data: bytes,
+    *,
+    source: str,
+    fallback_id: str,
+    url: str = "",
+    charset: str = "",
+    fetched: str = "",
+) -> tuple[Document | None, SkippedFile | None, PageReport]:
+    """One web page as a document, or the reason it gives none.
 
     Args:
-        raw: HTML source.
-
-    Returns:
-        ``(title, text)``: the title is the first ``<h1>``, else ``<title>``, else "".
+        data: the page's bytes.
+        source: the file path or the record's URL.
+        fallback_id: the id where the page states no canonical URL and ``url`` is "".
+        url: the URL the page was fetched from ("" for a file).
+        charset: a charset declared by the transport.
+        fetched: when it was fetched (ISO 8601), "" for a file.
     """
-    parser = _ArticleParser()
-    parser.feed(raw)
-    parser.close()
-    squash = re.compile(r"[ \t\r\n\f\v]+")
-    title = (
-        squash.sub(" ", "".join(parser.h1)).strip()
-        or squash.sub(" ", "".join(parser.title)).strip()
+    start = time.perf_counter()
+    try:
+        text = decode_page(data, source, charset)
+    except CorpusError as exc:
+        reason = str(exc).removeprefix(f"{source}: ")
+        code = _decode_code(reason)
+        report = PageReport(source, skip_code=code, seconds=time.perf_counter() - start)
+        return None, SkippedFile(source, reason, code), report
+    extraction = extract_page(text, url=url, fetched=_fetch_date(fetched))
+    seconds = time.perf_counter() - start
+    md = extraction.metadata
+    if extraction.skip is not None:
+        skip = SkippedFile(source, extraction.skip.message, extraction.skip.code)
+        report = PageReport(
+            source,
+            dropped=extraction.dropped,
+            evidence=md.evidence,
+            skip_code=extraction.skip.code,
+            seconds=seconds,
+        )
+        return None, skip, report
+    page_url = md.url or canonical_url(url)
+    doc_id = url_id(page_url) if page_url else fallback_id
+    doc = document_from_text(
+        extraction.text,
+        source=source,
+        title=md.title,
+        url=page_url,
+        published=md.published,
+        outlet=md.source,
+        reporter=md.author,
+        doc_id=doc_id,
     )
-    lines = (re.sub(r"[ \t\f\v\r\xa0]+", " ", line) for line in "".join(parser.parts).split("\n"))
-    return title, tidy_whitespace("\n".join(lines))
+    meta = dict.fromkeys(doc.meta)
+    if md.site_name:
+        meta[("site_name", md.site_name)] = None
+    if fetched:
+        meta[("fetched", fetched)] = None
+    # The page's extracted text and what it states about itself identify a version: a
+    # new sidebar or view count on a re-crawl is not a change of the article.
+    stated = (extraction.text, md.title, md.published, md.author, md.source, md.site_name)
+    doc = replace(
+        doc,
+        outlet=doc.outlet or md.site_name,
+        meta=tuple(sorted(meta)),
+        content_hash=content_hash("\x00".join((*stated, page_url))),
+    )
+    report = PageReport(
+        source,
+        doc_id=doc.id,
+        mode=extraction.mode,
+        kept_blocks=extraction.kept_blocks,
+        dropped=extraction.dropped,
+        evidence=md.evidence,
+        seconds=seconds,
+    )
+    return doc, None, report
+
+
+def _decode_code(reason: str) -> str:
+    if "empty" in reason:
+        return "empty"
+    if "binary" in reason:
+        return "binary"
+    return "undecodable"
 
 
 # --- loading --------------------------------------------------------------------------
 
 
-def _expand(paths: Iterable[str | Path]) -> list[Path]:
-    files: list[Path] = []
+@dataclass(frozen=True, slots=True)
+class _Input:
+    """A file to load and the folder its id is relative to (None: a file argument)."""
+
+    path: Path
+    root: Path | None
+
+    @property
+    def relative(self) -> str:
+        return relative_name(self.path, self.root)
+
+
+def _expand(paths: Iterable[str | Path]) -> list[_Input]:
+    files: list[_Input] = []
     seen: set[Path] = set()
     for given in paths:
         path = Path(given)
@@ -282,11 +300,13 @@ def _expand(paths: Iterable[str | Path]) -> list[Path]:
             key = f.resolve()
             if key not in seen:
                 seen.add(key)
-                files.append(f)
+                files.append(_Input(f, path if path.is_dir() else None))
     return files
 
 
-def _jsonl_documents(text: str, path: str) -> Iterator[tuple[Document | None, SkippedFile | None]]:
+def _jsonl_documents(
+    text: str, path: str, relative: str
+) -> Iterator[tuple[Document | None, SkippedFile | None]]:
     for lineno, line in enumerate(normalize_newlines(text).split("\n"), start=1):
         if not line.strip():
             continue
@@ -294,96 +314,210 @@ def _jsonl_documents(text: str, path: str) -> Iterator[tuple[Document | None, Sk
         try:
             record = json.loads(line)
         except json.JSONDecodeError as exc:
-            yield None, SkippedFile(where, f"invalid JSON ({exc.msg}); fix or remove the line")
+            yield (
+                None,
+                SkippedFile(where, f"invalid JSON ({exc.msg}); fix or remove the line", "bad-line"),
+            )
             continue
         if not isinstance(record, dict):
-            yield None, SkippedFile(where, "not a JSON object; each line must be one article")
+            yield (
+                None,
+                SkippedFile(where, "not a JSON object; each line must be one article", "bad-line"),
+            )
             continue
         body = record.get("text")
         if not isinstance(body, str) or not body.strip():
-            yield None, SkippedFile(where, 'no "text" field with the article text')
+            yield None, SkippedFile(where, 'no "text" field with the article text', "bad-line")
             continue
         fields = {k: record.get(k) for k in ("id", "title", "url", "published", "source")}
         bad = [k for k, v in fields.items() if v is not None and not isinstance(v, str)]
         if bad:
-            yield None, SkippedFile(where, f"field(s) {', '.join(bad)} must be strings")
+            yield None, SkippedFile(where, f"field(s) {', '.join(bad)} must be strings", "bad-line")
             continue
-        url = fields["url"] or ""
+        url = canonical_url(fields["url"] or "")
+        # The line's own id, else its URL, else its stated source, else its place.
+        doc_id = fields["id"] or (
+            url_id(url) if url else path_id(fields["source"] or f"{relative}:{lineno}")
+        )
         yield (
             document_from_text(
                 body,
-                source=fields["source"] or url or where,
+                source=fields["source"] or fields["url"] or where,
                 title=fields["title"] or "",
-                url=url,
+                url=url or fields["url"] or "",
                 published=fields["published"] or "",
-                doc_id=fields["id"] or None,
+                doc_id=doc_id,
             ),
             None,
         )
 
 
-def _load_file(path: Path) -> tuple[list[Document], list[SkippedFile]]:
+@dataclass
+class _Loaded:
+    """What one file gave."""
+
+    documents: list[Document]
+    skipped: list[SkippedFile]
+    pages: list[PageReport]
+
+
+def _read(path: Path) -> bytes | SkippedFile:
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        return SkippedFile(str(path), f"cannot read the file: {exc.strerror or exc}", "unreadable")
+
+
+def _load_warc(item: _Input, tick: Callable[[], None]) -> _Loaded:
+    out = _Loaded([], [], [])
+    name = str(item.path)
+    try:
+        entries = list(read_warc(item.path))
+    except OSError as exc:
+        out.skipped.append(
+            SkippedFile(name, f"cannot read the archive: {exc.strerror or exc}", "unreadable")
+        )
+        return out
+    for entry in entries:
+        if not isinstance(entry, WarcPage):
+            out.skipped.append(SkippedFile(entry.where, entry.message, entry.code))
+            out.pages.append(PageReport(entry.where, skip_code=entry.code))
+            tick()
+            continue
+        doc, skip, report = _page_document(
+            entry.data,
+            source=entry.uri or entry.where,
+            fallback_id=path_id(f"{item.relative}@{entry.where.rsplit('@', 1)[-1]}"),
+            url=entry.uri,
+            charset=entry.charset,
+            fetched=entry.fetched,
+        )
+        if entry.truncated:
+            note = (
+                f"the crawler truncated this record ({entry.truncated}): the page may be incomplete"
+            )
+            report = replace(report, notes=(note,))
+        out.pages.append(report)
+        if doc is not None:
+            out.documents.append(doc)
+        if skip is not None:
+            out.skipped.append(skip)
+        tick()
+    return out
+
+
+def _load_file(item: _Input, tick: Callable[[], None]) -> _Loaded:
+    path = item.path
     name = str(path)
+    if is_warc(path):
+        return _load_warc(item, tick)
     suffix = path.suffix.lower()
+    out = _Loaded([], [], [])
     if suffix not in SUPPORTED_SUFFIXES:
         supported = ", ".join(SUPPORTED_SUFFIXES)
-        return [], [SkippedFile(name, f"unsupported file type {suffix!r} (supported: {supported})")]
+        out.skipped.append(
+            SkippedFile(
+                name, f"unsupported file type {suffix!r} (supported: {supported})", "unsupported"
+            )
+        )
+        return out
+    data = _read(path)
+    if isinstance(data, SkippedFile):
+        out.skipped.append(data)
+        return out
+    if suffix in HTML_SUFFIXES:
+        doc, skip, report = _page_document(data, source=name, fallback_id=path_id(item.relative))
+        out.pages.append(report)
+        out.documents.extend([doc] if doc is not None else [])
+        out.skipped.extend([skip] if skip is not None else [])
+        return out
     try:
-        text = decode_bytes(path.read_bytes(), name)
-    except OSError as exc:
-        return [], [SkippedFile(name, f"cannot read the file: {exc.strerror or exc}")]
+        text = decode_bytes(data, name)
     except CorpusError as exc:
         reason = str(exc).removeprefix(f"{name}: ")
-        return [], [SkippedFile(name, reason)]
+        out.skipped.append(SkippedFile(name, reason, _decode_code(reason)))
+        return out
     if suffix == ".jsonl":
-        docs: list[Document] = []
-        skipped: list[SkippedFile] = []
-        for doc, skip in _jsonl_documents(text, name):
-            if doc is not None:
-                docs.append(doc)
-            if skip is not None:
-                skipped.append(skip)
-        return docs, skipped
+        for doc, skip in _jsonl_documents(text, name, item.relative):
+            out.documents.extend([doc] if doc is not None else [])
+            out.skipped.extend([skip] if skip is not None else [])
+        return out
     title = ""
     if suffix == ".md":
         title, text = markdown_to_text(text)
-    elif suffix in (".html", ".htm"):
-        title, text = html_to_text(text)
-    return [document_from_text(text, source=name, title=title)], []
+    out.documents.append(
+        document_from_text(text, source=name, title=title, doc_id=path_id(item.relative))
+    )
+    return out
+
+
+def _total(files: list[_Input]) -> int:
+    """Pages to load: one per file, or per page record of an archive."""
+    total = 0
+    for item in files:
+        if is_warc(item.path):
+            try:
+                total += count_warc_pages(item.path)
+            except OSError:
+                total += 1
+        else:
+            total += 1
+    return total
 
 
 def load_documents(paths: Iterable[str | Path], *, progress: Progress | None = None) -> LoadResult:
     """Load and clean articles from files and directories.
 
     Directories are searched recursively in sorted order; hidden files and folders are
-    ignored. ``.txt``/``.md``/``.html``/``.htm`` files hold one article each, ``.jsonl``
-    files one per line (fields ``text`` and optionally ``id``, ``title``, ``url``,
-    ``published``, ``source``).
+    ignored. ``.txt``/``.md``/web-page files hold one article each, ``.jsonl`` files one
+    per line (fields ``text`` and optionally ``id``, ``title``, ``url``, ``published``,
+    ``source``), WARC archives one per HTML response.
+
+    An article's id comes from its canonical URL where it has one, else from its path
+    relative to the directory given (its file name for a file given directly), so the
+    same collection loaded from another place gives the same ids (:mod:`corpus.ids`).
 
     Args:
         paths: files and/or directories.
-        progress: called as ``progress("load", done, total)`` after each file.
+        progress: called as ``progress("load", done, total)`` after each page (a file,
+            or a page record of an archive).
 
     Returns:
-        The loaded documents and the skipped files (empty, binary, undecodable, unknown
-        type, bad JSONL lines, articles with no text left after cleaning, and articles
-        replaced by a later one with the same id).
-        An empty result is not an error here; callers that need articles raise
-        :class:`~corpus.errors.EmptyCorpusError`.
+        The loaded documents, the skipped files, lines and records with their reasons
+        (empty, binary, undecodable, unknown type, bad JSONL lines, pages without an
+        article, archive records that are not pages, articles with no text left after
+        cleaning, and articles replaced by a later one with the same id), and a report
+        per web page. An empty result is not an error here; callers that need articles
+        raise :class:`~corpus.errors.EmptyCorpusError`.
 
     Raises:
         PathNotFoundError: a given path does not exist.
     """
     files = _expand(paths)
+    warcs = progress is not None and any(is_warc(f.path) for f in files)
+    total = _total(files) if warcs else len(files)
+    done = 0
+
+    def tick() -> None:
+        nonlocal done, total
+        done += 1
+        total = max(total, done)
+        if progress is not None:
+            progress("load", done, total)
+
     # A later article with the id of an earlier one replaces it (as an update does in the
     # index); it keeps the earlier one's place in the order.
     documents: dict[str, Document] = {}
     skipped: list[SkippedFile] = []
-    for done, path in enumerate(files, start=1):
-        docs, skips = _load_file(path)
-        for doc in docs:
+    pages: list[PageReport] = []
+    for item in files:
+        loaded = _load_file(item, tick)
+        skips = loaded.skipped
+        for doc in loaded.documents:
             if not doc.text:
-                skips.append(SkippedFile(doc.source, "no article text left after cleaning"))
+                skips.append(
+                    SkippedFile(doc.source, "no article text left after cleaning", "no-text")
+                )
                 continue
             earlier = documents.get(doc.id)
             if earlier is not None:
@@ -391,12 +525,17 @@ def load_documents(paths: Iterable[str | Path], *, progress: Progress | None = N
                     SkippedFile(
                         earlier.source,
                         f"replaced by {doc.source}, a later article with the same id {doc.id!r}",
+                        "replaced",
                     )
                 )
             documents[doc.id] = doc
         for skip in skips:
-            logger.warning("skipped %s: %s", skip.path, skip.reason)
+            if skip.code in ("not-html", "http-error"):
+                logger.debug("skipped %s: %s", skip.path, skip.reason)
+            else:
+                logger.warning("skipped %s: %s", skip.path, skip.reason)
         skipped.extend(skips)
-        if progress is not None:
-            progress("load", done, len(files))
-    return LoadResult(tuple(documents.values()), tuple(skipped))
+        pages.extend(loaded.pages)
+        if not is_warc(item.path):
+            tick()
+    return LoadResult(tuple(documents.values()), tuple(skipped), tuple(pages))

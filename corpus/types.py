@@ -6,7 +6,15 @@ import hashlib
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-__all__ = ["Chunk", "CleaningReport", "Document", "Removal", "content_hash", "stable_id"]
+__all__ = [
+    "Alternate",
+    "Chunk",
+    "CleaningReport",
+    "Document",
+    "Removal",
+    "content_hash",
+    "stable_id",
+]
 
 
 def stable_id(*parts: str, length: int = 16) -> str:
@@ -61,24 +69,57 @@ class CleaningReport:
 
 
 @dataclass(frozen=True, slots=True)
+class Alternate:
+    """Another copy of a document's story (the same text under another URL or outlet),
+    merged into the document at ingest instead of being indexed twice.
+
+    Attributes:
+        id: the id the copy would have had.
+        source: where the copy came from (file path, URL).
+        url: its URL where known, else "".
+        title: its title where known, else "".
+        outlet: its outlet where known, else "".
+        published: its publish time where known, else "".
+        content_hash: its content hash (re-ingesting the same copy changes nothing).
+        similarity: share of the shorter text's character 5-grams found in the other
+            (1.0 for identical texts).
+    """
+
+    id: str
+    source: str
+    url: str = ""
+    title: str = ""
+    outlet: str = ""
+    published: str = ""
+    content_hash: str = ""
+    similarity: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
 class Document:
     """A cleaned article.
 
     Attributes:
-        id: deterministic id derived from ``source`` (stable across edits of the text,
-            so a changed article replaces its earlier version).
+        id: deterministic id (see :mod:`corpus.ids`): from the article's canonical URL
+            where it has one, else from its path relative to the folder it was loaded
+            from; stable across edits of the text, so a changed article replaces its
+            earlier version.
         title: the article's title, or its first line where it states none.
         text: the cleaned body, in the article's own script.
         source: where it came from (file path, URL or the id given in a JSONL line).
-        url: the article's URL where known, else "".
+        url: the article's (canonical) URL where known, else "".
         published: publish time as ISO 8601 (``2024-07-01T17:35:13`` or ``2024-11-01``),
             "" where the article does not state it.
         outlet: the news outlet where stated (``中新網``, ``澎湃新聞``), else "".
         reporter: reporter name(s) where stated, else "".
         place: dateline place where stated (``杭州``), else "".
-        content_hash: sha256 of the raw input text (detects changed articles).
-        meta: further metadata, as sorted (key, value) pairs (photo captions, ...).
+        content_hash: sha256 of the input text (for a web page: of its extracted text
+            and metadata), to detect changed articles.
+        meta: further metadata, as sorted (key, value) pairs (photo captions, the site
+            name, the fetch time of a crawled page, ...).
         report: what cleaning removed.
+        alternates: other copies of the same story merged into this document at ingest
+            (see :mod:`corpus.dedupe`).
     """
 
     id: str
@@ -93,6 +134,7 @@ class Document:
     content_hash: str = ""
     meta: tuple[tuple[str, str], ...] = ()
     report: CleaningReport = field(default_factory=CleaningReport)
+    alternates: tuple[Alternate, ...] = ()
 
     @property
     def display_title(self) -> str:
@@ -131,6 +173,7 @@ class Document:
             content_hash=data.get("content_hash", ""),
             meta=tuple((str(k), str(v)) for k, v in data.get("meta", ())),
             report=CleaningReport(removals),
+            alternates=tuple(Alternate(**a) for a in data.get("alternates", ())),
         )
 
 

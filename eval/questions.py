@@ -7,8 +7,8 @@ JSONL, one question per line::
 ``answers`` are acceptable short answers in any script; ``doc_ids`` name the gold
 articles (empty for a question the corpus cannot answer). A gold id matches a document by
 its id or, failing that, by the file name of its source (``003_89db59789a0dcd3a.txt``), so
-a set does not depend on how the corpus path was spelled at ingest
-(:func:`resolve_doc_ids`).
+a set does not depend on how the corpus path was spelled at ingest; a copy merged into
+another document at ingest matches that document (:func:`resolve_doc_ids`).
 
 Lines with RAGAS field names load too: ``user_input`` (the question), ``reference`` (the
 answer, a string or a list) and ``reference_context_ids`` (gold ids, optional); ``id``
@@ -180,7 +180,8 @@ def _strings(value: object, name: str, where: str) -> tuple[str, ...]:
 def resolve_doc_ids(
     questions: Sequence[Question], documents: Iterable[Document]
 ) -> tuple[Question, ...]:
-    """Map each gold id to an indexed document: by id first, then by source file name.
+    """Map each gold id to an indexed document: by id first (a copy merged into another
+    document at ingest maps to that document), then by source file name.
 
     Raises:
         QuestionSetError: for a gold id that matches no document (or a file name that
@@ -188,17 +189,23 @@ def resolve_doc_ids(
     """
     docs = list(documents)
     by_id = {d.id for d in docs}
+    # A copy merged into another document at ingest is found as the document it is in.
+    merged_into = {a.id: d.id for d in docs for a in d.alternates}
     by_name: dict[str, list[str]] = {}
     for d in docs:
-        name = Path(d.source.split("#", 1)[0]).name if d.source else ""
-        if name:
-            by_name.setdefault(name, []).append(d.id)
+        for source in (d.source, *(a.source for a in d.alternates)):
+            name = Path(source.split("#", 1)[0]).name if source else ""
+            if name and d.id not in by_name.get(name, []):
+                by_name.setdefault(name, []).append(d.id)
     resolved = []
     for q in questions:
         ids = []
         for gold in q.doc_ids:
             if gold in by_id:
                 ids.append(gold)
+                continue
+            if gold in merged_into:
+                ids.append(merged_into[gold])
                 continue
             matches = by_name.get(Path(gold).name, [])
             if len(matches) == 1:

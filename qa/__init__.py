@@ -15,7 +15,7 @@ from corpus.chunking import ChunkingConfig
 from corpus.loaders import document_from_text, load_documents
 from corpus.normalize import detect_script, normalize_for_matching, to_script
 from corpus.progress import Progress
-from corpus.types import Chunk, CleaningReport, Document, Removal
+from corpus.types import Alternate, Chunk, CleaningReport, Document, Removal
 from qa.answering import Answerer, make_answerer
 from qa.assistant import Assistant, validate_question
 from qa.config import DEFAULT_MODEL, GENERATORS, MAX_QUESTION_CHARS, AssistantConfig
@@ -35,7 +35,7 @@ from qa.index import open_or_build
 from qa.markers import MARKER, marker_numbers, strip_markers
 from qa.retrieval import FUSION_METHODS, Fusion, Query, Retriever, Searcher, make_retrievers
 from qa.types import Answer, Citation, Draft, FloatMap, Passage, Question, SearchFilters
-from qa.updates import IngestSummary
+from qa.updates import IngestSummary, Merge
 
 __all__ = [
     "DEFAULT_MODEL",
@@ -43,6 +43,7 @@ __all__ = [
     "GENERATORS",
     "MARKER",
     "MAX_QUESTION_CHARS",
+    "Alternate",
     "Answer",
     "Answerer",
     "Assistant",
@@ -62,6 +63,7 @@ __all__ = [
     "IndexNotFoundError",
     "IngestSummary",
     "InvalidQuestionError",
+    "Merge",
     "ModelUnavailableError",
     "Passage",
     "Progress",

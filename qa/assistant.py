@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from corpus.chunking import chunk_documents
+from corpus.dedupe import DuplicateIndex
 from corpus.errors import EmptyCorpusError
 from corpus.loaders import load_documents
 from corpus.progress import Progress
@@ -71,6 +72,9 @@ class Assistant:
         self._warnings = tuple(warnings)
         self._write_lock = threading.Lock()
         self._state = self._make_state(snapshot)
+        # The near-duplicate index over the current snapshot's documents, built on the
+        # first update and kept in step with the snapshot (see add_documents).
+        self._duplicates: tuple[IndexSnapshot, DuplicateIndex] | None = None
 
     # -- construction -----------------------------------------------------------------
 
@@ -82,13 +86,17 @@ class Assistant:
         *,
         progress: Progress | None = None,
     ) -> Assistant:
-        """Index documents in memory (the last of several with one id wins).
+        """Index documents in memory (the last of several with one id wins; copies of one
+        story are indexed once, the others recorded as its alternates, see
+        :mod:`corpus.dedupe`; ``config.duplicate_threshold=0`` turns that off).
 
         Raises:
             EmptyCorpusError: when there is no document with text.
         """
         config = config or AssistantConfig()
-        docs = latest_by_id(documents)
+        docs = tuple(latest_by_id(documents))
+        if config.duplicate_threshold:
+            docs, _ = merge_documents((), docs, duplicates=_duplicate_index((), config))
         if not docs:
             raise EmptyCorpusError(
                 "no article with text to index: give files or folders of .txt, .md, .html "
@@ -175,13 +183,33 @@ class Assistant:
         """Add new documents and replace changed ones (matched by id).
 
         Unchanged documents (same id and content hash) are left alone and cost nothing;
-        only new and changed chunks are embedded.
+        only new and changed chunks are embedded. A new document that copies an indexed
+        story (or one of the batch) is recorded as that document's alternate instead of
+        being indexed twice, or replaces it where it is the longer copy
+        (:mod:`corpus.dedupe`); the summary lists these merges.
         """
         with self._write_lock:
-            merged, summary = merge_documents(self._state.snapshot.documents, documents)
-            if summary.changed:
-                self._rebuild(merged, progress)
+            snapshot = self._state.snapshot
+            duplicates = self._duplicate_index(snapshot)
+            try:
+                merged, summary = merge_documents(
+                    snapshot.documents, documents, duplicates=duplicates
+                )
+                if summary.changed:
+                    self._rebuild(merged, progress)
+            except BaseException:
+                self._duplicates = None  # it may hold documents that were not indexed
+                raise
+            if duplicates is not None:
+                self._duplicates = (self._state.snapshot, duplicates)
             return summary
+
+    def _duplicate_index(self, snapshot: IndexSnapshot) -> DuplicateIndex | None:
+        if not self.config.duplicate_threshold:
+            return None
+        if self._duplicates is not None and self._duplicates[0] is snapshot:
+            return self._duplicates[1]
+        return _duplicate_index(snapshot.documents, self.config)
 
     def remove_documents(self, doc_ids: Iterable[str]) -> int:
         """Remove documents by id; returns how many were removed.
@@ -216,6 +244,7 @@ class Assistant:
             make_retrievers(snapshot, self._encoder),
             fusion=self.config.fusion_config,
             candidates=self.config.candidates,
+            duplicate_threshold=self.config.duplicate_threshold,
         )
         return _State(snapshot, searcher, make_answerer(self.config, snapshot))
 
@@ -351,6 +380,10 @@ def _question(text: str, history: Sequence[Turn | str]) -> Question:
         return Question(text)
     resolved = analyze_follow_up(text, history)
     return Question(text, query=resolved.query, focus=resolved.focus, history=turns)
+
+
+def _duplicate_index(documents: Sequence[Document], config: AssistantConfig) -> DuplicateIndex:
+    return DuplicateIndex(documents, threshold=config.duplicate_threshold)
 
 
 def _settings(config: AssistantConfig, encoder: Encoder | None) -> IndexSettings:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from corpus.chunking import ChunkingConfig
+from corpus.dedupe import DEFAULT_THRESHOLD
 from embeddings.tokenize import TOKENIZER_NAMES
 from qa.retrieval.fusion import FUSION_METHODS, Fusion
 
@@ -46,6 +47,10 @@ class AssistantConfig:
         max_answer_sentences: at most this many sentences in an answer (1 to 3).
         abstain_threshold: answers whose support score is below this abstain.
         max_question_chars: longer questions are refused.
+        duplicate_threshold: at ingest, a new article of which at least this share of
+            character 5-grams occurs in an indexed one (or the reverse) is a copy of its
+            story and is recorded as its alternate instead of being indexed
+            (:mod:`corpus.dedupe`); 0 turns near-duplicate detection off.
     """
 
     model: str = DEFAULT_MODEL
@@ -66,6 +71,7 @@ class AssistantConfig:
     max_answer_sentences: int = 3
     abstain_threshold: float = 0.4
     max_question_chars: int = MAX_QUESTION_CHARS
+    duplicate_threshold: float = DEFAULT_THRESHOLD
 
     def __post_init__(self) -> None:
         if self.batch_size <= 0:
@@ -97,6 +103,8 @@ class AssistantConfig:
             raise ValueError("abstain_threshold must be between 0 and 1")
         if self.max_question_chars <= 0:
             raise ValueError("max_question_chars must be greater than 0")
+        if not 0.0 <= self.duplicate_threshold <= 1.0:
+            raise ValueError("duplicate_threshold must be between 0 and 1 (0: off)")
         _ = self.chunking  # validates chunk_size and chunk_overlap
 
     @property

@@ -48,6 +48,8 @@ class QASettings(BaseSettings):
         tokenizer: BM25 tokenization (``char12``, ``jieba``, ``jieba+char2``).
         top_k: passages used per answer.
         generator: the answer backend (``extractive``).
+        duplicate_threshold: share of 5-grams from which two articles are copies of one
+            story (merged at ingest, never both cited); 0 turns it off.
     """
 
     model_config = SettingsConfigDict(
@@ -66,6 +68,7 @@ class QASettings(BaseSettings):
     tokenizer: str = _D.tokenizer
     top_k: int = _D.top_k
     generator: str = _D.generator
+    duplicate_threshold: float = _D.duplicate_threshold
 
     @field_validator("articles", mode="before")
     @classmethod
@@ -90,6 +93,7 @@ class QASettings(BaseSettings):
             "tokenizer": self.tokenizer,
             "top_k": self.top_k,
             "generator": self.generator,
+            "duplicate_threshold": self.duplicate_threshold,
         }
 
     def assistant_config(self, **overrides: Any) -> AssistantConfig:

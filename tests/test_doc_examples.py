@@ -189,7 +189,7 @@ class Sandbox:
         self.root = root
         self.home = root / "home"
         self.home.mkdir()
-        for name in ("corpus", "eval"):
+        for name in ("corpus", "eval", "tests", "docs"):
             (root / name).symlink_to(ROOT / name)
         articles = root / "my-articles"
         articles.mkdir()

@@ -55,7 +55,7 @@ DENSE = "dense.faiss"
 
 
 def _ingest_hint(directory: str | Path) -> str:
-    return f"qa ingest corpus/articles --index {directory}"
+    return f"qa ingest PATH... --index {directory} --rebuild"
 
 
 def _write_jsonl(path: Path, records: Iterable[dict[str, Any]]) -> None:

@@ -13,8 +13,11 @@ from embeddings.tokenize import DEFAULT_TOKENIZER, TOKENIZER_NAMES
 
 __all__ = ["FORMAT_VERSION", "IndexSettings", "settings_compatible"]
 
-FORMAT_VERSION = 2
-"""Version of the on-disk layout (2: BM25 document frequencies stored with the index)."""
+FORMAT_VERSION = 3
+"""Version of the on-disk layout (2: BM25 document frequencies stored with the index;
+3: document ids from canonical URLs or relative paths (:mod:`corpus.ids`), and the
+alternates of merged copies in documents.jsonl). An index of an older version holds ids
+that no longer match re-ingested articles, so it must be rebuilt."""
 
 
 @dataclass(frozen=True, slots=True)

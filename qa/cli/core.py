@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -12,10 +13,10 @@ from rich.markup import escape
 
 from qa.cli.options import VerboseOpt, with_settings
 from qa.cli.output import err, errors, fail, out, progress_bars, setup_logging
+from qa.cli.report import print_report
 from qa.settings import QASettings
 
 if TYPE_CHECKING:
-    from corpus.types import Document
     from qa.assistant import Assistant
 
 __all__ = ["ask", "ingest", "open_assistant", "search"]
@@ -45,7 +46,8 @@ def ingest(
     paths: Annotated[
         list[Path] | None,
         typer.Argument(
-            help="Article files or folders (default: QA_ARTICLES, else the bundled articles).",
+            help="Article files, folders, or web-crawl archives (default: QA_ARTICLES, else "
+            "the bundled articles).",
             show_default=False,
         ),
     ] = None,
@@ -53,23 +55,37 @@ def ingest(
         bool, typer.Option("--rebuild", help="Replace an index built with other settings.")
     ] = False,
     report: Annotated[
-        bool, typer.Option("--report", help="Print what cleaning removed from each article.")
+        bool,
+        typer.Option(
+            "--report",
+            help="Print, per article and page, what was kept, what was removed and why, "
+            "the copies merged, and what was skipped.",
+        ),
     ] = False,
     verbose: VerboseOpt = False,
 ) -> None:
-    """Clean, chunk and index articles (.txt .md .html .jsonl) into an index directory.
+    """Clean, chunk and index articles into an index directory: .txt .md .jsonl, web
+    pages (.html .htm .shtml .xhtml: main content and metadata are extracted; list pages
+    are skipped) and web-crawl archives (.warc .warc.gz).
 
-    Re-ingesting unchanged articles changes nothing; a changed article replaces its chunks.
+    Re-ingesting unchanged articles changes nothing; a changed article replaces its
+    chunks; a copy of an indexed story (the same text under another URL) is recorded as
+    its alternate instead of being indexed twice. Ids come from canonical URLs, else from
+    paths relative to the folders given, so a moved collection is not indexed again.
     """
     setup_logging(verbose)
     from corpus.loaders import load_documents
     from qa.assistant import Assistant
     from qa.encoders import add_vectors_hint
+    from qa.updates import IngestSummary, merges_in
 
     config = settings.assistant_config()
     directory = settings.index_dir
     paths = paths or list(settings.articles)
     with errors():
+        existing = None
+        if (directory / "manifest.json").exists() and not rebuild:
+            existing = Assistant.load(directory, config)  # fail fast on a mismatched index
         with progress_bars() as hook:
             result = load_documents(paths, progress=hook)
         # Skipped files were logged as warnings by the loader (printed once, to stderr).
@@ -83,55 +99,38 @@ def ingest(
             )
             fail(
                 f"no article was loaded from {names}{skipped}: {state}. Give files or "
-                "folders of .txt, .md, .html or .jsonl articles."
+                "folders of .txt, .md, .jsonl articles, web pages or crawl archives."
             )
-        if report:
-            _print_report(result.documents)
-        existing = None
-        if (directory / "manifest.json").exists() and not rebuild:
-            existing = Assistant.load(directory, config)
         with progress_bars() as hook:
             if existing is None:
                 assistant = Assistant.from_documents(result.documents, config, progress=hook)
-                added, updated, unchanged = len(assistant.documents), 0, 0
+                merges = merges_in(assistant.documents)
+                summary = IngestSummary(
+                    added=len(assistant.documents), merged=len(merges), merges=merges
+                )
             else:
                 assistant = existing
                 summary = assistant.add_documents(result.documents, progress=hook)
-                added, updated, unchanged = summary.added, summary.updated, summary.unchanged
-        if existing is None or added or updated:
+        if existing is None or summary.changed:
             assistant.save(directory)
+        if report:
+            print_report(result, summary, assistant.documents)
         snap = assistant.snapshot
         out.print(
             f"Index {directory}: {len(snap.documents)} documents, {len(snap.chunks)} chunks "
-            f"({added} added, {updated} updated, {unchanged} unchanged, "
-            f"{len(result.skipped)} skipped); retrieval: "
-            + ("BM25 + dense" if assistant.dense_enabled else "BM25 only")
+            f"({summary.added} added, {summary.updated} updated, {summary.unchanged} "
+            f"unchanged, {summary.merged} merged as copies, {len(result.skipped)} skipped); "
+            "retrieval: " + ("BM25 + dense" if assistant.dense_enabled else "BM25 only")
         )
+        if result.skipped and not report:
+            counts = Counter(s.code or "other" for s in result.skipped)
+            listed = ", ".join(f"{code} {n}" for code, n in counts.most_common())
+            out.print(f"Skipped: {listed}; --report lists them with their reasons.")
         if existing is not None and snap.lexical_only and config.model:
             # The model is not tried for an index built without vectors: say how to add them.
             err.print(
                 f"note: the index has no dense vectors; {escape(add_vectors_hint(config.model))}"
             )
-
-
-def _print_report(documents: Sequence[Document]) -> None:
-    for doc in documents:
-        out.print(f"[bold]{escape(doc.display_title)}[/] ({escape(doc.source)})")
-        meta = {
-            "published": doc.published,
-            "outlet": doc.outlet,
-            "reporter": doc.reporter,
-            "place": doc.place,
-        }
-        meta.update(dict(doc.meta))
-        for key, value in meta.items():
-            if value:
-                out.print(f"  {key}: {escape(value)}")
-        counts = doc.report.by_rule()
-        out.print("  removed: " + (", ".join(f"{k} {v}" for k, v in counts.items()) or "nothing"))
-        for removal in doc.report.removals:
-            text = removal.text.replace("\n", "⏎")
-            out.print(f"    [{removal.rule}] {escape(text[:80])}{'…' if len(text) > 80 else ''}")
 
 
 @with_settings()

@@ -35,13 +35,25 @@ out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 STAGES = {
-    "load": "Loading articles",
+    "load": "Loading articles and pages",
     "chunk": "Chunking",
     "embed": "Embedding chunks",
     "bm25": "Building BM25 index",
 }
 
-_QUIET = ("jieba", "transformers", "sentence_transformers", "huggingface_hub", "bm25s")
+_QUIET = (
+    "jieba",
+    "transformers",
+    "sentence_transformers",
+    "huggingface_hub",
+    "bm25s",
+    # web pages: the loader reports skipped pages itself, with reasons
+    "trafilatura",
+    "htmldate",
+    "courlan",
+    "warcio",
+    "charset_normalizer",
+)
 
 
 def setup_logging(verbose: bool) -> None:

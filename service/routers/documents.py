@@ -115,7 +115,10 @@ _UPLOAD_BODY = {
                         "minItems": 1,
                         "maxItems": MAX_FILES,
                         "items": {"type": "string", "format": "binary"},
-                        "description": "Article files: .txt .md .html .htm .jsonl.",
+                        "description": (
+                            "Article files: .txt .md .html .htm .shtml .xhtml .jsonl "
+                            ".warc .warc.gz."
+                        ),
                     }
                 },
             }
@@ -140,8 +143,10 @@ async def add_documents(
     request: Request, assistant: AssistantDep, settings: SettingsDep
 ) -> IngestResponse:
     """Add articles, as JSON (`{"articles": [{"text": ..., "title": ...}]}`) or as uploaded
-    files (multipart field `files`). An article with the id of an indexed one replaces it;
-    an unchanged one costs nothing.
+    files (multipart field `files`: articles, web pages, crawl archives). An article with
+    the id of an indexed one replaces it (ids come from `id`, the canonical `url`, else the
+    `source` or file name, as for files ingested with `qa ingest`); an unchanged one costs
+    nothing; a copy of an indexed story is merged into it (listed in `merges`).
 
     Example:
     `curl -s localhost:8000/v1/documents -H "Authorization: Bearer $QA_API_KEY"
@@ -243,12 +248,11 @@ def _locked_write(
         return result
 
 
-def _source_id(source: str) -> str:
-    """The id the library derives from a source (its ``stable_id``)."""
-    return document_from_text("-", source=source, clean=False).id
-
-
 def _from_articles(articles: list[IngestArticle]) -> tuple[list[Document], list[SkippedOut]]:
+    """Articles sent as JSON. An article's id is its ``id``, else that of its ``url``
+    (as for a web page with that canonical URL), else that of its ``source`` (as for a
+    file of that name), else of its text: the same article sent again, or ingested from
+    a file, updates the indexed one instead of adding a copy."""
     docs: list[Document] = []
     skipped: list[SkippedOut] = []
     for i, article in enumerate(articles):
@@ -271,7 +275,9 @@ def _from_articles(articles: list[IngestArticle]) -> tuple[list[Document], list[
             docs.append(doc)
         else:
             skipped.append(
-                SkippedOut(source=f"articles[{i}]", reason="no text left after cleaning")
+                SkippedOut(
+                    source=f"articles[{i}]", reason="no text left after cleaning", code="no-text"
+                )
             )
     return docs, skipped
 
@@ -291,20 +297,20 @@ def _from_files(files: list[tuple[str, bytes]]) -> tuple[list[Document], list[Sk
             except (OSError, ValueError):
                 skipped.append(SkippedOut(source=name, reason="unusable file name; rename it"))
                 continue
+            # A single file: its id comes from its canonical URL or its file name, as
+            # when the same file is ingested from disk.
             result = load_documents([path])
             public = f"upload:{name}"
             for doc in result.documents:
-                source = doc.source.replace(str(path), public)
-                doc_id = _source_id(source) if doc.id == _source_id(doc.source) else doc.id
-                docs.append(_renamed(doc, doc_id, source))
+                docs.append(_renamed(doc, doc.source.replace(str(path), public)))
             skipped.extend(
-                SkippedOut(source=s.path.replace(str(path), public), reason=s.reason)
+                SkippedOut(source=s.path.replace(str(path), public), reason=s.reason, code=s.code)
                 for s in result.skipped
             )
     return docs, skipped
 
 
-def _renamed(doc: Document, doc_id: str, source: str) -> Document:
+def _renamed(doc: Document, source: str) -> Document:
     import dataclasses
 
-    return dataclasses.replace(doc, id=doc_id, source=source)
+    return dataclasses.replace(doc, source=source)

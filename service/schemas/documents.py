@@ -6,11 +6,12 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from qa import Document, IngestSummary
+from qa import Alternate, Document, IngestSummary, Merge
 from service.schemas.common import Request
 
 __all__ = [
     "INGEST_EXAMPLE",
+    "AlternateOut",
     "CleaningReportOut",
     "DeleteResponse",
     "DocumentDetail",
@@ -19,6 +20,7 @@ __all__ = [
     "IngestArticle",
     "IngestRequest",
     "IngestResponse",
+    "MergeOut",
     "RemovalOut",
     "SkippedOut",
 ]
@@ -74,14 +76,44 @@ class CleaningReportOut(BaseModel):
     removals: list[RemovalOut]
 
 
+class AlternateOut(BaseModel):
+    """Another copy of the document's story, merged into it at ingest."""
+
+    id: str = Field(description="The id the copy would have had.")
+    source: str
+    url: str
+    title: str
+    outlet: str
+    published: str
+    similarity: float = Field(
+        description="Share of the shorter text's character 5-grams found in the other."
+    )
+
+    @classmethod
+    def from_qa(cls, a: Alternate) -> AlternateOut:
+        """Map an :class:`~qa.Alternate`."""
+        return cls(
+            id=a.id,
+            source=a.source,
+            url=a.url,
+            title=a.title,
+            outlet=a.outlet,
+            published=a.published,
+            similarity=a.similarity,
+        )
+
+
 class DocumentDetail(DocumentSummary):
-    """A document: cleaned text, metadata and cleaning report."""
+    """A document: cleaned text, metadata, cleaning report and merged copies."""
 
     text: str
     reporter: str
     place: str
     meta: dict[str, str]
     report: CleaningReportOut
+    alternates: list[AlternateOut] = Field(
+        default_factory=list, description="Copies of the same story merged into it."
+    )
 
     @classmethod
     def from_qa(cls, d: Document) -> DocumentDetail:
@@ -102,6 +134,7 @@ class DocumentDetail(DocumentSummary):
                     for r in d.report.removals
                 ],
             ),
+            alternates=[AlternateOut.from_qa(a) for a in d.alternates],
         )
 
 
@@ -147,10 +180,28 @@ class IngestRequest(Request):
 
 
 class SkippedOut(BaseModel):
-    """An article or file that was not added, and why."""
+    """An article, file or archive record that was not added, and why."""
 
     source: str
     reason: str
+    code: str = Field(
+        default="", description="The reason's short name (list-page, not-html, empty, ...)."
+    )
+
+
+class MergeOut(BaseModel):
+    """A copy of an indexed story, merged into it instead of indexed again."""
+
+    kept: str = Field(description="The id of the document that stays in the index.")
+    alternate: AlternateOut
+    replaced: bool = Field(
+        description="True where the copy was the indexed document, replaced by a longer copy."
+    )
+
+    @classmethod
+    def from_qa(cls, m: Merge) -> MergeOut:
+        """Map a :class:`~qa.Merge`."""
+        return cls(kept=m.kept, alternate=AlternateOut.from_qa(m.alternate), replaced=m.replaced)
 
 
 class IngestResponse(BaseModel):
@@ -159,6 +210,8 @@ class IngestResponse(BaseModel):
     added: int
     updated: int
     unchanged: int
+    merged: int = Field(description="Copies of indexed stories merged into them.")
+    merges: list[MergeOut]
     skipped: list[SkippedOut]
     documents: list[DocumentSummary] = Field(description="The documents of this request.")
     total_documents: int
@@ -176,6 +229,8 @@ class IngestResponse(BaseModel):
             added=summary.added,
             updated=summary.updated,
             unchanged=summary.unchanged,
+            merged=summary.merged,
+            merges=[MergeOut.from_qa(m) for m in summary.merges],
             skipped=skipped,
             documents=[DocumentSummary.from_qa(d) for d in documents],
             total_documents=total,

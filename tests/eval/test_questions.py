@@ -14,7 +14,7 @@ from eval.questions import (
     load_squad_questions,
     resolve_doc_ids,
 )
-from qa import Document
+from qa import Alternate, Document
 from tests.eval.conftest import SEED, write_jsonl
 
 GOOD = {"id": "q1", "question": "在哪里召开?", "answers": ["温州"], "doc_ids": ["a.txt"]}
@@ -113,6 +113,17 @@ def test_gold_ids_resolve_by_id_then_by_file_name(tmp_path: Path) -> None:
     unknown = Question("3", "?", ("x",), ("c.txt",), True, origin="set.jsonl:7")
     with pytest.raises(QuestionSetError, match=r"set.jsonl:7: unknown gold article 'c.txt'"):
         resolve_doc_ids([unknown], docs)
+
+
+def test_gold_ids_of_merged_copies_resolve_to_the_kept_document() -> None:
+    copy = Alternate(id="id-copy", source="/crawl/site-b/b.txt")
+    kept = Document(id="id-a", title="", text="甲", source="/data/a.txt", alternates=(copy,))
+    qs = [
+        Question("1", "?", ("x",), ("id-copy",), True),
+        Question("2", "?", ("x",), ("b.txt",), True),
+    ]
+    r1, r2 = resolve_doc_ids(qs, [kept])
+    assert r1.doc_ids == ("id-a",) and r2.doc_ids == ("id-a",)
 
 
 def test_seed_set_is_well_formed(seed_assistant) -> None:  # type: ignore[no-untyped-def]

@@ -45,6 +45,7 @@ SHARED: dict[str, tuple[str, str, Any]] = {
     "QA_TOKENIZER": ("jieba", "tokenizer", "jieba"),
     "QA_GENERATOR": ("extractive", "generator", "extractive"),
     "QA_TOP_K": ("3", "top_k", 3),
+    "QA_DUPLICATE_THRESHOLD": ("0.5", "duplicate_threshold", 0.5),
 }
 SERVICE: dict[str, tuple[str, str, Any]] = {
     "QA_HOST": ("0.0.0.0", "host", "0.0.0.0"),

@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 from qa import Assistant, AssistantConfig
 from service import create_app
 
-from .conftest import ASCII_KEY, make_settings
+from .conftest import ARTICLES, ASCII_KEY, make_settings
 from .test_api import assert_error
 
 ARTICLE = {
@@ -128,6 +128,50 @@ def test_upload_files(write_client: TestClient) -> None:
     assert again["unchanged"] == 1 and again["added"] == 0
     answer = write_client.post("/v1/ask", json={"question": "乙县茶叶今年产量是多少?"}).json()
     assert "三千吨" in answer["answer"]
+
+
+def test_an_indexed_article_uploaded_again_is_not_copied(write_client: TestClient) -> None:
+    """The index holds the seed articles ingested from their folder: uploading one of
+    them (as a file, or as JSON naming it) matches it by id; a copy under another name
+    is merged into it, not indexed twice."""
+    seed = ARTICLES / "003_89db59789a0dcd3a.txt"
+    data = seed.read_bytes()
+    same = [("files", (seed.name, data, "text/plain"))]
+    r = write_client.post("/v1/documents", files=same, headers=_auth()).json()
+    assert (r["added"], r["updated"], r["unchanged"], r["merged"]) == (0, 0, 1, 0)
+    edited = [("files", (seed.name, data + "記者會後採訪了與會企業。".encode(), "text/plain"))]
+    r = write_client.post("/v1/documents", files=edited, headers=_auth()).json()
+    assert (r["added"], r["updated"]) == (0, 1) and r["total_documents"] == 2
+    article = {"text": data.decode("utf-8"), "source": seed.name}
+    r = write_client.post("/v1/documents", json={"articles": [article]}, headers=_auth()).json()
+    assert (r["added"], r["updated"]) == (0, 1) and r["total_documents"] == 2
+    # Under another name, and as JSON without any name: a copy, merged.
+    renamed = [("files", ("copy-of-003.txt", data, "text/plain"))]
+    r = write_client.post("/v1/documents", files=renamed, headers=_auth()).json()
+    assert (r["added"], r["merged"], r["total_documents"]) == (0, 1, 2)
+    merge = r["merges"][0]
+    assert merge["alternate"]["source"] == "upload:copy-of-003.txt"
+    r = write_client.post(
+        "/v1/documents", json={"articles": [{"text": data.decode("utf-8")}]}, headers=_auth()
+    ).json()
+    assert (r["added"], r["merged"], r["total_documents"]) == (0, 1, 2)
+    detail = write_client.get(f"/v1/documents/{merge['kept']}").json()
+    assert {a["source"] for a in detail["alternates"]} >= {"upload:copy-of-003.txt"}
+
+
+def test_uploaded_web_pages_and_archives(write_client: TestClient) -> None:
+    pages = Path(__file__).resolve().parents[1] / "corpus" / "fixtures" / "pages"
+    page = pages / "jiangnan" / "a" / "20240612-neto.html"
+    listing = pages / "huadong" / "finance" / "index.html"
+    files = [
+        ("files", (page.name, page.read_bytes(), "text/html")),
+        ("files", (listing.name, listing.read_bytes(), "text/html")),
+    ]
+    r = write_client.post("/v1/documents", files=files, headers=_auth()).json()
+    assert r["added"] == 1
+    assert r["documents"][0]["title"] == "前锋莱昂德罗·内托：辗转多国联赛的射手"
+    assert r["documents"][0]["published"] == "2024-06-12T21:30:00"
+    assert [(s["source"], s["code"]) for s in r["skipped"]] == [("upload:index.html", "list-page")]
 
 
 def test_add_nothing_usable(write_client: TestClient) -> None:

@@ -1,0 +1,326 @@
+"""One web page in, its article (text and metadata) out, or the reason it has none.
+
+A whole page (it has ``<html>``/``<head>``/``<body>``, or menus, sidebars and footers, or
+is mostly links) goes through trafilatura's main-content extraction
+(:mod:`corpus.html.extract`); a bare fragment (the article's own markup and nothing
+else) is kept whole (:mod:`corpus.html.fragment`). Metadata comes from the page's
+structured data and its byline (:mod:`corpus.html.metadata`).
+
+A page is skipped, with a named reason, when it is not HTML, too large or too deeply
+nested to extract in bounded time, or has no article (an index or list page).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+
+from lxml import etree
+from lxml.html import HtmlElement, HTMLParser, document_fromstring
+
+from corpus.html.extract import MainText, extract_main_text
+from corpus.html.fragment import html_to_text
+from corpus.html.layout import INVISIBLE, Block, page_blocks, region_of
+from corpus.html.metadata import PageMetadata, byline_span, page_metadata
+
+__all__ = [
+    "MAX_DEPTH",
+    "MAX_ELEMENTS",
+    "MAX_TEXT_CHARS",
+    "DroppedRegion",
+    "PageExtraction",
+    "SkipReason",
+    "extract_page",
+    "is_fragment",
+    "parse_html",
+]
+
+MAX_TEXT_CHARS = 500_000
+"""Pages with more visible text than this are skipped (news articles hold a few thousand
+characters; docs/ingestion.md has the timings)."""
+MAX_ELEMENTS = 30_000
+"""Pages with more elements than this (scripts and styles not counted) are skipped:
+trafilatura's time grows faster than linearly with the element count (a few seconds at
+this limit on a 2-core machine; news article pages have a few thousand elements)."""
+MAX_DEPTH = 512
+"""Pages nested deeper than this are malformed (the parser gives up at 2,048 and loses
+everything after)."""
+
+MIN_SENTENCELESS_CHARS = 50
+"""A main text without a sentence end (。！？!?) must be at least this long to count."""
+MAX_LINK_SHARE = 0.3
+"""A main text with at least this share of link labels is an index page."""
+MAX_ITEM_SHARE = 0.6
+"""A main text with at least this share in (five or more) list items is a list page."""
+
+METADATA_REGION = "title/byline"
+"""The region label of the title and byline blocks: read as metadata, not article text."""
+
+_PAGE_TAGS = re.compile(r"<(?:html|head|body)[\s>/]", re.I)
+_XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>", re.I)
+_SENTENCE_END = re.compile(r"[。！？!?]")
+_FURNITURE = frozenset({"navigation", "sidebar", "footer", "comments", "breadcrumb", "header"})
+_SPACE = re.compile(r"[\s\u3000\xa0]+")
+
+
+@dataclass(frozen=True, slots=True)
+class SkipReason:
+    """Why a page gave no article.
+
+    Attributes:
+        code: a short name (``not-html``, ``too-large``, ``malformed-html``,
+            ``no-article-text``, ``list-page``).
+        message: what happened and what to do.
+    """
+
+    code: str
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class DroppedRegion:
+    """What extraction left out of one kind of page region.
+
+    Attributes:
+        region: ``navigation``, ``breadcrumb``, ``header``, ``sidebar``, ``related``,
+            ``comments``, ``share``, ``advertising``, ``footer``, ``other`` (unlabelled
+            blocks), ``scripts/styles``, or ``title/byline`` (the title and the lines
+            under it, read as metadata).
+        blocks: how many text blocks (elements, for scripts and styles).
+        chars: how many characters.
+        examples: up to three of its blocks, shortened.
+    """
+
+    region: str
+    blocks: int
+    chars: int
+    examples: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class PageExtraction:
+    """The article of one page, or why there is none.
+
+    Attributes:
+        text: the article's text, one block per line ("" when skipped).
+        metadata: what the page states about the article.
+        mode: ``page`` (trafilatura), ``fragment`` (kept whole) or "" (skipped).
+        kept_blocks: visible blocks of the page that are in the text.
+        dropped: what was left out, by region (largest first).
+        skip: why the page gave no article, or None.
+    """
+
+    text: str = ""
+    metadata: PageMetadata = field(default_factory=PageMetadata)
+    mode: str = ""
+    kept_blocks: int = 0
+    dropped: tuple[DroppedRegion, ...] = ()
+    skip: SkipReason | None = None
+
+
+def parse_html(text: str) -> HtmlElement:
+    """Parse a page with lxml, leniently (malformed markup is repaired), without limits
+    on text node sizes (a multi-megabyte inline script must not cut the page short).
+
+    Raises:
+        ValueError: when there is nothing to parse.
+    """
+    text = _XML_DECLARATION.sub("", text, count=1)
+    parser = HTMLParser(huge_tree=True, remove_comments=True, remove_pis=True)
+    try:
+        return document_fromstring(text, parser=parser)
+    except (etree.ParserError, ValueError) as exc:
+        raise ValueError(f"cannot be parsed as HTML ({exc})") from exc
+
+
+def _measure(tree: HtmlElement) -> tuple[int, int, int, tuple[int, int]]:
+    """Elements and visible characters (scripts and styles apart), nesting depth, and the
+    number and size of scripts and styles, walking the tree iteratively."""
+    elements = chars = depth = deepest = hidden = hidden_chars = 0
+    walker = etree.iterwalk(tree, events=("start", "end"))
+    for event, el in walker:
+        if event == "start":
+            depth += 1
+            deepest = max(deepest, depth)
+            if el.tag in INVISIBLE:
+                hidden += 1
+                hidden_chars += sum(len(t) for t in el.itertext())
+                walker.skip_subtree()
+                continue
+            elements += 1
+            chars += len(el.text or "") if isinstance(el.tag, str) else 0
+        else:
+            depth -= 1
+            chars += len(el.tail or "")
+    return elements, chars, deepest, (hidden, hidden_chars)
+
+
+def is_fragment(text: str, tree: HtmlElement, blocks: Sequence[Block]) -> bool:
+    """Whether HTML is a bare article fragment rather than a whole page.
+
+    A fragment has no ``<html>``, ``<head>`` or ``<body>`` tag, no element that names a
+    menu, sidebar, header, footer, breadcrumb or comment region, and less than half of
+    its text in links.
+    """
+    if _PAGE_TAGS.search(text):
+        return False
+    for el in tree.iter():
+        if isinstance(el.tag, str) and region_of(el) in _FURNITURE:
+            return False
+    chars = sum(len(b.text) for b in blocks)
+    links = sum(b.link_chars for b in blocks)
+    return not chars or links / chars < 0.5
+
+
+def _norm(text: str) -> str:
+    return _SPACE.sub("", text)
+
+
+def _kept(blocks: Sequence[Block], main: str) -> tuple[list[bool], int]:
+    """Which blocks made it into the main text, and the index of the first one."""
+    body = _norm(main)
+    lines = {_norm(line) for line in main.split("\n") if line.strip()}
+    first_line = _norm(next((line for line in main.split("\n") if line.strip()), ""))
+    key = first_line[:20]
+    kept: list[bool] = []
+    first = -1
+    for i, block in enumerate(blocks):
+        text = _norm(block.text)
+        inside = bool(text) and (text in lines or (len(text) >= 4 and text in body))
+        kept.append(inside)
+        if first < 0 and key and (key in text or (len(text) >= 10 and text in first_line)):
+            first = i
+    return kept, first
+
+
+def _dropped(
+    blocks: Sequence[Block],
+    kept: Sequence[bool],
+    invisible: tuple[int, int],
+    metadata_blocks: set[int],
+) -> tuple[DroppedRegion, ...]:
+    groups: dict[str, list[Block]] = {}
+    for i, (block, inside) in enumerate(zip(blocks, kept, strict=True)):
+        if i in metadata_blocks:
+            groups.setdefault(METADATA_REGION, []).append(block)
+        elif not inside:
+            groups.setdefault(block.region or "other", []).append(block)
+    regions = [
+        DroppedRegion(
+            region,
+            len(group),
+            sum(len(b.text) for b in group),
+            tuple(b.text if len(b.text) <= 30 else b.text[:30] + "…" for b in group[:3]),
+        )
+        for region, group in groups.items()
+    ]
+    regions.sort(key=lambda r: -r.chars)
+    if invisible[0]:
+        regions.append(DroppedRegion("scripts/styles", invisible[0], invisible[1]))
+    return tuple(regions)
+
+
+def _article_check(main: MainText | None) -> SkipReason | None:
+    if main is None or not main.text.strip():
+        return SkipReason(
+            "no-article-text",
+            "no article text found on the page (an index, list or empty page?); nothing "
+            "was ingested from it",
+        )
+    if main.link_share >= MAX_LINK_SHARE:
+        return SkipReason(
+            "list-page",
+            f"its main text is {main.link_share:.0%} link labels: an index or list page, "
+            "not an article",
+        )
+    if main.items >= 5 and main.item_share >= MAX_ITEM_SHARE:
+        return SkipReason(
+            "list-page",
+            f"its main text is a list of {main.items} items ({main.item_share:.0%} of it): "
+            "an index or list page, not an article",
+        )
+    if main.chars < MIN_SENTENCELESS_CHARS and not _SENTENCE_END.search(main.text):
+        return SkipReason(
+            "no-article-text",
+            f"its main text is {main.chars} characters without a sentence "
+            f"({main.text[:30]!r}): a heading or label, not an article",
+        )
+    return None
+
+
+def extract_page(
+    text: str,
+    *,
+    url: str = "",
+    fetched: date | None = None,
+    max_text_chars: int = MAX_TEXT_CHARS,
+    max_elements: int = MAX_ELEMENTS,
+    max_depth: int = MAX_DEPTH,
+) -> PageExtraction:
+    """The article of one page: main text, metadata and what was left out.
+
+    Never touches the network: trafilatura and htmldate work on the parsed tree.
+
+    Args:
+        text: the page's HTML, decoded (see :func:`corpus.html.decode.decode_page`).
+        url: the page's own URL where known (a WARC record's target URI), to resolve a
+            relative canonical link.
+        fetched: when the page was fetched; no publication date after it (plus a day) is
+            accepted. Default today.
+        max_text_chars: larger pages are skipped (``too-large``).
+        max_elements: pages with more elements are skipped (``too-large``).
+        max_depth: pages nested deeper are skipped (``malformed-html``).
+
+    Returns:
+        The extraction; ``skip`` says why there is no article.
+    """
+    try:
+        tree = parse_html(text)
+    except ValueError as exc:
+        return PageExtraction(skip=SkipReason("not-html", f"the file {exc}; remove it"))
+    elements, chars, depth, invisible = _measure(tree)
+    if depth > max_depth:
+        return PageExtraction(
+            skip=SkipReason(
+                "malformed-html",
+                f"its elements are nested {depth} deep (more than {max_depth}): malformed "
+                "markup whose text the parser cannot recover; repair or remove the page",
+            )
+        )
+    if chars > max_text_chars or elements > max_elements:
+        return PageExtraction(
+            skip=SkipReason(
+                "too-large",
+                f"it holds {chars:,} characters of text in {elements:,} elements (the "
+                f"limits are {max_text_chars:,} and {max_elements:,}): not a news "
+                "article; split it, or raise the limits",
+            )
+        )
+    blocks = page_blocks(tree)
+    if is_fragment(text, tree, blocks):
+        title, body = html_to_text(text)
+        return PageExtraction(
+            text=body,
+            metadata=PageMetadata(title=title, evidence=(("title", "h1"),) if title else ()),
+            mode="fragment",
+            kept_blocks=len(blocks),
+        )
+    main = extract_main_text(tree)
+    kept, first = _kept(blocks, main.text if main is not None else "")
+    skip = _article_check(main)
+    metadata = page_metadata(tree, blocks, first, base_url=url, latest=fetched)
+    if skip is not None or main is None:
+        dropped = _dropped(blocks, kept, invisible, set())
+        return PageExtraction(metadata=metadata, dropped=dropped, skip=skip)
+    title_at, byline = byline_span(blocks, metadata.title, first)
+    read = {i for i in (title_at, *byline) if i >= 0 and not kept[i]}
+    dropped = _dropped(blocks, kept, invisible, read)
+    return PageExtraction(
+        text=main.text,
+        metadata=metadata,
+        mode="page",
+        kept_blocks=sum(kept),
+        dropped=dropped,
+    )
