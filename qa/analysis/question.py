@@ -228,9 +228,11 @@ def _interrogatives(folded: str) -> list[_Match]:
         word, start = m.group(), m.start()
         if word == "几" and start > 0 and _NOT_ASKING_JI.match(folded[start - 1]):
             continue
-        if word == "为什么" and (
-            _NAMED.search(folded[:start]) or _CALLED.search(folded[:start])
-        ) and not folded[m.end() :].strip(_PARTICLES):
+        if (
+            word == "为什么"
+            and (_NAMED.search(folded[:start]) or _CALLED.search(folded[:start]))
+            and not folded[m.end() :].strip(_PARTICLES)
+        ):
             out.append(_Match("什么", start + 1))
             continue
         out.append(_Match(word, start))

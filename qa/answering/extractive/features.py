@@ -10,8 +10,9 @@ records them and refuses to load against other lists.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
-from dataclasses import dataclass
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 
 import numpy as np
 import numpy.typing as npt
@@ -26,6 +27,7 @@ from qa.answering.terms import TermStatistics
 from qa.lexicon import ANSWER_TYPES
 
 __all__ = [
+    "CharTables",
     "CONFIDENCE_FEATURES",
     "SENTENCE_FEATURES",
     "SPAN_FEATURES",
@@ -59,6 +61,15 @@ SENTENCE_FEATURES: tuple[str, ...] = (
     "new_after_left",
     "new_before_right",
     "top_document",
+    "slot_both",
+    "slot_gap",
+    "missing_max",
+    "missing_share",
+    "doc_missing_max",
+    "substituted",
+    "deleted",
+    "inserted",
+    "changed_idf",
     "cov_rel",
     "cov_rank",
     "left_match",
@@ -107,6 +118,13 @@ CONFIDENCE_FEATURES: tuple[str, ...] = (
     "bm25_ratio",
     "title_cov",
     "rare_cov",
+    "missing_max",
+    "missing_share",
+    "doc_missing_max",
+    "substituted",
+    "deleted",
+    "inserted",
+    "changed_idf",
     "span_length",
     "span_type_compatible",
     "span_holds_expected",
@@ -117,8 +135,20 @@ CONFIDENCE_FEATURES: tuple[str, ...] = (
 """Per question: how sure the reading is (scores and margins of the two rankers, and
 the chosen sentence's and span's own features)."""
 
-_SPAN_KINDS = ("none", "date", "year", "era", "time", "period", "ordinal", "percent")
-_SPAN_KINDS += ("quantity", "number", "quote", "title")
+_SPAN_KINDS: tuple[str, ...] = (
+    "none",
+    "date",
+    "year",
+    "era",
+    "time",
+    "period",
+    "ordinal",
+    "percent",
+    "quantity",
+    "number",
+    "quote",
+    "title",
+)
 SPAN_FEATURES: tuple[str, ...] = (
     "length",
     "log_length",
@@ -156,20 +186,27 @@ SPAN_FEATURES: tuple[str, ...] = (
     "surname_start",
     "terms_before",
     "terms_after",
+    "first_char_score",
+    "last_char_score",
+    "from_slot",
+    "slot_iou",
+    "slot_start_gap",
+    "slot_end_gap",
+    "in_slot",
     *_TYPES,
 )
 
 _FUNCTION_CHARS = frozenset("的了是在和与及等由被把对从向为将于以并而也都就或其之着过所且还又即")
 _PUNCT = frozenset(",.;:!?，。；：！？、()（）“”‘’「」『』《》〈〉\"' \t\n\u3000—-…·")
-_ORG_SUFFIX = (
+_ORG_SUFFIX: tuple[str, ...] = tuple(
     "公司 集团 大学 学院 学校 中学 小学 委员会 协会 学会 联合会 研究院 研究所 研究中心 中心 "
     "医院 银行 基金会 俱乐部 球队 队 党 政府 部 局 厅 署 院 所 会 社 台 报 组织 机构 联盟 "
-    "乐团 乐队 出版社 电视台 工厂 厂"
-).split()
-_PLACE_SUFFIX = (
+    "乐团 乐队 出版社 电视台 工厂 厂".split()
+)
+_PLACE_SUFFIX: tuple[str, ...] = tuple(
     "省 市 县 区 镇 乡 村 州 国 岛 山 河 江 湖 海 港 湾 街 路 洲 岭 峰 城 府 郡 岛屿 半岛 "
-    "盆地 高原 平原 沙漠 海峡 大道"
-).split()
+    "盆地 高原 平原 沙漠 海峡 大道".split()
+)
 # The most common Chinese surnames (a person's name usually starts with one).
 _SURNAMES = frozenset(
     "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶"
@@ -177,7 +214,29 @@ _SURNAMES = frozenset(
     "毛郝龚邵万钱严覃武戴莫孔向汤"
 )
 _MAX_SPAN = 60
+_PARTICLES_END = "?？!！。 呢吗啊"
 _MAX_ALIGN = 40
+
+
+@dataclass(frozen=True, slots=True)
+class CharTables:
+    """How typical a span's first and last character are of answers of each type.
+
+    ``first[type][char]`` is the log-odds of ``char`` starting a gold answer of that
+    answer type against starting any candidate span (likewise ``last`` for the final
+    character); characters not listed score 0. Fitted on training questions by
+    :mod:`.training` and stored in the model file.
+    """
+
+    first: dict[str, dict[str, float]] = field(default_factory=dict)
+    last: dict[str, dict[str, float]] = field(default_factory=dict)
+
+    def score(self, answer_type: str, first: str, last: str) -> tuple[float, float]:
+        """The first- and last-character scores of a span."""
+        return (
+            self.first.get(answer_type, {}).get(first, 0.0),
+            self.last.get(answer_type, {}).get(last, 0.0),
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,6 +254,9 @@ class QuestionTerms:
     weights: dict[str, float]
     total: float
     bigrams: frozenset[str]
+    unigram_items: tuple[tuple[str, float], ...] = ()
+    bigram_items: tuple[tuple[str, float], ...] = ()
+    max_idf: float = 0.0
 
 
 def question_terms(analysis: QuestionAnalysis, stats: TermStatistics) -> QuestionTerms:
@@ -206,20 +268,60 @@ def question_terms(analysis: QuestionAnalysis, stats: TermStatistics) -> Questio
             if w > 0:
                 weights[term] = float(w)
     bigrams = frozenset(t for t in weights if len(t) >= 2)
-    return QuestionTerms(analysis, weights, sum(weights.values()), bigrams)
+    return QuestionTerms(
+        analysis,
+        weights,
+        sum(weights.values()),
+        bigrams,
+        tuple((t, w) for t, w in weights.items() if len(t) == 1),
+        tuple((t, w) for t, w in weights.items() if len(t) >= 2),
+        max(weights.values(), default=0.0),
+    )
 
 
 def _coverage(terms: QuestionTerms, present: frozenset[str], only: str = "") -> float:
+    """IDF-weighted share of the question's terms (``only``: ``uni``/``bi`` terms) found
+    in ``present``."""
+    items: Iterable[tuple[str, float]]
     if only == "uni":
-        items = [(t, w) for t, w in terms.weights.items() if len(t) == 1]
+        items = terms.unigram_items
     elif only == "bi":
-        items = [(t, w) for t, w in terms.weights.items() if len(t) >= 2]
+        items = terms.bigram_items
     else:
-        items = list(terms.weights.items())
-    total = sum(w for _, w in items)
-    if total <= 0:
+        items = terms.weights.items()
+    total = found = 0.0
+    for t, w in items:
+        total += w
+        if t in present:
+            found += w
+    return found / total if total > 0 else 0.0
+
+
+def _changed_idf(terms: QuestionTerms, changed: Sequence[str]) -> float:
+    """The highest IDF (scaled by the question's highest) of the question's terms that
+    overlap a substituted or deleted stretch."""
+    if not changed:
         return 0.0
-    return sum(w for t, w in items if t in present) / total
+    worst = 0.0
+    for t, w in terms.weights.items():
+        if any(
+            t in piece or (len(t) == 2 and (t[0] in piece or t[1] in piece)) for piece in changed
+        ):
+            worst = max(worst, w)
+    return worst / (terms.max_idf or 1.0)
+
+
+def _missing(terms: QuestionTerms, present: frozenset[str]) -> tuple[float, float]:
+    """The IDF of the rarest question term (two characters or more) missing from
+    ``present``, scaled by the question's highest IDF, and the weighted share missing."""
+    worst = missing = total = 0.0
+    for t, w in terms.bigram_items:
+        total += w
+        if t not in present:
+            missing += w
+            worst = max(worst, w)
+    scale = terms.max_idf or 1.0
+    return worst / scale, (missing / total if total else 0.0)
 
 
 def _longest_suffix_in(context: str, text: str, cap: int = 16) -> int:
@@ -280,10 +382,91 @@ def conflicts(analysis: QuestionAnalysis, candidate: Candidate) -> tuple[int, in
     return len(analysis.constraints), satisfied, conflict
 
 
+# Currencies: an amount asked in one (多少美元) is not answered by an amount in another.
+# A bare 元 is the local currency of the text (renminbi, New Taiwan or Hong Kong dollars),
+# so it fits those and conflicts only with the foreign ones.
+_CURRENCIES = (
+    "人民币",
+    "新台币",
+    "美元",
+    "港元",
+    "港币",
+    "日元",
+    "欧元",
+    "英镑",
+    "台币",
+    "澳元",
+    "卢布",
+    "元",
+)
+_LOCAL_CURRENCIES = frozenset({"元", "台币", "港元"})
+_CURRENCY_ALIASES = {"人民币": "元", "港币": "港元", "新台币": "台币"}
+
+
+def _currency(text: str) -> str | None:
+    """The currency ``text`` starts with (magnitudes skipped: 万元, 亿美元), or None."""
+    text = text.lstrip("万亿千百")
+    for c in _CURRENCIES:
+        if text.startswith(c):
+            return _CURRENCY_ALIASES.get(c, c)
+    return None
+
+
+def currency_conflict(analysis: QuestionAnalysis, short: str) -> bool:
+    """True when the question asks for an amount in one currency (``多少美元``) and the
+    short answer states an amount in another (``380亿元``)."""
+    if analysis.answer_type != "number":
+        return False
+    asked = _currency(analysis.right)
+    if asked is None:
+        return False
+    m = re.search(r"[\d零〇一二两三四五六七八九十百千万亿.,]+([^\d\s]*)$", short.strip())
+    stated = _currency(m.group(1)) if m else None
+    if stated is None or stated == asked:
+        return False
+    return not ("元" in (stated, asked) and {stated, asked} <= _LOCAL_CURRENCIES)
+
+
+SHORTLIST = 15
+"""Sentences the rankers see: the best by IDF-weighted coverage of the question."""
+
+
+def shortlist(
+    terms: QuestionTerms, candidates: Sequence[Candidate], k: int = SHORTLIST
+) -> list[int]:
+    """Indices of the ``k`` candidates with the highest coverage of the question's terms
+    (ties: passage order), best first."""
+    covs = [_coverage(terms, c.sentence.terms) for c in candidates]
+    return sorted(range(len(candidates)), key=lambda i: -covs[i])[:k]
+
+
+def chunk_terms(candidates: Sequence[Candidate]) -> dict[str, frozenset[str]]:
+    """The matching terms of each candidate's chunk (the union of its sentences')."""
+    out: dict[str, set[str]] = {}
+    for c in candidates:
+        out.setdefault(c.passage.chunk.id, set()).update(c.sentence.terms)
+    return {k: frozenset(v) for k, v in out.items()}
+
+
 def sentence_features(
-    terms: QuestionTerms, candidates: Sequence[Candidate], stats: TermStatistics
+    terms: QuestionTerms,
+    candidates: Sequence[Candidate],
+    stats: TermStatistics,
+    chunks: Mapping[str, frozenset[str]] | None = None,
+    documents: Mapping[str, frozenset[str]] | None = None,
 ) -> npt.NDArray[np.float32]:
-    """One row of :data:`SENTENCE_FEATURES` per candidate sentence."""
+    """One row of :data:`SENTENCE_FEATURES` per candidate sentence.
+
+    Args:
+        terms: the question's terms.
+        candidates: the sentences to describe (a shortlist, best coverage first).
+        stats: the index's term statistics.
+        chunks: the matching terms of each chunk (default: from ``candidates``).
+        documents: the matching terms of each document (missing terms are judged
+            against the sentence alone where a document is not given).
+    """
+    chunks = chunks if chunks is not None else chunk_terms(candidates)
+    documents = documents or {}
 
     def stats_tokens(text: str) -> list[str]:
         return stats.tokens(normalize_for_matching(text)) if text else []
@@ -350,6 +533,15 @@ def sentence_features(
             _novel_before(text, a.right[:right], question_chars) if right else 0
         )
         row[col["top_document"]] = float(doc.id == top_doc)
+        slot = alignment_slot(a, text)
+        row[col["slot_both"]] = float(slot.both and slot.gap <= _MAX_ALIGN)
+        row[col["slot_gap"]] = min(slot.gap, _MAX_ALIGN + 1)
+        row[col["substituted"]] = slot.substituted
+        row[col["deleted"]] = slot.deleted
+        row[col["inserted"]] = slot.inserted
+        row[col["changed_idf"]] = _changed_idf(terms, slot.changed)
+        row[col["missing_max"]], row[col["missing_share"]] = _missing(terms, prev_terms)
+        row[col["doc_missing_max"]] = _missing(terms, documents.get(doc.id, prev_terms))[0]
         row[col["left_match"]] = left
         row[col["left_ratio"]] = left / len(a.left) if a.left else 0.0
         row[col["right_match"]] = right
@@ -374,11 +566,7 @@ def sentence_features(
     for i, cand in enumerate(candidates):
         cid = cand.passage.chunk.id
         if cid not in chunk_cov:
-            present: set[str] = set()
-            for other in candidates:
-                if other.passage.chunk.id == cid:
-                    present |= other.sentence.terms
-            chunk_cov[cid] = _coverage(terms, frozenset(present))
+            chunk_cov[cid] = _coverage(terms, chunks.get(cid, cand.sentence.terms))
         out[i, col["cov_chunk"]] = chunk_cov[cid]
     best = max(covs)
     order = sorted(range(len(covs)), key=lambda j: -covs[j])
@@ -397,6 +585,93 @@ def _near_terms(terms: QuestionTerms, width: int = 6) -> dict[str, float]:
     a = terms.analysis
     near_text = a.left[-width:] + " " + a.right[:width]
     return {t: w for t, w in terms.weights.items() if t in near_text}
+
+
+@dataclass(frozen=True, slots=True)
+class Slot:
+    """Where the answer should sit in a sentence, by aligning the question to it, and how
+    closely the rest of the question aligns.
+
+    The question, with its interrogative masked, is aligned to the sentence (longest
+    common subsequence); the answer is expected between the last aligned character
+    before the interrogative and the first aligned one after it. Within the aligned
+    region, a short stretch of the question matched by another short stretch of the
+    sentence is a *substitution* (``全球`` for ``全国``), a stretch of the question with
+    nothing in the sentence a *deletion*, a stretch of the sentence with nothing in the
+    question an *insertion* (``副`` in ``副局长``): the signs of a near miss.
+
+    Attributes:
+        start: offset after the last aligned character before the interrogative (-1
+            when none aligns).
+        end: offset of the first aligned character after it (-1 when none aligns).
+        substituted: question characters substituted (stretches of up to 4).
+        deleted: question characters deleted (stretches of up to 4).
+        inserted: sentence characters inserted (stretches of up to 2).
+        changed: the question text substituted or deleted, for weighing.
+    """
+
+    start: int
+    end: int
+    substituted: int = 0
+    deleted: int = 0
+    inserted: int = 0
+    changed: tuple[str, ...] = ()
+
+    @property
+    def both(self) -> bool:
+        """Both sides align, in order, with text between them."""
+        return self.start >= 0 and self.end > self.start
+
+    @property
+    def gap(self) -> int:
+        """Characters between the two anchors (``_MAX_ALIGN + 1`` when not both)."""
+        return self.end - self.start if self.both else _MAX_ALIGN + 1
+
+
+def alignment_slot(analysis: QuestionAnalysis, text: str) -> Slot:
+    """The answer slot of ``analysis``'s question in folded sentence ``text``, and the
+    substitutions, deletions and insertions of the alignment around it."""
+    q = analysis.folded
+    if analysis.wh_start >= 0:
+        start, end = analysis.wh_start, analysis.wh_end
+    else:  # no interrogative (``…的作者是?``): the answer follows the question's end
+        start = end = len(q.rstrip(_PARTICLES_END))
+    masked = q[:start] + "\0" * (end - start) + q[end:]
+    ops = list(LCSseq.opcodes(masked, text))
+    before = after = -1
+    equal = [i for i, op in enumerate(ops) if op.tag == "equal"]
+    for op in ops:
+        if op.tag != "equal":
+            continue
+        if op.src_end <= start:
+            before = op.dest_end
+        elif op.src_start >= end and after < 0:
+            after = op.dest_start
+    substituted = deleted = inserted = 0
+    changed: list[str] = []
+    if equal:
+        # Between the first and last aligned stretch, group consecutive non-equal ops.
+        i = equal[0] + 1
+        while i < equal[-1]:
+            j = i
+            while j < equal[-1] and ops[j].tag != "equal":
+                j += 1
+            q_lo = min(op.src_start for op in ops[i:j])
+            q_hi = max(op.src_end for op in ops[i:j])
+            s_len = sum(op.dest_end - op.dest_start for op in ops[i:j])
+            q_text = masked[q_lo:q_hi]
+            if "\0" not in q_text and not any(ch in _PUNCT for ch in q_text):
+                q_len = q_hi - q_lo
+                if q_len and s_len and q_len <= 4 and s_len <= 4:
+                    substituted += q_len
+                    changed.append(q_text)
+                elif q_len and not s_len and q_len <= 4:
+                    deleted += q_len
+                    changed.append(q_text)
+                elif s_len and not q_len and s_len <= 2:
+                    inserted += s_len
+            i = j + 1
+    return Slot(before, after, substituted, deleted, inserted, tuple(changed))
 
 
 def _novel_after(text: str, needle: str, question_chars: frozenset[str]) -> int:
@@ -441,7 +716,7 @@ class SpanCandidate:
         sentence: index of the candidate sentence it belongs to.
         start: start offset in the folded sentence.
         end: end offset (exclusive).
-        sources: how it was found (``typed``, ``chunk``, ``align``, ``strip``,
+        sources: how it was found (``typed``, ``chunk``, ``align``, ``slot``, ``strip``,
             ``clause``, ``sentence``).
         kind: the typed-span kind when it is one exactly, else ``none``.
     """
@@ -517,6 +792,16 @@ def span_candidates(
             for j in range(len(bounds)):
                 for k in range(j, min(j + 3, len(bounds))):
                     add(idx, bounds[j][0], bounds[k][1], "chunk", text)
+        # The slot the aligned question leaves open.
+        slot = alignment_slot(a, text)
+        if slot.both and slot.gap <= _MAX_ALIGN:
+            add(idx, slot.start, slot.end, "slot", text)
+        elif slot.start >= 0:
+            clause_end = next((ce for cs, ce in clauses if cs <= slot.start < ce), n)
+            add(idx, slot.start, clause_end, "slot", text)
+        elif slot.end > 0:
+            clause_start = next((cs for cs, ce in clauses if cs < slot.end <= ce), 0)
+            add(idx, clause_start, slot.end, "slot", text)
         # Alignment: the answer sits between the question's left and right context.
         left = _longest_suffix_in(a.left, text, cap=12)
         right = _longest_prefix_in(a.right, text, cap=12)
@@ -538,7 +823,8 @@ def span_candidates(
 
 
 def _occurrence_ends(text: str, needle: str) -> list[int]:
-    out, i = [], text.find(needle)
+    out: list[int] = []
+    i = text.find(needle)
     while i >= 0 and len(out) < 8:
         out.append(i + len(needle))
         i = text.find(needle, i + 1)
@@ -546,7 +832,8 @@ def _occurrence_ends(text: str, needle: str) -> list[int]:
 
 
 def _occurrence_starts(text: str, needle: str) -> list[int]:
-    out, i = [], text.find(needle)
+    out: list[int] = []
+    i = text.find(needle)
     while i >= 0 and len(out) < 8:
         out.append(i)
         i = text.find(needle, i + 1)
@@ -591,9 +878,12 @@ def span_features(
     candidates: Sequence[Candidate],
     spans: Sequence[SpanCandidate],
     stats: TermStatistics,
+    tables: CharTables | None = None,
 ) -> npt.NDArray[np.float32]:
-    """One row of :data:`SPAN_FEATURES` per span candidate."""
+    """One row of :data:`SPAN_FEATURES` per span candidate (the character scores are 0
+    without ``tables``)."""
     a = terms.analysis
+    tables = tables or CharTables()
     cohesion = _cohesion(stats, candidates, spans)
     out = np.zeros((len(spans), len(SPAN_FEATURES)), dtype=np.float32)
     col = {name: i for i, name in enumerate(SPAN_FEATURES)}
@@ -602,6 +892,7 @@ def span_features(
     type_col = col[f"type_{a.answer_type}"]
     occurrences: dict[int, list[tuple[int, int]]] = {}
     clause_cache: dict[int, list[tuple[int, int]]] = {}
+    slots: dict[int, Slot] = {}
     for i, span in enumerate(spans):
         sentence = candidates[span.sentence].sentence
         text = sentence.folded.text
@@ -614,6 +905,7 @@ def span_features(
                     j = text.find(term, j + 1)
             occurrences[span.sentence] = occ
             clause_cache[span.sentence] = clause_spans(text)
+            slots[span.sentence] = alignment_slot(a, text)
         occ = occurrences[span.sentence]
         s, e = span.start, span.end
         piece = text[s:e]
@@ -634,8 +926,8 @@ def span_features(
         inner = [t for t in sentence.spans if s <= t.start and t.end <= e]
         row[col["holds_expected"]] = float(any(t.kind in expected for t in inner))
         row[col["type_compatible"]] = float(span.kind in expected)
-        row[col["org_suffix"]] = float(any(piece.endswith(x) for x in _ORG_SUFFIX))
-        row[col["place_suffix"]] = float(any(piece.endswith(x) for x in _PLACE_SUFFIX))
+        row[col["org_suffix"]] = float(piece.endswith(_ORG_SUFFIX))
+        row[col["place_suffix"]] = float(piece.endswith(_PLACE_SUFFIX))
         row[col["person_like"]] = float("·" in piece or "•" in piece)
         chars = [c for c in piece if c not in _PUNCT]
         row[col["q_overlap"]] = (
@@ -673,6 +965,22 @@ def span_features(
         )
         row[col["terms_before"]] = sum(1 for os_, oe in occ if s - 10 <= oe <= s)
         row[col["terms_after"]] = sum(1 for os_, oe in occ if e <= os_ <= e + 10)
+        slot = slots[span.sentence]
+        row[col["from_slot"]] = float("slot" in span.sources)
+        if slot.start >= 0 or slot.end >= 0:
+            lo = slot.start if slot.start >= 0 else 0
+            hi = slot.end if slot.end > lo else len(text)
+            overlap = max(0, min(e, hi) - max(s, lo))
+            union = max(e, hi) - min(s, lo)
+            row[col["slot_iou"]] = overlap / union if union else 0.0
+            row[col["slot_start_gap"]] = min(abs(s - lo), 30) if slot.start >= 0 else 30
+            row[col["slot_end_gap"]] = min(abs(e - hi), 30) if slot.end >= 0 else 30
+            row[col["in_slot"]] = float(lo <= s and e <= hi)
+        else:
+            row[col["slot_start_gap"]] = row[col["slot_end_gap"]] = 30
+        first, last = tables.score(a.answer_type, piece[:1], piece[-1:])
+        row[col["first_char_score"]] = first
+        row[col["last_char_score"]] = last
         row[type_col] = 1.0
     return out
 
@@ -725,6 +1033,13 @@ def confidence_features(
         "bm25_ratio",
         "title_cov",
         "rare_cov",
+        "missing_max",
+        "missing_share",
+        "doc_missing_max",
+        "substituted",
+        "deleted",
+        "inserted",
+        "changed_idf",
         "q_terms",
         *_TYPES,
     ):

@@ -25,6 +25,7 @@ from qa.answering.extractive.features import (
     CONFIDENCE_FEATURES,
     SENTENCE_FEATURES,
     SPAN_FEATURES,
+    CharTables,
 )
 
 if TYPE_CHECKING:
@@ -59,6 +60,7 @@ class ReaderModel:
             output to the observed share of right answers (empty: identity).
         threshold: answers whose calibrated confidence is below this abstain.
         meta: how the model was trained (data, folds, measured figures).
+        tables: the first/last-character tables of the span features.
     """
 
     sentence_model: str
@@ -67,6 +69,7 @@ class ReaderModel:
     calibration: tuple[tuple[float, ...], tuple[float, ...]] = ((), ())
     threshold: float = 0.0
     meta: dict[str, Any] = field(default_factory=dict)
+    tables: CharTables = field(default_factory=CharTables)
 
     @cached_property
     def _sentence(self) -> lightgbm.Booster:
@@ -120,6 +123,7 @@ class ReaderModel:
                 "confidence_model": self.confidence_model,
                 "calibration": [list(self.calibration[0]), list(self.calibration[1])],
                 "threshold": self.threshold,
+                "tables": {"first": self.tables.first, "last": self.tables.last},
                 "meta": self.meta,
             },
             ensure_ascii=False,
@@ -164,6 +168,10 @@ class ReaderModel:
             calibration=(tuple(float(x) for x in xs), tuple(float(y) for y in ys)),
             threshold=float(data["threshold"]),
             meta=dict(data.get("meta", {})),
+            tables=CharTables(
+                {t: dict(v) for t, v in data["tables"]["first"].items()},
+                {t: dict(v) for t, v in data["tables"]["last"].items()},
+            ),
         )
 
     @classmethod

@@ -7,7 +7,7 @@ picks), so the models are measured on exactly what users get.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -18,9 +18,12 @@ from qa.analysis.question import QuestionAnalysis
 from qa.answering.extractive.features import (
     QuestionTerms,
     SpanCandidate,
+    chunk_terms,
     confidence_features,
     conflicts,
+    currency_conflict,
     sentence_features,
+    shortlist,
     span_candidates,
     span_features,
 )
@@ -46,7 +49,8 @@ class Reading:
         best: the chosen span (None when there is no candidate).
         features: the reading's row of confidence features (empty without a span).
         conflict: True when the chosen sentence contradicts a constraint the question
-            states (another ordinal, year, period, ...).
+            states (another ordinal, year, period, ...) or the short answer is an
+            amount in another currency than the one asked for.
     """
 
     terms: QuestionTerms
@@ -66,6 +70,7 @@ def read(
     candidates: Sequence[Candidate],
     stats: TermStatistics,
     model: ReaderModel,
+    documents: Mapping[str, frozenset[str]] | None = None,
 ) -> Reading:
     """Pick the best sentence, then the best span in it.
 
@@ -74,26 +79,31 @@ def read(
         candidates: the sentences of the retrieved passages.
         stats: the index's term statistics.
         model: the trained reader.
+        documents: the matching terms of the candidates' documents.
 
     Returns:
-        The reading; ``best`` is None when there is no candidate or no question term.
+        The reading; ``candidates`` are the shortlisted sentences the rankers saw;
+        ``best`` is None when there is no candidate or no question term.
     """
-    cands = tuple(candidates)
-    if not cands or not terms.weights:
-        return Reading(terms, cands, None, np.zeros(0, np.float32), False)
-    sx = sentence_features(terms, cands, stats)
+    if not candidates or not terms.weights:
+        return Reading(terms, tuple(candidates), None, np.zeros(0, np.float32), False)
+    chunks = chunk_terms(candidates)
+    cands = tuple(candidates[i] for i in shortlist(terms, candidates))
+    sx = sentence_features(terms, cands, stats, chunks, documents)
     scores = model.sentence_score(sx)
     top = int(np.argmax(scores))
     spans = span_candidates(terms, cands, [top])
     if not spans:
         text = cands[top].sentence.folded.text
         spans = [SpanCandidate(top, 0, len(text), frozenset({"sentence"}))]
-    px = span_features(terms, cands, spans, stats)
+    px = span_features(terms, cands, spans, stats, model.tables)
     span_scores = model.span_score(px)
     best = int(np.argmax(span_scores))
     features = confidence_features(sx, scores, top, px, span_scores, best)
-    conflict = conflicts(terms.analysis, cands[top])[2]
-    return Reading(terms, cands, spans[best], features, conflict)
+    chosen = spans[best]
+    short = cands[top].sentence.folded.text[chosen.start : chosen.end]
+    conflict = conflicts(terms.analysis, cands[top])[2] or currency_conflict(terms.analysis, short)
+    return Reading(terms, cands, chosen, features, conflict)
 
 
 def answer_span(candidate: Candidate, span: SpanCandidate) -> tuple[int, int, int, int]:

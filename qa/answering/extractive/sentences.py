@@ -83,6 +83,7 @@ class SentencePool:
         self._terms = terms
         self._size = size
         self._cache: OrderedDict[str, tuple[PreparedSentence, ...]] = OrderedDict()
+        self._doc_cache: OrderedDict[str, frozenset[str]] = OrderedDict()
         self._lock = Lock()
 
     def sentences(self, chunk: Chunk, document: Document) -> tuple[PreparedSentence, ...]:
@@ -123,6 +124,21 @@ class SentencePool:
             if len(self._cache) > self._size:
                 self._cache.popitem(last=False)
         return result
+
+    def document_terms(self, document: Document) -> frozenset[str]:
+        """The matching terms of a whole document (cached with the chunks)."""
+        key = "doc:" + document.id
+        with self._lock:
+            found = self._doc_cache.get(key)
+            if found is not None:
+                self._doc_cache.move_to_end(key)
+                return found
+        terms = frozenset(self._terms.tokens(fold(document.text).text))
+        with self._lock:
+            self._doc_cache[key] = terms
+            if len(self._doc_cache) > self._size:
+                self._doc_cache.popitem(last=False)
+        return terms
 
     def candidates(self, passages: Sequence[Passage]) -> list[Candidate]:
         """The distinct sentences of ``passages``, in passage order, each with the
