@@ -7,13 +7,14 @@ question finds traditional text and the reverse. Displayed text is never normali
 from __future__ import annotations
 
 import unicodedata
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING, Literal
 
 if TYPE_CHECKING:
     import opencc
 
-__all__ = ["Script", "detect_script", "normalize_for_matching", "to_script"]
+__all__ = ["Folded", "Script", "detect_script", "fold", "normalize_for_matching", "to_script"]
 
 Script = Literal["simplified", "traditional", "unknown"]
 
@@ -39,6 +40,57 @@ def normalize_for_matching(text: str) -> str:
     """
     text = unicodedata.normalize("NFKC", text)
     return _converter("t2s").convert(text).casefold()
+
+
+@dataclass(frozen=True, slots=True)
+class Folded:
+    """A text folded for matching, with the way back to the original's offsets.
+
+    Attributes:
+        original: the text as given.
+        text: the folded text.
+        starts: ``starts[i]`` is the offset in ``original`` of the character that folded
+            text position ``i`` comes from; one entry more than ``text`` has characters
+            (the last is ``len(original)``). Empty when the two have equal lengths and
+            positions correspond one to one (the usual case for Chinese text).
+    """
+
+    original: str
+    text: str
+    starts: tuple[int, ...] = ()
+
+    def span(self, start: int, end: int) -> tuple[int, int]:
+        """The original span ``(s, e)`` of folded span ``[start, end)``."""
+        if not self.starts:
+            return start, end
+        s = self.starts[start]
+        e = self.starts[end] if end < len(self.starts) else len(self.original)
+        # A folded character that expanded from one original character (ß -> ss) ends
+        # where the next original character starts.
+        if end > start and e <= s:
+            e = s + 1
+        return s, e
+
+
+def fold(text: str) -> Folded:
+    """:func:`normalize_for_matching` of ``text``, keeping the offsets of the original.
+
+    Where folding keeps the length (almost always for Chinese text), positions correspond
+    one to one. Otherwise each character is folded on its own (traditional-to-simplified
+    conversion then works character by character, without OpenCC's phrase table) and
+    the offsets are recorded.
+    """
+    folded = normalize_for_matching(text)
+    if len(folded) == len(text):
+        return Folded(text, folded)
+    pieces: list[str] = []
+    starts: list[int] = []
+    for i, ch in enumerate(text):
+        piece = normalize_for_matching(ch)
+        pieces.append(piece)
+        starts.extend([i] * len(piece))
+    starts.append(len(text))
+    return Folded(text, "".join(pieces), tuple(starts))
 
 
 def detect_script(text: str) -> Script:

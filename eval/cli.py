@@ -53,6 +53,16 @@ def eval_command(
             show_default=False,
         ),
     ] = None,
+    questions_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--questions",
+            help="With --squad: ask the questions of this JSONL set (gold ids are paragraph "
+            "ids such as cmrc2018_dev:DEV_0) against the pooled corpus instead of the "
+            "files' own questions.",
+            show_default=False,
+        ),
+    ] = None,
     depth: Annotated[
         int, typer.Option("--depth", min=1, max=100, help="Passages retrieved per question.")
     ] = 10,
@@ -119,6 +129,8 @@ def eval_command(
             fail("give one JSONL question file (or several SQuAD files with --squad)", 2)
         if holdout and not squad:
             fail("--holdout applies to --squad files only", 2)
+        if questions_file is not None and not squad:
+            fail("--questions applies to --squad files (give the JSONL set as FILE)", 2)
         overrides = {} if abstain_threshold is None else {"abstain_threshold": abstain_threshold}
         if squad:
             with progress_bars() as hook:
@@ -130,6 +142,9 @@ def eval_command(
                     progress=hook,
                 )
             name = "-".join(f.stem for f in files)
+            if questions_file is not None:
+                questions = load_jsonl(questions_file)
+                name = questions_file.stem
         else:
             questions = load_jsonl(files[0])
             assistant = open_assistant(settings, **overrides)
@@ -140,7 +155,11 @@ def eval_command(
                 assistant,
                 questions,
                 out_dir=out_dir or Path("runs") / f"eval-{name}-{time.strftime('%Y%m%d-%H%M%S')}",
-                meta={"set": ", ".join(str(f) for f in files), "command": command},
+                meta={
+                    "set": ", ".join(str(f) for f in files)
+                    + (f"; questions {questions_file}" if questions_file else ""),
+                    "command": command,
+                },
                 depth=depth,
                 limit=limit,
                 seed=seed,

@@ -26,6 +26,9 @@ _LABELS = {
     "chunk_hit@5": "chunk hit@5",
     "chunk_mrr@10": "chunk MRR@10",
     "contains_gold": "answer contains gold",
+    "answer_chars": "answer length (characters)",
+    "short_f1": "F1 of the short answer (CMRC 2018)",
+    "short_em": "EM of the short answer (CMRC 2018)",
     "f1": "F1 (CMRC 2018)",
     "em": "EM (CMRC 2018)",
     "citation_precision": "citation precision",
@@ -34,7 +37,13 @@ _LABELS = {
     "abstained_unanswerable": "abstention on unanswerable",
     "false_abstention": "false abstention on answerable",
 }
-_CATEGORY_METRICS = ("article_hit@1", "contains_gold", "f1", "abstained_unanswerable")
+_CATEGORY_METRICS = (
+    "article_hit@1",
+    "contains_gold",
+    "short_f1",
+    "short_em",
+    "abstained_unanswerable",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,6 +165,64 @@ def render_markdown(
         for cat, row in cats.items():
             vals = " | ".join(_fmt(row.get(c)) for c in cols)
             lines.append(f"| {cat} | {row['questions']} | {vals} |")
+    outcomes = summary.get("outcomes", {})
+    if any(outcomes.values()):
+        total = sum(outcomes.values())
+        lines += [
+            "",
+            "## What happened",
+            "",
+            "Answerable questions: `correct` (short answer F1 >= 0.5), `wrong_span` (the "
+            "answer holds a gold answer, the short answer does not), `trimmed_away` (the "
+            "cited sentence holds it, the answer text does not), `wrong_sentence`, "
+            "`wrong_passage` (no gold article among the passages read), "
+            "`false_abstention`; questions the corpus cannot answer: `abstained`, "
+            "`answered`.",
+            "",
+            "| outcome | questions | share |",
+            "|---|---|---|",
+        ]
+        for name, n in outcomes.items():
+            if n:
+                lines.append(f"| {name} | {n} | {n / total:.3f} |")
+    types = summary.get("answer_types", {})
+    if types:
+        lines += [
+            "",
+            "## Per answer type",
+            "",
+            "| type | questions | contains gold | short F1 | short EM | false abstention "
+            "| abstention (unanswerable) | outcomes |",
+            "|---|---|---|---|---|---|---|---|",
+        ]
+        for kind, row in types.items():
+            outs = ", ".join(f"{k} {v}" for k, v in row.get("outcomes", {}).items())
+            lines.append(
+                f"| {kind} | {row['questions']} | {_fmt(row.get('contains_gold'))} | "
+                f"{_fmt(row.get('short_f1'))} | {_fmt(row.get('short_em'))} | "
+                f"{_fmt(row.get('false_abstention'))} | "
+                f"{_fmt(row.get('abstained_unanswerable'))} | {outs} |"
+            )
+    rel = summary.get("reliability")
+    if rel and rel.get("answered"):
+        lines += [
+            "",
+            "## Reliability of the confidence",
+            "",
+            f"Answered questions by confidence bin, with the share whose answer holds a gold "
+            f"answer (an answered question the corpus cannot answer counts as wrong). "
+            f"Expected calibration error: {_fmt(rel.get('ece'))} over {rel['answered']} "
+            "answers.",
+            "",
+            "| confidence | answers | mean confidence | share right |",
+            "|---|---|---|---|",
+        ]
+        for b in rel["bins"]:
+            if b["n"]:
+                lines.append(
+                    f"| {b['low']:.1f}-{b['high']:.1f} | {b['n']} | {_fmt(b['confidence'])} | "
+                    f"{_fmt(b['accuracy'])} |"
+                )
     curve = summary.get("abstention_curve", [])
     if curve:
         lines += [
@@ -163,13 +230,13 @@ def render_markdown(
             "## Abstention threshold",
             "",
             f"Current threshold: {cfg.get('abstain_threshold', '?')}. Rates had the threshold "
-            "been t (the assistant abstains when its support score is below t):",
+            "been t (the assistant abstains when its confidence is below t):",
             "",
             "| t | false abstention (answerable) | abstention (unanswerable) |",
             "|---|---|---|",
         ]
         for row in curve:
-            if 0.2 <= row["threshold"] <= 0.8:
+            if 0.05 <= row["threshold"] <= 0.9:
                 lines.append(
                     f"| {row['threshold']:.2f} | {_fmt(row['false_abstention'])} | "
                     f"{_fmt(row['abstained_unanswerable'])} |"
@@ -298,6 +365,33 @@ def _charts(run: EvalRun, summary: Mapping[str, Any], folder: Path) -> list[Path
         ax.set_title("Abstention trade-off")
         ax.legend(fontsize=8)
         paths.append(_save(fig, folder / "abstention.png"))
+
+    rel = summary.get("reliability")
+    if rel and rel.get("answered"):
+        bins = [b for b in rel["bins"] if b["n"]]
+        fig, ax = plt.subplots(figsize=(5, 5))
+        ax.plot([0, 1], [0, 1], color="grey", linestyle="--", label="perfect calibration")
+        ax.plot(
+            [b["confidence"] for b in bins],
+            [b["accuracy"] for b in bins],
+            marker="o",
+            label=f"answers (ECE {rel['ece']:.3f})",
+        )
+        for b in bins:
+            ax.annotate(
+                str(b["n"]),
+                (b["confidence"], b["accuracy"]),
+                fontsize=7,
+                xytext=(3, -10),
+                textcoords="offset points",
+            )
+        ax.set_xlabel("confidence")
+        ax.set_ylabel("share of answers holding a gold answer")
+        ax.set_xlim(0, 1)
+        ax.set_ylim(0, 1.02)
+        ax.set_title("Reliability diagram")
+        ax.legend(fontsize=8, loc="upper left")
+        paths.append(_save(fig, folder / "reliability.png"))
     return paths
 
 

@@ -22,10 +22,30 @@ from eval.metrics import (
     reciprocal_rank,
 )
 from eval.questions import Question, resolve_doc_ids
-from qa import Assistant, Chunk, normalize_for_matching, strip_markers
+from qa import (
+    Assistant,
+    Chunk,
+    Passage,
+    analyze_question,
+    normalize_for_matching,
+    strip_markers,
+)
 from qa.types import Answer
 
-__all__ = ["KS", "EvalRun", "QuestionResult", "run_questions"]
+__all__ = ["KS", "OUTCOMES", "EvalRun", "QuestionResult", "outcome", "run_questions"]
+
+OUTCOMES: tuple[str, ...] = (
+    "correct",
+    "wrong_span",
+    "trimmed_away",
+    "wrong_sentence",
+    "wrong_passage",
+    "false_abstention",
+    "abstained",
+    "answered",
+)
+"""What can happen to a question, best first for answerable ones (the last two are for
+questions the corpus cannot answer)."""
 
 KS: tuple[int, ...] = (1, 3, 5, 10)
 """The cut-offs of hit@k and recall@k."""
@@ -44,6 +64,10 @@ class QuestionResult:
         metrics: metric name -> value; None where the metric does not apply (retrieval
             metrics for an unanswerable question, citation metrics for an abstention).
         relevant_chunks: ids of the index's chunks that hold a gold answer.
+        answer_type: the kind of answer the question asks for (question analysis).
+        outcome: what happened (see :func:`outcome`): ``correct``, ``wrong_span``,
+            ``trimmed_away``, ``wrong_sentence``, ``wrong_passage``, ``false_abstention``
+            for answerable questions; ``abstained`` or ``answered`` for the others.
     """
 
     question: Question
@@ -51,6 +75,8 @@ class QuestionResult:
     latency_ms: float
     metrics: Mapping[str, float | None]
     relevant_chunks: tuple[str, ...] = ()
+    answer_type: str = ""
+    outcome: str = ""
 
     def to_record(self) -> dict[str, Any]:
         """The per-question JSONL record (also loadable by RAGAS)."""
@@ -81,6 +107,9 @@ class QuestionResult:
                 }
                 for p in a.passages
             ],
+            "short_answer": a.short_answer,
+            "answer_type": self.answer_type,
+            "outcome": self.outcome,
             "metrics": dict(self.metrics),
             "latency_ms": round(self.latency_ms, 3),
             # RAGAS field names
@@ -148,7 +177,13 @@ def run_questions(
         relevant = _relevant_chunks(q, by_doc)
         metrics = score_answer(q, answer, relevant, texts.get)
         metrics["latency_ms"] = ms
-        results.append(QuestionResult(q, answer, ms, metrics, relevant))
+        kind = analyze_question(q.question).answer_type
+        reads = answer.passages[: assistant.config.answer_passages]
+        results.append(
+            QuestionResult(
+                q, answer, ms, metrics, relevant, kind, outcome(q, answer, reads, metrics)
+            )
+        )
         if progress is not None:
             progress(done, len(questions))
     wall_s = time.perf_counter() - t_start
@@ -165,8 +200,9 @@ def run_questions(
             "chunk_overlap": cfg.chunk_overlap,
             "top_k": cfg.top_k,
             "answer_passages": cfg.answer_passages,
-            "max_answer_sentences": cfg.max_answer_sentences,
-            "abstain_threshold": cfg.abstain_threshold,
+            "answer_chars": cfg.answer_chars,
+            "generator": cfg.generator,
+            "abstain_threshold": assistant.abstain_threshold,
         },
     }
     info.update(meta or {})
@@ -237,6 +273,10 @@ def score_answer(
     m["contains_gold"] = float(contains_gold(response, q.answers)) if scored else None
     m["em"] = answer_em(response, q.answers) if scored else None
     m["f1"] = answer_f1(response, q.answers) if scored else None
+    # The short answer (the bare span) where the answerer gives one, else the text.
+    short = "" if answer.abstained else (answer.short_answer or response)
+    m["short_em"] = answer_em(short, q.answers) if scored else None
+    m["short_f1"] = answer_f1(short, q.answers) if scored else None
     m["answer_chars"] = None if answer.abstained else float(len(strip_markers(answer.text)))
     if answer.abstained:
         m["citation_precision"] = m["citation_valid"] = m["cited_sentence_share"] = None
@@ -255,3 +295,36 @@ def score_answer(
     m["false_abstention"] = float(answer.abstained) if q.answerable else None
     m["confidence"] = answer.confidence
     return m
+
+
+def outcome(
+    q: Question,
+    answer: Answer,
+    read_passages: Sequence[Passage],
+    metrics: Mapping[str, float | None],
+) -> str:
+    """What happened to one question.
+
+    For an answerable question: ``false_abstention``; ``wrong_passage`` (no gold article
+    among the passages the answer was read from); ``wrong_sentence`` (the cited sentence
+    holds no gold answer); ``trimmed_away`` (it does, the answer text does not);
+    ``wrong_span`` (the answer text holds it, the short answer's F1 is below 0.5);
+    ``correct``. For a question the corpus cannot answer: ``abstained`` or ``answered``.
+    """
+    if not q.answerable:
+        return "abstained" if answer.abstained else "answered"
+    if answer.abstained:
+        return "false_abstention"
+    gold = set(q.doc_ids)
+    if gold and not any(p.chunk.doc_id in gold for p in read_passages):
+        return "wrong_passage"
+    golds = [normalize_for_matching(g) for g in q.answers if g.strip()]
+    quotes = normalize_for_matching(" ".join(c.quote for c in answer.citations))
+    if not any(g in quotes for g in golds):
+        return "wrong_sentence"
+    if not metrics.get("contains_gold"):
+        return "trimmed_away"
+    short_f1 = metrics.get("short_f1")
+    if short_f1 is not None and short_f1 < 0.5:
+        return "wrong_span"
+    return "correct"

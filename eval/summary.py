@@ -8,9 +8,17 @@ from typing import Any
 
 from eval.bootstrap import bootstrap_ci
 from eval.metrics import percentile
-from eval.runner import KS, EvalRun, QuestionResult
+from eval.runner import KS, OUTCOMES, EvalRun, QuestionResult
 
-__all__ = ["HEADLINE", "SUMMARY_VERSION", "abstention_curve", "metric_names", "summarize"]
+__all__ = [
+    "HEADLINE",
+    "SUMMARY_VERSION",
+    "abstention_curve",
+    "breakdown",
+    "metric_names",
+    "reliability",
+    "summarize",
+]
 
 SUMMARY_VERSION = 1
 
@@ -23,6 +31,9 @@ HEADLINE: tuple[str, ...] = (
     "chunk_hit@5",
     "chunk_mrr@10",
     "contains_gold",
+    "answer_chars",
+    "short_f1",
+    "short_em",
     "f1",
     "em",
     "citation_precision",
@@ -72,6 +83,59 @@ def abstention_curve(
         }
         for t in thresholds
     ]
+
+
+def reliability(results: Sequence[QuestionResult], bins: int = 10) -> dict[str, Any]:
+    """Reliability of the confidence: answered questions binned by confidence, with the
+    share whose answer holds a gold answer in each bin, and the expected calibration error
+    (ECE: the bin-size-weighted mean of |accuracy - mean confidence|). An answered
+    question the corpus cannot answer counts as wrong.
+    """
+    answered = [r for r in results if not r.answer.abstained]
+    rows: list[dict[str, float | int | None]] = []
+    ece = 0.0
+    for b in range(bins):
+        lo, hi = b / bins, (b + 1) / bins
+        inside = [
+            r
+            for r in answered
+            if lo <= r.answer.confidence < hi or (b == bins - 1 and r.answer.confidence == 1.0)
+        ]
+        if not inside:
+            rows.append({"low": lo, "high": hi, "n": 0, "confidence": None, "accuracy": None})
+            continue
+        conf = sum(r.answer.confidence for r in inside) / len(inside)
+        acc = sum(bool(r.metrics.get("contains_gold")) for r in inside) / len(inside)
+        ece += len(inside) / len(answered) * abs(acc - conf)
+        rows.append({"low": lo, "high": hi, "n": len(inside), "confidence": conf, "accuracy": acc})
+    return {"bins": rows, "ece": ece if answered else None, "answered": len(answered)}
+
+
+_BREAKDOWN_METRICS = (
+    "article_hit@1",
+    "contains_gold",
+    "short_f1",
+    "short_em",
+    "false_abstention",
+    "abstained_unanswerable",
+)
+
+
+def breakdown(results: Sequence[QuestionResult]) -> dict[str, dict[str, Any]]:
+    """Per answer type (question analysis): counts, outcome shares and metric means."""
+    out: dict[str, dict[str, Any]] = {}
+    for kind in sorted({r.answer_type or "(none)" for r in results}):
+        subset = [r for r in results if (r.answer_type or "(none)") == kind]
+        row: dict[str, Any] = {"questions": len(subset)}
+        for name in _BREAKDOWN_METRICS:
+            row[name] = _mean(_values(subset, name))
+        row["outcomes"] = {
+            o: sum(r.outcome == o for r in subset)
+            for o in OUTCOMES
+            if any(r.outcome == o for r in subset)
+        }
+        out[kind] = row
+    return out
 
 
 def summarize(run: EvalRun, *, resamples: int = 1000, seed: int = 0) -> dict[str, Any]:
@@ -135,6 +199,9 @@ def summarize(run: EvalRun, *, resamples: int = 1000, seed: int = 0) -> dict[str
             "throughput_qps": len(results) / run.wall_s if run.wall_s > 0 else 0.0,
         },
         "hit_curve": curve,
+        "outcomes": {o: sum(r.outcome == o for r in results) for o in OUTCOMES},
+        "answer_types": breakdown(results),
+        "reliability": reliability(results),
         "abstention_curve": abstention_curve(results),
         "categories": categories,
         "bootstrap": {"resamples": resamples, "seed": seed, "confidence": 0.95},

@@ -16,7 +16,32 @@ from corpus.loaders import document_from_text, load_documents
 from corpus.normalize import detect_script, normalize_for_matching, to_script
 from corpus.progress import Progress
 from corpus.types import Alternate, Chunk, CleaningReport, Document, Removal
-from qa.answering import Answerer, make_answerer
+from qa.analysis.question import QuestionAnalysis, analyze_question
+from qa.answering import Answerer, TermStatistics, make_answerer
+from qa.answering.extractive import (
+    ReaderData,
+    ReaderModel,
+    TrainingQuestion,
+    default_model,
+)
+from qa.answering.extractive.training import (
+    OutOfFold,
+)
+from qa.answering.extractive.training import (
+    collect as collect_reader_data,
+)
+from qa.answering.extractive.training import (
+    concat as concat_reader_data,
+)
+from qa.answering.extractive.training import (
+    fit as fit_reader,
+)
+from qa.answering.extractive.training import (
+    fit_confidence as fit_reader_confidence,
+)
+from qa.answering.extractive.training import (
+    out_of_fold as reader_out_of_fold,
+)
 from qa.assistant import Assistant, validate_question
 from qa.config import DEFAULT_MODEL, GENERATORS, MAX_QUESTION_CHARS, AssistantConfig
 from qa.conversation import ResolvedQuestion, analyze_follow_up, resolve_follow_up
@@ -65,27 +90,40 @@ __all__ = [
     "InvalidQuestionError",
     "Merge",
     "ModelUnavailableError",
+    "OutOfFold",
     "Passage",
     "Progress",
     "QAError",
     "Query",
     "Question",
+    "QuestionAnalysis",
+    "ReaderData",
+    "ReaderModel",
     "Removal",
     "ResolvedQuestion",
     "Retriever",
     "SearchFilters",
     "Searcher",
+    "TermStatistics",
+    "TrainingQuestion",
     "UnreadableFileError",
     "analyze_follow_up",
+    "analyze_question",
     "bundled_articles_dir",
+    "collect_reader_data",
+    "concat_reader_data",
+    "default_model",
     "detect_script",
     "document_from_text",
+    "fit_reader",
+    "fit_reader_confidence",
     "load_documents",
     "make_answerer",
     "make_retrievers",
     "marker_numbers",
     "normalize_for_matching",
     "open_or_build",
+    "reader_out_of_fold",
     "resolve_follow_up",
     "strip_markers",
     "to_script",

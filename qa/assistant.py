@@ -266,6 +266,12 @@ class Assistant:
         return "dense" in self._state.searcher.retriever_names
 
     @property
+    def abstain_threshold(self) -> float | None:
+        """The confidence below which the answerer abstains (None where it has none)."""
+        threshold = getattr(self._state.answerer, "abstain_threshold", None)
+        return float(threshold) if threshold is not None else None
+
+    @property
     def warnings(self) -> tuple[str, ...]:
         """Notes for the user, such as why dense retrieval is off."""
         return self._warnings

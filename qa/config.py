@@ -44,8 +44,13 @@ class AssistantConfig:
             (``(("bm25", 1.0), ("dense", 0.5))``); unnamed retrievers weigh 1.
         generator: the answer backend (see :data:`GENERATORS`).
         answer_passages: how many of the top passages answers are drawn from.
-        max_answer_sentences: at most this many sentences in an answer (1 to 3).
-        abstain_threshold: answers whose support score is below this abstain.
+        answer_chars: the extractive answer's budget in characters: whole clauses
+            around the short answer, up to this length.
+        abstain_threshold: answers whose confidence (the estimated probability that the
+            answer is right) is below this abstain; None: the threshold chosen when the
+            reader model was trained.
+        reader_model: path of a trained reader model file (``python -m
+            eval.train_reader``); "" for the one shipped with the package.
         max_question_chars: longer questions are refused.
         duplicate_threshold: at ingest, a new article of which at least this share of
             character 5-grams occurs in an indexed one (or the reverse) is a copy of its
@@ -67,9 +72,10 @@ class AssistantConfig:
     rrf_k: int = 60
     fusion_weights: tuple[tuple[str, float], ...] = ()
     generator: str = "extractive"
-    answer_passages: int = 3
-    max_answer_sentences: int = 3
-    abstain_threshold: float = 0.4
+    answer_passages: int = 5
+    answer_chars: int = 80
+    abstain_threshold: float | None = None
+    reader_model: str = ""
     max_question_chars: int = MAX_QUESTION_CHARS
     duplicate_threshold: float = DEFAULT_THRESHOLD
 
@@ -97,10 +103,10 @@ class AssistantConfig:
             )
         if self.answer_passages <= 0:
             raise ValueError("answer_passages must be greater than 0")
-        if not 1 <= self.max_answer_sentences <= 3:
-            raise ValueError("max_answer_sentences must be between 1 and 3")
-        if not 0.0 <= self.abstain_threshold <= 1.0:
-            raise ValueError("abstain_threshold must be between 0 and 1")
+        if self.answer_chars <= 0:
+            raise ValueError("answer_chars must be greater than 0")
+        if self.abstain_threshold is not None and not 0.0 <= self.abstain_threshold <= 1.0:
+            raise ValueError("abstain_threshold must be between 0 and 1 (or None)")
         if self.max_question_chars <= 0:
             raise ValueError("max_question_chars must be greater than 0")
         if not 0.0 <= self.duplicate_threshold <= 1.0:

@@ -48,11 +48,13 @@ class TermStatistics:
     Args:
         idf: Lucene's BM25 IDF of ``char12`` tokens over the corpus,
             ``ln(1 + (N - df + 0.5) / (df + 0.5))``.
+        size: N, the number of chunks.
     """
 
-    def __init__(self, idf: IdfFunction) -> None:
+    def __init__(self, idf: IdfFunction, size: int = 0) -> None:
         self._tokenizer = Char12Tokenizer()
         self.idf = idf
+        self.size = size
 
     @classmethod
     def for_snapshot(cls, snapshot: IndexSnapshot) -> TermStatistics:
@@ -62,12 +64,12 @@ class TermStatistics:
         ``char12`` document frequencies are counted once here, over all chunk texts.
         """
         if snapshot.bm25.tokenizer_name == ANALYZER:
-            return cls(snapshot.bm25.idf)
+            return cls(snapshot.bm25.idf, snapshot.size)
         tokenizer = Char12Tokenizer()
         df: Counter[str] = Counter()
         for chunk in snapshot.chunks:
             df.update(set(tokenizer(normalize_for_matching(chunk.text))))
-        return cls(_idf_from_counts(dict(df), snapshot.size))
+        return cls(_idf_from_counts(dict(df), snapshot.size), snapshot.size)
 
     def tokens(self, normalized: str) -> list[str]:
         """The matching terms of a text already folded by ``normalize_for_matching``."""

@@ -63,7 +63,13 @@ def test_report_files(seed_run, tmp_path: Path) -> None:  # type: ignore[no-unty
     md = files.markdown.read_text(encoding="utf-8")
     assert "## Headline figures" in md and "95% CI" in md and "## Per category" in md
     names = {p.name for p in files.charts}
-    assert names == {"hit_at_k.png", "latency.png", "categories.png", "abstention.png"}
+    assert names == {
+        "hit_at_k.png",
+        "latency.png",
+        "categories.png",
+        "abstention.png",
+        "reliability.png",
+    }
     for p in files.charts:
         assert p.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
         assert f"charts/{p.name}" in md

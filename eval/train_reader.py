@@ -1,0 +1,297 @@
+"""Train the extractive reader on SQuAD-format sets, with cross-validation grouped by article.
+
+Run ``python -m eval.train_reader FILE... [--out MODEL.json] [--cv-report DIR]``:
+
+1. The paragraphs of all files are pooled into one corpus (BM25 only, as the benchmarks
+   are run); every question is asked against it, and its candidate sentences and spans
+   become training rows labelled from the gold answers (answerable questions).
+2. A second corpus leaves a share of the articles out (``--holdout``, seeded): the
+   questions about left-out articles become unanswerable rows, so the confidence model
+   learns what "no answer here" looks like.
+3. ``--near-misses N`` answerable questions are turned into near misses: the rarest
+   two-character term that the question shares with its gold paragraph is swapped for
+   the rarest term of a question about another article (``长三角…的秘书长`` becomes
+   ``长三角…的理事长``-like questions), and asked against the whole corpus as
+   unanswerable rows, so the confidence model also learns that one missing key term
+   means the passage does not answer.
+4. Questions are split into ``--folds`` folds **by article**. For each fold the rankers
+   are trained on the other folds and read the fold's questions; those out-of-fold
+   readings train the confidence model, its isotonic calibration and the abstention
+   threshold (Youden's J between answerable and unanswerable readings).
+5. The shipped model is trained on everything and written to ``--out`` (by default the
+   package's ``qa/answering/extractive/reader_model.json``).
+6. With ``--cv-report DIR`` every question is also answered through the real assistant
+   by the model of its fold (rankers and confidence model trained without its article),
+   and the usual ``qa eval`` reports are written to ``DIR/pooled`` (all questions,
+   whole corpus) and ``DIR/holdout`` (the hold-out corpus: abstention). These are the
+   figures docs/evaluation.md reports: no question is scored by a model that saw it.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import tempfile
+import time
+from collections.abc import Sequence
+from dataclasses import replace
+from importlib import resources
+from pathlib import Path
+from typing import Annotated, Any
+
+import numpy as np
+import typer
+
+from eval.questions import Question, load_squad_questions
+from eval.report import write_report
+from eval.runner import EvalRun, run_questions
+from eval.summary import summarize
+from qa import (
+    Assistant,
+    AssistantConfig,
+    OutOfFold,
+    ReaderModel,
+    TermStatistics,
+    TrainingQuestion,
+    analyze_question,
+    collect_reader_data,
+    concat_reader_data,
+    fit_reader,
+    fit_reader_confidence,
+    normalize_for_matching,
+    reader_out_of_fold,
+)
+
+__all__ = ["main"]
+
+
+def _default_out() -> Path:
+    return Path(str(resources.files("qa.answering.extractive").joinpath("reader_model.json")))
+
+
+def _training_questions(
+    questions: Sequence[Question], article_of: dict[str, str], answerable: bool
+) -> list[TrainingQuestion]:
+    out = []
+    for q in questions:
+        group = article_of.get(q.id, q.id)
+        if answerable:
+            out.append(TrainingQuestion(q.question, q.answers, q.doc_ids, group))
+        elif not q.answerable:
+            out.append(TrainingQuestion(q.question, (), (), group))
+    return out
+
+
+def near_misses(
+    questions: Sequence[Question],
+    documents: Sequence[Any],
+    stats: TermStatistics,
+    article_of: dict[str, str],
+    count: int,
+    seed: int,
+) -> list[TrainingQuestion]:
+    """Unanswerable variants of answerable questions: the rarest CJK bigram a question
+    shares with its gold paragraph is swapped for a term of another article's paragraph
+    (a bigram found in 2 to 20 paragraphs, without interrogative or function
+    characters), absent from the gold paragraph.
+    """
+    rng = random.Random(seed)
+    text_of = {d.id: normalize_for_matching(d.text) for d in documents}
+    doc_ids = list(text_of)
+
+    def bigrams(text: str) -> list[str]:
+        return [t for t in stats.tokens(text) if len(t) == 2 and _is_cjk_pair(t)]
+
+    pool = [q for q in questions if q.answerable and q.doc_ids]
+    out: list[TrainingQuestion] = []
+    for q in rng.sample(pool, min(count, len(pool))):
+        gold = text_of.get(q.doc_ids[0], "")
+        shared = [t for t in bigrams(analyze_question(q.question).content) if t in gold]
+        if not shared:
+            continue
+        target = shared[int(stats.idf(shared).argmax())]
+        other = text_of[rng.choice(doc_ids)]
+        terms = sorted({t for t in bigrams(other) if t not in gold and not (set(t) & _STOP)})
+        if not terms:
+            continue
+        idf = stats.idf(terms)
+        n = stats.size
+        # df between 2 and 20 paragraphs: a real term, neither unique noise nor common.
+        low, high = _idf_of(20, n), _idf_of(2, n)
+        words = [t for t, w in zip(terms, idf, strict=True) if low <= w <= high]
+        if not words:
+            continue
+        changed = normalize_for_matching(q.question).replace(target, rng.choice(words), 1)
+        out.append(TrainingQuestion(changed, (), (), article_of.get(q.id, q.id)))
+    return out
+
+
+_STOP = frozenset(
+    "什么哪谁几多何怎啥吗呢的了是在和与及等由被把对从向为将于以并而也都就或其之着过所"
+)
+
+
+def _idf_of(df: int, n: int) -> float:
+    return float(np.log1p((n - df + 0.5) / (df + 0.5)))
+
+
+def _is_cjk_pair(token: str) -> bool:
+    return all("\u4e00" <= ch <= "\u9fff" for ch in token)
+
+
+def _fold_model(
+    oof: OutOfFold, k: int, groups: Sequence[str], folds: int, seed: int
+) -> ReaderModel:
+    """The model of fold ``k``: its rankers, and a confidence model trained on the
+    out-of-fold readings of the other folds."""
+    judged = [j for j in oof.judged if oof.fold[j.question] != k]
+    confidence, calibration, threshold = fit_reader_confidence(
+        judged, [groups[j.question] for j in judged], folds=folds, seed=seed
+    )
+    sentence, span, tables = oof.rankers[k]
+    return ReaderModel(sentence, span, confidence, calibration, threshold, {"fold": k}, tables)
+
+
+def main(
+    files: Annotated[list[Path], typer.Argument(help="SQuAD-format files, pooled.")],
+    out: Annotated[
+        Path | None,
+        typer.Option(help="Model file to write (default: the package's reader_model.json)."),
+    ] = None,
+    holdout: Annotated[
+        float, typer.Option(help="Share of articles left out for abstention.")
+    ] = 0.5,
+    folds: Annotated[int, typer.Option(help="Cross-validation folds (grouped by article).")] = 5,
+    seed: Annotated[int, typer.Option(help="Seed of the hold-out and the folds.")] = 13,
+    cv_report: Annotated[
+        Path | None,
+        typer.Option(help="Also answer every question with its fold's model; reports here."),
+    ] = None,
+    near: Annotated[
+        int,
+        typer.Option("--near-misses", help="Synthetic near-miss questions to train on."),
+    ] = 1500,
+) -> None:
+    """Train the extractive reader with article-grouped cross-validation."""
+    from rich.console import Console
+    from rich.progress import Progress
+
+    console = Console(stderr=True)
+    config = AssistantConfig(model="")
+    started = time.perf_counter()
+    documents, questions = load_squad_questions(files)
+    doc_article = {d.id: str(d.get_meta("article")) for d in documents}
+    article_of = {q.id: doc_article.get(q.doc_ids[0], q.id) for q in questions if q.doc_ids}
+    full = Assistant.from_documents(documents, config)
+    held_docs, held_questions = load_squad_questions(files, holdout=holdout, seed=seed)
+    held = Assistant.from_documents(held_docs, config)
+    stats_full = TermStatistics.for_snapshot(full.snapshot)
+    stats_held = TermStatistics.for_snapshot(held.snapshot)
+    console.print(
+        f"{len(documents)} paragraphs, {len(questions)} questions; hold-out corpus of "
+        f"{len(held_docs)} paragraphs ({sum(not q.answerable for q in held_questions)} "
+        "unanswerable questions)"
+    )
+    with Progress(console=console, transient=True) as bar:
+        answerable = _training_questions(questions, article_of, True)
+        task = bar.add_task("collecting (answerable)", total=len(answerable))
+        part_a = collect_reader_data(
+            answerable,
+            lambda q, k: full.search(q, k=k),
+            stats_full,
+            progress=lambda d: bar.update(task, completed=d),
+        )
+        unanswerable = _training_questions(held_questions, article_of, False)
+        task = bar.add_task("collecting (unanswerable)", total=len(unanswerable))
+        part_b = collect_reader_data(
+            unanswerable,
+            lambda q, k: held.search(q, k=k),
+            stats_held,
+            progress=lambda d: bar.update(task, completed=d),
+        )
+        swapped = near_misses(questions, documents, stats_full, article_of, near, seed)
+        task = bar.add_task("collecting (near misses)", total=len(swapped))
+        part_c = collect_reader_data(
+            swapped,
+            lambda q, k: full.search(q, k=k),
+            stats_full,
+            progress=lambda d: bar.update(task, completed=d),
+        )
+    data = concat_reader_data([part_a, part_b, part_c])
+    stats = (
+        [stats_full] * len(part_a.questions)
+        + [stats_held] * len(part_b.questions)
+        + [stats_full] * len(part_c.questions)
+    )
+    oof = reader_out_of_fold(
+        data, stats, folds=folds, seed=seed, progress=lambda s: console.print(s)
+    )
+    meta: dict[str, Any] = {
+        "trained_on": [Path(f).name for f in files],
+        "holdout": holdout,
+        "near_misses": near,
+        "command": "python -m eval.train_reader " + " ".join(str(f) for f in files),
+    }
+    model = fit_reader(
+        data, stats, folds=folds, seed=seed, meta=meta, oof=oof, progress=lambda s: console.print(s)
+    )
+    target = out or _default_out()
+    model.save(target)
+    console.print(
+        f"wrote {target} (threshold {model.threshold:.3f}; out-of-fold answers right "
+        f"{model.meta['oof_answer_right']:.3f}) in {time.perf_counter() - started:.0f} s"
+    )
+    if cv_report is None:
+        return
+    fold_of_article = {data.groups[i]: int(oof.fold[i]) for i in range(len(data.questions))}
+    results: dict[str, list[Any]] = {"pooled": [], "holdout": []}
+    walls = {"pooled": 0.0, "holdout": 0.0}
+    with tempfile.TemporaryDirectory() as tmp:
+        for k in range(folds):
+            console.print(f"cross-validated answers, fold {k + 1} of {folds}")
+            path = Path(tmp) / f"fold{k}.json"
+            _fold_model(oof, k, data.groups, folds, seed).save(path)
+            fold_config = replace(config, reader_model=str(path))
+            for name, base, qs in (
+                ("pooled", full, questions),
+                ("holdout", held, held_questions),
+            ):
+                mine = [q for q in qs if fold_of_article.get(article_of[q.id]) == k]
+                assistant = Assistant(base.snapshot, fold_config)
+                run = run_questions(assistant, mine, depth=10)
+                results[name] += run.results
+                walls[name] += run.wall_s
+    for name in ("pooled", "holdout"):
+        meta_run = {
+            "set": ", ".join(str(f) for f in files)
+            + (f" (hold-out {holdout})" if name == "holdout" else ""),
+            "command": "python -m eval.train_reader ... --cv-report",
+            "cross_validation": f"{folds} folds grouped by article, seed {seed}",
+            "retrieval": "bm25",
+            "depth": 10,
+            "config": {
+                "answer_chars": config.answer_chars,
+                "answer_passages": config.answer_passages,
+            },
+        }
+        run = EvalRun(tuple(results[name]), walls[name], meta_run)
+        summary = summarize(run)
+        written = write_report(run, summary, cv_report / name)
+        console.print(f"{name}: {written.markdown}")
+        metrics = summary["metrics"]
+        for key in (
+            "contains_gold",
+            "short_f1",
+            "short_em",
+            "abstained_unanswerable",
+            "false_abstention",
+        ):
+            if key in metrics:
+                console.print(f"  {key:24} {metrics[key]['mean']:.3f}")
+    (cv_report / "folds.json").write_text(
+        json.dumps({"folds": folds, "seed": seed, "holdout": holdout}, indent=1), encoding="utf-8"
+    )
+
+
+if __name__ == "__main__":
+    typer.run(main)

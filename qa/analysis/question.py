@@ -1,0 +1,315 @@
+"""Question analysis: what a question asks for, about what, and under which constraints.
+
+Works on the folded question (``normalize_for_matching``: simplified script, half-width,
+lower case), so simplified and traditional questions analyse alike:
+
+* the interrogative (``谁``, ``哪个``, ``多少``, ...) and the **answer type** it asks for,
+  refined by the noun after it (``哪个城市`` -> place, ``什么时候`` -> time,
+  ``第几`` -> number);
+* the **left and right context**: the question text before and after the interrogative,
+  which a sentence that answers tends to repeat around the answer
+  (``…由[哪些企业]牵头组建`` / ``…由[浙江省能源集团等4家企业]牵头组建``);
+* the **constraints** a right answer must respect: ordinals (``第五届``), years
+  (``2024年``), dates, periods (``全年``, ``前三季度``), and stated numbers;
+* the **attribute** asked about: the noun right before the interrogative's verb
+  (``…的秘书长是谁`` -> ``秘书长``).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from corpus.normalize import normalize_for_matching
+from qa.analysis.spans import TypedSpan, chinese_number, typed_spans
+from qa.lexicon import WH_TYPES, interrogative_pattern
+
+__all__ = [
+    "CONSTRAINT_KINDS",
+    "Constraint",
+    "QuestionAnalysis",
+    "analyze_question",
+    "constraint_of",
+]
+
+CONSTRAINT_KINDS = frozenset({"ordinal", "year", "date", "period", "era", "quantity", "percent"})
+"""Typed spans of a question that a supporting sentence must not contradict."""
+
+_WH_TYPE = dict(WH_TYPES)
+_WH = interrogative_pattern()
+
+_HEADS: tuple[tuple[str, str], ...] = tuple(
+    (head, kind)
+    for kind, heads in (
+        (
+            "time",
+            "时候 时间 时期 年代 年份 年 月份 月 日子 日期 天 朝代 世纪 季节 阶段 时段 号 日",
+        ),
+        (
+            "place",
+            "地方 地点 地区 国家 城市 省份 省 州 县 区域 区 镇 乡 村 岛屿 岛 山脉 山 河流 河 "
+            "湖泊 湖 海域 海 大洲 洲 大陆 位置 国 市 街道 路 港口 港 车站 站 机场 地",
+        ),
+        (
+            "organization",
+            "公司 机构 组织 单位 部门 团体 企业 集团 大学 学校 学院 医院 银行 球队 俱乐部 队 "
+            "政党 党派 党 协会 委员会 部队 军队 媒体 报社 报纸 电视台 电台 乐队 乐团 工厂 "
+            "厂 品牌 政府 出版社 唱片公司 航空公司 基金会 联盟",
+        ),
+        (
+            "person",
+            "人物 人 球员 演员 歌手 作者 作家 导演 皇帝 国王 总统 学者 科学家 画家 诗人 "
+            "运动员 选手 领导人 官员 将军 教练",
+        ),
+    )
+    for head in heads.split()
+)
+_HEADS_SORTED = sorted(_HEADS, key=lambda h: len(h[0]), reverse=True)
+_MEASURE = re.compile(r"[一]?(?:个|家|位|所|座|条|种|部|本|项|支|名|只|间|类|款)?")
+_PARTICLES = "?？!！。,，;；:：、 \t\n\u3000呢吗啊呀么"
+_TIME_AFTER_JI = re.compile(r"(?:月|号|日|点|时|年)")
+_LEADING_DESCRIBE = re.compile(r"^(?:请)?(?:简述|简要说明|简单介绍|介绍|描述|说明|概述|说说)")
+_ATTRIBUTE_END = re.compile(r"(?:是|为|叫|有|在|于|达到|达)$")
+
+
+@dataclass(frozen=True, slots=True)
+class Constraint:
+    """A value the question states that a supporting sentence must not contradict.
+
+    Attributes:
+        kind: ``ordinal``, ``year``, ``date``, ``period``, ``era``, ``quantity`` or
+            ``percent``.
+        text: the folded surface form (``第五届``).
+        value: a canonical, comparable form (``5|届``, ``2024``, ``q1-3``).
+    """
+
+    kind: str
+    text: str
+    value: str
+
+
+@dataclass(frozen=True, slots=True)
+class QuestionAnalysis:
+    """What a question asks for.
+
+    Attributes:
+        text: the question as given.
+        folded: ``normalize_for_matching(text)``.
+        answer_type: one of :data:`qa.lexicon.ANSWER_TYPES`.
+        wh: the interrogative found ("" when the question has none).
+        wh_start: start of ``wh`` in ``folded`` (-1 when none).
+        wh_end: end of ``wh`` (and of the head noun after it) in ``folded``.
+        head: the noun after the interrogative naming the answer's category (``城市``),
+            "" when none.
+        left: the folded text before the interrogative (punctuation and particles
+            stripped).
+        right: the folded text after the interrogative and its head noun.
+        content: the folded question with every interrogative blanked out.
+        constraints: the question's stated ordinals, years, dates, periods and numbers.
+        attribute: the noun asked about (``秘书长`` in ``…的秘书长是谁``), "" when none.
+    """
+
+    text: str
+    folded: str
+    answer_type: str
+    wh: str = ""
+    wh_start: int = -1
+    wh_end: int = -1
+    head: str = ""
+    left: str = ""
+    right: str = ""
+    content: str = ""
+    constraints: tuple[Constraint, ...] = ()
+    attribute: str = ""
+
+
+_PERIODS = {
+    "全年": "year",
+    "上半年": "h1",
+    "下半年": "h2",
+    "前三季度": "q1-3",
+    "前3季度": "q1-3",
+    "前二季度": "q1-2",
+    "前2季度": "q1-2",
+    "前一季度": "q1",
+    "前1季度": "q1",
+}
+
+
+def constraint_of(span: TypedSpan) -> Constraint | None:
+    """The constraint a typed span states, or None for kinds that constrain nothing."""
+    if span.kind not in CONSTRAINT_KINDS:
+        return None
+    text = span.text
+    value = text
+    if span.kind == "ordinal":
+        m = re.match(r"第(.+?)([^\d零〇一二两三四五六七八九十百千万亿.,]*)$", text)
+        if m:
+            number = chinese_number(m.group(1).replace(",", ""))
+            value = f"{number if number is not None else m.group(1)}|{m.group(2)}"
+        elif text.startswith("首"):
+            value = f"1|{text[1:]}"
+    elif span.kind == "year":
+        digits = re.match(r"(?:公元前?)?(\d+)", text)
+        value = digits.group(1) + ("s" if "年代" in text else "") if digits else text
+    elif span.kind == "date":
+        parts = re.findall(r"\d+", text)
+        value = "-".join(str(int(p)) for p in parts[-2:]) if len(parts) >= 2 else text
+    elif span.kind == "period":
+        value = _PERIODS.get(text, text)
+        m = re.match(r"第?([一二三四1-4])季度$", text)
+        if m:
+            value = f"q{chinese_number(m.group(1))}"
+    elif span.kind in ("quantity", "percent"):
+        # Only numbers in digits: Chinese numerals in words (一体化, 三省一市, 一家亲)
+        # are not stated quantities.
+        m = re.match(r"(\d+(?:[.,]\d+)*)(.*)$", text)
+        if m is None:
+            return None
+        value = f"{m.group(1).replace(',', '')}|{m.group(2)}"
+    return Constraint(span.kind, text, value)
+
+
+def _answer_type(wh: str, after: str, folded: str, start: int) -> tuple[str, str]:
+    """The answer type of interrogative ``wh`` followed by ``after``, and the head noun."""
+    kind = _WH_TYPE.get(wh, "entity")
+    if wh == "几":
+        if _TIME_AFTER_JI.match(after):
+            return "time", after[:1]
+        return "number", ""
+    if wh in ("什么", "甚么", "啥", "哪个", "哪一", "哪", "何种", "哪家", "哪些"):
+        measure = _MEASURE.match(after)
+        rest = after[measure.end() :] if measure else after
+        if measure and measure.group().endswith(("位", "名")) and wh != "哪些":
+            return "person", ""
+        for head, head_kind in _HEADS_SORTED:
+            if rest.startswith(head):
+                if wh == "哪些" and head_kind in ("person", "place", "organization"):
+                    return "list", head
+                return head_kind, head
+        if wh == "哪家":
+            return "organization", ""
+    if kind == "entity" and start > 0 and folded[start - 1] == "第":
+        return "number", ""
+    return kind, ""
+
+
+class _Match:
+    """An interrogative found in a question (a stand-in for ``re.Match``)."""
+
+    __slots__ = ("_end", "_start", "_word")
+
+    def __init__(self, word: str, start: int) -> None:
+        self._word, self._start, self._end = word, start, start + len(word)
+
+    def group(self) -> str:
+        return self._word
+
+    def start(self) -> int:
+        return self._start
+
+    def end(self) -> int:
+        return self._end
+
+
+_NOT_ASKING_JI = re.compile(r"[\d十百千万]")
+_NAMED = re.compile(r"[名称叫作成改意]$")
+# ``称…为什么``, ``把…定为什么``: 为 belongs to the verb, 什么 asks for the name.
+_CALLED = re.compile(r"(?:称|叫|译|列|视|定|改|封|评|选|命名|认定)[^,，。?？]{0,20}$")
+_EMBEDDED_YESNO = frozenset({"是否", "是不是", "有没有", "吗", "呢"})
+_ENDS_ASKING_WHAT = re.compile(r"(?:是|为)[?？]?\s*$")
+
+
+def _interrogatives(folded: str) -> list[_Match]:
+    """The interrogatives of a question, skipping look-alikes: ``几`` after a number
+    (``20几所``, ``十几个``) asks nothing, and ``名为什么`` is ``名为`` + ``什么``."""
+    out: list[_Match] = []
+    for m in _WH.finditer(folded):
+        word, start = m.group(), m.start()
+        if word == "几" and start > 0 and _NOT_ASKING_JI.match(folded[start - 1]):
+            continue
+        if (
+            word == "为什么"
+            and (_NAMED.search(folded[:start]) or _CALLED.search(folded[:start]))
+            and not folded[m.end() :].strip(_PARTICLES)
+        ):
+            out.append(_Match("什么", start + 1))
+            continue
+        out.append(_Match(word, start))
+    # ``…是否有高血压的方法是?``: an embedded yes/no phrase does not make a yes/no
+    # question when the question ends asking for what something is.
+    if out and out[0].group() in _EMBEDDED_YESNO and _ENDS_ASKING_WHAT.search(folded):
+        out = out[1:]
+    return out
+
+
+def _attribute(left: str) -> str:
+    """The noun asked about: the last word of the left context after ``的``."""
+    stem = _ATTRIBUTE_END.sub("", left.rstrip(_PARTICLES))
+    if "的" in stem:
+        tail = stem.rsplit("的", 1)[1]
+        if 1 < len(tail) <= 6:
+            return tail
+    return ""
+
+
+def analyze_question(text: str) -> QuestionAnalysis:
+    """Analyse one question.
+
+    Args:
+        text: the question, in either script.
+
+    Returns:
+        The analysis; a question without an interrogative (``…的作者是?``) asks for an
+        ``entity``, one that asks to describe (``简述…``) for a ``manner``.
+    """
+    folded = normalize_for_matching(text)
+    spans = typed_spans(folded)
+    found = _interrogatives(folded)
+    m = found[0] if found else None
+    content = folded
+    for w in reversed(found):
+        content = content[: w.start()] + " " + content[w.end() :]
+    if m is not None:  # 哪一年, 几个: parts of the interrogative constrain nothing
+        spans = [s for s in spans if s.end <= m.start() or s.start >= m.end() + 1]
+    constraints = tuple(c for s in spans if (c := constraint_of(s)) is not None)
+    if m is None:
+        kind = "manner" if _LEADING_DESCRIBE.match(folded) else "entity"
+        left = _LEADING_DESCRIBE.sub("", folded).strip(_PARTICLES)
+        return QuestionAnalysis(
+            text=text,
+            folded=folded,
+            answer_type=kind,
+            left=left,
+            content=content,
+            constraints=constraints,
+            attribute=_attribute(left),
+        )
+    wh = m.group()
+    after = folded[m.end() :]
+    kind, head = _answer_type(wh, after, folded, m.start())
+    wh_end = m.end()
+    if head:
+        wh_end = folded.find(head, m.end()) + len(head)
+    elif wh in ("哪个", "哪一", "哪", "哪些", "什么", "几"):
+        measure = _MEASURE.match(after)
+        if measure and measure.group() and kind in ("person", "number", "entity"):
+            wh_end += measure.end()
+    left = folded[: m.start()].strip(_PARTICLES)
+    if left.endswith("第") and kind == "number":
+        left = left[:-1]
+    right = folded[wh_end:].strip(_PARTICLES)
+    return QuestionAnalysis(
+        text=text,
+        folded=folded,
+        answer_type=kind,
+        wh=wh,
+        wh_start=m.start(),
+        wh_end=wh_end,
+        head=head,
+        left=left,
+        right=right,
+        content=content,
+        constraints=constraints,
+        attribute=_attribute(left),
+    )

@@ -1,0 +1,130 @@
+"""Typed spans in text: dates and times, numbers and quantities, ordinals, periods, quoted
+and book-titled names.
+
+All patterns run on text folded by :func:`corpus.normalize.normalize_for_matching`
+(simplified script, half-width digits and punctuation, lower case); offsets are offsets
+into that folded text. Every pattern is a single pass with bounded repetition, so
+:func:`typed_spans` runs in linear time.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+__all__ = ["KINDS", "TypedSpan", "chinese_number", "typed_spans"]
+
+_CN_DIGITS = "零〇一二两三四五六七八九十百千万亿"
+_NUM = rf"(?:\d+(?:[.,]\d+)*|[{_CN_DIGITS}]+)"
+_UNITS = (
+    "平方公里|平方千米|平方米|平方英里|立方米|公里|千米|厘米|毫米|微米|纳米|公尺|英里|英尺|英寸|"
+    "海里|米|公顷|亩|吨|公斤|千克|毫克|克|斤|磅|升|毫升|瓦|千瓦|兆瓦|伏|度|摄氏度|"
+    "小时|分钟|秒钟|秒|个月|周|星期|天|日|年|岁|倍|"
+    "亿元|万元|千元|元|美元|港元|港币|日元|欧元|英镑|人民币|新台币|台币|澳元|卢布|"
+    "个|家|名|位|人|次|场|届|批|期|项|种|类|条|件|部|本|首|篇|辆|架|艘|台|座|所|层|栋|"
+    "间|户|支|队|国|省|市|县|区|所|票|分|局|盘|球|枚|块|片|份|张|株|棵|只|头|匹|对|套|"
+    "集|章|节|册|卷|季|代|轮|站|线|号|楼|字|词|页|行|列|段|步|版"
+)
+_PATTERNS: tuple[tuple[str, str], ...] = (
+    ("date", r"(?:公元前?)?\d{1,4}年\d{1,2}月(?:\d{1,2}[日号])?"),
+    ("date", rf"[{_CN_DIGITS}]{{2,4}}年[{_CN_DIGITS}]{{1,3}}月(?:[{_CN_DIGITS}]{{1,3}}[日号])?"),
+    ("date", r"\d{1,2}月\d{1,2}[日号]"),
+    ("year", r"(?:公元前?)?\d{2,4}年(?:代|度)?(?:初|中|末|底|以前|以后|前后|左右)?"),
+    ("year", rf"[{_CN_DIGITS}]{{4}}年"),
+    (
+        "era",
+        rf"(?:公元前?)?(?:\d{{1,2}}|[{_CN_DIGITS}]{{1,3}})世纪(?:初|中叶|中期|中|末期|末|初期)?",
+    ),
+    ("era", r"[夏商周秦汉晋隋唐宋元明清][朝代](?:初期|中期|末期|初年|末年|时期)?"),
+    ("time", r"\d{1,2}[:：]\d{2}|\d{1,2}[时点](?:\d{1,2}分|半)?"),
+    (
+        "period",
+        r"全年|前[一二三1-3]季度|第?[一二三四1-4]季度|上半年|下半年|前\d{1,2}个?月|\d{1,2}[-至到~]\d{1,2}月",
+    ),
+    ("ordinal", rf"第{_NUM}(?:{_UNITS})?|首[届批次期轮任位个]"),
+    ("percent", rf"{_NUM}(?:%|％|个百分点)|百分之[{_CN_DIGITS}\d.点]+|{_NUM}分之{_NUM}"),
+    ("quantity", rf"{_NUM}(?:多|余|几)?(?:万|亿|千|百)?(?:{_UNITS})"),
+    ("number", r"\d+(?:[.,]\d+)*"),
+    ("quote", r"“[^“”\n]{1,40}”|「[^「」\n]{1,40}」|『[^『』\n]{1,40}』|\"[^\"\n]{1,40}\""),
+    ("title", r"《[^《》\n]{1,40}》|〈[^〈〉\n]{1,40}〉"),
+)
+_COMPILED = tuple((kind, re.compile(pattern)) for kind, pattern in _PATTERNS)
+
+KINDS: tuple[str, ...] = tuple(dict.fromkeys(kind for kind, _ in _PATTERNS))
+"""The kinds :func:`typed_spans` finds."""
+
+TIME_KINDS = frozenset({"date", "year", "era", "time", "period"})
+NUMBER_KINDS = frozenset({"quantity", "number", "percent", "ordinal"})
+NAME_KINDS = frozenset({"quote", "title"})
+
+
+@dataclass(frozen=True, slots=True)
+class TypedSpan:
+    """A span of folded text of a known kind.
+
+    Attributes:
+        start: start offset in the folded text.
+        end: end offset (exclusive).
+        kind: one of :data:`KINDS`.
+        text: the span's text.
+    """
+
+    start: int
+    end: int
+    kind: str
+    text: str
+
+
+def typed_spans(folded: str) -> list[TypedSpan]:
+    """The typed spans of a folded text, longest first where two kinds overlap.
+
+    Args:
+        folded: text folded by ``normalize_for_matching``.
+
+    Returns:
+        Non-overlapping spans in text order; where matches of different kinds overlap,
+        the one found first in :data:`KINDS` order wins, then the longer.
+    """
+    found: list[TypedSpan] = []
+    taken = bytearray(len(folded))
+    for kind, pattern in _COMPILED:
+        for m in pattern.finditer(folded):
+            s, e = m.span()
+            if e > s and not any(taken[s:e]):
+                found.append(TypedSpan(s, e, kind, m.group()))
+                taken[s:e] = b"\x01" * (e - s)
+    found.sort(key=lambda t: t.start)
+    return found
+
+
+_CN_VALUE = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6}
+_CN_VALUE.update({"七": 7, "八": 8, "九": 9})
+_CN_UNIT = {"十": 10, "百": 100, "千": 1000}
+_CN_BIG = {"万": 10_000, "亿": 100_000_000}
+
+
+def chinese_number(text: str) -> int | None:
+    """The value of a number written in digits or Chinese numerals, or None.
+
+    ``"23"`` -> 23, ``"五"`` -> 5, ``"十二"`` -> 12, ``"二十"`` -> 20, ``"一百零五"`` -> 105,
+    ``"二〇二四"`` -> 2024 (digit by digit where no unit character appears).
+    """
+    if not text:
+        return None
+    if text.isdigit():
+        return int(text)
+    if any(c not in _CN_VALUE and c not in _CN_UNIT and c not in _CN_BIG for c in text):
+        return None
+    if not any(c in _CN_UNIT or c in _CN_BIG for c in text):
+        return int("".join(str(_CN_VALUE[c]) for c in text))
+    total = section = digit = 0
+    for c in text:
+        if c in _CN_VALUE:
+            digit = _CN_VALUE[c]
+        elif c in _CN_UNIT:
+            section += (digit or 1) * _CN_UNIT[c]
+            digit = 0
+        else:
+            total += (section + digit) * _CN_BIG[c]
+            section = digit = 0
+    return total + section + digit

@@ -1,0 +1,213 @@
+"""The extractive answerer: the default backend, offline and CPU-only.
+
+For each question: analyse it (answer type, constraints, context around the
+interrogative), read the sentences of the top passages, rank them with the trained
+sentence ranker, take the best span of the best sentence with the span ranker, and
+judge the reading with the confidence model (calibrated: the estimated probability that
+the answer is right). The answer is the clause window around the span (up to
+``answer_chars`` characters), cited with the whole source sentence; the span itself is
+the short answer.
+
+Abstention: a confidence below the threshold abstains; so does a sentence that
+contradicts a constraint the question states (another ordinal, year or period: a near
+miss), and then the abstention says what the corpus does state, cited.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from corpus.normalize import Script, detect_script, to_script
+from corpus.sentences import clause_spans
+from qa.analysis.question import analyze_question
+from qa.answering.extractive.features import question_terms
+from qa.answering.extractive.model import ReaderModel, default_model
+from qa.answering.extractive.reader import Reading, read
+from qa.answering.extractive.sentences import Candidate, SentencePool
+from qa.answering.terms import TermStatistics
+from qa.types import Citation, Draft, Passage, Question
+
+__all__ = ["ABSTAIN_TEXT", "RELATED_TEXT", "ExtractiveAnswerer", "abstain_text", "clause_window"]
+
+ABSTAIN_TEXT = "抱歉，资料库中没有找到能回答这个问题的内容。"
+RELATED_TEXT = "资料库中没有找到能回答这个问题的内容；资料只提到："
+_STRIP = "，,：:；;、。！？!?… \u3000"
+
+
+def abstain_text(question: str) -> str:
+    """The plain 'nothing found' answer in the question's script."""
+    return to_script(ABSTAIN_TEXT, detect_script(question))
+
+
+def clause_window(text: str, start: int, end: int, budget: int) -> tuple[int, int]:
+    """The clauses of ``text`` holding ``[start, end)``, grown by whole neighbouring
+    clauses (before first, then after) while the window stays within ``budget``
+    characters.
+
+    Returns:
+        The window's offsets in ``text``.
+    """
+    clauses = clause_spans(text)
+    if not clauses:
+        return start, end
+    inside = [i for i, (a, b) in enumerate(clauses) if b > start and a < end] or [0]
+    lo, hi = inside[0], inside[-1]
+    while True:
+        grew = False
+        if lo > 0 and clauses[hi][1] - clauses[lo - 1][0] <= budget:
+            lo -= 1
+            grew = True
+        if hi + 1 < len(clauses) and clauses[hi + 1][1] - clauses[lo][0] <= budget:
+            hi += 1
+            grew = True
+        if not grew:
+            break
+    return min(clauses[lo][0], start), max(clauses[hi][1], end)
+
+
+class ExtractiveAnswerer:
+    """Cited answers from the source text, by a trained reader.
+
+    Args:
+        terms: the index's term statistics.
+        model: the trained reader (default: the one shipped with the package).
+        abstain_threshold: abstain below this confidence (default: the model's own,
+            chosen when it was trained).
+        answer_passages: how many top passages are read.
+        answer_chars: the answer text's budget in characters (whole clauses around the
+            short answer).
+
+    Raises:
+        ValueError: for ``answer_passages < 1``, ``answer_chars < 1`` or a threshold
+            outside 0..1.
+    """
+
+    def __init__(
+        self,
+        terms: TermStatistics,
+        *,
+        model: ReaderModel | None = None,
+        abstain_threshold: float | None = None,
+        answer_passages: int = 5,
+        answer_chars: int = 80,
+    ) -> None:
+        if answer_passages <= 0:
+            raise ValueError("answer_passages must be greater than 0")
+        if answer_chars <= 0:
+            raise ValueError("answer_chars must be greater than 0")
+        if abstain_threshold is not None and not 0.0 <= abstain_threshold <= 1.0:
+            raise ValueError("abstain_threshold must be between 0 and 1")
+        self._terms = terms
+        self._model = model  # the shipped model loads on first use
+        self._threshold = abstain_threshold
+        self.answer_passages = answer_passages
+        self.answer_chars = answer_chars
+        self._pool = SentencePool(terms)
+
+    @property
+    def name(self) -> str:
+        """``"extractive"``."""
+        return "extractive"
+
+    @property
+    def model(self) -> ReaderModel:
+        """The trained reader in use (the shipped one is read on first use).
+
+        Raises:
+            ValueError: when the shipped model file does not fit this version.
+        """
+        if self._model is None:
+            self._model = default_model()
+        return self._model
+
+    @property
+    def abstain_threshold(self) -> float:
+        """The confidence below which the answerer abstains."""
+        return self.model.threshold if self._threshold is None else self._threshold
+
+    def read(self, question: Question, passages: Sequence[Passage]) -> Reading:
+        """The reader's decision for ``question`` (before rendering and abstention)."""
+        analysis = analyze_question(question.query)
+        terms = question_terms(analysis, self._terms)
+        read_passages = passages[: self.answer_passages]
+        candidates = self._pool.candidates(read_passages)
+        documents = {p.document.id: self._pool.document_terms(p.document) for p in read_passages}
+        return read(terms, candidates, self._terms, self.model, documents)
+
+    def answer(self, question: Question, passages: Sequence[Passage]) -> Draft:
+        """The cited answer, or an abstention.
+
+        A follow-up is read as its resolved, standalone form (``question.query``).
+
+        Args:
+            question: the question.
+            passages: the retrieved passages, best first.
+
+        Returns:
+            The draft; ``confidence`` is the calibrated probability that the answer is
+            right, ``short_answer`` the bare answer span.
+        """
+        reading = self.read(question, passages)
+        script = detect_script(question.text)
+        if reading.best is None:
+            return Draft(abstain_text(question.text), abstained=True, generator=self.name)
+        confidence = self.model.confidence(reading.features)
+        candidate = reading.candidates[reading.best.sentence]
+        if reading.conflict:
+            return self._related(question.text, candidate, script)
+        if confidence < self.abstain_threshold:
+            return Draft(
+                abstain_text(question.text),
+                confidence=confidence,
+                abstained=True,
+                generator=self.name,
+            )
+        sentence = candidate.sentence
+        s, e = sentence.folded.span(reading.best.start, reading.best.end)
+        a, b = clause_window(sentence.folded.original, s, e, self.answer_chars)
+        body = sentence.folded.original[a:b].strip(_STRIP)
+        short = sentence.folded.original[s:e].strip(_STRIP)
+        citation = _citation(candidate, 1)
+        return Draft(
+            text=f"{to_script(body, script)} [1]",
+            citations=(citation,),
+            confidence=confidence,
+            abstained=False,
+            short_answer=to_script(short, script),
+            generator=self.name,
+        )
+
+    def _related(self, question: str, candidate: Candidate, script: Script) -> Draft:
+        """An abstention that says what the corpus does state: the question asks about
+        one ordinal, year or period and the best sentence is about another."""
+        sentence = candidate.sentence
+        original = sentence.folded.original
+        stated = original.strip(_STRIP)
+        if len(stated) > self.answer_chars:
+            stated = stated[: self.answer_chars].rstrip(_STRIP) + "…"
+        text = to_script(RELATED_TEXT, script) + f"{to_script(stated, script)} [1]"
+        return Draft(
+            text=text,
+            citations=(_citation(candidate, 1),),
+            # The best reading contradicts the question: no answer is believed right.
+            confidence=0.0,
+            abstained=True,
+            generator=self.name,
+        )
+
+
+def _citation(candidate: Candidate, marker: int) -> Citation:
+    doc = candidate.passage.document
+    sentence = candidate.sentence
+    return Citation(
+        marker=marker,
+        doc_id=doc.id,
+        chunk_id=candidate.passage.chunk.id,
+        start=sentence.start,
+        end=sentence.end,
+        quote=doc.text[sentence.start : sentence.end],
+        title=doc.display_title,
+        outlet=doc.outlet,
+        date=doc.published or doc.get_meta("dateline_date"),
+        url=doc.url,
+    )

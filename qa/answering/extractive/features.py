@@ -1,0 +1,1055 @@
+"""Features of candidate sentences and candidate answer spans.
+
+Everything here is a pure function of the question analysis, the question's weighted
+terms and the prepared sentences, so training (:mod:`.training`) and answering
+(:mod:`.answerer`) compute exactly the same numbers. Feature names are listed in
+:data:`SENTENCE_FEATURES` and :data:`SPAN_FEATURES`, in column order; the model file
+records them and refuses to load against other lists.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import numpy.typing as npt
+from rapidfuzz.distance import LCSseq
+
+from corpus.normalize import normalize_for_matching
+from corpus.sentences import clause_spans
+from qa.analysis.question import QuestionAnalysis
+from qa.analysis.spans import NAME_KINDS, NUMBER_KINDS, TIME_KINDS
+from qa.answering.extractive.sentences import Candidate
+from qa.answering.terms import TermStatistics
+from qa.lexicon import ANSWER_TYPES
+
+__all__ = [
+    "CharTables",
+    "CONFIDENCE_FEATURES",
+    "SENTENCE_FEATURES",
+    "SPAN_FEATURES",
+    "QuestionTerms",
+    "SpanCandidate",
+    "conflicts",
+    "question_terms",
+    "sentence_features",
+    "span_candidates",
+    "span_features",
+    "confidence_features",
+]
+
+_TYPES = tuple(f"type_{t}" for t in ANSWER_TYPES)
+
+SENTENCE_FEATURES: tuple[str, ...] = (
+    "cov",
+    "cov_uni",
+    "cov_bi",
+    "cov_prev",
+    "cov_next",
+    "cov_chunk",
+    "near_cov",
+    "lcs",
+    "lcs_ratio",
+    "align_both",
+    "align_gap",
+    "title_cov",
+    "max_idf_present",
+    "rare_cov",
+    "new_after_left",
+    "new_before_right",
+    "top_document",
+    "slot_both",
+    "slot_gap",
+    "missing_max",
+    "missing_share",
+    "doc_missing_max",
+    "substituted",
+    "deleted",
+    "inserted",
+    "changed_idf",
+    "cov_rel",
+    "cov_rank",
+    "left_match",
+    "left_ratio",
+    "right_match",
+    "right_ratio",
+    "typed_match",
+    "typed_any",
+    "cons_total",
+    "cons_sat",
+    "cons_conflict",
+    "attr_present",
+    "head_present",
+    "passage_rank",
+    "fused_ratio",
+    "bm25_ratio",
+    "lead",
+    "position",
+    "length",
+    "q_terms",
+    "q_len",
+    *_TYPES,
+)
+
+CONFIDENCE_FEATURES: tuple[str, ...] = (
+    "sentence_score",
+    "sentence_margin",
+    "sentence_share",
+    "span_score",
+    "span_margin",
+    "candidates",
+    "cov",
+    "cov_prev",
+    "near_cov",
+    "lcs_ratio",
+    "align_both",
+    "left_ratio",
+    "right_ratio",
+    "typed_match",
+    "cons_total",
+    "cons_sat",
+    "cons_conflict",
+    "attr_present",
+    "head_present",
+    "passage_rank",
+    "bm25_ratio",
+    "title_cov",
+    "rare_cov",
+    "missing_max",
+    "missing_share",
+    "doc_missing_max",
+    "substituted",
+    "deleted",
+    "inserted",
+    "changed_idf",
+    "span_length",
+    "span_type_compatible",
+    "span_holds_expected",
+    "span_q_overlap",
+    "q_terms",
+    *_TYPES,
+)
+"""Per question: how sure the reading is (scores and margins of the two rankers, and
+the chosen sentence's and span's own features)."""
+
+_SPAN_KINDS: tuple[str, ...] = (
+    "none",
+    "date",
+    "year",
+    "era",
+    "time",
+    "period",
+    "ordinal",
+    "percent",
+    "quantity",
+    "number",
+    "quote",
+    "title",
+)
+SPAN_FEATURES: tuple[str, ...] = (
+    "length",
+    "log_length",
+    "clause_share",
+    "is_clause",
+    "is_sentence",
+    "from_typed",
+    "from_chunk",
+    "from_align",
+    "from_strip",
+    *(f"kind_{k}" for k in _SPAN_KINDS),
+    "holds_expected",
+    "type_compatible",
+    "org_suffix",
+    "place_suffix",
+    "person_like",
+    "q_overlap",
+    "q_bigram_inside",
+    "left_adj",
+    "right_adj",
+    "dist_left",
+    "dist_right",
+    "clause_cov",
+    "starts_function",
+    "ends_function",
+    "has_comma",
+    "has_digit",
+    "cjk_share",
+    "head_after",
+    "head_inside",
+    "rel_start",
+    "start_cohesion",
+    "end_cohesion",
+    "inner_cohesion",
+    "surname_start",
+    "terms_before",
+    "terms_after",
+    "first_char_score",
+    "last_char_score",
+    "from_slot",
+    "slot_iou",
+    "slot_start_gap",
+    "slot_end_gap",
+    "in_slot",
+    *_TYPES,
+)
+
+_FUNCTION_CHARS = frozenset("的了是在和与及等由被把对从向为将于以并而也都就或其之着过所且还又即")
+_PUNCT = frozenset(",.;:!?，。；：！？、()（）“”‘’「」『』《》〈〉\"' \t\n\u3000—-…·")
+_ORG_SUFFIX: tuple[str, ...] = tuple(
+    "公司 集团 大学 学院 学校 中学 小学 委员会 协会 学会 联合会 研究院 研究所 研究中心 中心 "
+    "医院 银行 基金会 俱乐部 球队 队 党 政府 部 局 厅 署 院 所 会 社 台 报 组织 机构 联盟 "
+    "乐团 乐队 出版社 电视台 工厂 厂".split()
+)
+_PLACE_SUFFIX: tuple[str, ...] = tuple(
+    "省 市 县 区 镇 乡 村 州 国 岛 山 河 江 湖 海 港 湾 街 路 洲 岭 峰 城 府 郡 岛屿 半岛 "
+    "盆地 高原 平原 沙漠 海峡 大道".split()
+)
+# The most common Chinese surnames (a person's name usually starts with one).
+_SURNAMES = frozenset(
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶"
+    "程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾"
+    "毛郝龚邵万钱严覃武戴莫孔向汤"
+)
+_MAX_SPAN = 60
+_PARTICLES_END = "?？!！。 呢吗啊"
+_MAX_ALIGN = 40
+
+
+@dataclass(frozen=True, slots=True)
+class CharTables:
+    """How typical a span's first and last character are of answers of each type.
+
+    ``first[type][char]`` is the log-odds of ``char`` starting a gold answer of that
+    answer type against starting any candidate span (likewise ``last`` for the final
+    character); characters not listed score 0. Fitted on training questions by
+    :mod:`.training` and stored in the model file.
+    """
+
+    first: dict[str, dict[str, float]] = field(default_factory=dict)
+    last: dict[str, dict[str, float]] = field(default_factory=dict)
+
+    def score(self, answer_type: str, first: str, last: str) -> tuple[float, float]:
+        """The first- and last-character scores of a span."""
+        return (
+            self.first.get(answer_type, {}).get(first, 0.0),
+            self.last.get(answer_type, {}).get(last, 0.0),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class QuestionTerms:
+    """The question's matching terms with their IDF weights.
+
+    Attributes:
+        analysis: the question analysis.
+        weights: term -> IDF (terms of the question without its interrogatives).
+        total: sum of the weights.
+        bigrams: the terms of two characters or more.
+    """
+
+    analysis: QuestionAnalysis
+    weights: dict[str, float]
+    total: float
+    bigrams: frozenset[str]
+    unigram_items: tuple[tuple[str, float], ...] = ()
+    bigram_items: tuple[tuple[str, float], ...] = ()
+    max_idf: float = 0.0
+
+
+def question_terms(analysis: QuestionAnalysis, stats: TermStatistics) -> QuestionTerms:
+    """Weighted matching terms of an analysed question."""
+    terms = list(dict.fromkeys(stats.tokens(analysis.content)))
+    weights: dict[str, float] = {}
+    if terms:
+        for term, w in zip(terms, stats.idf(terms), strict=True):
+            if w > 0:
+                weights[term] = float(w)
+    bigrams = frozenset(t for t in weights if len(t) >= 2)
+    return QuestionTerms(
+        analysis,
+        weights,
+        sum(weights.values()),
+        bigrams,
+        tuple((t, w) for t, w in weights.items() if len(t) == 1),
+        tuple((t, w) for t, w in weights.items() if len(t) >= 2),
+        max(weights.values(), default=0.0),
+    )
+
+
+def _coverage(terms: QuestionTerms, present: frozenset[str], only: str = "") -> float:
+    """IDF-weighted share of the question's terms (``only``: ``uni``/``bi`` terms) found
+    in ``present``."""
+    items: Iterable[tuple[str, float]]
+    if only == "uni":
+        items = terms.unigram_items
+    elif only == "bi":
+        items = terms.bigram_items
+    else:
+        items = terms.weights.items()
+    total = found = 0.0
+    for t, w in items:
+        total += w
+        if t in present:
+            found += w
+    return found / total if total > 0 else 0.0
+
+
+def _changed_idf(terms: QuestionTerms, changed: Sequence[str]) -> float:
+    """The highest IDF (scaled by the question's highest) of the question's terms that
+    overlap a substituted or deleted stretch."""
+    if not changed:
+        return 0.0
+    worst = 0.0
+    for t, w in terms.weights.items():
+        if any(
+            t in piece or (len(t) == 2 and (t[0] in piece or t[1] in piece)) for piece in changed
+        ):
+            worst = max(worst, w)
+    return worst / (terms.max_idf or 1.0)
+
+
+def _missing(terms: QuestionTerms, present: frozenset[str]) -> tuple[float, float]:
+    """The IDF of the rarest question term (two characters or more) missing from
+    ``present``, scaled by the question's highest IDF, and the weighted share missing."""
+    worst = missing = total = 0.0
+    for t, w in terms.bigram_items:
+        total += w
+        if t not in present:
+            missing += w
+            worst = max(worst, w)
+    scale = terms.max_idf or 1.0
+    return worst / scale, (missing / total if total else 0.0)
+
+
+def _longest_suffix_in(context: str, text: str, cap: int = 16) -> int:
+    """Length of the longest suffix of ``context`` (at most ``cap``) found in ``text``."""
+    for length in range(min(cap, len(context)), 0, -1):
+        if context[-length:] in text:
+            return length
+    return 0
+
+
+def _longest_prefix_in(context: str, text: str, cap: int = 16) -> int:
+    """Length of the longest prefix of ``context`` (at most ``cap``) found in ``text``."""
+    for length in range(min(cap, len(context)), 0, -1):
+        if context[:length] in text:
+            return length
+    return 0
+
+
+def _compatible_kinds(answer_type: str) -> frozenset[str]:
+    if answer_type == "time":
+        return TIME_KINDS
+    if answer_type == "number":
+        return NUMBER_KINDS
+    if answer_type in ("entity", "list"):
+        return NAME_KINDS
+    return frozenset()
+
+
+def conflicts(analysis: QuestionAnalysis, candidate: Candidate) -> tuple[int, int, bool]:
+    """How the question's constraints fare in a sentence (and the sentence before it).
+
+    Returns:
+        ``(stated, satisfied, conflict)``: how many constraints the question states, how
+        many the sentence (or the one before it) states too, and whether the sentence
+        states another value of the same kind instead of one the question states
+        (``第六届`` for ``第五届``, ``前三季度`` for ``全年``).
+    """
+    sentence = candidate.sentence
+    values = set(sentence.values)
+    if candidate.previous is not None:
+        values |= candidate.previous.values
+    satisfied = 0
+    conflict = False
+    for c in analysis.constraints:
+        if c in values:
+            satisfied += 1
+            continue
+        unit = c.value.split("|", 1)[1] if "|" in c.value else None
+        for v in sentence.values:
+            if v.kind != c.kind:
+                continue
+            if c.kind in ("ordinal", "quantity", "percent"):
+                v_unit = v.value.split("|", 1)[1] if "|" in v.value else None
+                if v_unit != unit:
+                    continue
+            conflict = True
+            break
+    return len(analysis.constraints), satisfied, conflict
+
+
+# Currencies: an amount asked in one (多少美元) is not answered by an amount in another.
+# A bare 元 is the local currency of the text (renminbi, New Taiwan or Hong Kong dollars),
+# so it fits those and conflicts only with the foreign ones.
+_CURRENCIES = (
+    "人民币",
+    "新台币",
+    "美元",
+    "港元",
+    "港币",
+    "日元",
+    "欧元",
+    "英镑",
+    "台币",
+    "澳元",
+    "卢布",
+    "元",
+)
+_LOCAL_CURRENCIES = frozenset({"元", "台币", "港元"})
+_CURRENCY_ALIASES = {"人民币": "元", "港币": "港元", "新台币": "台币"}
+
+
+def _currency(text: str) -> str | None:
+    """The currency ``text`` starts with (magnitudes skipped: 万元, 亿美元), or None."""
+    text = text.lstrip("万亿千百")
+    for c in _CURRENCIES:
+        if text.startswith(c):
+            return _CURRENCY_ALIASES.get(c, c)
+    return None
+
+
+def currency_conflict(analysis: QuestionAnalysis, short: str) -> bool:
+    """True when the question asks for an amount in one currency (``多少美元``) and the
+    short answer states an amount in another (``380亿元``)."""
+    if analysis.answer_type != "number":
+        return False
+    asked = _currency(analysis.right)
+    if asked is None:
+        return False
+    m = re.search(r"[\d零〇一二两三四五六七八九十百千万亿.,]+([^\d\s]*)$", short.strip())
+    stated = _currency(m.group(1)) if m else None
+    if stated is None or stated == asked:
+        return False
+    return not ("元" in (stated, asked) and {stated, asked} <= _LOCAL_CURRENCIES)
+
+
+SHORTLIST = 15
+"""Sentences the rankers see: the best by IDF-weighted coverage of the question."""
+
+
+def shortlist(
+    terms: QuestionTerms, candidates: Sequence[Candidate], k: int = SHORTLIST
+) -> list[int]:
+    """Indices of the ``k`` candidates with the highest coverage of the question's terms
+    (ties: passage order), best first."""
+    covs = [_coverage(terms, c.sentence.terms) for c in candidates]
+    return sorted(range(len(candidates)), key=lambda i: -covs[i])[:k]
+
+
+def chunk_terms(candidates: Sequence[Candidate]) -> dict[str, frozenset[str]]:
+    """The matching terms of each candidate's chunk (the union of its sentences')."""
+    out: dict[str, set[str]] = {}
+    for c in candidates:
+        out.setdefault(c.passage.chunk.id, set()).update(c.sentence.terms)
+    return {k: frozenset(v) for k, v in out.items()}
+
+
+def sentence_features(
+    terms: QuestionTerms,
+    candidates: Sequence[Candidate],
+    stats: TermStatistics,
+    chunks: Mapping[str, frozenset[str]] | None = None,
+    documents: Mapping[str, frozenset[str]] | None = None,
+) -> npt.NDArray[np.float32]:
+    """One row of :data:`SENTENCE_FEATURES` per candidate sentence.
+
+    Args:
+        terms: the question's terms.
+        candidates: the sentences to describe (a shortlist, best coverage first).
+        stats: the index's term statistics.
+        chunks: the matching terms of each chunk (default: from ``candidates``).
+        documents: the matching terms of each document (missing terms are judged
+            against the sentence alone where a document is not given).
+    """
+    chunks = chunks if chunks is not None else chunk_terms(candidates)
+    documents = documents or {}
+
+    def stats_tokens(text: str) -> list[str]:
+        return stats.tokens(normalize_for_matching(text)) if text else []
+
+    a = terms.analysis
+    out = np.zeros((len(candidates), len(SENTENCE_FEATURES)), dtype=np.float32)
+    if not candidates:
+        return out
+    top_fused = max(c.passage.score for c in candidates) or 1.0
+    top_bm25 = max(c.passage.scores.get("bm25", 0.0) for c in candidates) or 1.0
+    expected = _compatible_kinds(a.answer_type)
+    stated = {c.text for c in a.constraints}
+    col = _SENTENCE_COLUMNS
+    type_index = col[f"type_{a.answer_type}"]
+    near = _near_terms(terms)
+    content = "".join(ch for ch in a.content if ch not in _PUNCT)
+    question_chars = frozenset(content)
+    title_cov: dict[str, float] = {}
+    max_idf = max(terms.weights.values(), default=0.0)
+    median = float(np.median(list(terms.weights.values()))) if terms.weights else 0.0
+    rare = {t: w for t, w in terms.weights.items() if w > median}
+    top_doc = min(candidates, key=lambda c: c.passage.rank).passage.document.id
+    covs = []
+    for i, cand in enumerate(candidates):
+        s = cand.sentence
+        text = s.folded.text
+        cov = _coverage(terms, s.terms)
+        covs.append(cov)
+        prev_terms = s.terms | cand.previous.terms if cand.previous is not None else s.terms
+        next_terms = s.terms | cand.next.terms if cand.next is not None else s.terms
+        left = _longest_suffix_in(a.left, text)
+        right = _longest_prefix_in(a.right, text)
+        lcs = LCSseq.similarity(content, text) if content else 0
+        gap = _alignment_gap(text, a.left, left, a.right, right)
+        doc = cand.passage.document
+        if doc.id not in title_cov:
+            title_cov[doc.id] = _coverage(terms, frozenset(stats_tokens(doc.title)))
+        present = [w for t, w in terms.weights.items() if t in s.terms]
+        typed_match = any(t.kind in expected and t.text not in stated for t in s.spans)
+        total, sat, conflict = conflicts(a, cand)
+        bm25 = cand.passage.scores.get("bm25", 0.0)
+        row = out[i]
+        row[col["cov"]] = cov
+        row[col["cov_uni"]] = _coverage(terms, s.terms, "uni")
+        row[col["cov_bi"]] = _coverage(terms, s.terms, "bi")
+        row[col["cov_prev"]] = _coverage(terms, prev_terms)
+        row[col["cov_next"]] = _coverage(terms, next_terms)
+        row[col["near_cov"]] = (
+            sum(w for t, w in near.items() if t in s.terms) / sum(near.values()) if near else 0.0
+        )
+        row[col["lcs"]] = lcs
+        row[col["lcs_ratio"]] = lcs / len(content) if content else 0.0
+        row[col["align_both"]] = float(gap <= _MAX_ALIGN)
+        row[col["align_gap"]] = gap
+        row[col["title_cov"]] = title_cov[doc.id]
+        row[col["max_idf_present"]] = max(present) / max_idf if present and max_idf else 0.0
+        row[col["rare_cov"]] = (
+            sum(w for t, w in rare.items() if t in s.terms) / sum(rare.values()) if rare else 0.0
+        )
+        row[col["new_after_left"]] = (
+            _novel_after(text, a.left[-left:], question_chars) if left else 0
+        )
+        row[col["new_before_right"]] = (
+            _novel_before(text, a.right[:right], question_chars) if right else 0
+        )
+        row[col["top_document"]] = float(doc.id == top_doc)
+        slot = alignment_slot(a, text)
+        row[col["slot_both"]] = float(slot.both and slot.gap <= _MAX_ALIGN)
+        row[col["slot_gap"]] = min(slot.gap, _MAX_ALIGN + 1)
+        row[col["substituted"]] = slot.substituted
+        row[col["deleted"]] = slot.deleted
+        row[col["inserted"]] = slot.inserted
+        row[col["changed_idf"]] = _changed_idf(terms, slot.changed)
+        row[col["missing_max"]], row[col["missing_share"]] = _missing(terms, prev_terms)
+        row[col["doc_missing_max"]] = _missing(terms, documents.get(doc.id, prev_terms))[0]
+        row[col["left_match"]] = left
+        row[col["left_ratio"]] = left / len(a.left) if a.left else 0.0
+        row[col["right_match"]] = right
+        row[col["right_ratio"]] = right / len(a.right) if a.right else 0.0
+        row[col["typed_match"]] = float(typed_match)
+        row[col["typed_any"]] = float(bool(s.spans))
+        row[col["cons_total"]] = total
+        row[col["cons_sat"]] = sat
+        row[col["cons_conflict"]] = float(conflict)
+        row[col["attr_present"]] = float(bool(a.attribute) and a.attribute in text)
+        row[col["head_present"]] = float(bool(a.head) and a.head in text)
+        row[col["passage_rank"]] = cand.passage.rank
+        row[col["fused_ratio"]] = cand.passage.score / top_fused
+        row[col["bm25_ratio"]] = bm25 / top_bm25 if top_bm25 > 0 else 0.0
+        row[col["lead"]] = float(s.lead)
+        row[col["position"]] = s.position
+        row[col["length"]] = math.log1p(len(text))
+        row[col["q_terms"]] = len(terms.weights)
+        row[col["q_len"]] = len(a.folded)
+        row[type_index] = 1.0
+    chunk_cov: dict[str, float] = {}
+    for i, cand in enumerate(candidates):
+        cid = cand.passage.chunk.id
+        if cid not in chunk_cov:
+            chunk_cov[cid] = _coverage(terms, chunks.get(cid, cand.sentence.terms))
+        out[i, col["cov_chunk"]] = chunk_cov[cid]
+    best = max(covs)
+    order = sorted(range(len(covs)), key=lambda j: -covs[j])
+    for rank, j in enumerate(order, start=1):
+        out[j, col["cov_rel"]] = covs[j] / best if best > 0 else 0.0
+        out[j, col["cov_rank"]] = rank
+    return out
+
+
+_SENTENCE_COLUMNS = {name: i for i, name in enumerate(SENTENCE_FEATURES)}
+
+
+def _near_terms(terms: QuestionTerms, width: int = 6) -> dict[str, float]:
+    """The question's terms next to the interrogative: the last ``width`` characters of
+    the left context and the first of the right (the words an answer sits between)."""
+    a = terms.analysis
+    near_text = a.left[-width:] + " " + a.right[:width]
+    return {t: w for t, w in terms.weights.items() if t in near_text}
+
+
+@dataclass(frozen=True, slots=True)
+class Slot:
+    """Where the answer should sit in a sentence, by aligning the question to it, and how
+    closely the rest of the question aligns.
+
+    The question, with its interrogative masked, is aligned to the sentence (longest
+    common subsequence); the answer is expected between the last aligned character
+    before the interrogative and the first aligned one after it. Within the aligned
+    region, a short stretch of the question matched by another short stretch of the
+    sentence is a *substitution* (``全球`` for ``全国``), a stretch of the question with
+    nothing in the sentence a *deletion*, a stretch of the sentence with nothing in the
+    question an *insertion* (``副`` in ``副局长``): the signs of a near miss.
+
+    Attributes:
+        start: offset after the last aligned character before the interrogative (-1
+            when none aligns).
+        end: offset of the first aligned character after it (-1 when none aligns).
+        substituted: question characters substituted (stretches of up to 4).
+        deleted: question characters deleted (stretches of up to 4).
+        inserted: sentence characters inserted (stretches of up to 2).
+        changed: the question text substituted or deleted, for weighing.
+    """
+
+    start: int
+    end: int
+    substituted: int = 0
+    deleted: int = 0
+    inserted: int = 0
+    changed: tuple[str, ...] = ()
+
+    @property
+    def both(self) -> bool:
+        """Both sides align, in order, with text between them."""
+        return self.start >= 0 and self.end > self.start
+
+    @property
+    def gap(self) -> int:
+        """Characters between the two anchors (``_MAX_ALIGN + 1`` when not both)."""
+        return self.end - self.start if self.both else _MAX_ALIGN + 1
+
+
+def alignment_slot(analysis: QuestionAnalysis, text: str) -> Slot:
+    """The answer slot of ``analysis``'s question in folded sentence ``text``, and the
+    substitutions, deletions and insertions of the alignment around it."""
+    q = analysis.folded
+    if analysis.wh_start >= 0:
+        start, end = analysis.wh_start, analysis.wh_end
+    else:  # no interrogative (``…的作者是?``): the answer follows the question's end
+        start = end = len(q.rstrip(_PARTICLES_END))
+    masked = q[:start] + "\0" * (end - start) + q[end:]
+    ops = list(LCSseq.opcodes(masked, text))
+    before = after = -1
+    equal = [i for i, op in enumerate(ops) if op.tag == "equal"]
+    for op in ops:
+        if op.tag != "equal":
+            continue
+        if op.src_end <= start:
+            before = op.dest_end
+        elif op.src_start >= end and after < 0:
+            after = op.dest_start
+    substituted = deleted = inserted = 0
+    changed: list[str] = []
+    if equal:
+        # Between the first and last aligned stretch, group consecutive non-equal ops.
+        i = equal[0] + 1
+        while i < equal[-1]:
+            j = i
+            while j < equal[-1] and ops[j].tag != "equal":
+                j += 1
+            q_lo = min(op.src_start for op in ops[i:j])
+            q_hi = max(op.src_end for op in ops[i:j])
+            s_len = sum(op.dest_end - op.dest_start for op in ops[i:j])
+            q_text = masked[q_lo:q_hi]
+            if "\0" not in q_text and not any(ch in _PUNCT for ch in q_text):
+                q_len = q_hi - q_lo
+                if q_len and s_len and q_len <= 4 and s_len <= 4:
+                    substituted += q_len
+                    changed.append(q_text)
+                elif q_len and not s_len and q_len <= 4:
+                    deleted += q_len
+                    changed.append(q_text)
+                elif s_len and not q_len and s_len <= 2:
+                    inserted += s_len
+            i = j + 1
+    return Slot(before, after, substituted, deleted, inserted, tuple(changed))
+
+
+def _novel_after(text: str, needle: str, question_chars: frozenset[str]) -> int:
+    """Characters not in the question right after the first occurrence of ``needle``
+    (an answer slot after the question's left context), at most 10."""
+    i = text.find(needle)
+    if i < 0:
+        return 0
+    n, j = 0, i + len(needle)
+    while j < len(text) and n < 10 and text[j] not in question_chars and text[j] not in _PUNCT:
+        n, j = n + 1, j + 1
+    return n
+
+
+def _novel_before(text: str, needle: str, question_chars: frozenset[str]) -> int:
+    """Characters not in the question right before the first occurrence of ``needle``."""
+    i = text.find(needle)
+    n, j = 0, i - 1
+    while i > 0 and j >= 0 and n < 10 and text[j] not in question_chars and text[j] not in _PUNCT:
+        n, j = n + 1, j - 1
+    return n
+
+
+def _alignment_gap(text: str, left: str, left_len: int, right: str, right_len: int) -> float:
+    """Characters between an occurrence of the question's left context (its longest
+    suffix found, at least 2 characters) and a later one of its right context (longest
+    prefix found); ``_MAX_ALIGN + 1`` where there is no such pair."""
+    none = float(_MAX_ALIGN + 1)
+    if left_len < 2 or right_len < 2:
+        return none
+    ends = _occurrence_ends(text, left[-left_len:])
+    starts = _occurrence_starts(text, right[:right_len])
+    gaps = [b - a for a in ends for b in starts if b >= a]
+    return float(min(gaps)) if gaps and min(gaps) <= _MAX_ALIGN else none
+
+
+@dataclass(frozen=True, slots=True)
+class SpanCandidate:
+    """A candidate answer inside a sentence (offsets into the folded sentence text).
+
+    Attributes:
+        sentence: index of the candidate sentence it belongs to.
+        start: start offset in the folded sentence.
+        end: end offset (exclusive).
+        sources: how it was found (``typed``, ``chunk``, ``align``, ``slot``, ``strip``,
+            ``clause``, ``sentence``).
+        kind: the typed-span kind when it is one exactly, else ``none``.
+    """
+
+    sentence: int
+    start: int
+    end: int
+    sources: frozenset[str]
+    kind: str = "none"
+
+
+def _trim(text: str, s: int, e: int) -> tuple[int, int]:
+    """``[s, e)`` without surrounding punctuation and spaces."""
+    while s < e and text[s] in _PUNCT:
+        s += 1
+    while e > s and text[e - 1] in _PUNCT:
+        e -= 1
+    return s, e
+
+
+def span_candidates(
+    terms: QuestionTerms, candidates: Sequence[Candidate], chosen: Sequence[int]
+) -> list[SpanCandidate]:
+    """Candidate answer spans in the chosen sentences.
+
+    Spans come from typed patterns (dates, quantities, names in quotes), from chunks
+    between function characters and punctuation (and runs of up to three of them), from
+    aligning the question's left and right context around the interrogative, from
+    clauses with the words they share with the question stripped off their ends, and
+    whole clauses and sentences. Spans the question itself contains are dropped.
+    """
+    a = terms.analysis
+    question = a.folded
+    found: dict[tuple[int, int, int], set[str]] = {}
+    kinds: dict[tuple[int, int, int], str] = {}
+
+    def add(idx: int, s: int, e: int, source: str, text: str) -> None:
+        s, e = _trim(text, s, e)
+        if e <= s or e - s > _MAX_SPAN or text[s:e] in question:
+            return
+        found.setdefault((idx, s, e), set()).add(source)
+
+    for idx in chosen:
+        sentence = candidates[idx].sentence
+        text = sentence.folded.text
+        n = len(text)
+        add(idx, 0, n, "sentence", text)
+        for t in sentence.spans:
+            add(idx, t.start, t.end, "typed", text)
+            kinds.setdefault((idx, *_trim(text, t.start, t.end)), t.kind)
+        clauses = clause_spans(text)
+        for cs, ce in clauses:
+            add(idx, cs, ce, "clause", text)
+            # The clause without the words it shares with the question at either end.
+            s, e = _trim(text, cs, ce)
+            while s < e and text[s] in question:
+                s += 1
+            while e > s and text[e - 1] in question:
+                e -= 1
+            add(idx, s, e, "strip", text)
+            # Chunks between function characters and punctuation, and runs of them.
+            bounds: list[tuple[int, int]] = []
+            start = None
+            for i in range(cs, ce):
+                if text[i] in _FUNCTION_CHARS or text[i] in _PUNCT:
+                    if start is not None:
+                        bounds.append((start, i))
+                        start = None
+                elif start is None:
+                    start = i
+            if start is not None:
+                bounds.append((start, ce))
+            for j in range(len(bounds)):
+                for k in range(j, min(j + 3, len(bounds))):
+                    add(idx, bounds[j][0], bounds[k][1], "chunk", text)
+        # The slot the aligned question leaves open.
+        slot = alignment_slot(a, text)
+        if slot.both and slot.gap <= _MAX_ALIGN:
+            add(idx, slot.start, slot.end, "slot", text)
+        elif slot.start >= 0:
+            clause_end = next((ce for cs, ce in clauses if cs <= slot.start < ce), n)
+            add(idx, slot.start, clause_end, "slot", text)
+        elif slot.end > 0:
+            clause_start = next((cs for cs, ce in clauses if cs < slot.end <= ce), 0)
+            add(idx, clause_start, slot.end, "slot", text)
+        # Alignment: the answer sits between the question's left and right context.
+        left = _longest_suffix_in(a.left, text, cap=12)
+        right = _longest_prefix_in(a.right, text, cap=12)
+        starts = _occurrence_ends(text, a.left[-left:]) if left else []
+        ends = _occurrence_starts(text, a.right[:right]) if right else []
+        for s in starts:
+            later = [e for e in ends if s < e <= s + _MAX_ALIGN]
+            if later:
+                add(idx, s, later[0], "align", text)
+            clause_end = next((ce for cs, ce in clauses if cs <= s < ce), n)
+            add(idx, s, clause_end, "align", text)
+        for e in ends:
+            clause_start = next((cs for cs, ce in clauses if cs < e <= ce), 0)
+            add(idx, clause_start, e, "align", text)
+    return [
+        SpanCandidate(idx, s, e, frozenset(sources), kinds.get((idx, s, e), "none"))
+        for (idx, s, e), sources in found.items()
+    ]
+
+
+def _occurrence_ends(text: str, needle: str) -> list[int]:
+    out: list[int] = []
+    i = text.find(needle)
+    while i >= 0 and len(out) < 8:
+        out.append(i + len(needle))
+        i = text.find(needle, i + 1)
+    return out
+
+
+def _occurrence_starts(text: str, needle: str) -> list[int]:
+    out: list[int] = []
+    i = text.find(needle)
+    while i >= 0 and len(out) < 8:
+        out.append(i)
+        i = text.find(needle, i + 1)
+    return out
+
+
+def _common_suffix(a: str, b: str, cap: int = 10) -> int:
+    n = 0
+    while n < cap and n < len(a) and n < len(b) and a[-1 - n] == b[-1 - n]:
+        n += 1
+    return n
+
+
+def _common_prefix(a: str, b: str, cap: int = 10) -> int:
+    n = 0
+    while n < cap and n < len(a) and n < len(b) and a[n] == b[n]:
+        n += 1
+    return n
+
+
+def _cohesion(
+    stats: TermStatistics, candidates: Sequence[Candidate], spans: Sequence[SpanCandidate]
+) -> dict[str, float]:
+    """IDF of every bigram at or inside a span's edges, scaled to 0..1 (0: the bigram is
+    everywhere, so a span edge through it cuts a common word)."""
+    wanted: set[str] = set()
+    for span in spans:
+        text = candidates[span.sentence].sentence.folded.text
+        s, e = span.start, span.end
+        wanted.update(text[i : i + 2] for i in (s - 1, e - 1) if 0 <= i and i + 2 <= len(text))
+        wanted.update(text[i : i + 2] for i in range(s, e - 1))
+    if not wanted:
+        return {}
+    grams = sorted(wanted)
+    idf = stats.idf(grams)
+    top = float(idf.max()) or 1.0
+    return {g: float(v) / top for g, v in zip(grams, idf, strict=True)}
+
+
+def span_features(
+    terms: QuestionTerms,
+    candidates: Sequence[Candidate],
+    spans: Sequence[SpanCandidate],
+    stats: TermStatistics,
+    tables: CharTables | None = None,
+) -> npt.NDArray[np.float32]:
+    """One row of :data:`SPAN_FEATURES` per span candidate (the character scores are 0
+    without ``tables``)."""
+    a = terms.analysis
+    tables = tables or CharTables()
+    cohesion = _cohesion(stats, candidates, spans)
+    out = np.zeros((len(spans), len(SPAN_FEATURES)), dtype=np.float32)
+    col = {name: i for i, name in enumerate(SPAN_FEATURES)}
+    expected = _compatible_kinds(a.answer_type)
+    question_chars = frozenset(a.content) - _PUNCT - {" "}
+    type_col = col[f"type_{a.answer_type}"]
+    occurrences: dict[int, list[tuple[int, int]]] = {}
+    clause_cache: dict[int, list[tuple[int, int]]] = {}
+    slots: dict[int, Slot] = {}
+    for i, span in enumerate(spans):
+        sentence = candidates[span.sentence].sentence
+        text = sentence.folded.text
+        if span.sentence not in occurrences:
+            occ = []
+            for term in terms.bigrams:
+                j = text.find(term)
+                while j >= 0:
+                    occ.append((j, j + len(term)))
+                    j = text.find(term, j + 1)
+            occurrences[span.sentence] = occ
+            clause_cache[span.sentence] = clause_spans(text)
+            slots[span.sentence] = alignment_slot(a, text)
+        occ = occurrences[span.sentence]
+        s, e = span.start, span.end
+        piece = text[s:e]
+        length = e - s
+        clause = next(((cs, ce) for cs, ce in clause_cache[span.sentence] if cs <= s < ce), None)
+        clause_len = (clause[1] - clause[0]) if clause else len(text)
+        row = out[i]
+        row[col["length"]] = length
+        row[col["log_length"]] = math.log1p(length)
+        row[col["clause_share"]] = length / max(1, clause_len)
+        row[col["is_clause"]] = float("clause" in span.sources)
+        row[col["is_sentence"]] = float("sentence" in span.sources)
+        row[col["from_typed"]] = float("typed" in span.sources)
+        row[col["from_chunk"]] = float("chunk" in span.sources)
+        row[col["from_align"]] = float("align" in span.sources)
+        row[col["from_strip"]] = float("strip" in span.sources)
+        row[col[f"kind_{span.kind}"]] = 1.0
+        inner = [t for t in sentence.spans if s <= t.start and t.end <= e]
+        row[col["holds_expected"]] = float(any(t.kind in expected for t in inner))
+        row[col["type_compatible"]] = float(span.kind in expected)
+        row[col["org_suffix"]] = float(piece.endswith(_ORG_SUFFIX))
+        row[col["place_suffix"]] = float(piece.endswith(_PLACE_SUFFIX))
+        row[col["person_like"]] = float("·" in piece or "•" in piece)
+        chars = [c for c in piece if c not in _PUNCT]
+        row[col["q_overlap"]] = (
+            sum(1 for c in chars if c in question_chars) / len(chars) if chars else 1.0
+        )
+        row[col["q_bigram_inside"]] = float(any(os_ >= s and oe <= e for os_, oe in occ))
+        row[col["left_adj"]] = _common_suffix(a.left, text[:s])
+        row[col["right_adj"]] = _common_prefix(a.right, text[e:])
+        before = [s - oe for os_, oe in occ if oe <= s]
+        after = [os_ - e for os_, oe in occ if os_ >= e]
+        row[col["dist_left"]] = min(min(before), 30) if before else 30
+        row[col["dist_right"]] = min(min(after), 30) if after else 30
+        if clause is not None:
+            # Question terms in the span's clause but outside the span.
+            clause_text = text[clause[0] : clause[1]]
+            present = [t for t in terms.bigrams if t in clause_text and t not in piece]
+            total = sum(terms.weights[t] for t in terms.bigrams) or 1.0
+            row[col["clause_cov"]] = sum(terms.weights[t] for t in present) / total
+        row[col["starts_function"]] = float(piece[:1] in _FUNCTION_CHARS)
+        row[col["ends_function"]] = float(piece[-1:] in _FUNCTION_CHARS)
+        row[col["has_comma"]] = float(any(c in ",，;；" for c in piece))
+        row[col["has_digit"]] = float(any(c.isdigit() for c in piece))
+        row[col["cjk_share"]] = sum(1 for c in piece if "\u4e00" <= c <= "\u9fff") / max(1, length)
+        row[col["head_after"]] = float(bool(a.head) and text[e : e + len(a.head)] == a.head)
+        row[col["head_inside"]] = float(bool(a.head) and a.head in piece)
+        row[col["rel_start"]] = s / max(1, len(text))
+        row[col["start_cohesion"]] = cohesion.get(text[s - 1 : s + 1], 1.0) if s > 0 else 1.0
+        row[col["end_cohesion"]] = cohesion.get(text[e - 1 : e + 1], 1.0) if e < len(text) else 1.0
+        inside = [cohesion.get(text[j : j + 2], 1.0) for j in range(s, e - 1)]
+        row[col["inner_cohesion"]] = min(inside) if inside else 1.0
+        row[col["surname_start"]] = float(
+            2 <= length <= 4
+            and piece[0] in _SURNAMES
+            and all("\u4e00" <= c <= "\u9fff" for c in piece)
+        )
+        row[col["terms_before"]] = sum(1 for os_, oe in occ if s - 10 <= oe <= s)
+        row[col["terms_after"]] = sum(1 for os_, oe in occ if e <= os_ <= e + 10)
+        slot = slots[span.sentence]
+        row[col["from_slot"]] = float("slot" in span.sources)
+        if slot.start >= 0 or slot.end >= 0:
+            lo = slot.start if slot.start >= 0 else 0
+            hi = slot.end if slot.end > lo else len(text)
+            overlap = max(0, min(e, hi) - max(s, lo))
+            union = max(e, hi) - min(s, lo)
+            row[col["slot_iou"]] = overlap / union if union else 0.0
+            row[col["slot_start_gap"]] = min(abs(s - lo), 30) if slot.start >= 0 else 30
+            row[col["slot_end_gap"]] = min(abs(e - hi), 30) if slot.end >= 0 else 30
+            row[col["in_slot"]] = float(lo <= s and e <= hi)
+        else:
+            row[col["slot_start_gap"]] = row[col["slot_end_gap"]] = 30
+        first, last = tables.score(a.answer_type, piece[:1], piece[-1:])
+        row[col["first_char_score"]] = first
+        row[col["last_char_score"]] = last
+        row[type_col] = 1.0
+    return out
+
+
+def confidence_features(
+    sentence_x: npt.NDArray[np.float32],
+    sentence_scores: npt.NDArray[np.float32],
+    best_sentence: int,
+    span_x: npt.NDArray[np.float32],
+    span_scores: npt.NDArray[np.float32],
+    best_span: int,
+) -> npt.NDArray[np.float32]:
+    """The row of :data:`CONFIDENCE_FEATURES` for one reading.
+
+    Args:
+        sentence_x: the sentence feature rows.
+        sentence_scores: the sentence ranker's scores.
+        best_sentence: the chosen sentence's row.
+        span_x: the span feature rows of the chosen sentence(s).
+        span_scores: the span ranker's scores.
+        best_span: the chosen span's row.
+    """
+    out = np.zeros(len(CONFIDENCE_FEATURES), dtype=np.float32)
+    col = {name: i for i, name in enumerate(CONFIDENCE_FEATURES)}
+    sc = np.sort(sentence_scores)[::-1]
+    out[col["sentence_score"]] = sc[0]
+    out[col["sentence_margin"]] = sc[0] - sc[1] if len(sc) > 1 else 10.0
+    exp = np.exp(sentence_scores - sc[0])
+    out[col["sentence_share"]] = 1.0 / float(exp.sum())
+    pc = np.sort(span_scores)[::-1]
+    out[col["span_score"]] = pc[0]
+    out[col["span_margin"]] = pc[0] - pc[1] if len(pc) > 1 else 10.0
+    out[col["candidates"]] = len(sentence_scores)
+    row = sentence_x[best_sentence]
+    for name in (
+        "cov",
+        "cov_prev",
+        "near_cov",
+        "lcs_ratio",
+        "align_both",
+        "left_ratio",
+        "right_ratio",
+        "typed_match",
+        "cons_total",
+        "cons_sat",
+        "cons_conflict",
+        "attr_present",
+        "head_present",
+        "passage_rank",
+        "bm25_ratio",
+        "title_cov",
+        "rare_cov",
+        "missing_max",
+        "missing_share",
+        "doc_missing_max",
+        "substituted",
+        "deleted",
+        "inserted",
+        "changed_idf",
+        "q_terms",
+        *_TYPES,
+    ):
+        out[col[name]] = row[_SENTENCE_COLUMNS[name]]
+    span = span_x[best_span]
+    out[col["span_length"]] = span[_SPAN_COLUMNS["length"]]
+    out[col["span_type_compatible"]] = span[_SPAN_COLUMNS["type_compatible"]]
+    out[col["span_holds_expected"]] = span[_SPAN_COLUMNS["holds_expected"]]
+    out[col["span_q_overlap"]] = span[_SPAN_COLUMNS["q_overlap"]]
+    return out
+
+
+_SPAN_COLUMNS = {name: i for i, name in enumerate(SPAN_FEATURES)}

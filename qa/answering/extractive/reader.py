@@ -1,0 +1,129 @@
+"""Reading passages for one question: rank sentences, find the answer span, judge it.
+
+:func:`read` is the whole decision, shared by the answerer (:mod:`.answerer`) and by
+training (:mod:`.training`, which fits the confidence model on what :func:`read`
+picks), so the models are measured on exactly what users get.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from corpus.sentences import clause_spans
+from qa.analysis.question import QuestionAnalysis
+from qa.answering.extractive.features import (
+    QuestionTerms,
+    SpanCandidate,
+    chunk_terms,
+    confidence_features,
+    conflicts,
+    currency_conflict,
+    sentence_features,
+    shortlist,
+    span_candidates,
+    span_features,
+)
+from qa.answering.extractive.model import ReaderModel
+from qa.answering.extractive.sentences import Candidate
+from qa.answering.terms import TermStatistics
+
+__all__ = ["MIN_ANSWER_CHARS", "Reading", "answer_span", "read"]
+
+# Answers shorter than this many characters take the clause before them too, so that
+# a bare figure ("达23.2万亿元") comes with what it is about.
+MIN_ANSWER_CHARS = 10
+_STRIP = "，,：:；;、。！？!? \u3000"
+
+
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """What the reader made of one question's passages.
+
+    Attributes:
+        terms: the question's analysis and weighted terms.
+        candidates: the candidate sentences.
+        best: the chosen span (None when there is no candidate).
+        features: the reading's row of confidence features (empty without a span).
+        conflict: True when the chosen sentence contradicts a constraint the question
+            states (another ordinal, year, period, ...) or the short answer is an
+            amount in another currency than the one asked for.
+    """
+
+    terms: QuestionTerms
+    candidates: tuple[Candidate, ...]
+    best: SpanCandidate | None
+    features: npt.NDArray[np.float32]
+    conflict: bool
+
+    @property
+    def analysis(self) -> QuestionAnalysis:
+        """The question analysis."""
+        return self.terms.analysis
+
+
+def read(
+    terms: QuestionTerms,
+    candidates: Sequence[Candidate],
+    stats: TermStatistics,
+    model: ReaderModel,
+    documents: Mapping[str, frozenset[str]] | None = None,
+) -> Reading:
+    """Pick the best sentence, then the best span in it.
+
+    Args:
+        terms: the analysed question's terms.
+        candidates: the sentences of the retrieved passages.
+        stats: the index's term statistics.
+        model: the trained reader.
+        documents: the matching terms of the candidates' documents.
+
+    Returns:
+        The reading; ``candidates`` are the shortlisted sentences the rankers saw;
+        ``best`` is None when there is no candidate or no question term.
+    """
+    if not candidates or not terms.weights:
+        return Reading(terms, tuple(candidates), None, np.zeros(0, np.float32), False)
+    chunks = chunk_terms(candidates)
+    cands = tuple(candidates[i] for i in shortlist(terms, candidates))
+    sx = sentence_features(terms, cands, stats, chunks, documents)
+    scores = model.sentence_score(sx)
+    top = int(np.argmax(scores))
+    spans = span_candidates(terms, cands, [top])
+    if not spans:
+        text = cands[top].sentence.folded.text
+        spans = [SpanCandidate(top, 0, len(text), frozenset({"sentence"}))]
+    px = span_features(terms, cands, spans, stats, model.tables)
+    span_scores = model.span_score(px)
+    best = int(np.argmax(span_scores))
+    features = confidence_features(sx, scores, top, px, span_scores, best)
+    chosen = spans[best]
+    short = cands[top].sentence.folded.text[chosen.start : chosen.end]
+    conflict = conflicts(terms.analysis, cands[top])[2] or currency_conflict(terms.analysis, short)
+    return Reading(terms, cands, chosen, features, conflict)
+
+
+def answer_span(candidate: Candidate, span: SpanCandidate) -> tuple[int, int, int, int]:
+    """Document offsets of the answer text and of the short answer around ``span``.
+
+    The answer text is the clause (or clauses) holding the span, with the clause before
+    when that alone would be shorter than :data:`MIN_ANSWER_CHARS` characters.
+
+    Returns:
+        ``(text_start, text_end, short_start, short_end)``, offsets into the document.
+    """
+    sentence = candidate.sentence
+    original = sentence.folded.original
+    s, e = sentence.folded.span(span.start, span.end)
+    clauses = clause_spans(original)
+    inside = [(cs, ce) for cs, ce in clauses if ce > s and cs < e] or [(s, e)]
+    first = clauses.index(inside[0]) if inside[0] in clauses else -1
+    a, b = inside[0][0], inside[-1][1]
+    piece = original[a:b].strip(_STRIP)
+    if len(piece) < MIN_ANSWER_CHARS and first > 0:
+        a = clauses[first - 1][0]
+    base = sentence.start
+    return base + a, base + b, base + s, base + e

@@ -1,0 +1,159 @@
+"""Candidate sentences: the sentences of the retrieved passages, prepared once.
+
+A sentence's folded text and its matching terms are computed the first time a passage
+is read and kept in a bounded cache keyed by chunk, so a question costs no repeated
+normalisation of text seen before.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from threading import Lock
+
+from corpus.normalize import Folded, fold
+from corpus.sentences import sentence_spans
+from corpus.types import Chunk, Document
+from qa.analysis.question import Constraint, constraint_of
+from qa.analysis.spans import TypedSpan, typed_spans
+from qa.answering.terms import TermStatistics
+from qa.types import Passage
+
+__all__ = ["Candidate", "PreparedSentence", "SentencePool"]
+
+# Window of document text scanned around a chunk for whole sentences.
+SENTENCE_WINDOW = 300
+
+
+@dataclass(frozen=True, slots=True)
+class PreparedSentence:
+    """A sentence of a document, folded and tokenised once.
+
+    Attributes:
+        doc_id: the document.
+        start: start offset in the document's text.
+        end: end offset (exclusive).
+        folded: the sentence folded for matching, with offsets back to the original.
+        terms: its matching terms (see :class:`~qa.answering.terms.TermStatistics`).
+        spans: the typed spans of the folded text (dates, numbers, names, ...).
+        values: the constraints its typed spans state (see
+            :func:`qa.analysis.question.constraint_of`).
+        position: where the sentence starts, as a share of the document's length.
+        lead: True for the first sentence of the document.
+    """
+
+    doc_id: str
+    start: int
+    end: int
+    folded: Folded
+    terms: frozenset[str]
+    spans: tuple[TypedSpan, ...]
+    values: frozenset[Constraint]
+    position: float
+    lead: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """A sentence read for one question: where it came from, and its neighbours.
+
+    Attributes:
+        sentence: the sentence.
+        passage: the passage it was found in (the best-ranked one, if several).
+        previous: the sentence before it in the document, where read.
+        next: the sentence after it, where read.
+    """
+
+    sentence: PreparedSentence
+    passage: Passage
+    previous: PreparedSentence | None
+    next: PreparedSentence | None = None
+
+
+class SentencePool:
+    """Prepares the sentences of chunks, caching the most recent ``size`` chunks.
+
+    Args:
+        terms: the term statistics whose tokens are stored.
+        size: chunks kept.
+    """
+
+    def __init__(self, terms: TermStatistics, size: int = 4096) -> None:
+        self._terms = terms
+        self._size = size
+        self._cache: OrderedDict[str, tuple[PreparedSentence, ...]] = OrderedDict()
+        self._doc_cache: OrderedDict[str, frozenset[str]] = OrderedDict()
+        self._lock = Lock()
+
+    def sentences(self, chunk: Chunk, document: Document) -> tuple[PreparedSentence, ...]:
+        """The sentences overlapping ``chunk`` (whole, from the document text)."""
+        with self._lock:
+            found = self._cache.get(chunk.id)
+            if found is not None:
+                self._cache.move_to_end(chunk.id)
+                return found
+        text = document.text
+        lo = max(0, chunk.start - SENTENCE_WINDOW)
+        hi = min(len(text), chunk.end + SENTENCE_WINDOW)
+        spans = sentence_spans(text, lo, hi)
+        first = sentence_spans(text, 0, min(len(text), 400))[:1]
+        lead_start = first[0][0] if first else -1
+        prepared: list[PreparedSentence] = []
+        for s, e in spans:
+            if e <= chunk.start or s >= chunk.end:
+                continue
+            folded = fold(text[s:e])
+            typed = tuple(typed_spans(folded.text))
+            prepared.append(
+                PreparedSentence(
+                    doc_id=document.id,
+                    start=s,
+                    end=e,
+                    folded=folded,
+                    terms=frozenset(self._terms.tokens(folded.text)),
+                    spans=typed,
+                    values=frozenset(c for t in typed if (c := constraint_of(t)) is not None),
+                    position=s / max(1, len(text)),
+                    lead=s == lead_start,
+                )
+            )
+        result = tuple(prepared)
+        with self._lock:
+            self._cache[chunk.id] = result
+            if len(self._cache) > self._size:
+                self._cache.popitem(last=False)
+        return result
+
+    def document_terms(self, document: Document) -> frozenset[str]:
+        """The matching terms of a whole document (cached with the chunks)."""
+        key = "doc:" + document.id
+        with self._lock:
+            found = self._doc_cache.get(key)
+            if found is not None:
+                self._doc_cache.move_to_end(key)
+                return found
+        terms = frozenset(self._terms.tokens(fold(document.text).text))
+        with self._lock:
+            self._doc_cache[key] = terms
+            if len(self._doc_cache) > self._size:
+                self._doc_cache.popitem(last=False)
+        return terms
+
+    def candidates(self, passages: Sequence[Passage]) -> list[Candidate]:
+        """The distinct sentences of ``passages``, in passage order, each with the
+        sentences before and after it (a subject named in the previous sentence, an
+        answer given in the next)."""
+        seen: set[tuple[str, int]] = set()
+        out: list[Candidate] = []
+        for passage in passages:
+            sentences = self.sentences(passage.chunk, passage.document)
+            for i, sentence in enumerate(sentences):
+                key = (sentence.doc_id, sentence.start)
+                if key in seen:
+                    continue
+                seen.add(key)
+                previous = sentences[i - 1] if i > 0 else None
+                following = sentences[i + 1] if i + 1 < len(sentences) else None
+                out.append(Candidate(sentence, passage, previous, following))
+        return out

@@ -1,0 +1,634 @@
+"""Training the reader: feature rows from questions with known answers, and the fit.
+
+Training data comes from the same pipeline users run: each question is retrieved with
+the assistant's own searcher, its candidate sentences are the ones the reader would
+read, and labels come from the gold answers:
+
+* a sentence is relevant when it holds a gold answer (script-folded) and belongs to a
+  gold document (or any document, where the question names none);
+* a span is graded 0-4 by the character-overlap F1 of its text with the best gold.
+
+:func:`fit` trains the sentence ranker and the span ranker (LightGBM lambdarank; spans
+are ranked within their sentence, as the reader uses them), then reads every question
+with rankers trained without its group (out-of-fold) to train the confidence model on
+what the reader really picks, calibrates that model with isotonic regression on its own
+out-of-fold outputs, and sets the abstention threshold. Every split is grouped by
+article: no question is scored by a model that saw its article.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from corpus.normalize import normalize_for_matching
+from qa.analysis.question import analyze_question
+from qa.answering.extractive.answerer import clause_window
+from qa.answering.extractive.features import (
+    CONFIDENCE_FEATURES,
+    SENTENCE_FEATURES,
+    SPAN_FEATURES,
+    CharTables,
+    QuestionTerms,
+    chunk_terms,
+    question_terms,
+    sentence_features,
+    shortlist,
+    span_candidates,
+    span_features,
+)
+from qa.answering.extractive.model import ReaderModel
+from qa.answering.extractive.reader import read
+from qa.answering.extractive.sentences import Candidate, SentencePool
+from qa.answering.terms import TermStatistics
+from qa.types import Passage
+
+__all__ = [
+    "ReaderData",
+    "TrainingQuestion",
+    "OutOfFold",
+    "char_f1",
+    "collect",
+    "concat",
+    "fit",
+    "fit_confidence",
+    "out_of_fold",
+    "fit_char_tables",
+    "fit_rankers",
+    "judge",
+    "false_abstention_threshold",
+    "youden_threshold",
+]
+
+logger = logging.getLogger(__name__)
+
+SearchFunction = Callable[[str, int], Sequence[Passage]]
+
+_COMMON: dict[str, Any] = {
+    "learning_rate": 0.08,
+    "num_leaves": 31,
+    "min_data_in_leaf": 40,
+    "feature_fraction": 0.9,
+    "bagging_fraction": 0.8,
+    "bagging_freq": 1,
+    "lambda_l2": 1.0,
+    "verbose": -1,
+    "seed": 13,
+    "num_threads": 2,
+}
+RANK_PARAMS: dict[str, Any] = {
+    **_COMMON,
+    "objective": "lambdarank",
+    "lambdarank_truncation_level": 10,
+}
+CONFIDENCE_PARAMS: dict[str, Any] = {
+    **_COMMON,
+    "objective": "binary",
+    "num_leaves": 15,
+    "min_data_in_leaf": 30,
+}
+RANK_ROUNDS = 250
+ANSWER_CHARS = 80
+"""The answer budget the confidence model's labels assume (AssistantConfig's default)."""
+CONFIDENCE_ROUNDS = 200
+
+
+@dataclass(frozen=True, slots=True)
+class TrainingQuestion:
+    """A question with its gold answers, for training.
+
+    Attributes:
+        question: the question text.
+        answers: acceptable answers (any script); empty when the corpus cannot answer.
+        doc_ids: the gold documents (empty: any document holding an answer counts).
+        group: the cross-validation group (the article), so that questions of one
+            article never sit on both sides of a split.
+    """
+
+    question: str
+    answers: tuple[str, ...]
+    doc_ids: tuple[str, ...] = ()
+    group: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class QuestionRows:
+    """What :func:`collect` kept of one question (for refitting and calibration)."""
+
+    item: TrainingQuestion
+    terms: QuestionTerms
+    candidates: tuple[Candidate, ...]
+    golds: tuple[str, ...]
+    documents: Mapping[str, frozenset[str]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ReaderData:
+    """Feature rows of many questions.
+
+    Attributes:
+        questions: one entry per question.
+        sentence_x: rows of :data:`SENTENCE_FEATURES`.
+        sentence_y: 1 where the sentence holds a gold answer.
+        sentence_q: the question index of each sentence row.
+        span_x: rows of :data:`SPAN_FEATURES`.
+        span_y: the graded relevance of each span (0 to 4, from :func:`char_f1`).
+        span_q: the question index of each span row.
+        span_sentence: the sentence row each span belongs to.
+        groups: the cross-validation group of each question.
+        span_first: the first character of each span (for the character tables).
+        span_last: the last character of each span.
+    """
+
+    questions: tuple[QuestionRows, ...]
+    sentence_x: npt.NDArray[np.float32]
+    sentence_y: npt.NDArray[np.int8]
+    sentence_q: npt.NDArray[np.int64]
+    span_x: npt.NDArray[np.float32]
+    span_y: npt.NDArray[np.int8]
+    span_q: npt.NDArray[np.int64]
+    span_sentence: npt.NDArray[np.int64]
+    groups: tuple[str, ...] = field(default=())
+    span_first: tuple[str, ...] = field(default=())
+    span_last: tuple[str, ...] = field(default=())
+
+
+def char_f1(prediction: str, golds: Sequence[str]) -> float:
+    """Best character-overlap F1 of ``prediction`` against folded ``golds`` (bags of
+    characters, punctuation and spaces ignored)."""
+    pred = Counter(c for c in normalize_for_matching(prediction) if c.isalnum())
+    if not pred:
+        return 0.0
+    best = 0.0
+    for gold in golds:
+        ref = Counter(c for c in gold if c.isalnum())
+        common = sum((pred & ref).values())
+        if common:
+            p = common / sum(pred.values())
+            r = common / sum(ref.values())
+            best = max(best, 2 * p * r / (p + r))
+    return best
+
+
+def _holds(text: str, golds: Sequence[str]) -> bool:
+    return any(g and g in text for g in golds)
+
+
+def collect(
+    questions: Iterable[TrainingQuestion],
+    search: SearchFunction,
+    stats: TermStatistics,
+    *,
+    passages: int = 5,
+    span_sentences: int = 4,
+    progress: Callable[[int], None] | None = None,
+) -> ReaderData:
+    """Feature rows for ``questions``.
+
+    Args:
+        questions: the training questions.
+        search: ``search(question, k)`` -> passages, best first (the assistant's own).
+        stats: the index's term statistics.
+        passages: passages read per question (as the answerer reads them).
+        span_sentences: span candidates are taken from this many sentences with the
+            highest term coverage, plus every sentence holding a gold answer.
+        progress: called with the number of questions done.
+
+    Returns:
+        The rows.
+    """
+    pool = SentencePool(stats)
+    kept: list[QuestionRows] = []
+    s_x: list[npt.NDArray[np.float32]] = []
+    s_y: list[int] = []
+    s_q: list[int] = []
+    p_x: list[npt.NDArray[np.float32]] = []
+    p_y: list[int] = []
+    p_q: list[int] = []
+    p_s: list[int] = []
+    p_first: list[str] = []
+    p_last: list[str] = []
+    for done, item in enumerate(questions, start=1):
+        analysis = analyze_question(item.question)
+        terms = question_terms(analysis, stats)
+        retrieved = search(item.question, passages)
+        cands = tuple(pool.candidates(retrieved))
+        if progress is not None:
+            progress(done)
+        if not cands or not terms.weights:
+            continue
+        golds = tuple(normalize_for_matching(g) for g in item.answers if g.strip())
+        q = len(kept)
+        documents = {p.document.id: pool.document_terms(p.document) for p in retrieved}
+        kept.append(QuestionRows(item, terms, cands, golds, documents))
+        # The rankers see the shortlist the reader will give them.
+        chunks = chunk_terms(cands)
+        cands = tuple(cands[i] for i in shortlist(terms, cands))
+        x = sentence_features(terms, cands, stats, chunks, documents)
+        gold_docs = set(item.doc_ids)
+        labels = [
+            int(
+                bool(golds)
+                and _holds(c.sentence.folded.text, golds)
+                and (not gold_docs or c.sentence.doc_id in gold_docs)
+            )
+            for c in cands
+        ]
+        base = len(s_y)
+        s_x.append(x)
+        s_y.extend(labels)
+        s_q.extend([q] * len(cands))
+        cov = x[:, SENTENCE_FEATURES.index("cov")]
+        chosen = [int(i) for i in np.argsort(-cov, kind="stable")[:span_sentences]]
+        chosen += [i for i, y in enumerate(labels) if y and i not in chosen]
+        spans = span_candidates(terms, cands, chosen)
+        if not spans:
+            continue
+        p_x.append(span_features(terms, cands, spans, stats))
+        for span in spans:
+            text = cands[span.sentence].sentence.folded.text[span.start : span.end]
+            p_y.append(round(4 * char_f1(text, golds)) if golds else 0)
+            p_first.append(text[:1])
+            p_last.append(text[-1:])
+            p_q.append(q)
+            p_s.append(base + span.sentence)
+    width_s, width_p = len(SENTENCE_FEATURES), len(SPAN_FEATURES)
+    return ReaderData(
+        questions=tuple(kept),
+        sentence_x=np.vstack(s_x) if s_x else np.zeros((0, width_s), np.float32),
+        sentence_y=np.asarray(s_y, dtype=np.int8),
+        sentence_q=np.asarray(s_q, dtype=np.int64),
+        span_x=np.vstack(p_x) if p_x else np.zeros((0, width_p), np.float32),
+        span_y=np.asarray(p_y, dtype=np.int8),
+        span_q=np.asarray(p_q, dtype=np.int64),
+        span_sentence=np.asarray(p_s, dtype=np.int64),
+        groups=tuple(r.item.group for r in kept),
+        span_first=tuple(p_first),
+        span_last=tuple(p_last),
+    )
+
+
+def _ranker(
+    x: npt.NDArray[np.float32], y: npt.NDArray[np.int8], query: npt.NDArray[np.int64]
+) -> Any:
+    """A lambdarank model over rows grouped by ``query`` (queries without a relevant row
+    are left out: they teach a ranker nothing)."""
+    import lightgbm
+
+    keep = np.zeros(len(y), dtype=bool)
+    for q in np.unique(query[y > 0]):
+        keep |= query == q
+    idx = np.flatnonzero(keep)
+    idx = idx[np.argsort(query[idx], kind="stable")]
+    _, sizes = np.unique(query[idx], return_counts=True)
+    dataset = lightgbm.Dataset(x[idx], label=y[idx], group=sizes)
+    return lightgbm.train(RANK_PARAMS, dataset, num_boost_round=RANK_ROUNDS)
+
+
+def _folds(groups: Sequence[str], k: int, seed: int) -> npt.NDArray[np.int64]:
+    """A fold number per question, grouped: every question of one group in one fold."""
+    names = sorted(set(groups))
+    rng = np.random.default_rng(seed)
+    rng.shuffle(names)
+    fold_of = {g: i % k for i, g in enumerate(names)}
+    return np.array([fold_of[g] for g in groups], dtype=np.int64)
+
+
+def fit_char_tables(
+    data: ReaderData, questions: npt.NDArray[np.bool_], *, smoothing: float = 1.0
+) -> CharTables:
+    """First/last-character log-odds of gold answers against candidate spans, per
+    answer type, from the gold answers of ``questions`` (characters seen at least three
+    times among the golds of a type)."""
+    gold_first: dict[str, Counter[str]] = {}
+    gold_last: dict[str, Counter[str]] = {}
+    for q in np.flatnonzero(questions):
+        rows = data.questions[q]
+        kind = rows.terms.analysis.answer_type
+        for gold in rows.golds[:1]:
+            chars = [c for c in gold if c.isalnum()]
+            if chars:
+                gold_first.setdefault(kind, Counter())[chars[0]] += 1
+                gold_last.setdefault(kind, Counter())[chars[-1]] += 1
+    rows_mask = questions[data.span_q]
+    background_first = Counter(
+        f for f, keep in zip(data.span_first, rows_mask, strict=True) if keep
+    )
+    background_last = Counter(c for c, keep in zip(data.span_last, rows_mask, strict=True) if keep)
+
+    def table(gold: Counter[str], background: Counter[str]) -> dict[str, float]:
+        vocabulary = len(background) + 1
+        g_total = sum(gold.values()) + smoothing * vocabulary
+        b_total = sum(background.values()) + smoothing * vocabulary
+        return {
+            ch: round(
+                math.log((n + smoothing) / g_total)
+                - math.log((background.get(ch, 0) + smoothing) / b_total),
+                4,
+            )
+            for ch, n in gold.items()
+            if n >= 3
+        }
+
+    return CharTables(
+        {k: table(c, background_first) for k, c in gold_first.items()},
+        {k: table(c, background_last) for k, c in gold_last.items()},
+    )
+
+
+def _with_char_scores(data: ReaderData, tables: CharTables) -> npt.NDArray[np.float32]:
+    """The span rows with the character-table columns filled from ``tables``."""
+    x = data.span_x.copy()
+    first_col = SPAN_FEATURES.index("first_char_score")
+    last_col = SPAN_FEATURES.index("last_char_score")
+    kinds = [rows.terms.analysis.answer_type for rows in data.questions]
+    for i, (q, first, last) in enumerate(
+        zip(data.span_q.tolist(), data.span_first, data.span_last, strict=True)
+    ):
+        x[i, first_col], x[i, last_col] = tables.score(kinds[q], first, last)
+    return x
+
+
+def fit_rankers(data: ReaderData, questions: npt.NDArray[np.bool_]) -> tuple[str, str, CharTables]:
+    """The sentence and span rankers trained on ``questions`` (as LightGBM text), and the
+    character tables their span features use."""
+    rows = questions[data.sentence_q]
+    sentence = _ranker(data.sentence_x[rows], data.sentence_y[rows], data.sentence_q[rows])
+    tables = fit_char_tables(data, questions)
+    # The span ranker trains on character scores from tables that did not see the
+    # question's own gold (out of fold), as it will meet them on new questions.
+    span_x = data.span_x.copy()
+    fold = _folds(data.groups, 5, 7)
+    for k in range(5):
+        part = questions & (fold == k)
+        if part.any():
+            rows = part[data.span_q]
+            scored = _with_char_scores(data, fit_char_tables(data, questions & (fold != k)))
+            span_x[rows] = scored[rows]
+    rows = questions[data.span_q]
+    span = _ranker(span_x[rows], data.span_y[rows], data.span_sentence[rows])
+    return sentence.model_to_string(), span.model_to_string(), tables
+
+
+@dataclass(frozen=True, slots=True)
+class Judged:
+    """One question read by out-of-fold rankers: its confidence features and whether
+    the answer text holds a gold answer."""
+
+    question: int
+    features: npt.NDArray[np.float32]
+    right: bool
+    conflict: bool
+    answerable: bool
+
+
+def judge(
+    rows: QuestionRows,
+    stats: TermStatistics,
+    model: ReaderModel,
+    index: int,
+    answer_chars: int = ANSWER_CHARS,
+) -> Judged:
+    """Read one collected question with ``model`` and say whether the answer is right."""
+    reading = read(rows.terms, rows.candidates, stats, model, rows.documents)
+    answerable = bool(rows.golds)
+    if reading.best is None:
+        return Judged(
+            index, np.zeros(len(CONFIDENCE_FEATURES), np.float32), False, False, answerable
+        )
+    cand = reading.candidates[reading.best.sentence]
+    sentence = cand.sentence
+    s, e = sentence.folded.span(reading.best.start, reading.best.end)
+    a, b = clause_window(sentence.folded.original, s, e, answer_chars)
+    text = normalize_for_matching(sentence.folded.original[a:b])
+    right = answerable and not reading.conflict and _holds(text, rows.golds)
+    return Judged(index, reading.features, right, reading.conflict, answerable)
+
+
+def _confidence_model(x: npt.NDArray[np.float32], y: npt.NDArray[np.int8]) -> Any:
+    import lightgbm
+
+    dataset = lightgbm.Dataset(x, label=y)
+    return lightgbm.train(CONFIDENCE_PARAMS, dataset, num_boost_round=CONFIDENCE_ROUNDS)
+
+
+def _isotonic(
+    x: npt.NDArray[np.float64], y: npt.NDArray[np.int8]
+) -> tuple[tuple[float, ...], tuple[float, ...]]:
+    from sklearn.isotonic import IsotonicRegression
+
+    iso = IsotonicRegression(y_min=0.0, y_max=1.0, out_of_bounds="clip")
+    iso.fit(x, y.astype(np.float64))
+    return (
+        tuple(float(v) for v in iso.X_thresholds_),
+        tuple(float(v) for v in iso.y_thresholds_),
+    )
+
+
+def youden_threshold(
+    confidence: npt.NDArray[np.float64], answerable: npt.NDArray[np.bool_]
+) -> float:
+    """The threshold that maximises Youden's J: abstention on unanswerable questions minus
+    abstention on answerable ones (abstain when ``confidence < threshold``)."""
+    if answerable.all() or not answerable.any():
+        return 0.0
+    best, best_j = 0.0, -1.0
+    for t in np.unique(confidence):
+        j = float(np.mean(confidence[~answerable] < t) - np.mean(confidence[answerable] < t))
+        if j > best_j:
+            best, best_j = float(t), j
+    return best
+
+
+def concat(parts: Sequence[ReaderData]) -> ReaderData:
+    """One :class:`ReaderData` of several (question and row indices renumbered)."""
+    questions: list[QuestionRows] = []
+    sx, sy, sq, px, py, pq, ps = [], [], [], [], [], [], []
+    first: list[str] = []
+    last: list[str] = []
+    q_base = s_base = 0
+    for part in parts:
+        questions += part.questions
+        sx.append(part.sentence_x)
+        sy.append(part.sentence_y)
+        sq.append(part.sentence_q + q_base)
+        px.append(part.span_x)
+        py.append(part.span_y)
+        pq.append(part.span_q + q_base)
+        ps.append(part.span_sentence + s_base)
+        first += part.span_first
+        last += part.span_last
+        q_base += len(part.questions)
+        s_base += len(part.sentence_y)
+    return ReaderData(
+        questions=tuple(questions),
+        sentence_x=np.vstack(sx),
+        sentence_y=np.concatenate(sy),
+        sentence_q=np.concatenate(sq),
+        span_x=np.vstack(px),
+        span_y=np.concatenate(py),
+        span_q=np.concatenate(pq),
+        span_sentence=np.concatenate(ps),
+        groups=tuple(q.item.group for q in questions),
+        span_first=tuple(first),
+        span_last=tuple(last),
+    )
+
+
+@dataclass(frozen=True)
+class OutOfFold:
+    """Every question read by rankers trained without its fold.
+
+    Attributes:
+        fold: the fold of each question.
+        rankers: per fold, ``(sentence model, span model, tables)`` trained on the other
+            folds.
+        judged: one judgement per question, in question order.
+    """
+
+    fold: npt.NDArray[np.int64]
+    rankers: tuple[tuple[str, str, CharTables], ...]
+    judged: tuple[Judged, ...]
+
+
+def out_of_fold(
+    data: ReaderData,
+    stats: Sequence[TermStatistics],
+    *,
+    folds: int = 5,
+    seed: int = 13,
+    progress: Callable[[str], None] | None = None,
+) -> OutOfFold:
+    """Train rankers on every ``folds - 1`` folds and read the held-out fold with them.
+
+    Args:
+        data: the collected rows.
+        stats: the term statistics of each question's corpus.
+        folds: number of folds (grouped by ``data.groups``).
+        seed: seed of the fold assignment.
+        progress: called with a short description of each step.
+    """
+    say = progress or (lambda _step: None)
+    fold = _folds(data.groups, folds, seed)
+    rankers: list[tuple[str, str, CharTables]] = []
+    judged: dict[int, Judged] = {}
+    for k in range(folds):
+        say(f"fold {k + 1} of {folds}: training the rankers, reading the held-out fold")
+        s_text, p_text, tables = fit_rankers(data, fold != k)
+        rankers.append((s_text, p_text, tables))
+        inner = ReaderModel(s_text, p_text, tables=tables)
+        for q in np.flatnonzero(fold == k):
+            judged[int(q)] = judge(data.questions[q], stats[int(q)], inner, int(q))
+    return OutOfFold(fold, tuple(rankers), tuple(judged[q] for q in range(len(data.questions))))
+
+
+MAX_FALSE_ABSTENTION = 0.05
+"""The share of answerable questions the fitted threshold may turn away."""
+
+
+def false_abstention_threshold(
+    confidence: npt.NDArray[np.float64],
+    answerable: npt.NDArray[np.bool_],
+    budget: float = MAX_FALSE_ABSTENTION,
+) -> float:
+    """The highest threshold at which at most ``budget`` of the answerable questions
+    abstain (abstain when ``confidence < threshold``)."""
+    scores = np.sort(confidence[answerable])
+    if len(scores) == 0:
+        return 0.0
+    allowed = int(np.floor(budget * len(scores)))
+    return float(scores[allowed]) if allowed < len(scores) else float(scores[-1])
+
+
+def fit_confidence(
+    judged: Sequence[Judged],
+    groups: Sequence[str],
+    *,
+    folds: int = 5,
+    seed: int = 13,
+    max_false_abstention: float = MAX_FALSE_ABSTENTION,
+) -> tuple[str, tuple[tuple[float, ...], tuple[float, ...]], float]:
+    """The confidence model, its isotonic calibration and the abstention threshold.
+
+    The model learns P(answer right) from the judgements' features; it is calibrated on
+    its own out-of-fold outputs (grouped); the threshold is the highest at which at most
+    ``max_false_abstention`` of the answerable judgements would abstain.
+
+    Returns:
+        ``(LightGBM text, calibration points, threshold)``.
+    """
+    x = np.vstack([j.features for j in judged])
+    y = np.array([j.right for j in judged], dtype=np.int8)
+    model = _confidence_model(x, y).model_to_string()
+    raw = np.zeros(len(judged))
+    fold = _folds(list(groups), folds, seed + 1)
+    for k in range(folds):
+        train, test = fold != k, fold == k
+        if train.any() and test.any() and len(set(y[train].tolist())) > 1:
+            raw[test] = _confidence_model(x[train], y[train]).predict(x[test], num_threads=2)
+    calibration = _isotonic(raw, y)
+    calibrated = np.interp(raw, *calibration)
+    answerable = np.array([j.answerable for j in judged])
+    return (
+        model,
+        calibration,
+        false_abstention_threshold(calibrated, answerable, max_false_abstention),
+    )
+
+
+def fit(
+    data: ReaderData,
+    stats: Sequence[TermStatistics],
+    *,
+    folds: int = 5,
+    seed: int = 13,
+    meta: dict[str, Any] | None = None,
+    oof: OutOfFold | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> ReaderModel:
+    """Train the reader on all collected questions.
+
+    Args:
+        data: the collected rows (answerable and unanswerable questions).
+        stats: the term statistics of each question's corpus.
+        folds: folds of the out-of-fold readings the confidence model learns from.
+        seed: seed of the fold assignment.
+        meta: facts recorded in the model file.
+        oof: out-of-fold readings computed already (by :func:`out_of_fold` with the
+            same folds), to reuse.
+        progress: called with a short description of each step.
+
+    Returns:
+        The model.
+    """
+    say = progress or (lambda _step: None)
+    oof = oof or out_of_fold(data, stats, folds=folds, seed=seed, progress=progress)
+    say("training the rankers on every question")
+    everything = np.ones(len(data.questions), dtype=bool)
+    sentence_text, span_text, tables = fit_rankers(data, everything)
+    say("training and calibrating the confidence model")
+    groups = [data.groups[j.question] for j in oof.judged]
+    confidence, calibration, threshold = fit_confidence(oof.judged, groups, folds=folds, seed=seed)
+    right = np.array([j.right for j in oof.judged])
+    answerable = np.array([j.answerable for j in oof.judged])
+    info = dict(meta or {})
+    info.update(
+        {
+            "questions": len(data.questions),
+            "answerable": int(answerable.sum()),
+            "folds": folds,
+            "seed": seed,
+            "oof_answer_right": float(right[answerable].mean()) if answerable.any() else 0.0,
+            "threshold_rule": (
+                f"at most {MAX_FALSE_ABSTENTION:.0%} of answerable out-of-fold readings abstain"
+            ),
+        }
+    )
+    return ReaderModel(sentence_text, span_text, confidence, calibration, threshold, info, tables)

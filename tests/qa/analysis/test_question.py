@@ -1,0 +1,89 @@
+"""Question analysis: interrogative, answer type, context, constraints, attribute."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from qa import analyze_question
+
+
+@pytest.mark.parametrize(
+    ("question", "answer_type", "head"),
+    [
+        ("长三角国资百企联盟创新子联盟由哪些企业牵头组建?", "list", "企业"),
+        ("第五届长三角地区国资国企联席会议在哪里召开?", "place", ""),
+        ("2024年长三角地区全年GDP是多少?", "number", ""),
+        ("长三角储能及安全产业链联盟的秘书长是谁?", "person", ""),
+        ("史特拉斯堡大教堂與小法蘭西被哪個單位列為世界文化遺產?", "organization", "单位"),
+        ("在哪一年穆罕默德二世進入君士坦丁堡?", "time", "年"),
+        ("新西兰鸲鹟身体呈什么颜色？", "entity", ""),
+        ("为什么要建设白马湖实验室?", "reason", ""),
+        ("林越峰是怎样成为作家的？", "manner", ""),
+        ("它是第几批成立的?", "number", ""),
+        ("哪一位高句麗國王的死讓高句麗遭受內亂？", "person", ""),
+        ("二戰期間九龍半島上唯一的城鎮為?", "entity", ""),
+        ("请简述林越峰的写作风格?", "manner", ""),
+        ("这个政策是否有效?", "yesno", ""),
+    ],
+)
+def test_answer_type_and_head(question: str, answer_type: str, head: str) -> None:
+    a = analyze_question(question)
+    assert (a.answer_type, a.head) == (answer_type, head)
+
+
+def test_left_and_right_context_around_the_interrogative() -> None:
+    a = analyze_question("长三角国资百企联盟创新子联盟由哪些企业牵头组建?")
+    assert a.wh == "哪些" and a.left == "长三角国资百企联盟创新子联盟由"
+    assert a.right == "牵头组建"  # the head noun 企业 belongs to the interrogative
+    assert "哪些" not in a.content and "企业" in a.content
+
+
+def test_look_alikes_are_not_interrogatives() -> None:
+    # 几 after a number is "some", not "how many"; the interrogative is 哪里.
+    a = analyze_question("1967年1月1日，北京20幾所高等院校學生在哪裡舉行遊行集會?")
+    assert a.wh == "哪里" and a.answer_type == "place"
+    assert "20几所" in a.content
+    # 称…为什么 asks for a name, not a reason.
+    named = analyze_question("於現代，通常稱當時的三種蠻夷為什麼?")
+    assert named.wh == "什么" and named.answer_type == "entity"
+    # An embedded 是否 does not make a yes/no question of one that asks "what is".
+    what = analyze_question("英國目前測量患者是否有高血壓的方法是?")
+    assert what.answer_type == "entity" and what.wh == ""
+
+
+def test_constraints_are_canonical_and_exclude_the_interrogative() -> None:
+    a = analyze_question("第五屆長三角地區國資國企聯席會議在2024年哪一天召開?")
+    values = {(c.kind, c.value) for c in a.constraints}
+    assert ("ordinal", "5|届") in values and ("year", "2024") in values
+    # 哪一年 and 几个 are parts of the interrogative, not stated values.
+    assert analyze_question("在哪一年成立?").constraints == ()
+    # Chinese numerals inside words are not stated quantities (一家亲, 三省一市).
+    assert analyze_question("《小和尚一家親》是誰的作品?").constraints == ()
+    period = analyze_question("长三角前三季度的GDP是多少?").constraints
+    assert [(c.kind, c.value) for c in period] == [("period", "q1-3")]
+
+
+def test_attribute_asked_about() -> None:
+    assert analyze_question("长三角储能及安全产业链联盟的秘书长是谁?").attribute == "秘书长"
+    assert analyze_question("谢尔的面积有多大?").attribute == "面积"
+    assert analyze_question("谁牵头组建了联盟?").attribute == ""
+
+
+def test_both_scripts_analyse_alike() -> None:
+    simplified = analyze_question("长三角企业家联盟是什么时候成立的?")
+    traditional = analyze_question("長三角企業家聯盟是什麼時候成立的?")
+    assert simplified.folded == traditional.folded
+    assert simplified.answer_type == traditional.answer_type == "time"
+
+
+@given(st.text(max_size=80))
+def test_analysis_never_raises_and_spans_are_in_the_question(text: str) -> None:
+    a = analyze_question(text)
+    assert a.answer_type
+    if a.wh_start >= 0:
+        assert a.folded[a.wh_start : a.wh_start + len(a.wh)] == a.wh
+        assert a.wh_start < a.wh_end <= len(a.folded)
+    for c in a.constraints:
+        assert c.text in a.folded

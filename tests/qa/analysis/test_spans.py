@@ -1,0 +1,58 @@
+"""Typed spans (dates, numbers, ordinals, periods, names) and Chinese numbers."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from corpus.normalize import normalize_for_matching
+from qa.analysis.spans import KINDS, chinese_number, typed_spans
+
+
+def _kinds(text: str) -> list[tuple[str, str]]:
+    return [(t.kind, t.text) for t in typed_spans(normalize_for_matching(text))]
+
+
+def test_kinds_in_news_text() -> None:
+    assert _kinds("6月5日,以“四鏈”融合為主題的2024年度會議召開,第四批聯盟成立") == [
+        ("date", "6月5日"),
+        ("quote", "“四链”"),
+        ("year", "2024年度"),
+        ("ordinal", "第四批"),
+    ]
+    assert ("quantity", "23.2万亿元") in _kinds("GDP總量達23.2萬億元,約占全國的四分之一")
+    assert ("percent", "四分之一") in _kinds("约占全国的四分之一")
+    assert ("period", "前三季度") in _kinds("前三季度的GDP")
+    assert _kinds("1453年,公元前3世纪,唐朝末期,增长5.2%") == [
+        ("year", "1453年"),
+        ("era", "公元前3世纪"),
+        ("era", "唐朝末期"),
+        ("percent", "5.2%"),
+    ]
+    assert ("ordinal", "首批") in _kinds("首批成员单位") and ("title", "《倡议书》") in _kinds(
+        "发布了《倡议书》"
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [("23", 23), ("五", 5), ("十二", 12), ("二十", 20), ("一百零五", 105), ("二〇二四", 2024)],
+)
+def test_chinese_number(text: str, value: int) -> None:
+    assert chinese_number(text) == value
+
+
+def test_chinese_number_rejects_other_text() -> None:
+    assert chinese_number("") is None and chinese_number("五个") is None
+
+
+@given(st.text(max_size=120))
+def test_spans_are_ordered_disjoint_and_exact(text: str) -> None:
+    folded = normalize_for_matching(text)
+    last = 0
+    for span in typed_spans(folded):
+        assert span.kind in KINDS
+        assert last <= span.start < span.end <= len(folded)
+        assert folded[span.start : span.end] == span.text
+        last = span.end

@@ -1,0 +1,111 @@
+"""The trained reader end to end, with the shipped model, on short articles written for
+these tests (answers after the lead sentence, near misses, both scripts)."""
+
+from __future__ import annotations
+
+import pytest
+
+from qa import Assistant, AssistantConfig, Document, normalize_for_matching
+
+ARTICLES = (
+    Document(
+        id="road",
+        title="沿江生态示范区建设启动",
+        text=(
+            "新华社南京3月2日电 沿江生态示范区建设工程2日正式启动。"
+            "示范区全长86公里，横跨南京、镇江两市。"
+            "工程总投资约120亿元，计划于2027年底完工。"
+            "项目由江苏省交通控股集团负责建设。"
+        ),
+        source="road.txt",
+    ),
+    Document(
+        id="library",
+        title="城市图书馆新馆开放",
+        text=(
+            "本报讯 经过三年建设，市图书馆新馆于10月8日向公众开放。"
+            "新馆建筑面积4.2万平方米，藏书约300万册。"
+            "新馆由建筑师王建国主持设计，外形取意“书山”。"
+            "开馆首日共接待读者1.8万人次。"
+        ),
+        source="library.txt",
+    ),
+    Document(
+        id="forum",
+        title="第三届数字经济论坛闭幕",
+        text=(
+            "中新网杭州5月20日电 第三届长三角数字经济论坛20日在杭州闭幕。"
+            "本届论坛共签约项目45个，签约金额达380亿元。"
+            "论坛秘书长李明表示，第四届论坛将于明年在合肥举办。"
+        ),
+        source="forum.txt",
+    ),
+)
+
+ANSWERS = [
+    ("示范区全长多少公里?", "86公里"),
+    ("沿江生态示范区横跨哪两个城市?", "南京、镇江"),
+    ("沿江生態示範區工程總投資約多少?", "120億元"),
+    ("示范区计划什么时候完工?", "2027年底"),
+    ("图书馆新馆由谁主持设计?", "王建国"),
+    ("新馆藏书约多少册?", "300万册"),
+    ("第三届长三角数字经济论坛签约了多少个项目?", "45个"),
+    ("论坛秘书长是谁?", "李明"),
+]
+
+NEAR_MISSES = [
+    "第二届长三角数字经济论坛在哪里闭幕?",  # ordinal: the article is about the third
+    "第三届长三角数字经济论坛签约金额是多少美元?",  # 380亿元, not dollars
+    pytest.param(
+        "图书馆新馆的馆长是谁?",  # no director is named
+        marks=pytest.mark.xfail(
+            strict=True,
+            reason="a missing attribute is only a feature of the confidence model (as a rule "
+            "it would turn away 365 of 788 right benchmark answers whose attribute is "
+            "paraphrased); the shipped model still answers this one",
+        ),
+    ),
+]
+
+
+@pytest.fixture(scope="module")
+def assistant() -> Assistant:
+    return Assistant.from_documents(ARTICLES, AssistantConfig(model=""))
+
+
+@pytest.mark.parametrize(("question", "gold"), ANSWERS)
+def test_the_answer_is_the_sentence_that_holds_it(
+    assistant: Assistant, question: str, gold: str
+) -> None:
+    answer = assistant.ask(question)
+    assert not answer.abstained, answer.text
+    assert normalize_for_matching(gold) in normalize_for_matching(answer.text)
+    assert answer.short_answer and len(answer.text) <= 80 + 4
+    c = answer.citations[0]
+    doc = assistant.get_document(c.doc_id)
+    assert doc is not None and doc.text[c.start : c.end] == c.quote
+    assert 0.0 <= answer.confidence <= 1.0 and answer.generator == "extractive"
+
+
+def test_short_answers_are_spans_of_the_source(assistant: Assistant) -> None:
+    answer = assistant.ask("示范区全长多少公里?")
+    assert normalize_for_matching("86公里") in normalize_for_matching(answer.short_answer)
+    assert len(answer.short_answer) < len(answer.text)
+
+
+@pytest.mark.parametrize("question", NEAR_MISSES)
+def test_near_misses_abstain(assistant: Assistant, question: str) -> None:
+    answer = assistant.ask(question)
+    assert answer.abstained, answer.text
+
+
+def test_an_ordinal_near_miss_says_what_the_corpus_states(assistant: Assistant) -> None:
+    answer = assistant.ask("第二届长三角数字经济论坛在哪里闭幕?")
+    assert answer.abstained and answer.confidence == 0.0
+    assert "第三届" in answer.text and answer.citations  # cites what it does state
+
+
+def test_off_topic_questions_abstain(assistant: Assistant) -> None:
+    for question in ("2022年世界杯足球赛的冠军是哪支球队?", "量子计算机的工作原理是什么?"):
+        answer = assistant.ask(question)
+        assert answer.abstained and not answer.citations and answer.short_answer == ""

@@ -1,0 +1,139 @@
+"""The reader's building blocks: the alignment slot, constraint conflicts, span candidates,
+the clause window, and the model file."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from corpus.chunking import ChunkingConfig, chunk_documents
+from corpus.normalize import normalize_for_matching
+from corpus.types import Document
+from embeddings.store import IndexSettings, IndexSnapshot, build_snapshot
+from qa import Passage, ReaderModel, TermStatistics, analyze_question
+from qa.answering.extractive import clause_window
+from qa.answering.extractive.features import (
+    SPAN_FEATURES,
+    alignment_slot,
+    conflicts,
+    currency_conflict,
+    question_terms,
+    sentence_features,
+    span_candidates,
+    span_features,
+)
+from qa.answering.extractive.sentences import SentencePool
+
+TEXT = (
+    "第六屆長三角地區國資國企聯席會議在浙江杭州召開。"
+    "上萊茵省北側與德國相鄰，南側與瑞士相鄰。"
+    "長三角三省一市前三季度的GDP總量創新高，達23.2萬億元。"
+)
+
+
+@pytest.fixture(scope="module")
+def snapshot() -> IndexSnapshot:
+    docs = (Document(id="d", title="", text=TEXT, source="d.txt"),)
+    chunks = chunk_documents(docs, ChunkingConfig(300, 50))
+    return build_snapshot(docs, chunks, IndexSettings(), encoder=None)
+
+
+def _candidates(snapshot: IndexSnapshot) -> list:
+    stats = TermStatistics.for_snapshot(snapshot)
+    chunk = snapshot.chunks[0]
+    passage = Passage(chunk, snapshot.documents[0], score=1.0, rank=1)
+    return SentencePool(stats).candidates([passage])
+
+
+def test_alignment_slot_is_the_gap_the_question_leaves() -> None:
+    a = analyze_question("上莱茵省的南侧与哪一个国家相邻?")
+    text = normalize_for_matching("上萊茵省北側與德國相鄰，南側與瑞士相鄰。")
+    slot = alignment_slot(a, text)
+    assert slot.both and text[slot.start : slot.end] == "瑞士"
+    # Without an interrogative the answer follows what the question states.
+    b = analyze_question("二战期间九龙半岛上唯一的城镇为?")
+    tail = alignment_slot(b, "二战期间九龙半岛上唯一的城镇为九龙寨城。")
+    assert tail.start == len("二战期间九龙半岛上唯一的城镇为") and not tail.both
+
+
+def test_conflicting_constraints(snapshot: IndexSnapshot) -> None:
+    cands = _candidates(snapshot)
+    meeting, gdp = cands[0], cands[2]
+    assert conflicts(analyze_question("第五届联席会议在哪里召开?"), meeting) == (1, 0, True)
+    assert conflicts(analyze_question("第六届联席会议在哪里召开?"), meeting) == (1, 1, False)
+    assert conflicts(analyze_question("长三角全年GDP是多少?"), gdp)[2]
+    assert conflicts(analyze_question("长三角前三季度GDP是多少?"), gdp) == (1, 1, False)
+    # A constraint the sentence does not mention at all is no conflict.
+    assert conflicts(analyze_question("2024年联席会议在哪里召开?"), meeting) == (1, 0, False)
+
+
+@pytest.mark.parametrize(
+    ("question", "short", "conflict"),
+    [
+        ("签约金额是多少美元?", "380亿元", True),  # a bare 元 is the local currency
+        ("售价是多少美元?", "0.37美元", False),
+        ("投资多少万元?", "3亿元", False),  # magnitudes are not currencies
+        ("募集了多少新台币?", "32.55亿元", False),  # 元 in a Taiwanese text
+        ("募集了多少港元?", "3亿日元", True),
+        ("售價是多少美元?", "380億元", True),  # traditional script
+        ("全长多少公里?", "86公里", False),  # not a currency
+        ("谁主持设计?", "5美元", False),  # not asking for an amount
+    ],
+)
+def test_currency_conflict(question: str, short: str, conflict: bool) -> None:
+    analysis = analyze_question(question)
+    assert currency_conflict(analysis, normalize_for_matching(short)) is conflict
+
+
+def test_span_candidates_lie_in_their_sentence(snapshot: IndexSnapshot) -> None:
+    stats = TermStatistics.for_snapshot(snapshot)
+    cands = _candidates(snapshot)
+    a = analyze_question("上莱茵省的南侧与哪一个国家相邻?")
+    terms = question_terms(a, stats)
+    spans = span_candidates(terms, cands, [1])
+    text = cands[1].sentence.folded.text
+    found = {text[s.start : s.end]: s.sources for s in spans}
+    assert "slot" in found["瑞士"]  # the gap the aligned question leaves
+    texts = set(found)
+    assert all(t not in a.folded for t in texts)  # nothing the question already says
+    x = span_features(terms, cands, spans, stats)
+    assert x.shape == (len(spans), len(SPAN_FEATURES))
+    assert sentence_features(terms, cands, stats).shape[0] == len(cands)
+
+
+def test_model_file_round_trip_and_checks(tmp_path) -> None:
+    import json
+
+    model = ReaderModel("s", "p", "", ((0.0, 1.0), (0.1, 0.9)), 0.3, {"note": "x"})
+    path = tmp_path / "m.json"
+    model.save(path)
+    again = ReaderModel.load(path)
+    assert again.threshold == 0.3 and again.calibration == model.calibration
+    assert again.confidence.__func__ is ReaderModel.confidence  # type: ignore[attr-defined]
+    data = json.loads(path.read_text(encoding="utf-8"))
+    data["span_features"] = data["span_features"][:-1]
+    with pytest.raises(ValueError, match="retrain"):
+        ReaderModel.from_json(json.dumps(data))
+    data["format"] = 99
+    with pytest.raises(ValueError, match="format 99"):
+        ReaderModel.from_json(json.dumps(data))
+    with pytest.raises(ValueError, match="not a reader model"):
+        ReaderModel.from_json("{}")
+
+
+@given(
+    st.text(alphabet=st.sampled_from("甲乙丙丁，,：。"), min_size=1, max_size=60),
+    st.data(),
+    st.integers(1, 80),
+)
+def test_clause_window_holds_the_span_within_budget(
+    text: str, data: st.DataObject, budget: int
+) -> None:
+    start = data.draw(st.integers(0, len(text) - 1))
+    end = data.draw(st.integers(start + 1, len(text)))
+    a, b = clause_window(text, start, end, budget)
+    assert 0 <= a <= start < end <= b <= len(text)
+    span_clauses = clause_window(text, start, end, 0)
+    # It grows only by whole clauses, and only within the budget.
+    assert (a, b) == span_clauses or b - a <= budget
