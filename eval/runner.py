@@ -11,7 +11,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from eval.citations import score_citations
+from eval.citations import answer_sentences, score_citations
 from eval.metrics import (
     answer_em,
     answer_f1,
@@ -25,7 +25,7 @@ from eval.questions import Question, resolve_doc_ids
 from qa import Assistant, Chunk, normalize_for_matching, strip_markers
 from qa.types import Answer
 
-__all__ = ["KS", "EvalRun", "QuestionResult", "run_questions"]
+__all__ = ["KS", "EvalRun", "QuestionResult", "generation_metrics", "run_questions"]
 
 KS: tuple[int, ...] = (1, 3, 5, 10)
 """The cut-offs of hit@k and recall@k."""
@@ -65,6 +65,10 @@ class QuestionResult:
             "answers": list(q.answers),
             "doc_ids": list(q.doc_ids),
             "answer": a.text,
+            "query": a.query,
+            "generator": a.generator,
+            "dropped": a.dropped,
+            "fallback": a.fallback,
             "abstained": a.abstained,
             "confidence": a.confidence,
             "citations": [c.to_dict() for c in a.citations],
@@ -139,6 +143,7 @@ def run_questions(
         by_doc.setdefault(chunk.doc_id, []).append(chunk)
     texts = {d.id: d.text for d in assistant.documents}
     top_k = max(depth, assistant.config.top_k)
+    generative = assistant.config.generator != "extractive"
     results = []
     t_start = time.perf_counter()
     for done, q in enumerate(questions, start=1):
@@ -147,6 +152,8 @@ def run_questions(
         ms = (time.perf_counter() - t0) * 1000
         relevant = _relevant_chunks(q, by_doc)
         metrics = score_answer(q, answer, relevant, texts.get)
+        if generative:
+            metrics.update(generation_metrics(answer))
         metrics["latency_ms"] = ms
         results.append(QuestionResult(q, answer, ms, metrics, relevant))
         if progress is not None:
@@ -167,10 +174,30 @@ def run_questions(
             "answer_passages": cfg.answer_passages,
             "max_answer_sentences": cfg.max_answer_sentences,
             "abstain_threshold": cfg.abstain_threshold,
+            "generator": cfg.generator,
+            **({"llm_model": cfg.llm_model} if generative else {}),
         },
     }
     info.update(meta or {})
     return EvalRun(tuple(results), wall_s, info)
+
+
+def generation_metrics(answer: Answer) -> dict[str, float | None]:
+    """What verification did to a generated answer.
+
+    ``generated_sentences``: the model's sentences with content (kept plus dropped);
+    ``dropped_sentences``: those verification removed; ``dropped_share``: their share
+    (None without sentences); ``fallback``: 1 when the answer is the fallback's.
+    """
+    fell_back = bool(answer.fallback)
+    kept = 0 if fell_back else len(answer_sentences(answer.text))
+    generated = kept + answer.dropped
+    return {
+        "generated_sentences": float(generated),
+        "dropped_sentences": float(answer.dropped),
+        "dropped_share": answer.dropped / generated if generated else None,
+        "fallback": float(fell_back),
+    }
 
 
 def _relevant_chunks(q: Question, by_doc: Mapping[str, Sequence[Chunk]]) -> tuple[str, ...]:

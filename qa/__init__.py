@@ -15,14 +15,25 @@ from corpus.chunking import ChunkingConfig
 from corpus.loaders import document_from_text, load_documents
 from corpus.normalize import detect_script, normalize_for_matching, to_script
 from corpus.progress import Progress
+from corpus.sentences import sentence_spans
 from corpus.types import Chunk, CleaningReport, Document, Removal
-from qa.answering import Answerer, make_answerer
+from qa.answering import (
+    MAX_QUOTE_SENTENCES,
+    NOVEL_THRESHOLD,
+    SUPPORT_THRESHOLD,
+    Answerer,
+    make_answerer,
+    support_score,
+    supports,
+    verify_text,
+)
 from qa.assistant import Assistant, validate_question
 from qa.config import DEFAULT_MODEL, GENERATORS, MAX_QUESTION_CHARS, AssistantConfig
 from qa.conversation import ResolvedQuestion, analyze_follow_up, resolve_follow_up
 from qa.errors import (
     CorpusError,
     EmptyCorpusError,
+    GenerationError,
     IndexCorruptError,
     IndexMismatchError,
     IndexNotFoundError,
@@ -32,9 +43,19 @@ from qa.errors import (
     UnreadableFileError,
 )
 from qa.index import open_or_build
+from qa.lexicon import interrogative_pattern
 from qa.markers import MARKER, marker_numbers, strip_markers
 from qa.retrieval import FUSION_METHODS, Fusion, Query, Retriever, Searcher, make_retrievers
-from qa.types import Answer, Citation, Draft, FloatMap, Passage, Question, SearchFilters
+from qa.types import (
+    Answer,
+    AnswerDelta,
+    Citation,
+    Draft,
+    FloatMap,
+    Passage,
+    Question,
+    SearchFilters,
+)
 from qa.updates import IngestSummary
 
 __all__ = [
@@ -43,7 +64,11 @@ __all__ = [
     "GENERATORS",
     "MARKER",
     "MAX_QUESTION_CHARS",
+    "MAX_QUOTE_SENTENCES",
+    "NOVEL_THRESHOLD",
+    "SUPPORT_THRESHOLD",
     "Answer",
+    "AnswerDelta",
     "Answerer",
     "Assistant",
     "AssistantConfig",
@@ -57,6 +82,7 @@ __all__ = [
     "EmptyCorpusError",
     "FloatMap",
     "Fusion",
+    "GenerationError",
     "IndexCorruptError",
     "IndexMismatchError",
     "IndexNotFoundError",
@@ -78,6 +104,7 @@ __all__ = [
     "bundled_articles_dir",
     "detect_script",
     "document_from_text",
+    "interrogative_pattern",
     "load_documents",
     "make_answerer",
     "make_retrievers",
@@ -85,7 +112,11 @@ __all__ = [
     "normalize_for_matching",
     "open_or_build",
     "resolve_follow_up",
+    "sentence_spans",
     "strip_markers",
+    "support_score",
+    "supports",
     "to_script",
     "validate_question",
+    "verify_text",
 ]

@@ -16,7 +16,7 @@ import os
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from corpus.bundled import bundled_articles_dir
@@ -47,7 +47,13 @@ class QASettings(BaseSettings):
         chunk_overlap: characters shared by neighbouring chunks.
         tokenizer: BM25 tokenization (``char12``, ``jieba``, ``jieba+char2``).
         top_k: passages used per answer.
-        generator: the answer backend (``extractive``).
+        generator: the answer backend (``extractive``, ``transformers``, ``openai``).
+        llm_model: the generator's model (hub name, folder or ``.gguf`` path for
+            ``transformers``; the served model's name for ``openai``).
+        llm_base_url: the ``openai`` generator's server (``http://localhost:11434/v1``).
+        llm_api_key: the bearer key of that server (environment or ``.env`` only).
+        llm_timeout: seconds one generation may take.
+        llm_max_new_tokens: at most this many tokens per generated answer.
     """
 
     model_config = SettingsConfigDict(
@@ -66,6 +72,11 @@ class QASettings(BaseSettings):
     tokenizer: str = _D.tokenizer
     top_k: int = _D.top_k
     generator: str = _D.generator
+    llm_model: str = _D.llm_model
+    llm_base_url: str = _D.llm_base_url
+    llm_api_key: SecretStr = SecretStr(_D.llm_api_key)
+    llm_timeout: float = _D.llm_timeout
+    llm_max_new_tokens: int = _D.llm_max_new_tokens
 
     @field_validator("articles", mode="before")
     @classmethod
@@ -90,6 +101,11 @@ class QASettings(BaseSettings):
             "tokenizer": self.tokenizer,
             "top_k": self.top_k,
             "generator": self.generator,
+            "llm_model": self.llm_model,
+            "llm_base_url": self.llm_base_url,
+            "llm_api_key": self.llm_api_key.get_secret_value(),
+            "llm_timeout": self.llm_timeout,
+            "llm_max_new_tokens": self.llm_max_new_tokens,
         }
 
     def assistant_config(self, **overrides: Any) -> AssistantConfig:
