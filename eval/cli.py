@@ -179,7 +179,10 @@ def _support_threshold(files: list[Path], out_dir: Path | None, seed: int, limit
     from eval.support import KINDS, support_pairs, threshold_study
 
     pairs = support_pairs(files, seed=seed, limit=limit)
-    study = threshold_study(pairs)
+    try:
+        study = threshold_study(pairs)
+    except ValueError as exc:
+        fail(f"{exc}: give SQuAD files with more articles", 2)
     out.print("pairs: " + ", ".join(f"{k} {n}" for k, n in study.pairs.items()))
     head = f"{'':14}{'overlap':>8}{'novel':>7}" + "".join(f"{k:>16}" for k in KINDS)
     out.print(head + f"{'balanced':>10}")

@@ -95,8 +95,9 @@ class Pair:
 def claim_for(question: str, answer: str) -> str:
     """The question turned into a statement of ``answer``.
 
-    The first interrogative (哪些企业 counts as 哪些) is replaced by the answer; a
-    question without one gets the answer appended. Particles and question marks go.
+    The first interrogative is replaced by the answer (a word after it that the answer
+    ends with is not repeated: 几级 + 15级 is 15级); a question without one gets the
+    answer appended. Particles and question marks go.
     """
     text = question.strip().rstrip(_TRAILING)
     folded = normalize_for_matching(text)
@@ -104,7 +105,11 @@ def claim_for(question: str, answer: str) -> str:
     match = pattern.search(folded) if len(folded) == len(text) else None
     if match is None:
         return f"{text}，{answer}"
-    rest = pattern.sub("", text[match.end() :]) if len(folded) == len(text) else ""
+    rest = pattern.sub("", text[match.end() :])
+    # A word after the interrogative that the answer ends with is not repeated:
+    # 哪些企业 + 4家企业 -> 4家企业, 几级 + 15级 -> 15级.
+    shared = max((k for k in range(1, 5) if rest[:k] and answer.endswith(rest[:k])), default=0)
+    rest = rest[shared:]
     return f"{text[: match.start()]}{answer}{rest}".rstrip(_TRAILING)
 
 

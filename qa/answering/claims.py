@@ -53,6 +53,7 @@ _NOT_NUMBERS = frozenset({"千万", "万万", "万一", "一一", "十分", "一
 
 _ARABIC = re.compile(r"(\d+(?:,\d{3})*(?:\.\d+)?)\s*([万亿]*)")
 _PERCENT_CN = re.compile(rf"百分之([\d.{_NUMERAL_CHARS}]+)")
+_HALF = re.compile(r"一半|半数")
 _FRACTION = re.compile(rf"([\d{_NUMERAL_CHARS}]+)分之([\d{_NUMERAL_CHARS}]+)")
 _CN_RUN = re.compile(f"[{_NUMERAL_CHARS}]+")
 _ISO_DATE = re.compile(r"(?<!\d)(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?!\d)")
@@ -147,7 +148,7 @@ def _numeral_value(text: str) -> str | None:
 
 
 def _numbers(folded: str) -> frozenset[str]:
-    found: set[str] = set()
+    found: set[str] = {"1/2"} if _HALF.search(folded) else set()
     # Percentages and fractions first; blank them so their parts are not read again.
     for pattern in (_PERCENT_CN, _FRACTION):
         kept: list[str] = []
@@ -237,8 +238,9 @@ class Facts:
     """The checkable facts of a text, folded for matching.
 
     Attributes:
-        numbers: numbers in canonical form (``4``, ``23.2``, ``232000000000000`` for
-            23.2万亿, ``1/4`` for 四分之一), whether written in digits or numerals.
+        numbers: numbers in canonical form (``4``, ``23.2``, ``23200000000000`` for
+            23.2万亿, ``1/4`` for 四分之一, ``1/2`` for 一半), whether written in digits
+            or numerals.
         dates: date parts (``2024年``, ``11月``, ``1日``).
         entities: named entities (people, places, organisations, titles, foreign words).
     """

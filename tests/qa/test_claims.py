@@ -94,6 +94,7 @@ def test_numbers_in_digits_and_numerals_are_the_same_fact() -> None:
     assert claim_facts("达23.2万亿元").numbers == {"23200000000000"}
     assert claim_facts("约占全国的四分之一").numbers == {"1/4"}
     assert claim_facts("增长百分之二十五").numbers == {"25"}
+    assert claim_facts("约占全国的一半").numbers == {"1/2"}
     assert claim_facts("增长25%").numbers == {"25"}
     assert claim_facts("共1,200人").numbers == {"1200"}
     assert claim_facts("共20家国企").numbers == {"20"}
