@@ -5,7 +5,9 @@
 * :mod:`~qa.answering.extractive`: the default backend (source sentences, trimmed);
 * :mod:`~qa.answering.generative`: answers written by a language model
   (:mod:`~qa.answering.llm`), checked sentence by sentence;
-* :mod:`~qa.answering.verify`, :mod:`~qa.answering.claims`: citation verification;
+* :mod:`~qa.answering.verify`: citation verification, with
+  :mod:`~qa.answering.splitter` (sentences as text arrives), :mod:`~qa.answering.support`
+  (whether sources state a claim) and :mod:`~qa.answering.claims` (facts, overlap);
 * :mod:`~qa.answering.terms`: term statistics for matching, independent of the BM25
   tokenizer;
 * :mod:`~qa.answering.factory`: :func:`make_answerer` picks the backend from the
@@ -19,16 +21,14 @@ from qa.answering.extractive import ABSTAIN_TEXT, ExtractiveAnswerer, abstain_te
 from qa.answering.factory import make_answerer
 from qa.answering.generative import GenerativeAnswerer
 from qa.answering.llm import Generator, make_generator
-from qa.answering.terms import TermStatistics
-from qa.answering.verify import (
-    MAX_QUOTE_SENTENCES,
+from qa.answering.support import (
     NOVEL_THRESHOLD,
     SUPPORT_THRESHOLD,
-    CitationVerifier,
     support_score,
     supports,
-    verify_text,
 )
+from qa.answering.terms import TermStatistics
+from qa.answering.verify import MAX_QUOTE_SENTENCES, CitationVerifier, verify_text
 
 __all__ = [
     "ABSTAIN_TEXT",

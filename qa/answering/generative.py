@@ -23,7 +23,9 @@ from corpus.progress import Progress
 from qa.answering.base import Answerer
 from qa.answering.llm.base import Generator, Prompt
 from qa.answering.llm.prompt import answer_prompt, parse_rewrite, rewrite_prompt
-from qa.answering.verify import SUPPORT_THRESHOLD, CitationVerifier, SentenceSplitter, Verified
+from qa.answering.splitter import SentenceSplitter
+from qa.answering.support import SUPPORT_THRESHOLD
+from qa.answering.verify import CitationVerifier, Verified
 from qa.errors import QAError
 from qa.types import AnswerDelta, Draft, Passage, Question
 

@@ -25,7 +25,8 @@ from qa import (
     supports,
 )
 from qa.answering.llm.transformers import gguf_tokenizer_dir
-from qa.answering.verify import parse_claim, split_sentences
+from qa.answering.splitter import split_sentences
+from qa.answering.verify import parse_claim
 
 pytestmark = pytest.mark.slow
 
