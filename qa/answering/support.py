@@ -78,7 +78,16 @@ def looks_like_instruction(text: str) -> bool:
 
 @dataclass(frozen=True, slots=True)
 class SourceSentence:
-    """One sentence of a passage's document, prepared for checks."""
+    """One source sentence, prepared for checks.
+
+    Attributes:
+        start: its start in the document text.
+        end: its end (exclusive).
+        folded: the sentence folded for matching.
+        facts: its numbers and dates (entities are looked up in ``folded``).
+        tokens: its words (:func:`~qa.answering.claims.content_tokens`).
+        instruction: whether it reads as an instruction (it then supports nothing).
+    """
 
     start: int
     end: int
@@ -89,6 +98,8 @@ class SourceSentence:
 
 
 def source_sentence(text: str, start: int = 0, end: int | None = None) -> SourceSentence:
+    """Prepare the sentence ``text`` found at ``start:end`` of its document (default: the
+    whole of ``text``)."""
     folded = normalize_for_matching(text)
     return SourceSentence(
         start,
@@ -146,7 +157,15 @@ class SupportScore:
 
 @dataclass(frozen=True, slots=True)
 class ClaimWords:
-    """A claim ready to be checked: its words, the words it and its clauses add, its facts."""
+    """A claim ready to be checked (build with :meth:`of`).
+
+    Attributes:
+        tokens: its words.
+        novel: its words that the question does not have.
+        clauses: the new words of each clause that adds two or more (for claims of
+            several clauses).
+        facts: its numbers, dates and named entities.
+    """
 
     tokens: frozenset[str]
     novel: frozenset[str]
@@ -155,6 +174,7 @@ class ClaimWords:
 
     @classmethod
     def of(cls, claim: str, given: frozenset[str]) -> ClaimWords:
+        """Prepare ``claim`` (any script); ``given`` are the question's words."""
         folded = normalize_for_matching(claim)
         tokens = content_tokens(folded)
         spans = clause_spans(folded)
@@ -179,7 +199,8 @@ def score(claim: ClaimWords, sentences: Sequence[SourceSentence]) -> SupportScor
     """How well these consecutive source sentences, together, state the claim.
 
     Numbers and dates count only from sentences sharing at least :data:`FACT_ANCHOR` of
-    the claim's words (any sentence when there is one).
+    the claim's words (any sentence when there is one). No sentences, a claim without
+    words, or a sentence that reads as an instruction: nothing is supported.
     """
     if not claim.tokens or not sentences or any(s.instruction for s in sentences):
         return SupportScore(0.0, 0.0, False)
@@ -219,7 +240,8 @@ def supports(
 ) -> bool:
     """Whether ``source`` states ``claim``: its facts appear there, its words overlap.
 
-    The test :class:`CitationVerifier` applies to each claim and the sentences it cites.
+    The test :class:`~qa.answering.verify.CitationVerifier` applies to each claim and
+    the sentences it cites.
 
     Args:
         claim: a claim (any script).
