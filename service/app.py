@@ -143,8 +143,13 @@ def _warm_up(assistant: Assistant) -> None:
     """
     if assistant.config.generator == "extractive":
         return
+
+    def progress(stage: str, done: int, total: int) -> None:
+        if done == 0:  # e.g. converting a GGUF file's tokenizer, once
+            logger.info("%s ...", stage)
+
     try:
-        assistant.warm_up()
+        assistant.warm_up(progress)
         logger.info("language model ready: %s", assistant.config.llm_model)
     except QAError as exc:
         logger.error("the language model cannot be used (answers fall back): %s", exc)
