@@ -4,6 +4,8 @@ tokenizer cache, and the answerer's fallback when nothing it writes holds up."""
 
 from __future__ import annotations
 
+import logging
+import re
 import threading
 from pathlib import Path
 from typing import Any
@@ -110,6 +112,18 @@ def test_greedy_generation_is_the_same_whole_or_streamed(
     assert "".join(pieces) == whole
     assert generator.generate(PROMPT) == whole  # greedy: the same again
     assert generator.name == f"transformers:{kind}"
+
+
+def test_generation_logs_its_token_rate(
+    models: dict[str, Path], caplog: pytest.LogCaptureFixture
+) -> None:
+    generator = TransformersGenerator(str(models["chat"]), max_new_tokens=5)
+    with caplog.at_level(logging.INFO, logger="qa.answering.llm.transformers"):
+        generator.generate(PROMPT)
+    lines = [r.getMessage() for r in caplog.records if "tokens/s" in r.getMessage()]
+    assert len(lines) == 1
+    match = re.search(r"(\d+) prompt tokens, (\d+) new tokens in", lines[0])
+    assert match is not None and int(match[1]) > 0 and 0 < int(match[2]) <= 5
 
 
 def test_chat_templates_and_plain_prompts(models: dict[str, Path]) -> None:

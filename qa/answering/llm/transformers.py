@@ -21,6 +21,7 @@ import os
 import queue
 import re
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -291,14 +292,24 @@ class TransformersGenerator:
         start = inputs["input_ids"].shape[1]
         try:
             with self._run_lock, torch.inference_mode():
+                t0 = time.perf_counter()
                 output = loaded.model.generate(
                     **inputs,
                     **self._options(loaded, prompt),
                     stopping_criteria=self._criteria(loaded, prompt, start),
                 )
+                seconds = time.perf_counter() - t0
         except RuntimeError as exc:
             raise GenerationError(f"{self.name} failed to generate: {exc}") from exc
         new = output[0, start:]
+        logger.info(
+            "%s: %d prompt tokens, %d new tokens in %.2f s (%.1f tokens/s)",
+            self.name,
+            start,
+            len(new),
+            seconds,
+            len(new) / seconds if seconds > 0 else 0.0,
+        )
         text = loaded.tokenizer.decode(new, skip_special_tokens=True)
         return cut_at_stop(text, self._stops(loaded, prompt))
 
