@@ -90,12 +90,22 @@ def eval_command(
             show_default=False,
         ),
     ] = None,
+    support_threshold: Annotated[
+        bool,
+        typer.Option(
+            "--support-threshold",
+            help="With --squad: measure the support threshold of citation verification "
+            "(cross-validated, folds grouped by article); asks nothing.",
+        ),
+    ] = False,
     verbose: VerboseOpt = False,
 ) -> None:
     """Evaluate a question set: retrieval, answers, citations, abstention, latency.
 
     Writes questions.jsonl (per question, RAGAS field names included), summary.json and
     report.md with PNG charts. `qa eval --compare A B` prints the difference of two runs.
+    With --generator transformers or openai, answers are written by the language model
+    and verified; the summary adds the share of sentences dropped and the fallback rate.
     """
     setup_logging(verbose)
     from eval.compare import (
@@ -125,6 +135,11 @@ def eval_command(
             return
         if not files:
             fail("give a question file (JSONL), SQuAD files with --squad, or --compare A B", 2)
+        if support_threshold:
+            if not squad:
+                fail("--support-threshold measures on SQuAD-format files: add --squad", 2)
+            _support_threshold(files, out_dir, seed, limit)
+            return
         if not squad and len(files) != 1:
             fail("give one JSONL question file (or several SQuAD files with --squad)", 2)
         if holdout and not squad:
@@ -149,6 +164,9 @@ def eval_command(
             questions = load_jsonl(files[0])
             assistant = open_assistant(settings, **overrides)
             name = files[0].stem
+        if assistant.config.generator != "extractive":
+            with progress_bars() as hook:
+                assistant.warm_up(hook)  # load the model before the clock starts
         command = "qa eval " + " ".join(sys.argv[2:]) if sys.argv[1:2] == ["eval"] else ""
         with progress_bars() as hook:
             summary, written = run_and_report(
@@ -175,4 +193,44 @@ def eval_command(
         f"{'latency p50 / p95':24} {lat['p50_ms']:.1f} / {lat['p95_ms']:.1f} ms, "
         f"{lat['throughput_qps']:.1f} questions/s"
     )
+    gen = summary.get("generation")
+    if gen:
+        out.print(
+            f"{'generation':24} {gen['generator']}: {gen['sentences_dropped_share']:.3f} of "
+            f"{gen['sentences']} sentences dropped, fallback {gen['fallback_rate']:.3f}"
+        )
     out.print(f"\nReport: {escape(str(written.markdown))}")
+
+
+def _support_threshold(files: list[Path], out_dir: Path | None, seed: int, limit: int) -> None:
+    """Measure and print the support threshold; write support-threshold.json."""
+    import json
+
+    from eval.support import KINDS, support_pairs, threshold_study
+
+    pairs = support_pairs(files, seed=seed, limit=limit)
+    try:
+        study = threshold_study(pairs)
+    except ValueError as exc:
+        fail(f"{exc}: give SQuAD files with more articles", 2)
+    out.print("pairs: " + ", ".join(f"{k} {n}" for k, n in study.pairs.items()))
+    head = f"{'':14}{'overlap':>8}{'novel':>7}" + "".join(f"{k:>16}" for k in KINDS)
+    out.print(head + f"{'balanced':>10}")
+
+    def row(label: str, t: float, n: float, rates: dict[str, float | None]) -> None:
+        cells = "".join(f"{rates[k] or 0:>16.3f}" for k in KINDS)
+        out.print(f"{label:14}{t:>8.2f}{n:>7.2f}{cells}{rates['balanced_accuracy'] or 0:>10.3f}")
+
+    for i, fold in enumerate(study.folds, start=1):
+        row(f"fold {i}", fold.threshold, fold.novel_threshold, fold.held_out)
+    row("in use (all)", *study.current, study.at_current)
+    row("overlap only", study.overlap_only[0], 0.0, study.overlap_only[1])
+    out.print(
+        f"thresholds (median of folds): overlap {study.threshold:.2f}, novel "
+        f"{study.novel_threshold:.2f}; in use: {study.current[0]:.2f}, {study.current[1]:.2f}"
+    )
+    folder = out_dir or Path("runs") / f"support-threshold-{time.strftime('%Y%m%d-%H%M%S')}"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "support-threshold.json"
+    path.write_text(json.dumps(study.to_dict(), ensure_ascii=False, indent=2), encoding="utf-8")
+    out.print(f"\nWritten: {escape(str(path))}")

@@ -103,6 +103,23 @@ def _ci(entry: Mapping[str, Any]) -> str:
     return f"[{_fmt(lo)}, {_fmt(hi)}]"
 
 
+def _generation_lines(gen: Mapping[str, Any] | None) -> list[str]:
+    """The report's lines on a language model's answers (none without one)."""
+    if not gen:
+        return []
+    reasons = ", ".join(f"{k} {v}" for k, v in gen.get("fallback_reasons", {}).items())
+    return [
+        "",
+        "## Generated answers",
+        "",
+        f"- generator: {gen['generator']} ({gen['questions']} questions)",
+        f"- sentences written: {gen['sentences']}; dropped by verification: "
+        f"{gen['sentences_dropped']} ({_fmt(gen['sentences_dropped_share'])})",
+        f"- fallback to the extractive answer: {_fmt(gen['fallback_rate'])}"
+        + (f" ({reasons})" if reasons else ""),
+    ]
+
+
 def render_markdown(
     summary: Mapping[str, Any],
     charts: Sequence[str] = (),
@@ -148,6 +165,7 @@ def render_markdown(
         "",
         f"Latency per question: p50 {lat['p50_ms']:.1f} ms, p95 {lat['p95_ms']:.1f} ms; "
         f"throughput {lat['throughput_qps']:.1f} questions/s over {lat['wall_s']:.1f} s.",
+        *_generation_lines(summary.get("generation")),
         "",
         "## All metrics",
         "",

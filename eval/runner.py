@@ -11,7 +11,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from eval.citations import score_citations
+from eval.citations import answer_sentences, score_citations
 from eval.metrics import (
     answer_em,
     answer_f1,
@@ -32,7 +32,15 @@ from qa import (
 )
 from qa.types import Answer
 
-__all__ = ["KS", "OUTCOMES", "EvalRun", "QuestionResult", "outcome", "run_questions"]
+__all__ = [
+    "KS",
+    "OUTCOMES",
+    "EvalRun",
+    "QuestionResult",
+    "generation_metrics",
+    "outcome",
+    "run_questions",
+]
 
 OUTCOMES: tuple[str, ...] = (
     "correct",
@@ -91,6 +99,10 @@ class QuestionResult:
             "answers": list(q.answers),
             "doc_ids": list(q.doc_ids),
             "answer": a.text,
+            "query": a.query,
+            "generator": a.generator,
+            "dropped": a.dropped,
+            "fallback": a.fallback,
             "abstained": a.abstained,
             "confidence": a.confidence,
             "citations": [c.to_dict() for c in a.citations],
@@ -168,6 +180,7 @@ def run_questions(
         by_doc.setdefault(chunk.doc_id, []).append(chunk)
     texts = {d.id: d.text for d in assistant.documents}
     top_k = max(depth, assistant.config.top_k)
+    generative = assistant.config.generator != "extractive"
     results = []
     t_start = time.perf_counter()
     for done, q in enumerate(questions, start=1):
@@ -176,6 +189,8 @@ def run_questions(
         ms = (time.perf_counter() - t0) * 1000
         relevant = _relevant_chunks(q, by_doc)
         metrics = score_answer(q, answer, relevant, texts.get)
+        if generative:
+            metrics.update(generation_metrics(answer))
         metrics["latency_ms"] = ms
         kind = analyze_question(q.question).answer_type
         reads = answer.passages[: assistant.config.answer_passages]
@@ -203,10 +218,29 @@ def run_questions(
             "answer_chars": cfg.answer_chars,
             "generator": cfg.generator,
             "abstain_threshold": assistant.abstain_threshold,
+            **({"llm_model": cfg.llm_model} if generative else {}),
         },
     }
     info.update(meta or {})
     return EvalRun(tuple(results), wall_s, info)
+
+
+def generation_metrics(answer: Answer) -> dict[str, float | None]:
+    """What verification did to a generated answer.
+
+    ``generated_sentences``: the model's sentences with content (kept plus dropped);
+    ``dropped_sentences``: those verification removed; ``dropped_share``: their share
+    (None without sentences); ``fallback``: 1 when the answer is the fallback's.
+    """
+    fell_back = bool(answer.fallback)
+    kept = 0 if fell_back else len(answer_sentences(answer.text))
+    generated = kept + answer.dropped
+    return {
+        "generated_sentences": float(generated),
+        "dropped_sentences": float(answer.dropped),
+        "dropped_share": answer.dropped / generated if generated else None,
+        "fallback": float(fell_back),
+    }
 
 
 def _relevant_chunks(q: Question, by_doc: Mapping[str, Sequence[Chunk]]) -> tuple[str, ...]:

@@ -182,7 +182,7 @@ def summarize(run: EvalRun, *, resamples: int = 1000, seed: int = 0) -> dict[str
         for name in names:
             row[name] = _mean(_values(subset, name))
         categories[cat] = row
-    return {
+    summary: dict[str, Any] = {
         "version": SUMMARY_VERSION,
         "meta": dict(run.meta),
         "questions": {
@@ -207,6 +207,53 @@ def summarize(run: EvalRun, *, resamples: int = 1000, seed: int = 0) -> dict[str
         "bootstrap": {"resamples": resamples, "seed": seed, "confidence": 0.95},
         "ks": list(KS),
     }
+    generation = _generation(results)
+    if generation:
+        summary["generation"] = generation
+    return summary
+
+
+def _generation(results: Sequence[QuestionResult]) -> dict[str, Any] | None:
+    """Pooled figures of verification over a run with a language model (None without)."""
+    rows = [r for r in results if r.metrics.get("fallback") is not None]
+    if not rows:
+        return None
+    generated = sum(r.metrics.get("generated_sentences") or 0.0 for r in rows)
+    dropped = sum(r.metrics.get("dropped_sentences") or 0.0 for r in rows)
+    reasons: dict[str, int] = {}
+    for r in rows:
+        if r.answer.fallback:
+            key = _fallback_kind(r.answer.fallback)
+            reasons[key] = reasons.get(key, 0) + 1
+    generators: dict[str, int] = {}
+    for r in rows:
+        generators[r.answer.generator] = generators.get(r.answer.generator, 0) + 1
+    named = [g for g in generators if g != "extractive"]
+    # A fallback note starts with the configured generator's name: "openai:m: why; ...".
+    noted = [r.answer.fallback.split(": ", 1)[0] for r in rows if r.answer.fallback]
+    return {
+        "generator": (named or noted or [""])[0],
+        "questions": len(rows),
+        "sentences": int(generated),
+        "sentences_dropped": int(dropped),
+        "sentences_dropped_share": dropped / generated if generated else 0.0,
+        "fallback_rate": sum(1 for r in rows if r.answer.fallback) / len(rows),
+        "fallback_reasons": reasons,
+        "answered_by": generators,
+    }
+
+
+def _fallback_kind(note: str) -> str:
+    for key, marker in (
+        ("all sentences dropped", "verification dropped all"),
+        ("model found no answer", "found no answer"),
+        ("model wrote nothing", "wrote no answer"),
+        ("model failed", "could not answer"),
+        ("no passages", "no passage"),
+    ):
+        if marker in note:
+            return key
+    return "other"
 
 
 def _finite(x: float) -> float | None:

@@ -15,9 +15,20 @@ from corpus.chunking import ChunkingConfig
 from corpus.loaders import document_from_text, load_documents
 from corpus.normalize import detect_script, normalize_for_matching, to_script
 from corpus.progress import Progress
+from corpus.sentences import sentence_spans
 from corpus.types import Alternate, Chunk, CleaningReport, Document, Removal
 from qa.analysis.question import QuestionAnalysis, analyze_question
-from qa.answering import Answerer, TermStatistics, make_answerer
+from qa.answering import (
+    MAX_QUOTE_SENTENCES,
+    NOVEL_THRESHOLD,
+    SUPPORT_THRESHOLD,
+    Answerer,
+    TermStatistics,
+    make_answerer,
+    support_score,
+    supports,
+    verify_text,
+)
 from qa.answering.extractive import (
     ReaderData,
     ReaderModel,
@@ -48,6 +59,7 @@ from qa.conversation import ResolvedQuestion, analyze_follow_up, resolve_follow_
 from qa.errors import (
     CorpusError,
     EmptyCorpusError,
+    GenerationError,
     IndexCorruptError,
     IndexMismatchError,
     IndexNotFoundError,
@@ -57,9 +69,19 @@ from qa.errors import (
     UnreadableFileError,
 )
 from qa.index import open_or_build
+from qa.lexicon import interrogative_pattern
 from qa.markers import MARKER, marker_numbers, strip_markers
 from qa.retrieval import FUSION_METHODS, Fusion, Query, Retriever, Searcher, make_retrievers
-from qa.types import Answer, Citation, Draft, FloatMap, Passage, Question, SearchFilters
+from qa.types import (
+    Answer,
+    AnswerDelta,
+    Citation,
+    Draft,
+    FloatMap,
+    Passage,
+    Question,
+    SearchFilters,
+)
 from qa.updates import IngestSummary, Merge
 
 __all__ = [
@@ -69,7 +91,11 @@ __all__ = [
     "MARKER",
     "MAX_QUESTION_CHARS",
     "Alternate",
+    "MAX_QUOTE_SENTENCES",
+    "NOVEL_THRESHOLD",
+    "SUPPORT_THRESHOLD",
     "Answer",
+    "AnswerDelta",
     "Answerer",
     "Assistant",
     "AssistantConfig",
@@ -83,6 +109,7 @@ __all__ = [
     "EmptyCorpusError",
     "FloatMap",
     "Fusion",
+    "GenerationError",
     "IndexCorruptError",
     "IndexMismatchError",
     "IndexNotFoundError",
@@ -117,6 +144,7 @@ __all__ = [
     "document_from_text",
     "fit_reader",
     "fit_reader_confidence",
+    "interrogative_pattern",
     "load_documents",
     "make_answerer",
     "make_retrievers",
@@ -125,7 +153,11 @@ __all__ = [
     "open_or_build",
     "reader_out_of_fold",
     "resolve_follow_up",
+    "sentence_spans",
     "strip_markers",
+    "support_score",
+    "supports",
     "to_script",
     "validate_question",
+    "verify_text",
 ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -26,13 +26,19 @@ from embeddings.store import (
     save_snapshot,
     settings_compatible,
 )
-from qa.answering import Answerer, make_answerer
+from qa.answering import (
+    Answerer,
+    FollowUpRewriter,
+    StreamingAnswerer,
+    make_answerer,
+    make_generator,
+)
 from qa.config import AssistantConfig
 from qa.conversation import Turn, analyze_follow_up
 from qa.encoders import COVERAGE_SAMPLE, add_vectors_hint, resolve_encoder
 from qa.errors import InvalidQuestionError
 from qa.retrieval import Searcher, make_retrievers
-from qa.types import Answer, FloatMap, Passage, Question, SearchFilters
+from qa.types import Answer, AnswerDelta, Draft, FloatMap, Passage, Question, SearchFilters
 from qa.updates import IngestSummary, latest_by_id, merge_documents, remove_documents
 
 if TYPE_CHECKING:
@@ -48,7 +54,9 @@ class Assistant:
     """Question answering over an indexed corpus of news articles.
 
     Build one with :meth:`from_paths`, :meth:`from_documents` or :meth:`load`; then
-    :meth:`ask` and :meth:`search`. Reads work on an immutable index snapshot; updates
+    :meth:`ask` (or :meth:`ask_stream`) and :meth:`search`. With a language model
+    configured (``generator="transformers"`` or ``"openai"``), it loads on
+    :meth:`warm_up` or on the first question. Reads work on an immutable index snapshot; updates
     (:meth:`add_documents`, :meth:`remove_documents`) build a new snapshot beside it and
     swap it in whole, so concurrent questions always see a complete index.
 
@@ -71,6 +79,8 @@ class Assistant:
         self._encoder = encoder
         self._warnings = tuple(warnings)
         self._write_lock = threading.Lock()
+        # One language model for the assistant's life (index updates keep it).
+        self._generator = make_generator(self.config)
         self._state = self._make_state(snapshot)
         # The near-duplicate index over the current snapshot's documents, built on the
         # first update and kept in step with the snapshot (see add_documents).
@@ -246,7 +256,20 @@ class Assistant:
             candidates=self.config.candidates,
             duplicate_threshold=self.config.duplicate_threshold,
         )
-        return _State(snapshot, searcher, make_answerer(self.config, snapshot))
+        return _State(snapshot, searcher, make_answerer(self.config, snapshot, self._generator))
+
+    def warm_up(self, progress: Progress | None = None) -> None:
+        """Load the language model now, if one is configured, rather than on the first
+        question (converting a GGUF file's tokenizer the first time reports through
+        ``progress``).
+
+        Raises:
+            ModelUnavailableError: when the model cannot be loaded; the message says what
+                to install or configure.
+        """
+        answerer = self._state.answerer
+        if isinstance(answerer, StreamingAnswerer):
+            answerer.warm_up(progress)
 
     # -- queries ----------------------------------------------------------------------
 
@@ -307,38 +330,85 @@ class Assistant:
             filters: optional restriction to some documents.
             history: earlier turns of a conversation, oldest first (``(question, answer)``
                 pairs or the questions alone); a follow-up such as 它的首批成员有多少家?
-                is resolved against them before retrieval (see :mod:`qa.conversation`).
+                is rewritten into a self-contained question before retrieval: by the
+                language model when one is configured, else (or when its rewrite is
+                unusable) by the rules of :mod:`qa.conversation`.
 
         Raises:
             InvalidQuestionError: for an empty or overlong question.
         """
+        prepared = self._prepare(question, top_k, filters, history)
+        draft = prepared.state.answerer.answer(prepared.question, prepared.passages)
+        return prepared.finish(draft)
+
+    def ask_stream(
+        self,
+        question: str,
+        *,
+        top_k: int | None = None,
+        filters: SearchFilters | None = None,
+        history: Sequence[Turn | str] = (),
+    ) -> Iterator[AnswerDelta | Answer]:
+        """Answer ``question`` as a stream: verified pieces of text, then the answer.
+
+        With a language model, each :class:`~qa.types.AnswerDelta` is a sentence that
+        citation verification kept, given out as soon as it is verified; no unverified
+        text is ever given out. The last event is the :class:`~qa.types.Answer`, the same
+        (text and citations) as :meth:`ask` gives; its text is the deltas joined. The
+        extractive reader gives its answer as one delta.
+
+        The question is checked before this returns; retrieval and answering run as the
+        iterator is consumed.
+
+        Args:
+            question: as for :meth:`ask`.
+            top_k: as for :meth:`ask`.
+            filters: as for :meth:`ask`.
+            history: as for :meth:`ask`.
+
+        Raises:
+            InvalidQuestionError: for an empty or overlong question.
+        """
+        self._check(question)
+        return self._stream(question, top_k, filters, history)
+
+    def _stream(
+        self,
+        question: str,
+        top_k: int | None,
+        filters: SearchFilters | None,
+        history: Sequence[Turn | str],
+    ) -> Iterator[AnswerDelta | Answer]:
+        prepared = self._prepare(question, top_k, filters, history)
+        answerer = prepared.state.answerer
+        if not isinstance(answerer, StreamingAnswerer):
+            draft = answerer.answer(prepared.question, prepared.passages)
+            if draft.text:
+                yield AnswerDelta(draft.text)
+            yield prepared.finish(draft)
+            return
+        for event in answerer.stream(prepared.question, prepared.passages):
+            if isinstance(event, Draft):
+                yield prepared.finish(event)
+                return
+            yield event
+
+    def _prepare(
+        self,
+        question: str,
+        top_k: int | None,
+        filters: SearchFilters | None,
+        history: Sequence[Turn | str],
+    ) -> _Prepared:
+        """Check the question, resolve a follow-up, and retrieve its passages."""
         text = self._check(question)
         state = self._state  # one consistent snapshot for the whole question
         t0 = time.perf_counter()
-        q = _question(text, history)
-        passages = state.searcher.search(q.query, top_k or self.config.top_k, filters)
+        rewriter = state.answerer if isinstance(state.answerer, FollowUpRewriter) else None
+        q = _question(text, history, rewriter)
         t1 = time.perf_counter()
-        draft = state.answerer.answer(q, passages)
-        t2 = time.perf_counter()
-        return Answer(
-            question=text,
-            text=draft.text,
-            citations=draft.citations,
-            passages=passages,
-            abstained=draft.abstained,
-            confidence=round(draft.confidence, 4),
-            timings=FloatMap.of(
-                {
-                    "retrieve_ms": round((t1 - t0) * 1000, 3),
-                    "answer_ms": round((t2 - t1) * 1000, 3),
-                    "total_ms": round((t2 - t0) * 1000, 3),
-                }
-            ),
-            short_answer=draft.short_answer,
-            generator=draft.generator,
-            dropped=draft.dropped,
-            fallback=draft.fallback,
-        )
+        passages = state.searcher.search(q.query, top_k or self.config.top_k, filters)
+        return _Prepared(state, q, passages, t0, t1, time.perf_counter())
 
     def _check(self, question: str) -> str:
         return validate_question(question, self.config.max_question_chars)
@@ -379,13 +449,60 @@ class _State:
     answerer: Answerer
 
 
-def _question(text: str, history: Sequence[Turn | str]) -> Question:
-    """The question with its follow-up resolution against ``history``."""
+@dataclass(frozen=True, slots=True)
+class _Prepared:
+    """A question ready to be answered: resolved, with its passages and times so far."""
+
+    state: _State
+    question: Question
+    passages: tuple[Passage, ...]
+    t0: float
+    t_resolved: float
+    t_retrieved: float
+
+    def finish(self, draft: Draft) -> Answer:
+        """The :class:`~qa.types.Answer` of ``draft``, with timings."""
+        t_end = time.perf_counter()
+        timings = {
+            "retrieve_ms": round((self.t_retrieved - self.t_resolved) * 1000, 3),
+            "answer_ms": round((t_end - self.t_retrieved) * 1000, 3),
+            "total_ms": round((t_end - self.t0) * 1000, 3),
+        }
+        if self.question.history:
+            timings = {"resolve_ms": round((self.t_resolved - self.t0) * 1000, 3), **timings}
+        return Answer(
+            question=self.question.text,
+            text=draft.text,
+            citations=draft.citations,
+            passages=self.passages,
+            abstained=draft.abstained,
+            confidence=round(draft.confidence, 4),
+            timings=FloatMap.of(timings),
+            short_answer=draft.short_answer,
+            generator=draft.generator,
+            dropped=draft.dropped,
+            fallback=draft.fallback,
+            query=self.question.query,
+        )
+
+
+def _question(
+    text: str, history: Sequence[Turn | str], rewriter: FollowUpRewriter | None = None
+) -> Question:
+    """The question with its follow-up resolution against ``history``.
+
+    A language model (``rewriter``) rewrites the follow-up when one is configured; the
+    rules of :mod:`qa.conversation` resolve it otherwise, or when the model's rewrite is
+    unusable, and always give the focus.
+    """
     turns = tuple((t, "") if isinstance(t, str) else (t[0], t[1]) for t in history)
     if not turns:
         return Question(text)
     resolved = analyze_follow_up(text, history)
-    return Question(text, query=resolved.query, focus=resolved.focus, history=turns)
+    rewritten = rewriter.rewrite_follow_up(text, turns) if rewriter is not None else None
+    query = rewritten or resolved.query
+    focus = resolved.focus if resolved.is_follow_up else text
+    return Question(text, query=query, focus=focus, history=turns)
 
 
 def _duplicate_index(documents: Sequence[Document], config: AssistantConfig) -> DuplicateIndex:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from corpus.chunking import ChunkingConfig
 from corpus.dedupe import DEFAULT_THRESHOLD
@@ -16,8 +16,10 @@ DEFAULT_MODEL = "BAAI/bge-small-zh-v1.5"
 MAX_QUESTION_CHARS = 1000
 """The default limit on a question's length (``AssistantConfig.max_question_chars``)."""
 
-GENERATORS: tuple[str, ...] = ("extractive",)
-"""The answer backends :func:`qa.answering.make_answerer` knows."""
+GENERATORS: tuple[str, ...] = ("extractive", "transformers", "openai")
+"""The answer backends :func:`qa.answering.make_answerer` knows: the extractive reader,
+a local transformers model (hub name, folder or ``.gguf`` file), or any OpenAI-compatible
+Chat Completions server."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +45,15 @@ class AssistantConfig:
         fusion_weights: ``(retriever, weight)`` pairs for ``weighted`` fusion
             (``(("bm25", 1.0), ("dense", 0.5))``); unnamed retrievers weigh 1.
         generator: the answer backend (see :data:`GENERATORS`).
+        llm_model: the language model of the ``transformers`` generator (a hub name, a
+            local folder, or a path to a ``.gguf`` file), or the served model's name for
+            the ``openai`` generator.
+        llm_base_url: the ``openai`` generator's server, up to the version path
+            (``http://localhost:11434/v1``).
+        llm_api_key: the bearer key the ``openai`` server expects ("" for none).
+        llm_timeout: seconds one generation may take (``openai``: without an answer from
+            the server; ``transformers``: the whole generation).
+        llm_max_new_tokens: at most this many tokens per generated answer.
         answer_passages: how many of the top passages answers are drawn from.
         answer_chars: the extractive answer's budget in characters: whole clauses
             around the short answer, up to this length.
@@ -72,6 +83,11 @@ class AssistantConfig:
     rrf_k: int = 60
     fusion_weights: tuple[tuple[str, float], ...] = ()
     generator: str = "extractive"
+    llm_model: str = ""
+    llm_base_url: str = ""
+    llm_api_key: str = field(default="", repr=False)
+    llm_timeout: float = 60.0
+    llm_max_new_tokens: int = 256
     answer_passages: int = 5
     answer_chars: int = 80
     abstain_threshold: float | None = None
@@ -101,6 +117,24 @@ class AssistantConfig:
             raise ValueError(
                 f"unknown generator {self.generator!r}: choose one of {', '.join(GENERATORS)}"
             )
+        if self.generator != "extractive" and not self.llm_model.strip():
+            raise ValueError(
+                f"the {self.generator} generator needs a model: set llm_model "
+                "(--llm-model / QA_LLM_MODEL)"
+            )
+        if self.generator == "openai" and not self.llm_base_url.strip():
+            raise ValueError(
+                "the openai generator needs the server's address: set llm_base_url "
+                "(--llm-base-url / QA_LLM_BASE_URL), e.g. http://localhost:11434/v1"
+            )
+        if self.llm_base_url and not self.llm_base_url.startswith(("http://", "https://")):
+            raise ValueError(
+                f"llm_base_url must start with http:// or https://, got {self.llm_base_url!r}"
+            )
+        if not self.llm_timeout > 0:
+            raise ValueError("llm_timeout must be greater than 0")
+        if self.llm_max_new_tokens <= 0:
+            raise ValueError("llm_max_new_tokens must be greater than 0")
         if self.answer_passages <= 0:
             raise ValueError("answer_passages must be greater than 0")
         if self.answer_chars <= 0:

@@ -17,6 +17,7 @@ from embeddings.errors import (
 __all__ = [
     "CorpusError",
     "EmptyCorpusError",
+    "GenerationError",
     "IndexCorruptError",
     "IndexMismatchError",
     "IndexNotFoundError",
@@ -29,3 +30,8 @@ __all__ = [
 
 class InvalidQuestionError(QAError, ValueError):
     """A question (or search query) is empty, blank or too long."""
+
+
+class GenerationError(QAError):
+    """A language model could not write an answer: its server is unreachable, timed out,
+    failed or refused the request. The message names the server or model."""

@@ -16,7 +16,7 @@ import os
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from corpus.bundled import bundled_articles_dir
@@ -47,9 +47,19 @@ class QASettings(BaseSettings):
         chunk_overlap: characters shared by neighbouring chunks.
         tokenizer: BM25 tokenization (``char12``, ``jieba``, ``jieba+char2``).
         top_k: passages used per answer.
-        generator: the answer backend (``extractive``).
         duplicate_threshold: share of 5-grams from which two articles are copies of one
             story (merged at ingest, never both cited); 0 turns it off.
+        answer_chars: the extractive answer's length budget in characters.
+        abstain_threshold: confidence below which answers abstain; unset: the one
+            fitted with the reader model.
+        reader_model: a trained reader model file; "" for the shipped one.
+        generator: the answer backend (``extractive``, ``transformers``, ``openai``).
+        llm_model: the generator's model (hub name, folder or ``.gguf`` path for
+            ``transformers``; the served model's name for ``openai``).
+        llm_base_url: the ``openai`` generator's server (``http://localhost:11434/v1``).
+        llm_api_key: the bearer key of that server (environment or ``.env`` only).
+        llm_timeout: seconds one generation may take.
+        llm_max_new_tokens: at most this many tokens per generated answer.
     """
 
     model_config = SettingsConfigDict(
@@ -69,6 +79,14 @@ class QASettings(BaseSettings):
     top_k: int = _D.top_k
     generator: str = _D.generator
     duplicate_threshold: float = _D.duplicate_threshold
+    answer_chars: int = _D.answer_chars
+    abstain_threshold: float | None = _D.abstain_threshold
+    reader_model: str = _D.reader_model
+    llm_model: str = _D.llm_model
+    llm_base_url: str = _D.llm_base_url
+    llm_api_key: SecretStr = SecretStr(_D.llm_api_key)
+    llm_timeout: float = _D.llm_timeout
+    llm_max_new_tokens: int = _D.llm_max_new_tokens
 
     @field_validator("articles", mode="before")
     @classmethod
@@ -94,6 +112,14 @@ class QASettings(BaseSettings):
             "top_k": self.top_k,
             "generator": self.generator,
             "duplicate_threshold": self.duplicate_threshold,
+            "answer_chars": self.answer_chars,
+            "abstain_threshold": self.abstain_threshold,
+            "reader_model": self.reader_model,
+            "llm_model": self.llm_model,
+            "llm_base_url": self.llm_base_url,
+            "llm_api_key": self.llm_api_key.get_secret_value(),
+            "llm_timeout": self.llm_timeout,
+            "llm_max_new_tokens": self.llm_max_new_tokens,
         }
 
     def assistant_config(self, **overrides: Any) -> AssistantConfig:

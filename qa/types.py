@@ -10,6 +10,7 @@ from corpus.types import Chunk, Document
 
 __all__ = [
     "Answer",
+    "AnswerDelta",
     "Citation",
     "Draft",
     "FloatMap",
@@ -248,6 +249,8 @@ class Answer:
             ``openai:...``).
         dropped: answer sentences removed by citation verification.
         fallback: why the configured generator's answer was replaced ("" when it was not).
+        query: the self-contained question retrieval ran on (a follow-up rewritten with
+            its earlier topic; the question itself otherwise).
     """
 
     question: str
@@ -261,9 +264,12 @@ class Answer:
     generator: str = ""
     dropped: int = 0
     fallback: str = ""
+    query: str = ""
 
     def __post_init__(self) -> None:
         _freeze(self, "timings")
+        if not self.query:
+            object.__setattr__(self, "query", self.question)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain-dict form for JSON output."""
@@ -276,7 +282,20 @@ class Answer:
             "generator": self.generator,
             "dropped": self.dropped,
             "fallback": self.fallback,
+            "query": self.query,
             "citations": [c.to_dict() for c in self.citations],
             "passages": [p.to_dict() for p in self.passages],
             "timings": dict(self.timings),
         }
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerDelta:
+    """A piece of an answer being streamed: verified text to append to what came before.
+
+    Attributes:
+        text: the next verified sentence(s), markers included; the deltas of one answer
+            joined are its :attr:`Answer.text`.
+    """
+
+    text: str

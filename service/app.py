@@ -22,7 +22,7 @@ from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 from pydantic.json_schema import models_json_schema
 
-from qa import Assistant, open_or_build
+from qa import Assistant, QAError, open_or_build
 from service.docs import install_docs
 from service.errors import install_error_handlers
 from service.metrics import Metrics, MetricsMiddleware
@@ -146,11 +146,34 @@ _PAGE_HEADERS = {
 
 def _load(app: FastAPI, settings: Settings) -> None:
     try:
-        app.state.assistant = open_assistant(settings)
-        logger.info("index ready: %d documents", len(app.state.assistant.documents))
+        assistant = open_assistant(settings)
     except Exception as exc:  # reported by /readyz; the process stays up for /healthz
         logger.exception("could not load the index")
         app.state.load_error = str(exc) or type(exc).__name__
+        return
+    _warm_up(assistant)
+    app.state.assistant = assistant
+    logger.info("index ready: %d documents", len(assistant.documents))
+
+
+def _warm_up(assistant: Assistant) -> None:
+    """Load the language model, if one is configured, before the service says it is ready.
+
+    A model that cannot load is logged; answers then fall back to the extractive reader,
+    each saying why.
+    """
+    if assistant.config.generator == "extractive":
+        return
+
+    def progress(stage: str, done: int, total: int) -> None:
+        if done == 0:  # e.g. converting a GGUF file's tokenizer, once
+            logger.info("%s ...", stage)
+
+    try:
+        assistant.warm_up(progress)
+        logger.info("language model ready: %s", assistant.config.llm_model)
+    except QAError as exc:
+        logger.error("the language model cannot be used (answers fall back): %s", exc)
 
 
 def _index_size(app: FastAPI) -> tuple[int, int] | None:

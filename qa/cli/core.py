@@ -12,7 +12,7 @@ import typer
 from rich.markup import escape
 
 from qa.cli.options import VerboseOpt, with_settings
-from qa.cli.output import err, errors, fail, out, progress_bars, setup_logging
+from qa.cli.output import err, errors, fail, out, progress_bars, setup_logging, warn
 from qa.cli.report import print_report
 from qa.settings import QASettings
 
@@ -152,19 +152,39 @@ def ask(
     ] = None,
     verbose: VerboseOpt = False,
 ) -> None:
-    """Answer a question with cited sources; the first call builds the index."""
+    """Answer a question with cited sources; the first call builds the index.
+
+    With --generator transformers or openai, a language model writes the answer; each
+    sentence is printed once citation verification has kept it.
+    """
     setup_logging(verbose)
     from qa.assistant import validate_question
+    from qa.types import Answer
 
     config = {"top_k": top_k} if top_k is not None else {}
     with errors():
         validate_question(question, settings.assistant_config().max_question_chars)
         assistant = open_assistant(settings, **config)
-        answer = assistant.ask(question)
-    if as_json:
-        out.print_json(json.dumps(answer.to_dict(), ensure_ascii=False))
-        return
-    out.print(escape(answer.text))
+        if assistant.config.generator != "extractive":
+            with progress_bars() as hook:
+                assistant.warm_up(hook)
+        if as_json:
+            answer = assistant.ask(question)
+            out.print_json(json.dumps(answer.to_dict(), ensure_ascii=False))
+            return
+        final: Answer | None = None
+        for event in assistant.ask_stream(question):
+            if isinstance(event, Answer):
+                final = event
+            else:
+                out.print(escape(event.text), end="")
+        out.print()
+    assert final is not None  # the stream ends with the answer
+    answer = final
+    if answer.fallback:
+        warn(answer.fallback)
+    elif answer.dropped:
+        err.print(f"[dim]verification dropped {answer.dropped} sentence(s) of the answer[/]")
     for c in answer.citations:
         head = " · ".join(x for x in (c.title, c.outlet, c.date) if x)
         out.print(f"\n[bold][{c.marker}][/] {escape(head)}")

@@ -1,7 +1,8 @@
 """Options every ``qa`` command shares, declared once.
 
 :func:`with_settings` adds the configuration options (``--index``, ``--model``,
-``--offline``, ``--chunk-size``, ``--chunk-overlap``, ``--tokenizer``, ``--generator``) to
+``--offline``, ``--chunk-size``, ``--chunk-overlap``, ``--tokenizer``, ``--generator``,
+``--llm-model``, ``--llm-base-url``) to
 a typer command and hands it the resolved :class:`~qa.settings.QASettings`: a flag wins,
 then the ``QA_*`` environment variable (an empty value counts: ``QA_MODEL=""`` turns the
 model off), then ``.env``, then the default. ``qa eval`` and ``qa serve`` use the same
@@ -84,7 +85,26 @@ SHARED_OPTIONS: dict[str, tuple[Any, Any]] = {
         str | None,
         typer.Option(
             "--generator",
-            help="Answer backend: extractive (env QA_GENERATOR; default extractive).",
+            help="Answer backend: extractive, transformers (a local model) or openai (an "
+            "OpenAI-compatible server) [env QA_GENERATOR; default extractive].",
+            show_default=False,
+        ),
+    ),
+    "llm_model": (
+        str | None,
+        typer.Option(
+            "--llm-model",
+            help="The generator's model: hub name, folder or .gguf file (transformers), or "
+            "the served model's name (openai) [env QA_LLM_MODEL].",
+            show_default=False,
+        ),
+    ),
+    "llm_base_url": (
+        str | None,
+        typer.Option(
+            "--llm-base-url",
+            help="OpenAI-compatible server for --generator openai, e.g. "
+            "http://localhost:11434/v1 [env QA_LLM_BASE_URL].",
             show_default=False,
         ),
     ),

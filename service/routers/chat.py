@@ -1,10 +1,13 @@
 """OpenAI-compatible ``POST /v1/chat/completions`` and ``GET /v1/models``.
 
-The answer is computed first (extractively), then sent whole or streamed, clause by
-clause and without pauses, in OpenAI's ``chat.completion.chunk`` format. Citations travel
-in the extension field ``citations`` of the completion, and of the final streamed chunk,
-identical in both; with ``sources`` (``QA_CHAT_SOURCES``) they are also appended to the
-content as a sources block, for chat UIs that show only ``content``.
+The answer is sent whole, or streamed in OpenAI's ``chat.completion.chunk`` format as the
+assistant gives it out (:meth:`qa.Assistant.ask_stream`), clause by clause and without
+pauses: with a language model, each sentence as soon as citation verification has kept
+it, so no unverified text is sent. Citations travel in the extension field ``citations``
+of the completion, and of the final streamed chunk, identical in both, with
+``generator``, ``dropped`` and ``fallback``; with ``sources`` (``QA_CHAT_SOURCES``) they
+are also appended to the content as a sources block, for chat UIs that show only
+``content``.
 """
 
 from __future__ import annotations
@@ -18,9 +21,9 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Request
 from fastapi.responses import StreamingResponse
-from starlette.concurrency import run_in_threadpool
+from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
 
-from qa import MARKER, analyze_follow_up
+from qa import MARKER, Answer, AnswerDelta, QAError
 from service.deps import AssistantDep, MetricsDep, SettingsDep
 from service.errors import ERROR_RESPONSES, ServiceError
 from service.routers.ask import check_k
@@ -162,28 +165,31 @@ async def chat_completions(
     question, history = conversation(body.messages)
     top_k = check_k(body.top_k, settings, "top_k")
     filters = body.filters.to_qa() if body.filters else None
-    answer = await run_in_threadpool(
-        assistant.ask, question, top_k=top_k, filters=filters, history=history
-    )
-    metrics.observe_stages(answer.timings)
-    resolved = analyze_follow_up(answer.question, history).query if history else answer.question
-    citations = [CitationOut.from_qa(c) for c in answer.citations]
     with_sources = settings.chat_sources if body.sources is None else body.sources
-    block = sources_block(answer.citations) if with_sources else ""
     completion_id = f"chatcmpl-{uuid.uuid4().hex}"
     created = int(time.time())
-    usage = _usage(body, answer.text + block)
     if not body.stream:
+        answer = await run_in_threadpool(
+            assistant.ask, question, top_k=top_k, filters=filters, history=history
+        )
+        metrics.observe_stages(answer.timings)
+        block = sources_block(answer.citations) if with_sources else ""
         return ChatCompletion(
             id=completion_id,
             created=created,
             model=settings.chat_model,
             choices=[ChatChoice(message=AssistantMessage(content=answer.text + block))],
-            usage=usage,
-            citations=citations,
+            usage=_usage(body, answer.text + block),
+            citations=[CitationOut.from_qa(c) for c in answer.citations],
             abstained=answer.abstained,
-            resolved_question=resolved,
+            resolved_question=answer.query,
+            generator=answer.generator,
+            dropped=answer.dropped,
+            fallback=answer.fallback,
         )
+    # Checks the question now (a bad one is a 400, not a broken stream); retrieval and
+    # answering run as the events are sent.
+    stream = assistant.ask_stream(question, top_k=top_k, filters=filters, history=history)
     include_usage = bool(body.stream_options and body.stream_options.include_usage)
     base: dict[str, Any] = {
         "id": completion_id,
@@ -201,16 +207,33 @@ async def chat_completions(
 
     async def events() -> AsyncIterator[str]:
         yield _sse(chunk({"role": "assistant", "content": ""}))
-        for piece in split_deltas(answer.text):
-            yield _sse(chunk({"content": piece}))
+        answer: Answer | None = None
+        try:
+            async for event in iterate_in_threadpool(stream):
+                if not isinstance(event, AnswerDelta):
+                    answer = event
+                    continue
+                for piece in split_deltas(event.text):
+                    yield _sse(chunk({"content": piece}))
+        except QAError as exc:  # headers are sent: report it in the stream
+            yield _sse({"error": {"code": "answer_failed", "message": str(exc)}})
+            yield "data: [DONE]\n\n"
+            return
+        assert answer is not None  # the stream always ends with the answer
+        metrics.observe_stages(answer.timings)
+        block = sources_block(answer.citations) if with_sources else ""
         if block:
             yield _sse(chunk({"content": block}))
         final = chunk({}, "stop")
-        final["citations"] = [c.model_dump() for c in citations]
+        final["citations"] = [CitationOut.from_qa(c).model_dump() for c in answer.citations]
         final["abstained"] = answer.abstained
-        final["resolved_question"] = resolved
+        final["resolved_question"] = answer.query
+        final["generator"] = answer.generator
+        final["dropped"] = answer.dropped
+        final["fallback"] = answer.fallback
         yield _sse(final)
         if include_usage:
+            usage = _usage(body, answer.text + block)
             yield _sse({**base, "choices": [], "usage": usage.model_dump()})
         yield "data: [DONE]\n\n"
 

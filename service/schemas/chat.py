@@ -149,7 +149,8 @@ class Usage(BaseModel):
 
 class ChatCompletion(BaseModel):
     """An OpenAI ``chat.completion`` with the extension fields ``citations`` (the answer's
-    sources, one per [n] marker), ``abstained`` and ``resolved_question``."""
+    sources, one per [n] marker), ``abstained``, ``resolved_question``, ``generator``,
+    ``dropped`` and ``fallback``."""
 
     id: str
     object: Literal["chat.completion"] = "chat.completion"
@@ -162,6 +163,16 @@ class ChatCompletion(BaseModel):
     abstained: bool = Field(description="Extension: the corpus holds nothing that answers.")
     resolved_question: str = Field(
         description="Extension: the question after resolving follow-up references."
+    )
+    generator: str = Field(
+        default="", description="Extension: the backend that wrote the answer (backend:model)."
+    )
+    dropped: int = Field(
+        default=0, description="Extension: answer sentences citation verification removed."
+    )
+    fallback: str = Field(
+        default="",
+        description="Extension: why the configured generator's answer was replaced, if it was.",
     )
 
 

@@ -156,6 +156,9 @@
               li.dataset.chunks = String(Number(li.dataset.chunks) + 1);
             }
             if (Array.isArray(chunk.citations)) citations = chunk.citations;
+            // Who wrote the answer, and why a language model's answer was replaced.
+            if (chunk.generator) li.dataset.generator = chunk.generator;
+            if (chunk.fallback) li.title = chunk.fallback;
           }
         }
       }

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pydantic import SecretStr
 from typer.testing import CliRunner, Result
 
 from qa.cli import app
@@ -46,6 +47,14 @@ SHARED: dict[str, tuple[str, str, Any]] = {
     "QA_GENERATOR": ("extractive", "generator", "extractive"),
     "QA_TOP_K": ("3", "top_k", 3),
     "QA_DUPLICATE_THRESHOLD": ("0.5", "duplicate_threshold", 0.5),
+    "QA_ANSWER_CHARS": ("60", "answer_chars", 60),
+    "QA_ABSTAIN_THRESHOLD": ("0.3", "abstain_threshold", 0.3),
+    "QA_READER_MODEL": ("/tmp/reader.json", "reader_model", "/tmp/reader.json"),
+    "QA_LLM_MODEL": ("qwen2.5:7b", "llm_model", "qwen2.5:7b"),
+    "QA_LLM_BASE_URL": ("http://localhost:11434/v1", "llm_base_url", "http://localhost:11434/v1"),
+    "QA_LLM_API_KEY": ("sk-test", "llm_api_key", SecretStr("sk-test")),
+    "QA_LLM_TIMEOUT": ("30", "llm_timeout", 30.0),
+    "QA_LLM_MAX_NEW_TOKENS": ("64", "llm_max_new_tokens", 64),
 }
 SERVICE: dict[str, tuple[str, str, Any]] = {
     "QA_HOST": ("0.0.0.0", "host", "0.0.0.0"),
