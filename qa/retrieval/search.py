@@ -94,7 +94,7 @@ class Searcher:
             if len(self._folded) >= _CACHE:
                 self._folded.clear()
                 self._grams.clear()
-            text = _NON_WORD.sub("", self.snapshot.chunks[row].text.casefold())
+            text = _NON_WORD.sub("", self.snapshot.chunk(row).text.casefold())
             found = self._folded[row] = (text, _probes(text))
         return found
 
@@ -110,7 +110,7 @@ class Searcher:
         the end. Texts are compared by 5-grams only where probes (a few short substrings)
         say that they may overlap that much."""
         t = self.duplicate_threshold
-        doc_id = self.snapshot.chunks[row].doc_id
+        doc_id = self.snapshot.chunk(row).doc_id
         text, probes = self._text(row)
         for i, (other_doc, other_row) in enumerate(seen):
             if other_doc == doc_id:
@@ -171,7 +171,7 @@ class Searcher:
         for row, score in fuse(hits, self.fusion):
             if len(passages) == k:
                 break
-            chunk = snap.chunks[row]
+            chunk = snap.chunk(row)
             scores = {name: values[row] for name, values in per.items() if row in values}
             scores["fused"] = score
             passage = Passage(

@@ -106,7 +106,7 @@ def test_load_errors(news: tuple[str, ...], tmp_path: Path) -> None:
     with pytest.raises(IndexNotFoundError):
         BM25Index.load(tmp_path / "missing")
     BM25Index.build(news, "char12").save(tmp_path)
-    (tmp_path / "vocab.index.json").write_text("{not json", encoding="utf-8")
+    (tmp_path / "keys.npy").write_bytes(b"not an array")
     with pytest.raises(IndexCorruptError):
         BM25Index.load(tmp_path)
 

@@ -1,0 +1,252 @@
+"""A segment's documents: in memory, or in a SQLite file read by position or id on demand.
+
+A document is stored once, as the JSON of :meth:`corpus.types.Document.to_dict`; chunks
+are only offsets into its text (see :mod:`embeddings.store.segment`). The SQLite file of
+a segment is written once and opened read-only and ``immutable`` (no locking, shared by
+every process that reads the index), with one connection per thread.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections import OrderedDict
+from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path
+from typing import Protocol
+
+from corpus.types import Document
+from embeddings.errors import IndexCorruptError
+
+__all__ = [
+    "DOCUMENTS_FILE",
+    "DocumentStore",
+    "MemoryDocuments",
+    "SqliteDocuments",
+    "write_documents",
+]
+
+DOCUMENTS_FILE = "documents.sqlite"
+_CACHE = 1024
+"""Documents a SQLite store keeps decoded (the passages of recent questions)."""
+_SCHEMA = """
+CREATE TABLE documents (
+    pos INTEGER PRIMARY KEY,
+    id TEXT NOT NULL,
+    content_hash TEXT NOT NULL,
+    data TEXT NOT NULL
+);
+CREATE TABLE alternates (alt_id TEXT NOT NULL, pos INTEGER NOT NULL);
+"""
+_INDEXES = """
+CREATE INDEX documents_id ON documents (id);
+CREATE INDEX alternates_id ON alternates (alt_id);
+"""
+
+
+class DocumentStore(Protocol):
+    """The documents of one segment, by position (0 .. len - 1)."""
+
+    def __len__(self) -> int: ...
+
+    def get(self, position: int) -> Document:
+        """The document at ``position``.
+
+        Raises:
+            IndexError: for a position out of range.
+        """
+        ...
+
+    def get_many(self, positions: Sequence[int]) -> list[Document]:
+        """The documents at ``positions``, in that order."""
+        ...
+
+    def positions(self, doc_id: str) -> list[int]:
+        """The positions holding documents with this id (several where an id was
+        re-added after a delete), ascending."""
+        ...
+
+    def alternate_owners(self, alt_id: str) -> list[int]:
+        """The positions of documents that record ``alt_id`` as an alternate."""
+        ...
+
+    def ids(self) -> list[str]:
+        """All ids, in position order."""
+        ...
+
+    def iter_documents(self) -> Iterator[Document]:
+        """All documents, in position order."""
+        ...
+
+    def close(self) -> None:
+        """Release files (a no-op in memory)."""
+        ...
+
+
+class MemoryDocuments:
+    """Documents held as objects.
+
+    Args:
+        documents: the documents, in position order.
+    """
+
+    def __init__(self, documents: Sequence[Document]) -> None:
+        self._docs = tuple(documents)
+        self._by_id: dict[str, list[int]] = {}
+        self._owners: dict[str, list[int]] = {}
+        for i, doc in enumerate(self._docs):
+            self._by_id.setdefault(doc.id, []).append(i)
+            for alt in doc.alternates:
+                self._owners.setdefault(alt.id, []).append(i)
+
+    def __len__(self) -> int:
+        return len(self._docs)
+
+    def get(self, position: int) -> Document:
+        if position < 0:
+            raise IndexError(position)
+        return self._docs[position]
+
+    def get_many(self, positions: Sequence[int]) -> list[Document]:
+        return [self._docs[p] for p in positions]
+
+    def positions(self, doc_id: str) -> list[int]:
+        return list(self._by_id.get(doc_id, ()))
+
+    def alternate_owners(self, alt_id: str) -> list[int]:
+        return list(self._owners.get(alt_id, ()))
+
+    def ids(self) -> list[str]:
+        return [d.id for d in self._docs]
+
+    def iter_documents(self) -> Iterator[Document]:
+        return iter(self._docs)
+
+    def close(self) -> None:
+        return None
+
+
+def _encode(doc: Document) -> str:
+    return json.dumps(doc.to_dict(), ensure_ascii=False, separators=(",", ":"))
+
+
+def write_documents(path: str | Path, documents: Iterable[Document]) -> int:
+    """Write documents to a new SQLite file, in position order; returns how many.
+
+    Raises:
+        OSError, sqlite3.Error: when the file cannot be written.
+    """
+    target = Path(path)
+    if target.exists():
+        target.unlink()
+    con = sqlite3.connect(target)
+    try:
+        con.execute("PRAGMA journal_mode = OFF")
+        con.execute("PRAGMA synchronous = OFF")
+        con.executescript(_SCHEMA)
+        count = 0
+        rows: list[tuple[int, str, str, str]] = []
+        alternates: list[tuple[str, int]] = []
+        for pos, doc in enumerate(documents):
+            rows.append((pos, doc.id, doc.content_hash, _encode(doc)))
+            alternates.extend((a.id, pos) for a in doc.alternates)
+            count += 1
+            if len(rows) >= 5000:
+                con.executemany("INSERT INTO documents VALUES (?, ?, ?, ?)", rows)
+                rows.clear()
+        con.executemany("INSERT INTO documents VALUES (?, ?, ?, ?)", rows)
+        con.executemany("INSERT INTO alternates VALUES (?, ?)", alternates)
+        con.executescript(_INDEXES)
+        con.commit()
+        return count
+    finally:
+        con.close()
+
+
+class SqliteDocuments:
+    """Documents read from a segment's SQLite file on demand (recent ones cached).
+
+    Args:
+        path: the file written by :func:`write_documents`.
+
+    Raises:
+        IndexCorruptError: when the file cannot be opened as such a database.
+    """
+
+    def __init__(self, path: str | Path) -> None:
+        self._path = Path(path)
+        self._local = threading.local()
+        self._cache: OrderedDict[int, Document] = OrderedDict()
+        self._lock = threading.Lock()
+        try:
+            (count,) = self._con().execute("SELECT COUNT(*) FROM documents").fetchone()
+        except sqlite3.Error as err:
+            raise IndexCorruptError(f"cannot read the documents in {self._path}: {err}") from err
+        self._count = int(count)
+
+    def _con(self) -> sqlite3.Connection:
+        con: sqlite3.Connection | None = getattr(self._local, "con", None)
+        if con is None:
+            if not self._path.is_file():
+                raise IndexCorruptError(f"{self._path} is missing")
+            uri = f"{self._path.resolve().as_uri()}?mode=ro&immutable=1"
+            con = sqlite3.connect(uri, uri=True, check_same_thread=False)
+            self._local.con = con
+        return con
+
+    def __len__(self) -> int:
+        return self._count
+
+    def get(self, position: int) -> Document:
+        with self._lock:
+            found = self._cache.get(position)
+            if found is not None:
+                self._cache.move_to_end(position)
+                return found
+        if not 0 <= position < self._count:
+            raise IndexError(position)
+        row = (
+            self._con().execute("SELECT data FROM documents WHERE pos = ?", (position,)).fetchone()
+        )
+        if row is None:
+            raise IndexCorruptError(f"{self._path} has no document at position {position}")
+        doc = Document.from_dict(json.loads(row[0]))
+        with self._lock:
+            self._cache[position] = doc
+            if len(self._cache) > _CACHE:
+                self._cache.popitem(last=False)
+        return doc
+
+    def get_many(self, positions: Sequence[int]) -> list[Document]:
+        return [self.get(int(p)) for p in positions]
+
+    def positions(self, doc_id: str) -> list[int]:
+        rows = (
+            self._con()
+            .execute("SELECT pos FROM documents WHERE id = ? ORDER BY pos", (doc_id,))
+            .fetchall()
+        )
+        return [int(r[0]) for r in rows]
+
+    def alternate_owners(self, alt_id: str) -> list[int]:
+        rows = (
+            self._con()
+            .execute("SELECT pos FROM alternates WHERE alt_id = ? ORDER BY pos", (alt_id,))
+            .fetchall()
+        )
+        return [int(r[0]) for r in rows]
+
+    def ids(self) -> list[str]:
+        return [str(r[0]) for r in self._con().execute("SELECT id FROM documents ORDER BY pos")]
+
+    def iter_documents(self) -> Iterator[Document]:
+        cursor = self._con().execute("SELECT data FROM documents ORDER BY pos")
+        for (data,) in cursor:
+            yield Document.from_dict(json.loads(data))
+
+    def close(self) -> None:
+        con = getattr(self._local, "con", None)
+        if con is not None:
+            con.close()
+            self._local.con = None
