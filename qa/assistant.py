@@ -64,7 +64,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 logger.addHandler(logging.NullHandler())
 
-__all__ = ["Assistant", "IngestSummary", "validate_question"]
+__all__ = ["Assistant", "IngestSummary", "settings_for", "validate_question"]
 
 
 class Assistant:
@@ -136,7 +136,7 @@ class Assistant:
             )
         sample = [c.text for p in prepared[:COVERAGE_SAMPLE] for c in p.chunks]
         encoder, warnings = resolve_encoder(config, sample[:COVERAGE_SAMPLE], building=True)
-        settings = check_encoder(_settings(config, encoder), encoder)
+        settings = check_encoder(settings_for(config, encoder), encoder)
         vectors = None
         if encoder is not None:
             texts = [c.text for p in prepared for c in p.chunks]
@@ -186,7 +186,9 @@ class Assistant:
         """
         config = config or AssistantConfig()
         snapshot = open_snapshot(directory)
-        reason = settings_compatible(snapshot.settings, _settings(config, None), check_model=False)
+        reason = settings_compatible(
+            snapshot.settings, settings_for(config, None), check_model=False
+        )
         if reason:
             raise IndexMismatchError(_mismatch_message(directory, reason))
         built_with = snapshot.settings.model
@@ -227,6 +229,39 @@ class Assistant:
             saved = save_snapshot(self._state.snapshot, directory)
             saved = self._merge(saved, self.merge_policy.plan(saved.states))
             self._state = self._make_state(saved)
+
+    def refresh(self, directory: str | Path | None = None) -> bool:
+        """Re-open the index as of its current manifest (another process may have
+        written it): only segments this assistant has not opened yet are opened.
+
+        Args:
+            directory: the index directory (default: the one it was loaded from or last
+                saved to).
+
+        Returns:
+            Whether the assistant now reads another generation or directory.
+
+        Raises:
+            ValueError: for an in-memory index and no ``directory``.
+            IndexNotFoundError, IndexCorruptError, IndexMismatchError: as :meth:`load`.
+        """
+        with self._write_lock:
+            snapshot = self._state.snapshot
+            root = Path(directory) if directory is not None else snapshot.directory
+            if root is None:
+                raise ValueError("this index is in memory: give the directory to open")
+            fresh = open_snapshot(root, previous=snapshot, tokenizer=snapshot.bm25.tokenizer)
+            if (
+                snapshot.directory is not None
+                and snapshot.directory.resolve() == root.resolve()
+                and fresh.generation == snapshot.generation
+            ):
+                return False
+            reason = settings_compatible(fresh.settings, snapshot.settings)
+            if reason:
+                raise IndexMismatchError(_mismatch_message(root, reason))
+            self._state = self._make_state(fresh)
+            return True
 
     def optimize(self, directory: str | Path | None = None) -> int:
         """Merge every segment into one, dropping deleted documents for good (what
@@ -561,7 +596,8 @@ def _row(vectors: npt.NDArray[np.float32], row: int) -> npt.NDArray[np.float32]:
     return np.asarray(vectors[row])
 
 
-def _settings(config: AssistantConfig, encoder: Encoder | None) -> IndexSettings:
+def settings_for(config: AssistantConfig, encoder: Encoder | None) -> IndexSettings:
+    """The index settings ``config`` asks for, with ``encoder``'s model (None: lexical)."""
     return IndexSettings(
         chunking=config.chunking,
         tokenizer=config.tokenizer,
