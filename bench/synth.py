@@ -123,6 +123,30 @@ def generate(
     return meta
 
 
+def extra_articles(corpus: Path, count: int, *, seed: int = 99, prefix: str = "new") -> Path:
+    """``count`` more random articles (ids ``<prefix>-N``, not in the corpus) written to
+    ``corpus/<prefix>-<count>.jsonl``, for measuring updates."""
+    rng = random.Random(seed)
+    documents, _ = load_squad(DEFAULT_FILES)
+    pool = [
+        doc.text[s:e] for doc in documents[::2] for s, e in sentence_spans(doc.text) if e - s >= 8
+    ]
+    path = corpus / f"{prefix}-{count}.jsonl"
+    with path.open("w", encoding="utf-8") as fh:
+        for i in range(count):
+            sentences = [rng.choice(pool) for _ in range(rng.randint(4, 12))]
+            text = "\n\n".join("".join(sentences[j : j + 3]) for j in range(0, len(sentences), 3))
+            record = {
+                "id": f"{prefix}-{i:05d}",
+                "title": f"{prefix} {i}",
+                "text": text,
+                "published": _date(rng),
+                "source": f"synthetic/{prefix}/{i}",
+            }
+            fh.write(json.dumps(record, ensure_ascii=False) + "\n")
+    return path
+
+
 def _date(rng: random.Random) -> str:
     day = rng.randrange(5 * 365)
     stamp = time.gmtime(time.mktime((2020, 1, 1, 0, 0, 0, 0, 0, 0)) + day * 86400)

@@ -33,6 +33,7 @@ import numpy as np
 import numpy.typing as npt
 
 from embeddings.errors import IndexCorruptError
+from embeddings.mapped import load_array
 from embeddings.terms import TermCounts
 
 __all__ = ["Postings", "PostingsBuilder", "merge_postings"]
@@ -167,10 +168,7 @@ class Postings:
             meta = json.loads((path / _META).read_text(encoding="utf-8"))
             if int(meta["format"]) != _FORMAT:
                 raise ValueError(f"format {meta['format']}, this version reads {_FORMAT}")
-            arrays = {
-                name: np.load(path / f"{name}.npy", mmap_mode="r" if mmap else None)
-                for name in _FILES
-            }
+            arrays = {name: load_array(path / f"{name}.npy", mmap=mmap) for name in _FILES}
             postings = cls(**arrays)
             if postings.size != int(meta["rows"]) or postings.vocab_size != int(meta["terms"]):
                 raise ValueError("the counts disagree with postings.json")

@@ -32,7 +32,6 @@ import json
 import logging
 import math
 import threading
-from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -69,6 +68,8 @@ the 100k benchmark: 0.5 scores about 20% of a query's postings and 500 rows exac
 1.0 scores 9% of the postings but 18,000 rows)."""
 _SLACK = 1e-4
 """Relative margin on pruning bounds, so float rounding can never prune a winner."""
+_ONE_CALL = 65536
+"""Up to this many postings a query's terms are summed in one call."""
 _CACHE_MIN_POSTINGS = 256
 """Terms with fewer postings are not cached (cheap to compute, many of them)."""
 DEFAULT_CACHE_BYTES = 128 << 20
@@ -193,26 +194,21 @@ class BM25Part:
 
 
 class _ValueCache:
-    """Recently used terms' per-posting scores (float32), up to a byte budget (LRU).
+    """Terms' per-posting scores (float32), up to a byte budget; the oldest go first.
 
     A term's scores depend on its idf and the average row length, which hold for one
     generation of the index: the cache belongs to one :class:`BM25Index` and goes with
     it. Frequent characters recur in most questions; with their scores cached a query
-    only sums them, as bm25s does with its precomputed matrix.
+    only sums them, as bm25s does with its precomputed matrix. Reads take no lock (a
+    dict look-up is atomic); writes take one.
     """
 
     def __init__(self, budget: int) -> None:
         self._budget = budget
         self._used = 0
-        self._items: OrderedDict[tuple[int, int], npt.NDArray[np.float32]] = OrderedDict()
+        self._items: dict[tuple[int, int], npt.NDArray[np.float32]] = {}
         self._lock = threading.Lock()
-
-    def get(self, key: tuple[int, int]) -> npt.NDArray[np.float32] | None:
-        with self._lock:
-            found = self._items.get(key)
-            if found is not None:
-                self._items.move_to_end(key)
-            return found
+        self.get = self._items.get
 
     def put(self, key: tuple[int, int], values: npt.NDArray[np.float32]) -> None:
         size = int(values.nbytes)
@@ -224,7 +220,7 @@ class _ValueCache:
             self._items[key] = values
             self._used += size
             while self._used > self._budget and self._items:
-                _, old = self._items.popitem(last=False)
+                old = self._items.pop(next(iter(self._items)))
                 self._used -= int(old.nbytes)
 
     @property
@@ -604,10 +600,21 @@ class BM25Index:
                 return hits
         postings = seg.postings
         scores = np.zeros(seg.n, dtype=np.float32)
+        rows, values = [], []
+        total = 0
         for u in seq.tolist():
-            t = int(terms[u])
-            s, e = seg.span(t)
-            np.add.at(scores, postings.rows[s:e], query.values(u))
+            s, e = seg.span(int(terms[u]))
+            rows.append(postings.rows[s:e])
+            values.append(query.values(u))
+            total += e - s
+        # Unbuffered adds over the terms' postings in query order: each row's score is
+        # summed term by term in query order, as bm25s sums it. Few postings go in one
+        # call (fewer calls); many, term by term (no copy).
+        if total <= _ONE_CALL:
+            np.add.at(scores, np.concatenate(rows), np.concatenate(values))
+        else:
+            for r, v in zip(rows, values, strict=True):
+                np.add.at(scores, r, v)
         if allowed is not None:
             scores *= allowed
         return _top_dense(scores, k)

@@ -28,8 +28,9 @@ __all__ = [
 ]
 
 DOCUMENTS_FILE = "documents.sqlite"
-_CACHE = 1024
-"""Documents a SQLite store keeps decoded (the passages of recent questions)."""
+_CACHE = 4096
+"""Documents a SQLite store keeps decoded (the passages of recent questions; about
+3 KB each)."""
 _SCHEMA = """
 CREATE TABLE documents (
     pos INTEGER PRIMARY KEY,

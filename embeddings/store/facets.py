@@ -19,6 +19,7 @@ import numpy.typing as npt
 from corpus.normalize import normalize_for_matching
 from corpus.types import Document
 from embeddings.errors import IndexCorruptError
+from embeddings.mapped import load_array
 
 __all__ = ["Facets"]
 
@@ -113,7 +114,7 @@ class Facets:
         path = Path(directory)
         try:
             outlets = tuple(json.loads((path / _OUTLETS).read_text("utf-8")))
-            arrays = {n: np.load(path / f"{n}.npy", mmap_mode="r") for n in _ARRAYS}
+            arrays = {n: load_array(path / f"{n}.npy") for n in _ARRAYS}
         except (OSError, ValueError) as err:
             raise IndexCorruptError(f"the facets at {path} are unreadable: {err}") from err
         return cls(outlets, **arrays)

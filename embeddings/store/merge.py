@@ -27,7 +27,6 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-from corpus.dedupe import BANDS
 from corpus.normalize import normalize_for_matching
 from corpus.types import Document
 from embeddings.dense import DenseIndex, dense_factory
@@ -42,8 +41,8 @@ from embeddings.store.facets import Facets
 from embeddings.store.segment import (
     Segment,
     TermTable,
-    _bands,
     finish_segment,
+    id_hashes,
     new_segment_name,
 )
 from embeddings.store.snapshot import SegmentState
@@ -168,10 +167,10 @@ def _merge(states: Sequence[SegmentState], tmp: Path | None, dense_kind: str, na
     chunk_parts: list[npt.NDArray[np.int32]] = []
     doc_rows_parts: list[npt.NDArray[np.int64]] = [np.zeros(1, dtype=np.int64)]
     band_parts: list[npt.NDArray[np.uint64]] = []
+    band_doc_parts: list[npt.NDArray[np.int64]] = []
     row_masks: list[npt.NDArray[np.bool_] | None] = []
     doc_base = 0
     row_base = 0
-    has_bands = all(st.segment.bands.size or st.segment.document_count == 0 for st in states)
     for st in states:
         seg = st.segment
         positions = _live_positions(st)
@@ -185,8 +184,11 @@ def _merge(states: Sequence[SegmentState], tmp: Path | None, dense_kind: str, na
             else np.empty((0, 3), dtype=np.int32)
         )
         doc_rows_parts.append(np.cumsum(counts) + row_base)
-        if has_bands and positions.size:
-            band_parts.append(seg.document_bands()[positions])
+        if seg.bands.size:
+            owners = np.asarray(seg.band_docs, dtype=np.int64)
+            keep = np.isin(owners, positions) if st.deleted.size else np.ones(owners.size, bool)
+            band_parts.append(np.asarray(seg.bands)[keep])
+            band_doc_parts.append(np.searchsorted(positions, owners[keep]) + doc_base)
         if st.bm25.count:
             mask = np.ones(seg.size, dtype=np.bool_)
             mask[st.bm25.rows] = False
@@ -197,17 +199,26 @@ def _merge(states: Sequence[SegmentState], tmp: Path | None, dense_kind: str, na
         row_base += int(rows.shape[0])
     chunks = np.concatenate(chunk_parts) if chunk_parts else np.empty((0, 3), np.int32)
     doc_rows = np.concatenate(doc_rows_parts).astype(np.int64)
-    bands = np.concatenate(band_parts) if band_parts else np.empty((0, BANDS), np.uint64)
-    band_keys, band_docs = _bands(bands)
+    if band_parts:
+        entries = np.concatenate(band_parts)
+        order = np.argsort(entries, kind="stable")
+        band_keys = entries[order]
+        band_docs = np.concatenate(band_doc_parts)[order].astype(np.int32)
+    else:
+        band_keys, band_docs = np.empty(0, np.uint64), np.empty(0, np.int32)
 
     # Documents, streamed; their outlets and dates for the facets on the way.
     outlets: list[str] = []
     published: list[str] = []
+    ids: list[str] = []
+    alternate_ids: list[str] = []
 
     def documents() -> Iterator[Document]:
         for doc in _live_documents(states):
             outlets.append(normalize_for_matching(doc.outlet))
             published.append(doc.published)
+            ids.append(doc.id)
+            alternate_ids.extend(a.id for a in doc.alternates)
             yield doc
 
     if tmp is not None:
@@ -245,6 +256,8 @@ def _merge(states: Sequence[SegmentState], tmp: Path | None, dense_kind: str, na
         facets=facets,
         bands=band_keys,
         band_docs=band_docs,
+        ids=id_hashes(ids),
+        alternate_ids=id_hashes(alternate_ids),
         dense=dense,
     )
     if tmp is None:

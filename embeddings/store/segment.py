@@ -15,8 +15,12 @@ another process, on another machine) and merged later. Layout::
                         BM25 tokenizer is another one; answer matching needs them)
     facets/             document positions by outlet and by date
     bands.npy, band_docs.npy
-                        the near-duplicate LSH band keys, sorted per band, and their
-                        documents
+                        the near-duplicate LSH band keys (each mixed with its band
+                        number, all bands in one sorted array) and their documents
+    ids.npy, alternate_ids.npy
+                        sorted 64-bit hashes of the documents' ids and of their
+                        alternates' ids: most look-ups of an id are for documents a
+                        segment does not hold, and are answered without SQLite
     vectors.npy         float32 (chunks, dimension), when the dense index does not
                         hold them itself
     dense.faiss         the FAISS index, for an approximate (HNSW, IVF-PQ) search
@@ -26,6 +30,7 @@ Chunks are ``documents[doc].text[start:end]``: the text is stored once, in the d
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -42,6 +47,7 @@ from corpus.dedupe import BANDS
 from corpus.types import Chunk, Document
 from embeddings.dense import DenseIndex, dense_factory
 from embeddings.errors import IndexCorruptError
+from embeddings.mapped import load_array
 from embeddings.postings import Postings, PostingsBuilder
 from embeddings.store.analysis import PreparedDocument, chunk_of
 from embeddings.store.documents import (
@@ -57,8 +63,12 @@ __all__ = [
     "SEGMENT_FORMAT",
     "Segment",
     "TermTable",
+    "band_entries",
+    "band_table",
     "build_segment",
     "finish_segment",
+    "id_hash",
+    "id_hashes",
     "new_segment_name",
     "open_segment",
     "write_segment",
@@ -103,8 +113,8 @@ class TermTable:
     @classmethod
     def load(cls, directory: Path) -> TermTable:
         return cls(
-            np.load(directory / "keys.npy", mmap_mode="r"),
-            np.load(directory / "df.npy", mmap_mode="r"),
+            load_array(directory / "keys.npy"),
+            load_array(directory / "df.npy"),
         )
 
 
@@ -121,8 +131,11 @@ class Segment:
         postings: its BM25 postings.
         analyzer: char12 document frequencies, where the BM25 tokenizer is not char12.
         facets: document positions by outlet and date.
-        bands: uint64 (BANDS, documents): LSH band keys, ascending per band (or empty).
-        band_docs: int32 (BANDS, documents): the document of each entry of ``bands``.
+        bands: uint64: LSH band keys mixed with their band number (:func:`band_entries`),
+            ascending (empty where documents have no fingerprint).
+        band_docs: int32: the document of each entry of ``bands``.
+        ids: uint64: hashes of the documents' ids, ascending.
+        alternate_ids: uint64: hashes of the ids of the documents' alternates, ascending.
         dense: the dense index over its rows, or None (lexical only).
         directory: where it lives, or None in memory.
     """
@@ -136,6 +149,8 @@ class Segment:
     facets: Facets
     bands: npt.NDArray[np.uint64]
     band_docs: npt.NDArray[np.int32]
+    ids: npt.NDArray[np.uint64]
+    alternate_ids: npt.NDArray[np.uint64]
     dense: DenseIndex | None = None
     directory: Path | None = None
 
@@ -183,41 +198,80 @@ class Segment:
         return offsets + np.arange(int(counts.sum()), dtype=np.int64)
 
     def band_candidates(self, keys: npt.NDArray[np.uint64]) -> npt.NDArray[np.int64]:
-        """Positions of documents sharing at least one LSH band key with ``keys``."""
+        """Positions of documents sharing at least one LSH band key with ``keys`` (one
+        key per band)."""
         if self.bands.size == 0:
             return np.empty(0, dtype=np.int64)
-        found = []
-        for band in range(BANDS):
-            column = self.bands[band]
-            lo = int(np.searchsorted(column, keys[band], side="left"))
-            hi = int(np.searchsorted(column, keys[band], side="right"))
-            if hi > lo:
-                found.append(self.band_docs[band, lo:hi])
-        if not found:
+        needles = band_entries(keys)
+        lo = np.searchsorted(self.bands, needles, side="left")
+        hi = np.searchsorted(self.bands, needles, side="right")
+        hit = hi > lo
+        if not hit.any():
             return np.empty(0, dtype=np.int64)
+        found = [
+            self.band_docs[a:b] for a, b in zip(lo[hit].tolist(), hi[hit].tolist(), strict=True)
+        ]
         return np.unique(np.concatenate(found)).astype(np.int64)
 
-    def document_bands(self) -> npt.NDArray[np.uint64]:
-        """uint64 (documents, BANDS): each document's band keys (empty when none)."""
-        n = self.document_count
-        if self.bands.size == 0:
-            return np.empty((0, BANDS), dtype=np.uint64)
-        out = np.empty((n, BANDS), dtype=np.uint64)
-        for band in range(BANDS):
-            out[self.band_docs[band], band] = self.bands[band]
-        return out
+    def positions(self, doc_id: str) -> list[int]:
+        """Positions of the documents with this id (deleted ones included)."""
+        if not _member(self.ids, id_hash(doc_id)):
+            return []
+        return self.documents.positions(doc_id)
+
+    def alternate_owners(self, alt_id: str) -> list[int]:
+        """Positions of the documents recording ``alt_id`` as an alternate."""
+        if not _member(self.alternate_ids, id_hash(alt_id)):
+            return []
+        return self.documents.alternate_owners(alt_id)
 
     def close(self) -> None:
         """Release open files."""
         self.documents.close()
 
 
-def _bands(per_doc: npt.NDArray[np.uint64]) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.int32]]:
+_BAND_MIX = np.uint64(0x9E3779B97F4A7C15)
+
+
+def band_entries(keys: npt.NDArray[np.uint64]) -> npt.NDArray[np.uint64]:
+    """Band keys (one per band, in band order, along the last axis) mixed with their band
+    number, so all bands share one sorted array (a collision only adds a candidate,
+    which is then checked exactly)."""
+    with np.errstate(over="ignore"):
+        band = np.arange(1, keys.shape[-1] + 1, dtype=np.uint64) * _BAND_MIX
+        mixed = (keys ^ band) * np.uint64(0xD6E8FEB86659FD93)
+    return mixed ^ (mixed >> np.uint64(29))
+
+
+def id_hash(doc_id: str) -> int:
+    """A 64-bit hash of a document id (for :attr:`Segment.ids`)."""
+    digest = hashlib.blake2b(doc_id.encode("utf-8", "surrogatepass"), digest_size=8).digest()
+    return int.from_bytes(digest, "little")
+
+
+def id_hashes(ids: Sequence[str]) -> npt.NDArray[np.uint64]:
+    """Sorted hashes of ids."""
+    return np.sort(np.fromiter((id_hash(i) for i in ids), dtype=np.uint64, count=len(ids)))
+
+
+def _member(sorted_keys: npt.NDArray[np.uint64], key: int) -> bool:
+    if sorted_keys.size == 0:
+        return False
+    at = int(np.searchsorted(sorted_keys, np.uint64(key)))
+    return at < sorted_keys.shape[0] and int(sorted_keys[at]) == key
+
+
+def band_table(
+    per_doc: npt.NDArray[np.uint64],
+) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.int32]]:
+    """The sorted band array of documents' band keys (documents x BANDS), with each
+    entry's document."""
     if per_doc.size == 0:
-        return np.empty((0, 0), dtype=np.uint64), np.empty((0, 0), dtype=np.int32)
-    columns = per_doc.T
-    order = np.argsort(columns, axis=1, kind="stable")
-    return np.take_along_axis(columns, order, axis=1), order.astype(np.int32)
+        return np.empty(0, dtype=np.uint64), np.empty(0, dtype=np.int32)
+    entries = band_entries(per_doc).ravel()
+    owners = np.repeat(np.arange(per_doc.shape[0]), per_doc.shape[1])
+    order = np.argsort(entries, kind="stable")
+    return entries[order], owners[order].astype(np.int32)
 
 
 def build_segment(
@@ -266,7 +320,7 @@ def build_segment(
             if prints and all(f is not None for f in prints)
             else np.empty((0, BANDS), dtype=np.uint64)
         )
-    band_keys, band_docs = _bands(bands)
+    band_keys, band_docs = band_table(bands)
     documents = [p.document for p in prepared]
     dense = None
     if vectors is not None:
@@ -285,6 +339,8 @@ def build_segment(
         facets=Facets.build(documents),
         bands=band_keys,
         band_docs=band_docs,
+        ids=id_hashes([d.id for d in documents]),
+        alternate_ids=id_hashes([a.id for d in documents for a in d.alternates]),
         dense=dense,
     )
 
@@ -349,6 +405,8 @@ def finish_segment(segment: Segment, tmp: Path, target: Path) -> Segment:
     segment.facets.save(tmp / "facets")
     np.save(tmp / "bands.npy", np.ascontiguousarray(segment.bands))
     np.save(tmp / "band_docs.npy", np.ascontiguousarray(segment.band_docs))
+    np.save(tmp / "ids.npy", np.ascontiguousarray(segment.ids))
+    np.save(tmp / "alternate_ids.npy", np.ascontiguousarray(segment.alternate_ids))
     dense: dict[str, Any] | None = None
     if segment.dense is not None:
         dense = {"kind": segment.dense.kind, "dimension": segment.dense.dimension}
@@ -388,20 +446,18 @@ def open_segment(directory: str | Path) -> Segment:
                 f"segment format {meta['format']}, this version reads {SEGMENT_FORMAT}"
             )
         documents = SqliteDocuments(path / DOCUMENTS_FILE)
-        chunks = np.load(path / "chunks.npy", mmap_mode="r")
-        doc_rows = np.load(path / "doc_rows.npy", mmap_mode="r")
+        chunks = load_array(path / "chunks.npy")
+        doc_rows = load_array(path / "doc_rows.npy")
         postings = Postings.load(path / "postings")
         analyzer = TermTable.load(path / "analyzer") if (path / "analyzer").is_dir() else None
         facets = Facets.load(path / "facets")
-        bands = np.load(path / "bands.npy", mmap_mode="r")
-        band_docs = np.load(path / "band_docs.npy", mmap_mode="r")
+        bands = load_array(path / "bands.npy")
+        band_docs = load_array(path / "band_docs.npy")
+        ids = load_array(path / "ids.npy")
+        alternate_ids = load_array(path / "alternate_ids.npy")
         dense = None
         if meta.get("dense"):
-            vectors = (
-                np.load(path / "vectors.npy", mmap_mode="r")
-                if (path / "vectors.npy").is_file()
-                else None
-            )
+            vectors = load_array(path / "vectors.npy") if (path / "vectors.npy").is_file() else None
             if (path / "dense.faiss").is_file():
                 dense = DenseIndex.load(path / "dense.faiss", vectors)
             elif vectors is not None:
@@ -418,6 +474,8 @@ def open_segment(directory: str | Path) -> Segment:
             facets=facets,
             bands=bands,
             band_docs=band_docs,
+            ids=ids,
+            alternate_ids=alternate_ids,
             dense=dense,
             directory=path,
         )

@@ -399,11 +399,18 @@ class IndexSnapshot:
         i, local = self.layout.locate_row(row)
         return self.states[i].segment.chunk(local)
 
+    def chunk_with_document(self, row: int) -> tuple[Chunk, Document]:
+        """The chunk at ``row`` and its document (one look-up for both)."""
+        i, local = self.layout.locate_row(row)
+        segment = self.states[i].segment
+        document = segment.document_of(local)
+        return segment.chunk(local, document), document
+
     def find(self, doc_id: str) -> tuple[int, int] | None:
         """``(segment index, local position)`` of the live document with this id."""
         for i in range(len(self.states) - 1, -1, -1):
             st = self.states[i]
-            for pos in st.segment.documents.positions(doc_id):
+            for pos in st.segment.positions(doc_id):
                 if not _contains(st.deleted, pos):
                     return i, pos
         return None
@@ -597,7 +604,7 @@ class IndexSnapshot:
         """The live document that records ``alt_id`` as an alternate, or None."""
         for i in range(len(self.states) - 1, -1, -1):
             st = self.states[i]
-            for pos in st.segment.documents.alternate_owners(alt_id):
+            for pos in st.segment.alternate_owners(alt_id):
                 if not _contains(st.deleted, pos):
                     return st.segment.documents.get(pos)
         return None
