@@ -50,6 +50,7 @@ __all__ = [
     "band_keys",
     "better",
     "compare",
+    "complete",
     "containment",
     "fingerprint",
     "gram_hashes",
@@ -118,11 +119,10 @@ def gram_hashes(folded: str, size: int = SHINGLE) -> npt.NDArray[np.uint64]:
         for c in cps.tolist():
             whole = (whole * int(_MIX) + c + 1) & _M64
         return np.array([whole], dtype=np.uint64)
-    with np.errstate(over="ignore"):
-        h = np.zeros(n - size + 1, dtype=np.uint64)
-        for j in range(size):
-            h = h * _MIX + cps[j : n - size + 1 + j] + np.uint64(1)
-        h ^= h >> np.uint64(29)
+    h = np.zeros(n - size + 1, dtype=np.uint64)
+    for j in range(size):
+        h = h * _MIX + cps[j : n - size + 1 + j] + np.uint64(1)
+    h ^= h >> np.uint64(29)
     return np.unique(h)
 
 
@@ -134,9 +134,8 @@ def signature(grams: npt.NDArray[np.uint64]) -> npt.NDArray[np.uint32]:
     estimates Jaccard similarity like 128 independent permutations, at the cost of one."""
     if grams.size == 0:
         return np.full(NUM_PERM, np.iinfo(np.uint32).max, dtype=np.uint32)
-    with np.errstate(over="ignore"):
-        h = grams * _MIX2
-        h ^= h >> np.uint64(31)
+    h = grams * _MIX2
+    h ^= h >> np.uint64(31)
     bins = (h >> np.uint64(64 - _BIN_BITS)).astype(np.intp)
     values = (h & np.uint64(0xFFFFFFFF)).astype(np.uint32)
     sig = np.full(NUM_PERM, np.iinfo(np.uint32).max, dtype=np.uint32)
@@ -147,8 +146,7 @@ def signature(grams: npt.NDArray[np.uint64]) -> npt.NDArray[np.uint32]:
         slots = np.arange(NUM_PERM)
         donor = full[np.searchsorted(full, slots) % full.shape[0]]
         distance = ((donor - slots) % NUM_PERM).astype(np.uint32)
-        with np.errstate(over="ignore"):
-            sig = np.where(filled, sig, sig[donor] + distance * np.uint32(_ROTATE))
+        sig = np.where(filled, sig, sig[donor] + distance * np.uint32(_ROTATE))
     return sig.astype(np.uint32)
 
 
@@ -156,10 +154,9 @@ def band_keys(sig: npt.NDArray[np.uint32]) -> npt.NDArray[np.uint64]:
     """One 64-bit key per LSH band of a signature (texts sharing a key are candidates)."""
     rows = sig[: BANDS * ROWS].reshape(BANDS, ROWS).astype(np.uint64)
     key = np.arange(1, BANDS + 1, dtype=np.uint64)
-    with np.errstate(over="ignore"):
-        for j in range(ROWS):
-            key = key * _MIX + rows[:, j]
-        key ^= key >> np.uint64(31)
+    for j in range(ROWS):
+        key = key * _MIX + rows[:, j]
+    key ^= key >> np.uint64(31)
     return key
 
 
@@ -196,16 +193,24 @@ class Fingerprint:
     """What near-duplicate detection compares of a text.
 
     Attributes:
-        grams: hashes of its folded 5-grams (sorted, unique).
+        grams: hashes of its folded 5-grams (sorted, unique); None in a light
+            fingerprint (:meth:`light`), where :func:`complete` computes them again.
         numbers: the numbers it states, with counts.
-        signature: the MinHash signature of ``grams``.
+        signature: the MinHash signature of the grams.
         bands: the LSH band keys of the signature.
+        size: the number of distinct grams.
     """
 
-    grams: npt.NDArray[np.uint64]
+    grams: npt.NDArray[np.uint64] | None
     numbers: Counter[str]
     signature: npt.NDArray[np.uint32]
     bands: npt.NDArray[np.uint64]
+    size: int
+
+    def light(self) -> Fingerprint:
+        """This fingerprint without its grams (what finding candidates needs; a tenth of
+        the bytes to hold or send between processes)."""
+        return Fingerprint(None, self.numbers, self.signature, self.bands, self.size)
 
 
 def fingerprint(text: str) -> Fingerprint:
@@ -213,7 +218,14 @@ def fingerprint(text: str) -> Fingerprint:
     folded = normalize_for_matching(text)
     grams = gram_hashes(_NON_WORD.sub("", folded))
     sig = signature(grams)
-    return Fingerprint(grams, Counter(_NUMBER.findall(folded)), sig, band_keys(sig))
+    return Fingerprint(
+        grams, Counter(_NUMBER.findall(folded)), sig, band_keys(sig), int(grams.shape[0])
+    )
+
+
+def complete(print_: Fingerprint, text: str) -> Fingerprint:
+    """``print_`` with its grams (computed again from ``text`` for a light one)."""
+    return print_ if print_.grams is not None else fingerprint(text)
 
 
 @dataclass(frozen=True, slots=True)
@@ -240,18 +252,20 @@ def compare(
     Returns:
         The match, or None when they are different texts.
     """
-    if new.grams.size == 0 or other.grams.size == 0:
+    if new.size == 0 or other.size == 0:
         return None
+    if new.grams is None or other.grams is None:
+        raise ValueError("compare needs complete fingerprints (see complete())")
     shared = np.intersect1d(new.grams, other.grams, assume_unique=True).shape[0]
-    small, large = (new, other) if new.grams.size <= other.grams.size else (other, new)
-    similarity = shared / small.grams.size
-    needed = 1.0 if small.grams.size < SHORT else threshold
+    small, large = (new, other) if new.size <= other.size else (other, new)
+    similarity = shared / small.size
+    needed = 1.0 if small.size < SHORT else threshold
     if similarity < needed:
         return None
     missing = sum((small.numbers - large.numbers).values())
     if missing > MAX_MISSING_NUMBERS * sum(small.numbers.values()):
         return None
-    return Match(other_id, similarity, new.grams.size >= LONGER * other.grams.size)
+    return Match(other_id, similarity, new.size >= LONGER * other.size)
 
 
 def better(a: Match | None, b: Match | None) -> Match | None:
@@ -280,6 +294,7 @@ class DuplicateIndex:
             raise ValueError("the duplicate threshold must be greater than 0 and at most 1")
         self.threshold = threshold
         self._entries: dict[str, Fingerprint] = {}
+        self._texts: dict[str, str] = {}
         self._bands: list[dict[int, list[str]]] = [{} for _ in range(BANDS)]
         for doc in documents:
             self.add(doc)
@@ -299,9 +314,10 @@ class DuplicateIndex:
         """
         self.remove(doc.id)
         entry = print_ if print_ is not None else fingerprint(doc.text)
-        if entry.grams.size == 0:
+        if entry.size == 0:
             return
         self._entries[doc.id] = entry
+        self._texts[doc.id] = doc.text
         for table, key in zip(self._bands, entry.bands.tolist(), strict=True):
             holders = table.get(key)
             if holders is None:
@@ -312,6 +328,7 @@ class DuplicateIndex:
     def remove(self, doc_id: str) -> None:
         """Forget a document (nothing happens for an unknown id)."""
         entry = self._entries.pop(doc_id, None)
+        self._texts.pop(doc_id, None)
         if entry is None:
             return
         for table, key in zip(self._bands, entry.bands.tolist(), strict=True):
@@ -339,11 +356,15 @@ class DuplicateIndex:
             print_: its fingerprint, where the caller already has it.
         """
         entry = print_ if print_ is not None else fingerprint(doc.text)
-        if entry.grams.size == 0:
+        if entry.size == 0:
             return None
         best: Match | None = None
         for key in sorted(self.candidates(entry.bands.tolist())):
             if key == doc.id:
                 continue
-            best = better(best, compare(entry, self._entries[key], key, self.threshold))
+            entry = complete(entry, doc.text)
+            other = self._entries[key]
+            if other.grams is None:
+                other = self._entries[key] = complete(other, self._texts[key])
+            best = better(best, compare(entry, other, key, self.threshold))
         return best

@@ -338,6 +338,8 @@ class Assistant:
                 if self.config.duplicate_threshold
                 else None
             )
+            if duplicates is not None and prints:
+                duplicates.prefetch(prints)
             changes = plan_changes(
                 SnapshotLookup(snapshot), docs, duplicates=duplicates, fingerprints=prints
             )

@@ -103,7 +103,7 @@ def _work(task: LoadTask) -> tuple[list[PreparedDocument], LoadResult]:
             chunking,
             tokenizer,  # type: ignore[arg-type]
             with_fingerprint=bool(_worker["fingerprints"]),
-        )
+        ).light()
         for doc in loaded.documents
     ]
     return prepared, LoadResult((), loaded.skipped, loaded.pages)

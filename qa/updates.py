@@ -6,6 +6,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Protocol
 
+import numpy as np
+
 from corpus.dedupe import (
     DuplicateIndex,
     Fingerprint,
@@ -13,6 +15,7 @@ from corpus.dedupe import (
     alternate_of,
     better,
     compare,
+    complete,
     fingerprint,
 )
 from corpus.types import Alternate, Document
@@ -159,7 +162,18 @@ class IndexDuplicates:
         self._batch = DuplicateIndex(threshold=threshold)
         self._shadowed: set[str] = set()
         self._prints: dict[str, Fingerprint] = {}
+        self._candidates: dict[str, list[Document]] = {}
         self.threshold = threshold
+
+    def prefetch(self, prints: Mapping[str, Fingerprint]) -> None:
+        """Look up the indexed candidates of many documents at once (one search per
+        segment for all of them); :meth:`find` then uses them."""
+        ids = [i for i, p in prints.items() if p.size]
+        if not ids:
+            return
+        bands = np.stack([prints[i].bands for i in ids])
+        found = self._snapshot.duplicate_candidates_many(bands)
+        self._candidates.update(zip(ids, found, strict=True))
 
     def _print(self, doc: Document) -> Fingerprint:
         found = self._prints.get(doc.id)
@@ -170,11 +184,15 @@ class IndexDuplicates:
     def find(self, doc: Document, print_: Fingerprint | None = None) -> Match | None:
         entry = print_ if print_ is not None else fingerprint(doc.text)
         best = self._batch.find(doc, entry)
-        if entry.grams.size == 0:
+        if entry.size == 0:
             return best
-        for other in sorted(self._snapshot.duplicate_candidates(entry.bands), key=lambda d: d.id):
+        candidates = self._candidates.pop(doc.id, None)
+        if candidates is None:
+            candidates = self._snapshot.duplicate_candidates(entry.bands)
+        for other in sorted(candidates, key=lambda d: d.id):
             if other.id == doc.id or other.id in self._shadowed:
                 continue
+            entry = complete(entry, doc.text)
             best = better(best, compare(entry, self._print(other), other.id, self.threshold))
         return best
 

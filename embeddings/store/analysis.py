@@ -74,6 +74,20 @@ class PreparedDocument:
             for i, (s, e) in enumerate(zip(self.starts.tolist(), self.ends.tolist(), strict=True))
         )
 
+    def light(self) -> PreparedDocument:
+        """The same with a light fingerprint (no grams: a few hundred bytes to send to
+        another process instead of several kilobytes)."""
+        if self.fingerprint is None:
+            return self
+        return PreparedDocument(
+            self.document,
+            self.starts,
+            self.ends,
+            self.terms,
+            self.analyzer,
+            self.fingerprint.light(),
+        )
+
     def with_document(self, document: Document) -> PreparedDocument:
         """The same chunks and terms for another record of the same text (new
         alternates)."""

@@ -200,18 +200,36 @@ class Segment:
     def band_candidates(self, keys: npt.NDArray[np.uint64]) -> npt.NDArray[np.int64]:
         """Positions of documents sharing at least one LSH band key with ``keys`` (one
         key per band)."""
-        if self.bands.size == 0:
-            return np.empty(0, dtype=np.int64)
-        needles = band_entries(keys)
-        lo = np.searchsorted(self.bands, needles, side="left")
-        hi = np.searchsorted(self.bands, needles, side="right")
-        hit = hi > lo
-        if not hit.any():
-            return np.empty(0, dtype=np.int64)
-        found = [
-            self.band_docs[a:b] for a, b in zip(lo[hit].tolist(), hi[hit].tolist(), strict=True)
-        ]
-        return np.unique(np.concatenate(found)).astype(np.int64)
+        _, positions = self.band_candidates_many(keys.reshape(1, -1))
+        return positions
+
+    def band_candidates_many(
+        self, keys: npt.NDArray[np.uint64]
+    ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+        """For several texts' band keys (texts x BANDS), the pairs ``(text, position)``
+        of documents sharing a band key with the text (unique, by text then position).
+
+        One sorted search for all texts: the needles are sorted first, so the binary
+        searches walk the segment's band array in order instead of jumping about it.
+        """
+        empty = np.empty(0, dtype=np.int64)
+        if self.bands.size == 0 or keys.size == 0:
+            return empty, empty
+        needles = band_entries(keys).ravel()
+        owner = np.repeat(np.arange(keys.shape[0]), keys.shape[1])
+        order = needles.argsort(kind="stable")
+        needles, owner = needles[order], owner[order]
+        lo = self.bands.searchsorted(needles, side="left")
+        hi = self.bands.searchsorted(needles, side="right")
+        counts = hi - lo
+        if not counts.any():
+            return empty, empty
+        total = int(counts.sum())
+        starts = np.repeat(lo - np.concatenate(([0], np.cumsum(counts)[:-1])), counts)
+        positions = np.asarray(self.band_docs)[starts + np.arange(total)].astype(np.int64)
+        texts = np.repeat(owner, counts).astype(np.int64)
+        pairs = np.unique(texts * (self.document_count + 1) + positions)
+        return pairs // (self.document_count + 1), pairs % (self.document_count + 1)
 
     def positions(self, doc_id: str) -> list[int]:
         """Positions of the documents with this id (deleted ones included)."""
@@ -237,9 +255,8 @@ def band_entries(keys: npt.NDArray[np.uint64]) -> npt.NDArray[np.uint64]:
     """Band keys (one per band, in band order, along the last axis) mixed with their band
     number, so all bands share one sorted array (a collision only adds a candidate,
     which is then checked exactly)."""
-    with np.errstate(over="ignore"):
-        band = np.arange(1, keys.shape[-1] + 1, dtype=np.uint64) * _BAND_MIX
-        mixed = (keys ^ band) * np.uint64(0xD6E8FEB86659FD93)
+    band = np.arange(1, keys.shape[-1] + 1, dtype=np.uint64) * _BAND_MIX
+    mixed = (keys ^ band) * np.uint64(0xD6E8FEB86659FD93)
     return mixed ^ (mixed >> np.uint64(29))
 
 
@@ -257,7 +274,7 @@ def id_hashes(ids: Sequence[str]) -> npt.NDArray[np.uint64]:
 def _member(sorted_keys: npt.NDArray[np.uint64], key: int) -> bool:
     if sorted_keys.size == 0:
         return False
-    at = int(np.searchsorted(sorted_keys, np.uint64(key)))
+    at = int(sorted_keys.searchsorted(np.uint64(key)))
     return at < sorted_keys.shape[0] and int(sorted_keys[at]) == key
 
 

@@ -593,11 +593,19 @@ class IndexSnapshot:
     def duplicate_candidates(self, bands: npt.NDArray[np.uint64]) -> list[Document]:
         """Live documents sharing an LSH band key with ``bands`` (see
         :mod:`corpus.dedupe`)."""
-        found: list[Document] = []
+        return self.duplicate_candidates_many(bands.reshape(1, -1))[0]
+
+    def duplicate_candidates_many(self, bands: npt.NDArray[np.uint64]) -> list[list[Document]]:
+        """:meth:`duplicate_candidates` of several texts (texts x BANDS) at once: one
+        search per segment for all of them."""
+        found: list[list[Document]] = [[] for _ in range(bands.shape[0])]
         for st in self.states:
-            for pos in st.segment.band_candidates(bands).tolist():
-                if not _contains(st.deleted, pos):
-                    found.append(st.segment.documents.get(pos))
+            texts, positions = st.segment.band_candidates_many(bands)
+            if st.deleted.size:
+                live = ~np.isin(positions, st.deleted)
+                texts, positions = texts[live], positions[live]
+            for text, pos in zip(texts.tolist(), positions.tolist(), strict=True):
+                found[text].append(st.segment.documents.get(pos))
         return found
 
     def alternate_owner(self, alt_id: str) -> Document | None:

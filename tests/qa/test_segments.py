@@ -171,3 +171,27 @@ def test_large_jsonl_lines_that_are_not_utf8_are_skipped(
     assert assistant is not None and result.loaded == 5
     assert [s.code for s in result.skipped] == ["bad-line"]
     assert "UTF-8" in result.skipped[0].reason
+
+
+def test_prefetched_candidates_find_what_lookups_one_by_one_find(tmp_path: Path) -> None:
+    from corpus.dedupe import fingerprint
+    from qa.updates import IndexDuplicates
+
+    assistant, _ = ingest_paths([_articles(tmp_path, 30)], tmp_path / "idx", LEXICAL, workers=0)
+    assert assistant is not None
+    indexed = sorted(assistant.documents, key=lambda d: d.id)
+    incoming = [
+        Document(id=f"copy-{i}", title="", text=d.text + "（本文来源：中新网）", source="x")
+        for i, d in enumerate(indexed[:5])
+    ]
+    incoming.append(
+        Document(id="fresh", title="", text="与任何文章都不相干的一句话。" * 4, source="y")
+    )
+    prints = {d.id: fingerprint(d.text).light() for d in incoming}
+    snapshot = assistant.snapshot
+    eager = IndexDuplicates(snapshot, 0.8)
+    eager.prefetch(prints)
+    lazy = IndexDuplicates(snapshot, 0.8)
+    found = [eager.find(d, prints[d.id]) for d in incoming]
+    assert found == [lazy.find(d) for d in incoming]
+    assert [m.doc_id if m else None for m in found] == [d.id for d in indexed[:5]] + [None]
