@@ -3,7 +3,9 @@
 A document is stored once, as the JSON of :meth:`corpus.types.Document.to_dict`; chunks
 are only offsets into its text (see :mod:`embeddings.store.segment`). The SQLite file of
 a segment is written once and opened read-only and ``immutable`` (no locking, shared by
-every process that reads the index), with one connection per thread.
+every process that reads the index). The file is opened once, when the segment is: one
+connection, shared by the threads (queries are serialised; each takes microseconds), so
+a reader keeps reading a segment that a merge in another process has deleted since.
 """
 
 from __future__ import annotations
@@ -210,24 +212,26 @@ class SqliteDocuments:
 
     def __init__(self, path: str | Path) -> None:
         self._path = Path(path)
-        self._local = threading.local()
         self._cache: OrderedDict[int, Document] = OrderedDict()
         self._lock = threading.Lock()
+        self._query = threading.Lock()
+        if not self._path.is_file():
+            raise IndexCorruptError(f"{self._path} is missing")
         try:
-            (count,) = self._con().execute("SELECT COUNT(*) FROM documents").fetchone()
+            uri = f"{self._path.resolve().as_uri()}?mode=ro&immutable=1"
+            self._connection: sqlite3.Connection | None = sqlite3.connect(
+                uri, uri=True, check_same_thread=False
+            )
+            (count,) = self._connection.execute("SELECT COUNT(*) FROM documents").fetchone()
         except sqlite3.Error as err:
             raise IndexCorruptError(f"cannot read the documents in {self._path}: {err}") from err
         self._count = int(count)
 
-    def _con(self) -> sqlite3.Connection:
-        con: sqlite3.Connection | None = getattr(self._local, "con", None)
-        if con is None:
-            if not self._path.is_file():
-                raise IndexCorruptError(f"{self._path} is missing")
-            uri = f"{self._path.resolve().as_uri()}?mode=ro&immutable=1"
-            con = sqlite3.connect(uri, uri=True, check_same_thread=False)
-            self._local.con = con
-        return con
+    def _rows(self, sql: str, args: tuple[object, ...] = ()) -> list[tuple[object, ...]]:
+        with self._query:
+            if self._connection is None:
+                raise IndexCorruptError(f"{self._path} was closed")
+            return self._connection.execute(sql, args).fetchall()
 
     def __len__(self) -> int:
         return self._count
@@ -240,12 +244,10 @@ class SqliteDocuments:
                 return found
         if not 0 <= position < self._count:
             raise IndexError(position)
-        row = (
-            self._con().execute("SELECT data FROM documents WHERE pos = ?", (position,)).fetchone()
-        )
-        if row is None:
+        rows = self._rows("SELECT data FROM documents WHERE pos = ?", (position,))
+        if not rows:
             raise IndexCorruptError(f"{self._path} has no document at position {position}")
-        doc = Document.from_dict(json.loads(row[0]))
+        doc = Document.from_dict(json.loads(str(rows[0][0])))
         with self._lock:
             self._cache[position] = doc
             if len(self._cache) > _CACHE:
@@ -256,31 +258,31 @@ class SqliteDocuments:
         return [self.get(int(p)) for p in positions]
 
     def positions(self, doc_id: str) -> list[int]:
-        rows = (
-            self._con()
-            .execute("SELECT pos FROM documents WHERE id = ? ORDER BY pos", (doc_id,))
-            .fetchall()
-        )
-        return [int(r[0]) for r in rows]
+        rows = self._rows("SELECT pos FROM documents WHERE id = ? ORDER BY pos", (doc_id,))
+        return [int(str(r[0])) for r in rows]
 
     def alternate_owners(self, alt_id: str) -> list[int]:
-        rows = (
-            self._con()
-            .execute("SELECT pos FROM alternates WHERE alt_id = ? ORDER BY pos", (alt_id,))
-            .fetchall()
-        )
-        return [int(r[0]) for r in rows]
+        rows = self._rows("SELECT pos FROM alternates WHERE alt_id = ? ORDER BY pos", (alt_id,))
+        return [int(str(r[0])) for r in rows]
 
     def ids(self) -> list[str]:
-        return [str(r[0]) for r in self._con().execute("SELECT id FROM documents ORDER BY pos")]
+        return [str(r[0]) for r in self._rows("SELECT id FROM documents ORDER BY pos")]
 
     def iter_documents(self) -> Iterator[Document]:
-        cursor = self._con().execute("SELECT data FROM documents ORDER BY pos")
-        for (data,) in cursor:
-            yield Document.from_dict(json.loads(data))
+        """All documents, in position order, read in batches (memory stays bounded)."""
+        last = -1
+        while True:
+            rows = self._rows(
+                "SELECT pos, data FROM documents WHERE pos > ? ORDER BY pos LIMIT 1000", (last,)
+            )
+            if not rows:
+                return
+            for pos, data in rows:
+                yield Document.from_dict(json.loads(str(data)))
+                last = int(str(pos))
 
     def close(self) -> None:
-        con = getattr(self._local, "con", None)
-        if con is not None:
-            con.close()
-            self._local.con = None
+        with self._query:
+            if self._connection is not None:
+                self._connection.close()
+                self._connection = None

@@ -44,6 +44,7 @@ import numpy as np
 
 from embeddings.errors import (
     IndexCorruptError,
+    IndexError_,
     IndexMismatchError,
     IndexNotFoundError,
     IndexWriteError,
@@ -228,6 +229,34 @@ def _manifest(
 
 
 def open_snapshot(
+    directory: str | Path,
+    expected: IndexSettings | None = None,
+    *,
+    previous: IndexSnapshot | None = None,
+    tokenizer: Tokenizer | None = None,
+) -> IndexSnapshot:
+    """Open the index at ``directory`` as of its current manifest (see
+    :func:`_open_snapshot`); when a commit in another process replaced the manifest and
+    removed a segment while this one was opening, it opens the newer generation."""
+    root = Path(directory)
+    for attempt in range(3):
+        generation = _generation(root)
+        try:
+            return _open_snapshot(root, expected, previous=previous, tokenizer=tokenizer)
+        except IndexCorruptError:
+            if attempt == 2 or _generation(root) in (None, generation):
+                raise
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _generation(root: Path) -> int | None:
+    try:
+        return int(read_manifest(root)["generation"])
+    except (IndexError_, KeyError, TypeError, ValueError):
+        return None
+
+
+def _open_snapshot(
     directory: str | Path,
     expected: IndexSettings | None = None,
     *,

@@ -229,6 +229,47 @@ def test_copies_are_found_across_segments() -> None:
     }
 
 
+def test_candidates_of_many_texts_are_those_of_each() -> None:
+    settings = IndexSettings(chunking=CHUNKING)
+    docs = _documents(24)
+    a, _ = _segment(docs[:12], settings)
+    b, _ = _segment(docs[12:], settings)
+    snap = IndexSnapshot(settings, [SegmentState(a), SegmentState(b)]).without([docs[3].id])
+    texts = [
+        docs[3].text,
+        docs[14].text + "（完）",
+        "毫不相干的一句话，与任何文章都不像。",
+        docs[7].text,
+    ]
+    bands = np.stack([fingerprint(t).bands for t in texts])
+    many = snap.duplicate_candidates_many(bands)
+    assert len(many) == len(texts)
+    for row, found in zip(bands, many, strict=True):
+        assert sorted(d.id for d in found) == sorted(d.id for d in snap.duplicate_candidates(row))
+    assert docs[14].id in {d.id for d in many[1]} and docs[7].id in {d.id for d in many[3]}
+    assert docs[3].id not in {d.id for d in many[0]}  # deleted
+    texts_a, positions = a.band_candidates_many(bands)
+    for t in range(len(texts)):
+        assert positions[texts_a == t].tolist() == a.band_candidates(bands[t]).tolist()
+
+
+def test_documents_stay_readable_after_the_file_is_removed(tmp_path: Path) -> None:
+    settings = IndexSettings(chunking=CHUNKING)
+    docs = _documents(30)
+    saved = save_snapshot(
+        build_snapshot(docs, chunk_documents(docs, CHUNKING), settings, encoder=None),
+        tmp_path / "idx",
+    )
+    store = saved.states[0].segment.documents
+    (path,) = (tmp_path / "idx").rglob("documents.sqlite")
+    path.unlink()  # a merge in another process removed the segment
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(1) as pool:  # another thread (a server's worker thread)
+        assert pool.submit(store.get, len(docs) - 1).result().id == docs[-1].id
+    assert [d.id for d in store.iter_documents()] == [d.id for d in docs]
+
+
 def test_documents_are_stored_with_every_field() -> None:
     doc = Document(
         id="a",
@@ -262,3 +303,39 @@ def test_merge_policy() -> None:
     assert policy.plan(snap.states) == [(0, 1)]  # over half its rows deleted
     with pytest.raises(ValueError):
         MergePolicy(factor=1)
+
+
+@pytest.mark.parametrize("newer", [True, False])
+def test_open_retries_when_a_commit_replaced_the_manifest(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, newer: bool
+) -> None:
+    from embeddings.errors import IndexCorruptError
+    from embeddings.store import files
+
+    root = tmp_path / "idx"
+    docs = _documents(10)
+    settings = IndexSettings(chunking=CHUNKING)
+    save_snapshot(
+        build_snapshot(docs, chunk_documents(docs, CHUNKING), settings, encoder=None), root
+    )
+    real = files._open_snapshot
+    calls: list[int] = []
+
+    def racing(*args: object, **kwargs: object) -> IndexSnapshot:
+        calls.append(1)
+        if len(calls) == 1:  # a segment vanished under us: another process committed
+            if newer:
+                manifest = json.loads((root / files.MANIFEST).read_text(encoding="utf-8"))
+                manifest["generation"] += 1
+                (root / files.MANIFEST).write_text(json.dumps(manifest), encoding="utf-8")
+            raise IndexCorruptError("a segment is missing")
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(files, "_open_snapshot", racing)
+    if newer:
+        assert open_snapshot(root).document_count == 10
+        assert len(calls) == 2
+    else:  # the same generation: the index is corrupt, no retry
+        with pytest.raises(IndexCorruptError):
+            open_snapshot(root)
+        assert len(calls) == 1
