@@ -115,9 +115,7 @@ def main(argv: list[str] | None = None) -> None:
         "cpu_s": round(cpu, 2),
         "peak_rss_mib": mib(sample.peak_rss),
     }
-    proc, wall, sample, cpu = run_sampled(
-        python("-c", _DRIVER, str(index), "delete"), env=env()
-    )
+    proc, wall, sample, cpu = run_sampled(python("-c", _DRIVER, str(index), "delete"), env=env())
     if proc.returncode:
         sys.exit(proc.stderr)
     result["delete_1"] = {**json.loads(proc.stdout), "process_wall_s": round(wall, 2)}
@@ -137,11 +135,12 @@ def main(argv: list[str] | None = None) -> None:
     if proc.returncode:
         sys.exit(proc.stderr)
     driver = json.loads(proc.stdout)
-    result["loaded"] = {
+    loaded = {
         k: (mib(v) if k.startswith(("rss", "uss", "anon")) else round(v, 3))
         for k, v in driver.items()
     }
-    result["loaded"]["peak_rss_mib"] = mib(sample.peak_rss)
+    loaded["peak_rss_mib"] = mib(sample.peak_rss)
+    result["loaded"] = loaded
     result["index_mib_after"] = mib(dir_bytes(index))
     write_result(args.out, result)
 

@@ -104,14 +104,14 @@ def generate(
             fh.write(line + "\n")
     with (out / "questions.jsonl").open("w", encoding="utf-8") as fh:
         for q in picked:
-            record = {
+            question: dict[str, object] = {
                 "id": q.id,
                 "question": q.question,
                 "answers": list(q.answers),
                 "doc_ids": [f"gold-{q.doc_id}"],
                 "category": q.source,
             }
-            fh.write(json.dumps(record, ensure_ascii=False) + "\n")
+            fh.write(json.dumps(question, ensure_ascii=False) + "\n")
     meta: dict[str, int | str] = {
         "seed": seed,
         "articles": len(lines),
