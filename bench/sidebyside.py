@@ -4,7 +4,7 @@ BM25Retriever and EnsembleRetriever (FAISS + BM25), raw bm25s, and tantivy.
 Usage::
 
     python -m bench.sidebyside --corpus bench-data/10k [--model PATH] [--skip-dense] \
-        [--out FILE]
+        [--questions N] [--out FILE]
 
 The chunks are those of the corpus's lexical index (``CORPUS/index``, built by
 ``qa ingest``, optimized to one segment). Every system gets the same texts and the same
@@ -86,6 +86,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--model", default="", help="MiniLM path (default: the package's)")
     parser.add_argument("--skip-dense", action="store_true")
     parser.add_argument("--skip-langchain-bm25", action="store_true")
+    parser.add_argument(
+        "--questions", type=int, default=0, help="only the first N questions (0: all)"
+    )
     parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args(argv)
 
@@ -96,6 +99,8 @@ def main(argv: list[str] | None = None) -> None:
     from qa.index import optimize_index
 
     qs = questions(args.corpus)
+    if args.questions:
+        qs = qs[: args.questions]
     lexical_dir = args.corpus / "index"
     optimize_index(lexical_dir)
     ours = Assistant.load(lexical_dir, AssistantConfig(model=""))
@@ -235,6 +240,7 @@ def main(argv: list[str] | None = None) -> None:
             "benchmark": "sidebyside",
             "corpus": str(args.corpus),
             "chunks": len(texts),
+            "questions": len(qs),
             "machine": machine(),
             "results": results,
             "median_ratio_per_query": ratios,
