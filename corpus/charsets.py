@@ -6,12 +6,25 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-__all__ = ["CJK_CLASS", "CJK_PUNCTUATION", "common_cjk", "is_cjk", "is_common_cjk"]
+__all__ = [
+    "CJK_CLASS",
+    "CJK_PUNCTUATION",
+    "CJK_RANGES",
+    "common_cjk",
+    "is_cjk",
+    "is_common_cjk",
+]
 
-# Body of a regex character class covering the CJK unified ideographs: extension A, the
-# basic block, the compatibility ideographs, and the supplementary planes (extensions B
-# to H, U+20000..U+323AF).
-CJK_CLASS = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U000323af"
+# The CJK unified ideographs: extension A, the basic block, the compatibility
+# ideographs, and the supplementary planes (extensions B to H, U+20000..U+323AF), as
+# inclusive code point ranges (for array code), and as the body of a regex class.
+CJK_RANGES: tuple[tuple[int, int], ...] = (
+    (0x3400, 0x4DBF),
+    (0x4E00, 0x9FFF),
+    (0xF900, 0xFAFF),
+    (0x20000, 0x323AF),
+)
+CJK_CLASS = "".join(f"{chr(lo)}-{chr(hi)}" for lo, hi in CJK_RANGES)
 _CJK_RE = re.compile(f"[{CJK_CLASS}]")
 
 # Punctuation that ordinary Chinese text uses (counts as plausible in a decoding).

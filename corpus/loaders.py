@@ -35,14 +35,18 @@ from corpus.warc import WarcPage, count_warc_pages, is_warc, read_warc
 
 __all__ = [
     "HTML_SUFFIXES",
+    "STREAM_BYTES",
     "SUPPORTED_SUFFIXES",
     "LoadResult",
+    "LoadTask",
     "PageReport",
     "SkippedFile",
     "document_from_text",
     "html_to_text",
     "load_documents",
     "markdown_to_text",
+    "plan_load",
+    "run_load_task",
 ]
 
 logger = logging.getLogger(__name__)
@@ -307,7 +311,14 @@ def _expand(paths: Iterable[str | Path]) -> list[_Input]:
 def _jsonl_documents(
     text: str, path: str, relative: str
 ) -> Iterator[tuple[Document | None, SkippedFile | None]]:
-    for lineno, line in enumerate(normalize_newlines(text).split("\n"), start=1):
+    lines = enumerate(normalize_newlines(text).split("\n"), start=1)
+    return _jsonl_lines(lines, path, relative)
+
+
+def _jsonl_lines(
+    lines: Iterable[tuple[int, str]], path: str, relative: str
+) -> Iterator[tuple[Document | None, SkippedFile | None]]:
+    for lineno, line in lines:
         if not line.strip():
             continue
         where = f"{path}:{lineno}"
@@ -463,6 +474,108 @@ def _total(files: list[_Input]) -> int:
         else:
             total += 1
     return total
+
+
+# --- loading in parts (for a streaming, parallel ingest) ------------------------------------
+
+STREAM_BYTES = 1 << 20
+"""JSONL files larger than this are read line by line, in parts (they must be UTF-8)."""
+_PART_LINES = 256
+
+
+@dataclass(frozen=True, slots=True)
+class LoadTask:
+    """One part of a load: a whole file, or some lines of a large JSONL file.
+
+    Picklable, so a pool of worker processes can run :func:`run_load_task` on it.
+
+    Attributes:
+        path: the file.
+        root: the folder its id is relative to (None: a file argument).
+        lines: for a part of a large JSONL file, its ``(line number, text)`` pairs.
+        size: the bytes of input it covers (for progress).
+    """
+
+    path: str
+    root: str | None
+    lines: tuple[tuple[int, str | None], ...] | None = None
+    size: int = 0
+
+
+def _stream_jsonl(item: _Input) -> Iterator[LoadTask]:
+    """A large JSONL file in parts of :data:`_PART_LINES` lines, decoded as UTF-8."""
+    path, root = str(item.path), None if item.root is None else str(item.root)
+    part: list[tuple[int, str | None]] = []
+    size = 0
+    with item.path.open("rb") as fh:
+        for lineno, raw in enumerate(fh, start=1):
+            if lineno == 1 and raw.startswith(b"\xef\xbb\xbf"):
+                raw = raw[3:]
+            size += len(raw)
+            try:
+                line: str | None = raw.decode("utf-8").rstrip("\r\n")
+            except UnicodeDecodeError:
+                line = None  # reported as a bad line
+            part.append((lineno, line))
+            if len(part) >= _PART_LINES:
+                yield LoadTask(path, root, tuple(part), size)
+                part, size = [], 0
+    if part:
+        yield LoadTask(path, root, tuple(part), size)
+
+
+def plan_load(paths: Iterable[str | Path]) -> Iterator[LoadTask]:
+    """The parts of loading ``paths``, in the order :func:`load_documents` reads them;
+    produced lazily (a large JSONL file is read as the parts are consumed).
+
+    Raises:
+        PathNotFoundError: a given path does not exist.
+    """
+    for item in _expand(paths):
+        root = None if item.root is None else str(item.root)
+        try:
+            size = item.path.stat().st_size
+        except OSError:
+            size = 0
+        if item.path.suffix.lower() == ".jsonl" and size > STREAM_BYTES:
+            yield from _stream_jsonl(item)
+        else:
+            yield LoadTask(str(item.path), root, None, size)
+
+
+def run_load_task(task: LoadTask) -> LoadResult:
+    """Load one part (see :func:`plan_load`): its documents, skips and page reports, in
+    order. Articles with no text left are skipped here; an article replaced by a later
+    one with the same id is the caller's to find (it may be in another part)."""
+    item = _Input(Path(task.path), None if task.root is None else Path(task.root))
+    if task.lines is not None:
+        docs: list[Document] = []
+        skips: list[SkippedFile] = []
+        good = [(n, line) for n, line in task.lines if line is not None]
+        skips.extend(
+            SkippedFile(
+                f"{task.path}:{n}",
+                "not UTF-8; a JSONL file this large is read as UTF-8: re-save it as UTF-8",
+                "bad-line",
+            )
+            for n, line in task.lines
+            if line is None
+        )
+        for doc, skip in _jsonl_lines(good, task.path, item.relative):
+            docs.extend([doc] if doc is not None else [])
+            skips.extend([skip] if skip is not None else [])
+        loaded = _Loaded(docs, skips, [])
+    else:
+        loaded = _load_file(item, lambda: None)
+    kept: list[Document] = []
+    for doc in loaded.documents:
+        if doc.text:
+            kept.append(doc)
+        else:
+            loaded.skipped.append(
+                SkippedFile(doc.source, "no article text left after cleaning", "no-text")
+            )
+    return LoadResult(tuple(kept), tuple(loaded.skipped), tuple(loaded.pages))
 
 
 def load_documents(paths: Iterable[str | Path], *, progress: Progress | None = None) -> LoadResult:

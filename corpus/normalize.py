@@ -29,8 +29,16 @@ def _converter(config: str) -> opencc.OpenCC:
     return opencc.OpenCC(config)
 
 
+_CACHED_CHARS = 1024
+"""Texts up to this length are remembered (:func:`_fold_cached`)."""
+
+
 def normalize_for_matching(text: str) -> str:
     """Fold a text for matching: traditional -> simplified, full-width -> half-width, case.
+
+    Sentences and questions are folded again and again while answering one question
+    (each step of matching folds what it compares); short texts are remembered, so the
+    script conversion, the costly part, runs once per distinct text.
 
     Args:
         text: any text.
@@ -38,8 +46,19 @@ def normalize_for_matching(text: str) -> str:
     Returns:
         The folded text (its length may differ from the input's).
     """
+    if len(text) <= _CACHED_CHARS:
+        return _fold_cached(text)
+    return _fold(text)
+
+
+def _fold(text: str) -> str:
     text = unicodedata.normalize("NFKC", text)
-    return _converter("t2s").convert(text).casefold()
+    return str(_converter("t2s").convert(text).casefold())
+
+
+@lru_cache(maxsize=4096)
+def _fold_cached(text: str) -> str:
+    return _fold(text)
 
 
 @dataclass(frozen=True, slots=True)

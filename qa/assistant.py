@@ -3,29 +3,44 @@
 from __future__ import annotations
 
 import logging
+import sqlite3
 import threading
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from corpus.chunking import chunk_documents
-from corpus.dedupe import DuplicateIndex
+import numpy as np
+import numpy.typing as npt
+
+from corpus.dedupe import DuplicateIndex, Fingerprint, fingerprint
 from corpus.errors import EmptyCorpusError
 from corpus.loaders import load_documents
 from corpus.progress import Progress
 from corpus.types import Document
 from embeddings.encoder import Encoder
-from embeddings.errors import IndexMismatchError
+from embeddings.errors import IndexMismatchError, IndexWriteError, ModelUnavailableError
 from embeddings.store import (
     IndexSettings,
     IndexSnapshot,
-    build_snapshot,
-    load_snapshot,
+    MergePolicy,
+    PreparedDocument,
+    SegmentState,
+    build_segment,
+    check_encoder,
+    commit_snapshot,
+    embed_texts,
+    merge_segments,
+    now,
+    open_snapshot,
+    prepare_document,
     save_snapshot,
     settings_compatible,
 )
+from embeddings.store.files import SEGMENTS
+from embeddings.tokenize import Tokenizer, get_tokenizer
 from qa.answering import (
     Answerer,
     FollowUpRewriter,
@@ -39,7 +54,15 @@ from qa.encoders import COVERAGE_SAMPLE, add_vectors_hint, resolve_encoder
 from qa.errors import InvalidQuestionError
 from qa.retrieval import Searcher, make_retrievers
 from qa.types import Answer, AnswerDelta, Draft, FloatMap, Passage, Question, SearchFilters
-from qa.updates import IngestSummary, latest_by_id, merge_documents, remove_documents
+from qa.updates import (
+    Changes,
+    IndexDuplicates,
+    IngestSummary,
+    MemoryLookup,
+    SnapshotLookup,
+    latest_by_id,
+    plan_changes,
+)
 
 if TYPE_CHECKING:
     from corpus.loaders import SkippedFile
@@ -47,7 +70,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 logger.addHandler(logging.NullHandler())
 
-__all__ = ["Assistant", "IngestSummary", "validate_question"]
+__all__ = ["Assistant", "IngestSummary", "settings_for", "validate_question"]
 
 
 class Assistant:
@@ -56,15 +79,18 @@ class Assistant:
     Build one with :meth:`from_paths`, :meth:`from_documents` or :meth:`load`; then
     :meth:`ask` (or :meth:`ask_stream`) and :meth:`search`. With a language model
     configured (``generator="transformers"`` or ``"openai"``), it loads on
-    :meth:`warm_up` or on the first question. Reads work on an immutable index snapshot; updates
-    (:meth:`add_documents`, :meth:`remove_documents`) build a new snapshot beside it and
-    swap it in whole, so concurrent questions always see a complete index.
+    :meth:`warm_up` or on the first question. Reads work on an immutable index snapshot;
+    updates (:meth:`add_documents`, :meth:`remove_documents`) add a segment and tombstones
+    beside it and swap the new snapshot in, so concurrent questions always see a
+    complete index, and an update costs the documents it changes, not the corpus.
+    :meth:`save` writes what is new (and merges segments by the merge policy).
 
     Args:
         snapshot: the index.
         config: the configuration the index was built with.
         encoder: the dense query encoder, or None for lexical retrieval alone.
         warnings: notes for the user (such as why dense retrieval is off).
+        merge_policy: when segments are merged (default :class:`MergePolicy`).
     """
 
     def __init__(
@@ -74,6 +100,7 @@ class Assistant:
         *,
         encoder: Encoder | None = None,
         warnings: Sequence[str] = (),
+        merge_policy: MergePolicy | None = None,
     ) -> None:
         self.config = config or AssistantConfig()
         self._encoder = encoder
@@ -81,10 +108,8 @@ class Assistant:
         self._write_lock = threading.Lock()
         # One language model for the assistant's life (index updates keep it).
         self._generator = make_generator(self.config)
+        self.merge_policy = merge_policy or MergePolicy()
         self._state = self._make_state(snapshot)
-        # The near-duplicate index over the current snapshot's documents, built on the
-        # first update and kept in step with the snapshot (see add_documents).
-        self._duplicates: tuple[IndexSnapshot, DuplicateIndex] | None = None
 
     # -- construction -----------------------------------------------------------------
 
@@ -104,18 +129,31 @@ class Assistant:
             EmptyCorpusError: when there is no document with text.
         """
         config = config or AssistantConfig()
-        docs = tuple(latest_by_id(documents))
-        if config.duplicate_threshold:
-            docs, _ = merge_documents((), docs, duplicates=_duplicate_index((), config))
-        if not docs:
+        docs = latest_by_id(documents)
+        tokenizer = get_tokenizer(config.tokenizer)
+        prints = {d.id: fingerprint(d.text) for d in docs} if config.duplicate_threshold else {}
+        duplicates = (
+            DuplicateIndex(threshold=config.duplicate_threshold)
+            if config.duplicate_threshold
+            else None
+        )
+        changes = plan_changes(MemoryLookup(), docs, duplicates=duplicates, fingerprints=prints)
+        prepared = _prepare(changes.upserts, config, tokenizer, prints, progress)
+        if not prepared or not any(p.size for p in prepared):
             raise EmptyCorpusError(
                 "no article with text to index: give files or folders of .txt, .md, .html "
                 "or .jsonl articles"
             )
-        chunks = chunk_documents(docs, config.chunking)
-        encoder, warnings = resolve_encoder(config, [c.text for c in chunks], building=True)
-        snapshot = build_snapshot(
-            docs, chunks, _settings(config, encoder), encoder=encoder, progress=progress
+        sample = [c.text for p in prepared[:COVERAGE_SAMPLE] for c in p.chunks]
+        encoder, warnings = resolve_encoder(config, sample[:COVERAGE_SAMPLE], building=True)
+        settings = check_encoder(settings_for(config, encoder), encoder)
+        vectors = None
+        if encoder is not None:
+            texts = [c.text for p in prepared for c in p.chunks]
+            vectors = embed_texts(texts, encoder, progress=progress)
+        segment = build_segment(prepared, vectors=vectors, dense_kind=config.dense_index)
+        snapshot = IndexSnapshot(
+            settings, [SegmentState(segment)], created_at=now(), tokenizer=tokenizer
         )
         return cls(snapshot, config, encoder=encoder, warnings=warnings)
 
@@ -143,11 +181,13 @@ class Assistant:
     def load(cls, directory: str | Path, config: AssistantConfig | None = None) -> Assistant:
         """Open an index written by :meth:`save` or ``qa ingest``.
 
-        An index with dense vectors loads ``config.model`` (it must be the model the
-        vectors were made with) and serves BM25 alone, with one warning, when the model
-        cannot be loaded. A lexical-only index (built with ``model=""`` or while the
-        model could not be loaded) serves BM25 without touching the model at all; to
-        give it vectors, build it again with the model.
+        The index's files are memory-mapped and its documents read on demand, so opening
+        costs about the same at any size. An index with dense vectors loads
+        ``config.model`` (it must be the model the vectors were made with) and serves
+        BM25 alone, with one warning, when the model cannot be loaded. A lexical-only
+        index (built with ``model=""`` or while the model could not be loaded) serves
+        BM25 without touching the model at all; to give it vectors, build it again with
+        the model.
 
         Raises:
             IndexNotFoundError: when there is no index at ``directory``.
@@ -155,8 +195,10 @@ class Assistant:
             IndexMismatchError: when it was built with other settings than ``config``.
         """
         config = config or AssistantConfig()
-        snapshot = load_snapshot(directory)
-        reason = settings_compatible(snapshot.settings, _settings(config, None), check_model=False)
+        snapshot = open_snapshot(directory)
+        reason = settings_compatible(
+            snapshot.settings, settings_for(config, None), check_model=False
+        )
         if reason:
             raise IndexMismatchError(_mismatch_message(directory, reason))
         built_with = snapshot.settings.model
@@ -182,71 +224,198 @@ class Assistant:
         return cls(snapshot, config, encoder=encoder, warnings=warnings)
 
     def save(self, directory: str | Path) -> None:
-        """Write the index to ``directory`` atomically (the old one stays until complete)."""
-        save_snapshot(self._state.snapshot, directory)
+        """Write the index to ``directory``.
+
+        To the directory it was loaded from (or last saved to) only what changed is
+        written: new segments, tombstones, and the manifest, swapped in atomically;
+        segments are then merged where the merge policy says so. Anywhere else the whole
+        index is written beside the old one and swapped in whole.
+
+        Raises:
+            IndexWriteError: when the files cannot be written (the index on disk is
+                unchanged).
+        """
+        with self._write_lock:
+            saved = save_snapshot(self._state.snapshot, directory)
+            saved = self._merge(saved, self.merge_policy.plan(saved.states))
+            self._state = self._make_state(saved)
+
+    def refresh(self, directory: str | Path | None = None) -> bool:
+        """Re-open the index as of its current manifest (another process may have
+        written it): only segments this assistant has not opened yet are opened.
+
+        Args:
+            directory: the index directory (default: the one it was loaded from or last
+                saved to).
+
+        Returns:
+            Whether the assistant now reads another generation or directory.
+
+        Raises:
+            ValueError: for an in-memory index and no ``directory``.
+            IndexNotFoundError, IndexCorruptError, IndexMismatchError: as :meth:`load`.
+        """
+        with self._write_lock:
+            snapshot = self._state.snapshot
+            root = Path(directory) if directory is not None else snapshot.directory
+            if root is None:
+                raise ValueError("this index is in memory: give the directory to open")
+            fresh = open_snapshot(root, previous=snapshot, tokenizer=snapshot.bm25.tokenizer)
+            if (
+                snapshot.directory is not None
+                and snapshot.directory.resolve() == root.resolve()
+                and fresh.generation == snapshot.generation
+            ):
+                return False
+            reason = settings_compatible(fresh.settings, snapshot.settings)
+            if reason:
+                raise IndexMismatchError(_mismatch_message(root, reason))
+            self._state = self._make_state(fresh)
+            return True
+
+    def optimize(self, directory: str | Path | None = None) -> int:
+        """Merge every segment into one, dropping deleted documents for good (what
+        ``qa index optimize`` runs); with ``directory``, the result is saved there.
+
+        Returns:
+            The number of segments merged.
+
+        Raises:
+            IndexWriteError: when the files cannot be written.
+        """
+        with self._write_lock:
+            snapshot = self._state.snapshot
+            if directory is not None:
+                snapshot = save_snapshot(snapshot, directory)
+            count = len(snapshot.states)
+            if count > 1 or snapshot.deleted_documents:
+                snapshot = self._merge(snapshot, [(0, count)])
+            self._state = self._make_state(snapshot)
+            return count
+
+    def _merge(self, snapshot: IndexSnapshot, plans: Sequence[tuple[int, int]]) -> IndexSnapshot:
+        """``snapshot`` with the planned ranges of segments merged (and committed when
+        it lives in a directory)."""
+        if not plans:
+            return snapshot
+        root = snapshot.directory
+        parent = None if root is None else root / SEGMENTS
+        states = list(snapshot.states)
+        for start, end in reversed(plans):
+            try:
+                merged = merge_segments(
+                    states[start:end], parent=parent, dense_kind=self.config.dense_index
+                )
+            except (OSError, sqlite3.Error) as err:
+                raise IndexWriteError(f"cannot merge segments in {root}: {err}") from err
+            states[start:end] = [SegmentState(merged)]
+        merged_snapshot = snapshot.with_states(states)
+        if root is None:
+            return merged_snapshot
+        return commit_snapshot(merged_snapshot, root)
 
     # -- updates ----------------------------------------------------------------------
 
     def add_documents(
-        self, documents: Iterable[Document], *, progress: Progress | None = None
+        self,
+        documents: Iterable[Document] | Iterable[PreparedDocument],
+        *,
+        progress: Progress | None = None,
     ) -> IngestSummary:
         """Add new documents and replace changed ones (matched by id).
 
         Unchanged documents (same id and content hash) are left alone and cost nothing;
-        only new and changed chunks are embedded. A new document that copies an indexed
-        story (or one of the batch) is recorded as that document's alternate instead of
-        being indexed twice, or replaces it where it is the longer copy
+        the new and changed ones go to a new segment, their old versions are marked
+        deleted, and only new chunk texts are embedded. A new document that copies an
+        indexed story (or one of the batch) is recorded as that document's alternate
+        instead of being indexed twice, or replaces it where it is the longer copy
         (:mod:`corpus.dedupe`); the summary lists these merges.
+
+        Args:
+            documents: the documents, or documents already prepared by
+                :func:`embeddings.store.prepare_document` with the index's settings (what
+                ``qa ingest`` does in worker processes).
+            progress: the progress hook.
         """
+        items: list[Document | PreparedDocument] = list(documents)
+        prepared = {p.document.id: p for p in items if isinstance(p, PreparedDocument)}
+        docs = [p.document if isinstance(p, PreparedDocument) else p for p in items]
         with self._write_lock:
             snapshot = self._state.snapshot
-            duplicates = self._duplicate_index(snapshot)
-            try:
-                merged, summary = merge_documents(
-                    snapshot.documents, documents, duplicates=duplicates
-                )
-                if summary.changed:
-                    self._rebuild(merged, progress)
-            except BaseException:
-                self._duplicates = None  # it may hold documents that were not indexed
-                raise
-            if duplicates is not None:
-                self._duplicates = (self._state.snapshot, duplicates)
-            return summary
+            prints = {i: p.fingerprint for i, p in prepared.items() if p.fingerprint is not None}
+            duplicates = (
+                IndexDuplicates(snapshot, self.config.duplicate_threshold)
+                if self.config.duplicate_threshold
+                else None
+            )
+            if duplicates is not None and prints:
+                duplicates.prefetch(prints)
+            changes = plan_changes(
+                SnapshotLookup(snapshot), docs, duplicates=duplicates, fingerprints=prints
+            )
+            if changes.summary.changed:
+                self._apply(snapshot, changes, prepared, progress)
+            return changes.summary
 
-    def _duplicate_index(self, snapshot: IndexSnapshot) -> DuplicateIndex | None:
-        if not self.config.duplicate_threshold:
-            return None
-        if self._duplicates is not None and self._duplicates[0] is snapshot:
-            return self._duplicates[1]
-        return _duplicate_index(snapshot.documents, self.config)
+    def _apply(
+        self,
+        snapshot: IndexSnapshot,
+        changes: Changes,
+        prepared: Mapping[str, PreparedDocument],
+        progress: Progress | None,
+    ) -> None:
+        tokenizer = snapshot.bm25.tokenizer
+        ready: list[PreparedDocument] = []
+        todo: list[Document] = []
+        for doc in changes.upserts:
+            known = prepared.get(doc.id)
+            if known is not None and known.document.text == doc.text:
+                ready.append(known.with_document(doc))
+            else:
+                todo.append(doc)
+        made = {p.document.id: p for p in _prepare(todo, self.config, tokenizer, {}, progress)}
+        for doc in todo:
+            ready.append(made[doc.id])
+        order = {d.id: i for i, d in enumerate(changes.upserts)}
+        ready.sort(key=lambda p: order[p.document.id])
+        vectors = None
+        if snapshot.dense is not None and self._encoder is not None:
+            reuse = _old_vectors(snapshot, changes.removals)
+            texts = [c.text for p in ready for c in p.chunks]
+            vectors = embed_texts(texts, self._encoder, reuse=reuse, progress=progress)
+        elif snapshot.dense is not None:
+            raise ModelUnavailableError(
+                "this index has dense vectors but the model is not loaded: cannot embed new "
+                f"documents; make {snapshot.settings.model!r} available and try again"
+            )
+        new = snapshot.without(changes.removals)
+        if ready:
+            new = new.with_segment(
+                build_segment(ready, vectors=vectors, dense_kind=self.config.dense_index)
+            )
+        if new.document_count == 0:
+            raise EmptyCorpusError("this change would leave the index empty")
+        if new.directory is None:
+            new = self._merge(new, self.merge_policy.plan(new.states))
+        # One attribute assignment: readers see the old or the new state, never a mix.
+        self._state = self._make_state(new)
 
     def remove_documents(self, doc_ids: Iterable[str]) -> int:
-        """Remove documents by id; returns how many were removed.
+        """Remove documents by id (marked deleted in their segments); returns how many
+        were removed.
 
         Raises:
             EmptyCorpusError: when the removal would leave the index empty.
         """
         with self._write_lock:
-            kept, removed = remove_documents(self._state.snapshot.documents, doc_ids)
-            if removed:
-                if not kept:
-                    raise EmptyCorpusError("removing these documents would leave the index empty")
-                self._rebuild(kept, None)
-            return removed
-
-    def _rebuild(self, documents: tuple[Document, ...], progress: Progress | None) -> None:
-        chunks = chunk_documents(documents, self.config.chunking)
-        snapshot = build_snapshot(
-            documents,
-            chunks,
-            self._state.snapshot.settings,
-            encoder=self._encoder if self._state.snapshot.dense is not None else None,
-            previous=self._state.snapshot,
-            progress=progress,
-        )
-        # One attribute assignment: readers see the old or the new state, never a mix.
-        self._state = self._make_state(snapshot)
+            snapshot = self._state.snapshot
+            present = [d for d in dict.fromkeys(doc_ids) if d in snapshot.doc_by_id]
+            if not present:
+                return 0
+            if len(present) >= snapshot.document_count:
+                raise EmptyCorpusError("removing these documents would leave the index empty")
+            self._state = self._make_state(snapshot.without(present))
+            return len(present)
 
     def _make_state(self, snapshot: IndexSnapshot) -> _State:
         searcher = Searcher(
@@ -274,8 +443,8 @@ class Assistant:
     # -- queries ----------------------------------------------------------------------
 
     @property
-    def documents(self) -> tuple[Document, ...]:
-        """The indexed documents."""
+    def documents(self) -> Sequence[Document]:
+        """The indexed documents (read from the index on demand)."""
         return self._state.snapshot.documents
 
     @property
@@ -505,11 +674,55 @@ def _question(
     return Question(text, query=query, focus=focus, history=turns)
 
 
-def _duplicate_index(documents: Sequence[Document], config: AssistantConfig) -> DuplicateIndex:
-    return DuplicateIndex(documents, threshold=config.duplicate_threshold)
+def _prepare(
+    documents: Sequence[Document],
+    config: AssistantConfig,
+    tokenizer: Tokenizer,
+    prints: Mapping[str, Fingerprint],
+    progress: Progress | None,
+) -> list[PreparedDocument]:
+    """Chunk and analyse documents (fingerprints computed where dedupe is on)."""
+    out = []
+    for i, doc in enumerate(documents, 1):
+        p = prepare_document(
+            doc,
+            config.chunking,
+            tokenizer,
+            with_fingerprint=bool(config.duplicate_threshold) and doc.id not in prints,
+        )
+        if doc.id in prints:
+            p = PreparedDocument(p.document, p.starts, p.ends, p.terms, p.analyzer, prints[doc.id])
+        out.append(p)
+        if progress is not None and (i % 200 == 0 or i == len(documents)):
+            progress("bm25", i, len(documents))
+    return out
 
 
-def _settings(config: AssistantConfig, encoder: Encoder | None) -> IndexSettings:
+def _old_vectors(
+    snapshot: IndexSnapshot, doc_ids: Sequence[str]
+) -> dict[str, Callable[[], npt.NDArray[np.float32]]]:
+    """The vectors of the chunks of documents about to be replaced, by chunk text (an
+    updated article keeps the vectors of its unchanged chunks)."""
+    found: dict[str, Callable[[], npt.NDArray[np.float32]]] = {}
+    for doc_id in doc_ids:
+        hit = snapshot.find(doc_id)
+        if hit is None:
+            continue
+        segment = snapshot.states[hit[0]].segment
+        vectors = segment.vectors
+        if vectors is None:
+            continue
+        for row in range(int(segment.doc_rows[hit[1]]), int(segment.doc_rows[hit[1] + 1])):
+            found.setdefault(segment.chunk(row).text, partial(_row, vectors, row))
+    return found
+
+
+def _row(vectors: npt.NDArray[np.float32], row: int) -> npt.NDArray[np.float32]:
+    return np.asarray(vectors[row])
+
+
+def settings_for(config: AssistantConfig, encoder: Encoder | None) -> IndexSettings:
+    """The index settings ``config`` asks for, with ``encoder``'s model (None: lexical)."""
     return IndexSettings(
         chunking=config.chunking,
         tokenizer=config.tokenizer,

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from corpus.chunking import ChunkingConfig
 from corpus.dedupe import DEFAULT_THRESHOLD
+from embeddings.dense import DENSE_KINDS
 from embeddings.tokenize import TOKENIZER_NAMES
 from qa.retrieval.fusion import FUSION_METHODS, Fusion
 
@@ -67,6 +68,8 @@ class AssistantConfig:
             character 5-grams occurs in an indexed one (or the reverse) is a copy of its
             story and is recorded as its alternate instead of being indexed
             (:mod:`corpus.dedupe`); 0 turns near-duplicate detection off.
+        dense_index: the dense index type of each segment: ``auto`` (exact search
+            below 50,000 chunks, HNSW above), ``flat``, ``hnsw`` or ``ivfpq``.
     """
 
     model: str = DEFAULT_MODEL
@@ -94,6 +97,7 @@ class AssistantConfig:
     reader_model: str = ""
     max_question_chars: int = MAX_QUESTION_CHARS
     duplicate_threshold: float = DEFAULT_THRESHOLD
+    dense_index: str = "auto"
 
     def __post_init__(self) -> None:
         if self.batch_size <= 0:
@@ -145,6 +149,10 @@ class AssistantConfig:
             raise ValueError("max_question_chars must be greater than 0")
         if not 0.0 <= self.duplicate_threshold <= 1.0:
             raise ValueError("duplicate_threshold must be between 0 and 1 (0: off)")
+        if self.dense_index not in DENSE_KINDS:
+            raise ValueError(
+                f"unknown dense index {self.dense_index!r}: choose one of {', '.join(DENSE_KINDS)}"
+            )
         _ = self.chunking  # validates chunk_size and chunk_overlap
 
     @property

@@ -7,11 +7,13 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from corpus.progress import Progress
-from embeddings.errors import IndexNotFoundError
+from embeddings.errors import IndexNotFoundError, IndexWriteError
+from embeddings.store import SegmentState, commit_snapshot, merge_segments, open_snapshot
+from embeddings.store.files import SEGMENTS, read_manifest
 from qa.assistant import Assistant
 from qa.config import AssistantConfig
 
-__all__ = ["open_or_build"]
+__all__ = ["index_info", "open_or_build", "optimize_index"]
 
 logger = logging.getLogger(__name__)
 
@@ -61,3 +63,50 @@ def open_or_build(
     if persist:
         assistant.save(directory)
     return assistant
+
+
+def optimize_index(directory: str | Path, *, dense_kind: str = "auto") -> tuple[int, int]:
+    """Merge every segment of the index at ``directory`` into one, dropping deleted
+    documents for good (what ``qa index optimize`` runs; no model is loaded).
+
+    Args:
+        directory: the index directory.
+        dense_kind: the dense index type of the merged segment.
+
+    Returns:
+        ``(segments before, deleted documents dropped)``.
+
+    Raises:
+        IndexNotFoundError, IndexCorruptError, IndexMismatchError: when the index cannot
+            be opened.
+        IndexWriteError: when the merged segment cannot be written.
+    """
+    import sqlite3
+
+    root = Path(directory)
+    snapshot = open_snapshot(root)
+    count, deleted = len(snapshot.states), snapshot.deleted_documents
+    if count <= 1 and not deleted:
+        return count, 0
+    try:
+        merged = merge_segments(snapshot.states, parent=root / SEGMENTS, dense_kind=dense_kind)
+    except (OSError, sqlite3.Error) as err:
+        raise IndexWriteError(f"cannot merge the segments of {root}: {err}") from err
+    commit_snapshot(snapshot.with_states([SegmentState(merged)]), root)
+    snapshot.close()
+    return count, deleted
+
+
+def index_info(directory: str | Path) -> dict[str, object]:
+    """What the index at ``directory`` holds: its manifest, and bytes on disk.
+
+    Raises:
+        IndexNotFoundError, IndexCorruptError, IndexMismatchError: when there is no
+            readable index there.
+    """
+    root = Path(directory)
+    manifest = read_manifest(root)
+    size = sum(p.stat().st_size for p in root.rglob("*") if p.is_file())
+    info: dict[str, object] = dict(manifest)
+    info["bytes_on_disk"] = size
+    return info

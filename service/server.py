@@ -22,9 +22,12 @@ def serve(settings: Settings) -> None:
     record per request, with its request id, in place of uvicorn's.
 
     With more than one worker, each worker process builds its app from the environment
-    (``QA_*``), so the given settings are exported there first; each worker holds its
-    own copy of the index, and a document write reaches the other workers when they
-    restart (the index on disk is updated at once).
+    (``QA_*``), so the given settings are exported there first. The workers open the
+    same index files: its postings, vectors and chunk tables are memory-mapped and its
+    documents read from SQLite on demand, so the operating system holds one copy of
+    the pages for all of them. A document write in one worker reaches the others when
+    they re-open the index (they restart; reloading a new generation in place comes
+    with the cross-process write lock).
     """
     import uvicorn
 

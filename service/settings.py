@@ -33,7 +33,7 @@ class Settings(QASettings):
     Attributes:
         host: interface to listen on.
         port: TCP port.
-        workers: uvicorn worker processes (each holds its own copy of the index).
+        workers: uvicorn worker processes (they share the index's memory-mapped files).
         persist: save the index to ``index_dir`` after each document write.
         max_top_k: the largest ``top_k``/``k`` a request may ask for.
         api_key: the bearer key document writes need; with none, writes are refused.

@@ -26,6 +26,7 @@ __all__ = ["RULE", "find_garbled", "remove_garbled", "repair_fragment"]
 RULE = "garbled"
 
 _LOST = "?\ufffd"
+_LOST_CHAR = re.compile(f"[{re.escape(_LOST)}]")  # where a garbled run can start
 _LATIN = re.compile(r"[A-Za-z\u00c0-\u024f]+\)?")
 # One ASCII byte in the GBK trail-byte range, not followed by another letter.
 _TRAIL = re.compile(r"[@-~](?![A-Za-z])")
@@ -78,14 +79,14 @@ def find_garbled(text: str) -> list[tuple[int, int]]:
     """
     spans: list[tuple[int, int]] = []
     i = 0
-    while i < len(text):
-        if text[i] in _LOST:
-            end, strong = _scan(text, i + 1)
-            # U+FFFD marks a lost byte: never text, so even a lone one goes.
-            if text[i] == "\ufffd" or (strong and end - i >= 2):
-                spans.append((i, end))
-                i = end
-                continue
+    while (m := _LOST_CHAR.search(text, i)) is not None:
+        i = m.start()
+        end, strong = _scan(text, i + 1)
+        # U+FFFD marks a lost byte: never text, so even a lone one goes.
+        if text[i] == "\ufffd" or (strong and end - i >= 2):
+            spans.append((i, end))
+            i = end
+            continue
         i += 1
     return spans
 

@@ -1,18 +1,30 @@
-"""The index directory on disk: atomic save, and load with validation.
+"""The index directory on disk: segments, tombstones, and the manifest that names them.
 
 Layout of an index directory::
 
-    manifest.json     settings, counts, per-document content hashes, created_at
-    documents.jsonl   the cleaned documents, one JSON object per line
-    chunks.jsonl      the chunks, in row order (row i of every index is chunk i)
-    bm25/             the BM25 index (bm25s files, document frequencies, parameters)
-    vectors.npy       float32 (chunks, dimension)   -- only with a model
-    dense.faiss       the FAISS index               -- only with a model
+    manifest.json            settings, BM25 parameters, generation, counts, and the
+                             live segments in order, each with its tombstone file
+    segments/<name>/         one immutable segment each (embeddings.store.segment)
+    deletes/<name>-<gen>.npz the documents deleted from segment <name> as of generation
+                             <gen>, with the BM25 and char12 statistics their rows held
 
-A save writes everything into a sibling temporary directory, syncs it, and swaps it in
-with renames, so a crash leaves either the previous index or the new one under the
-target name, never a half-written one. Loading reads only these files: never the raw
-articles, and never the model.
+**Commits.** A write adds files and never changes one: new segments are written to a
+temporary directory, synced and renamed into place; a tombstone file gets a new name
+per generation; then ``manifest.json`` is replaced in one atomic rename (written to a
+temporary file and synced first). The manifest is the commit point: a crash leaves the
+previous manifest naming complete files only, and leftovers of an unfinished write are
+removed by the next commit. Files no longer named by the manifest (merged segments, old
+tombstones) are deleted after the commit; a reader that opened them keeps reading them
+(POSIX keeps unlinked files alive while open or mapped).
+
+**Readers.** Opening an index reads the manifest, memory-maps each segment's arrays and
+opens its SQLite file read-only (immutable, no locks): cheap, and the operating system
+shares the mapped pages between every process that serves the index. Re-opening a newer
+generation (:func:`open_snapshot` with ``previous``) reuses the segments already open
+and opens only the new ones.
+
+Writes assume one writer at a time; the service serialises its own writes, and a lock
+across processes is the next step (see docs/architecture.md).
 """
 
 from __future__ import annotations
@@ -21,55 +33,58 @@ import json
 import logging
 import os
 import shutil
+import sqlite3
+import time
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-import numpy.typing as npt
 
-from corpus.types import Chunk, Document
-from embeddings.dense import DenseIndex
 from embeddings.errors import (
     IndexCorruptError,
+    IndexError_,
     IndexMismatchError,
     IndexNotFoundError,
     IndexWriteError,
 )
-from embeddings.sparse import BM25Index
+from embeddings.sparse import Deletions
 from embeddings.store.build import now
+from embeddings.store.segment import Segment, TermTable, open_segment, write_segment
 from embeddings.store.settings import FORMAT_VERSION, IndexSettings, settings_compatible
-from embeddings.store.snapshot import IndexSnapshot
+from embeddings.store.snapshot import IndexSnapshot, SegmentState
+from embeddings.tokenize import Tokenizer
 
-__all__ = ["MANIFEST", "load_snapshot", "save_snapshot"]
+__all__ = [
+    "DELETES",
+    "MANIFEST",
+    "SEGMENTS",
+    "commit_snapshot",
+    "load_snapshot",
+    "open_snapshot",
+    "read_manifest",
+    "save_snapshot",
+]
 
 logger = logging.getLogger(__name__)
 
 MANIFEST = "manifest.json"
-DOCUMENTS = "documents.jsonl"
-CHUNKS = "chunks.jsonl"
-BM25_DIR = "bm25"
-VECTORS = "vectors.npy"
-DENSE = "dense.faiss"
+SEGMENTS = "segments"
+DELETES = "deletes"
+_STALE_SECONDS = 3600
+"""Temporary files of an unfinished write older than this are removed by a commit."""
 
 
 def _ingest_hint(directory: str | Path) -> str:
     return f"qa ingest PATH... --index {directory} --rebuild"
 
 
-def _write_jsonl(path: Path, records: Iterable[dict[str, Any]]) -> None:
-    with path.open("w", encoding="utf-8", newline="\n") as fh:
-        for record in records:
-            fh.write(json.dumps(record, ensure_ascii=False))
-            fh.write("\n")
-
-
-def _read_jsonl(path: Path) -> Iterator[dict[str, Any]]:
-    with path.open(encoding="utf-8") as fh:
-        for line in fh:
-            if line.strip():
-                yield json.loads(line)
+def _corrupt(directory: Path, what: str) -> IndexCorruptError:
+    return IndexCorruptError(
+        f"the index at {directory} is damaged ({what}); delete it and re-ingest: "
+        f"{_ingest_hint(directory)}"
+    )
 
 
 def _fsync_dir(path: Path) -> None:
@@ -85,55 +100,383 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-def _fsync_tree(root: Path) -> None:
-    for dirpath, _dirs, files in os.walk(root):
-        for name in files:
-            with open(os.path.join(dirpath, name), "rb") as fh:
-                os.fsync(fh.fileno())
-        _fsync_dir(Path(dirpath))
+def _write_atomic(path: Path, data: bytes) -> None:
+    tmp = path.with_name(f".{path.name}.tmp-{uuid.uuid4().hex[:8]}")
+    try:
+        with open(tmp, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+    _fsync_dir(path.parent)
 
 
-def _write_contents(snapshot: IndexSnapshot, directory: Path) -> None:
-    """Write every file of the index into an empty ``directory``; the manifest last."""
-    _write_jsonl(directory / DOCUMENTS, (d.to_dict() for d in snapshot.documents))
-    _write_jsonl(directory / CHUNKS, (c.to_dict() for c in snapshot.chunks))
-    snapshot.bm25.save(directory / BM25_DIR)
-    if snapshot.dense is not None and snapshot.vectors is not None:
-        np.save(directory / VECTORS, np.ascontiguousarray(snapshot.vectors), allow_pickle=False)
-        snapshot.dense.save(directory / DENSE)
-    manifest = snapshot.settings.to_dict()
-    manifest.update(
+# -- tombstones -------------------------------------------------------------------------------
+
+
+def _write_deletes(path: Path, state: SegmentState) -> None:
+    arrays: dict[str, Any] = {
+        "deleted": state.deleted,
+        "rows": state.bm25.rows,
+        "terms": state.bm25.terms,
+        "counts": state.bm25.counts,
+        "length": np.array(state.bm25.length, dtype=np.int64),
+    }
+    if state.analyzer is not None:
+        arrays["analyzer_keys"] = np.asarray(state.analyzer.keys)
+        arrays["analyzer_df"] = np.asarray(state.analyzer.df)
+    tmp = path.with_name(f".{path.name}.tmp-{uuid.uuid4().hex[:8]}")
+    try:
+        with open(tmp, "wb") as fh:
+            np.savez(fh, **arrays)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+
+
+def _read_deletes(path: Path, segment: Segment) -> SegmentState:
+    with np.load(path, allow_pickle=False) as data:
+        deleted = np.asarray(data["deleted"], dtype=np.int64)
+        bm25 = Deletions(
+            np.asarray(data["rows"], dtype=np.int64),
+            np.asarray(data["terms"], dtype=np.int64),
+            np.asarray(data["counts"], dtype=np.int64),
+            int(data["length"]),
+        )
+        analyzer = (
+            TermTable(np.asarray(data["analyzer_keys"]), np.asarray(data["analyzer_df"]))
+            if "analyzer_keys" in data
+            else None
+        )
+    if deleted.size and int(deleted.max()) >= segment.document_count:
+        raise ValueError(f"{path.name} deletes documents that segment {segment.name} lacks")
+    return SegmentState(segment, deleted, bm25, analyzer, "")
+
+
+# -- manifest ---------------------------------------------------------------------------------
+
+
+def read_manifest(directory: str | Path) -> dict[str, Any]:
+    """The manifest of the index at ``directory``, its format version checked.
+
+    Raises:
+        IndexNotFoundError: when there is no index there.
+        IndexCorruptError: when the manifest is unreadable.
+        IndexMismatchError: when it was written in another format version.
+    """
+    root = Path(directory)
+    path = root / MANIFEST
+    if not path.is_file():
+        where = "does not exist" if not root.exists() else "has no manifest.json"
+        raise IndexNotFoundError(
+            f"no index at {root} (the directory {where}); build one with "
+            f"`qa ingest PATH --index {root}`"
+        )
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+        version = int(manifest["format_version"])
+    except (OSError, ValueError, KeyError, TypeError) as err:
+        raise _corrupt(root, f"unreadable manifest.json: {err}") from err
+    if version != FORMAT_VERSION:
+        raise IndexMismatchError(
+            f"the index at {root} has format version {version}, this version reads "
+            f"{FORMAT_VERSION}; re-ingest to rebuild it: {_ingest_hint(root)}"
+        )
+    if not isinstance(manifest, dict):
+        raise _corrupt(root, "manifest.json is not an object")
+    return manifest
+
+
+def _manifest(
+    snapshot: IndexSnapshot, states: list[SegmentState], generation: int
+) -> dict[str, Any]:
+    data = snapshot.settings.to_dict()
+    data.update(
         {
+            "bm25": snapshot.bm25_params,
+            "generation": generation,
             "created_at": snapshot.created_at or now(),
+            "updated_at": now(),
             "counts": {
-                "documents": len(snapshot.documents),
-                "chunks": len(snapshot.chunks),
-                "bm25_vocabulary": snapshot.bm25.vocab_size,
+                "documents": sum(st.live_documents for st in states),
+                "chunks": sum(st.live_rows for st in states),
+                "segments": len(states),
+                "deleted_documents": sum(int(st.deleted.shape[0]) for st in states),
             },
-            "bm25": snapshot.bm25.params,
-            "documents": {d.id: d.content_hash for d in snapshot.documents},
+            "segments": [
+                {
+                    "name": st.segment.name,
+                    "documents": st.segment.document_count,
+                    "chunks": st.segment.size,
+                    "deleted_documents": int(st.deleted.shape[0]),
+                    "deleted_chunks": st.bm25.count,
+                    "deletes": st.deletes_file or None,
+                }
+                for st in states
+            ],
         }
     )
-    (directory / MANIFEST).write_text(
-        json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8"
+    return data
+
+
+# -- reading ----------------------------------------------------------------------------------
+
+
+def open_snapshot(
+    directory: str | Path,
+    expected: IndexSettings | None = None,
+    *,
+    previous: IndexSnapshot | None = None,
+    tokenizer: Tokenizer | None = None,
+) -> IndexSnapshot:
+    """Open the index at ``directory`` as of its current manifest (see
+    :func:`_open_snapshot`); when a commit in another process replaced the manifest and
+    removed a segment while this one was opening, it opens the newer generation."""
+    root = Path(directory)
+    for attempt in range(3):
+        generation = _generation(root)
+        try:
+            return _open_snapshot(root, expected, previous=previous, tokenizer=tokenizer)
+        except IndexCorruptError:
+            if attempt == 2 or _generation(root) in (None, generation):
+                raise
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _generation(root: Path) -> int | None:
+    try:
+        return int(read_manifest(root)["generation"])
+    except (IndexError_, KeyError, TypeError, ValueError):
+        return None
+
+
+def _open_snapshot(
+    directory: str | Path,
+    expected: IndexSettings | None = None,
+    *,
+    previous: IndexSnapshot | None = None,
+    tokenizer: Tokenizer | None = None,
+) -> IndexSnapshot:
+    """Open the index at ``directory`` as of its current manifest.
+
+    Only the index's own files are read (no raw article, no model), and only the
+    manifest and small arrays at once: documents, postings and vectors are mapped and
+    read on demand.
+
+    Args:
+        directory: the index directory.
+        expected: the settings the caller needs; any difference (see
+            :func:`settings_compatible`) raises. None accepts any settings.
+        previous: an open snapshot of the same directory whose segments are reused
+            (re-opening a newer generation opens only the new segments).
+        tokenizer: a tokenizer object to share.
+
+    Returns:
+        The snapshot.
+
+    Raises:
+        IndexNotFoundError: when the directory or its manifest does not exist.
+        IndexCorruptError: when files are missing, unreadable or inconsistent.
+        IndexMismatchError: when the index was written in another format version or
+            with settings other than ``expected``.
+    """
+    root = Path(directory)
+    manifest = read_manifest(root)
+    try:
+        settings = IndexSettings.from_dict(manifest)
+        entries = list(manifest["segments"])
+        generation = int(manifest["generation"])
+        params = dict(manifest["bm25"])
+        counts = manifest["counts"]
+        n_docs, n_chunks = int(counts["documents"]), int(counts["chunks"])
+    except (ValueError, KeyError, TypeError) as err:
+        raise _corrupt(root, f"invalid manifest.json: {err}") from err
+    if expected is not None:
+        reason = settings_compatible(settings, expected)
+        if reason is not None:
+            raise IndexMismatchError(
+                f"the index at {root} was built with other settings: {reason}; "
+                f"re-ingest to rebuild it: {_ingest_hint(root)}"
+            )
+    known: dict[str, Segment] = {}
+    if previous is not None and previous.directory is not None:
+        if previous.directory.resolve() == root.resolve():
+            known = {st.segment.name: st.segment for st in previous.states}
+        tokenizer = tokenizer or previous.bm25.tokenizer
+    states: list[SegmentState] = []
+    try:
+        for entry in entries:
+            name = str(entry["name"])
+            segment = known.get(name) or open_segment(root / SEGMENTS / name)
+            if segment.document_count != int(entry["documents"]) or segment.size != int(
+                entry["chunks"]
+            ):
+                raise ValueError(f"segment {name} disagrees with the manifest's counts")
+            deletes = entry.get("deletes")
+            if deletes:
+                state = _read_deletes(root / str(deletes), segment)
+                state = SegmentState(
+                    segment, state.deleted, state.bm25, state.analyzer, str(deletes)
+                )
+                if int(state.deleted.shape[0]) != int(entry["deleted_documents"]):
+                    raise ValueError(f"{deletes} disagrees with the manifest")
+            else:
+                state = SegmentState(segment)
+            states.append(state)
+    except IndexCorruptError as err:
+        raise _corrupt(root, str(err)) from err
+    except (OSError, ValueError, KeyError, TypeError) as err:
+        raise _corrupt(root, f"cannot read the segments: {err}") from err
+    if (
+        sum(st.live_documents for st in states) != n_docs
+        or sum(st.live_rows for st in states) != n_chunks
+    ):
+        raise _corrupt(root, "the segments disagree with the manifest's counts")
+    try:
+        return IndexSnapshot(
+            settings,
+            states,
+            created_at=str(manifest.get("created_at", "")),
+            generation=generation,
+            directory=root,
+            tokenizer=tokenizer,
+            bm25_params=params,
+        )
+    except ValueError as err:
+        raise _corrupt(root, str(err)) from err
+
+
+def load_snapshot(directory: str | Path, expected: IndexSettings | None = None) -> IndexSnapshot:
+    """Read an index written by :func:`save_snapshot` (see :func:`open_snapshot`).
+
+    Raises:
+        IndexNotFoundError, IndexCorruptError, IndexMismatchError: as
+            :func:`open_snapshot`.
+    """
+    return open_snapshot(directory, expected)
+
+
+# -- writing ----------------------------------------------------------------------------------
+
+
+def _same(a: Path | None, b: Path) -> bool:
+    return a is not None and a.resolve() == b.resolve()
+
+
+def _commit_into(root: Path, snapshot: IndexSnapshot, generation: int) -> IndexSnapshot:
+    """Write what ``snapshot`` has that ``root`` lacks, then its manifest."""
+    segments_dir = root / SEGMENTS
+    deletes_dir = root / DELETES
+    segments_dir.mkdir(parents=True, exist_ok=True)
+    deletes_dir.mkdir(exist_ok=True)
+    own = _same(snapshot.directory, root)
+    states: list[SegmentState] = []
+    for st in snapshot.states:
+        segment = st.segment
+        if not _same(segment.directory.parent if segment.directory else None, segments_dir):
+            segment = write_segment(segment, segments_dir)
+        deletes = st.deletes_file if own else ""
+        if st.deleted.size and not deletes:
+            deletes = f"{DELETES}/{segment.name}-{generation}.npz"
+            _write_deletes(root / deletes, st)
+        states.append(SegmentState(segment, st.deleted, st.bm25, st.analyzer, deletes))
+    _fsync_dir(segments_dir)
+    _fsync_dir(deletes_dir)
+    manifest = _manifest(snapshot, states, generation)
+    _write_atomic(
+        root / MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=2).encode("utf-8")
+    )
+    _collect(root, states)
+    return IndexSnapshot(
+        snapshot.settings,
+        states,
+        created_at=str(manifest["created_at"]),
+        generation=generation,
+        directory=root,
+        tokenizer=snapshot.bm25.tokenizer,
+        bm25_params=snapshot.bm25_params,
     )
 
 
-def save_snapshot(snapshot: IndexSnapshot, directory: str | Path) -> None:
-    """Write ``snapshot`` to ``directory`` atomically, replacing any index there.
+def _collect(root: Path, states: list[SegmentState]) -> None:
+    """Delete segments and tombstones the manifest no longer names, and stale leftovers
+    of unfinished writes."""
+    names = {st.segment.name for st in states}
+    files = {Path(st.deletes_file).name for st in states if st.deletes_file}
+    cutoff = time.time() - _STALE_SECONDS
+    for path in (root / SEGMENTS).iterdir():
+        if path.name.startswith("."):
+            if path.stat().st_mtime < cutoff:
+                shutil.rmtree(path, ignore_errors=True)
+        elif path.name not in names:
+            shutil.rmtree(path, ignore_errors=True)
+    for path in (root / DELETES).iterdir():
+        if path.name.startswith("."):
+            if path.stat().st_mtime < cutoff:
+                path.unlink(missing_ok=True)
+        elif path.name not in files:
+            path.unlink(missing_ok=True)
 
-    The files go to a temporary sibling directory first, are synced to disk, and then
-    replace the target by renames; if anything fails the previous index stays as it was.
+
+def commit_snapshot(snapshot: IndexSnapshot, directory: str | Path) -> IndexSnapshot:
+    """Commit ``snapshot`` to the index it was opened from, writing only what is new.
+
+    Args:
+        snapshot: a snapshot of the index at ``directory`` with writes on top.
+        directory: that index's directory.
+
+    Returns:
+        The committed snapshot, opened from the directory.
+
+    Raises:
+        IndexWriteError: when the files cannot be written (the index stays as it was).
+        ValueError: when ``snapshot`` does not belong to ``directory``.
+    """
+    root = Path(directory)
+    if not _same(snapshot.directory, root):
+        raise ValueError(f"the snapshot was not opened from {root}; use save_snapshot")
+    try:
+        generation = int(read_manifest(root)["generation"]) + 1
+        return _commit_into(root, snapshot, generation)
+    except (OSError, sqlite3.Error) as err:
+        raise IndexWriteError(
+            f"cannot write the index to {root}: {err}; the index there is unchanged"
+        ) from err
+
+
+def save_snapshot(snapshot: IndexSnapshot, directory: str | Path) -> IndexSnapshot:
+    """Write ``snapshot`` to ``directory``, replacing any index there.
+
+    For the index the snapshot was opened from, only new segments and tombstones are
+    written (:func:`commit_snapshot`). Anything else is written in full into a
+    temporary sibling directory, synced, and swapped in by renames; if anything fails
+    the previous index stays as it was.
 
     Args:
         snapshot: the index to write.
         directory: the index directory (its parent is created if needed).
+
+    Returns:
+        The written index, opened from ``directory``.
 
     Raises:
         IndexWriteError: when the files cannot be written, or ``directory`` exists and
             holds something other than an index (it is never overwritten then).
     """
     target = Path(directory)
+    if _same(snapshot.directory, target) and (target / MANIFEST).is_file():
+        try:
+            read_manifest(target)
+        except (IndexMismatchError, IndexCorruptError):
+            pass
+        else:
+            return commit_snapshot(snapshot, target)
     if target.exists() and (
         not target.is_dir() or (any(target.iterdir()) and not (target / MANIFEST).is_file())
     ):
@@ -147,8 +490,7 @@ def save_snapshot(snapshot: IndexSnapshot, directory: str | Path) -> None:
     try:
         parent.mkdir(parents=True, exist_ok=True)
         tmp.mkdir()
-        _write_contents(snapshot, tmp)
-        _fsync_tree(tmp)
+        _commit_into(tmp, snapshot, 1)
         if target.exists():
             os.replace(target, old)
             try:
@@ -159,7 +501,7 @@ def save_snapshot(snapshot: IndexSnapshot, directory: str | Path) -> None:
         else:
             os.replace(tmp, target)
         _fsync_dir(parent)
-    except OSError as err:
+    except (OSError, sqlite3.Error) as err:
         raise IndexWriteError(
             f"cannot write the index to {target}: {err}; any previous index there is unchanged"
         ) from err
@@ -167,110 +509,10 @@ def save_snapshot(snapshot: IndexSnapshot, directory: str | Path) -> None:
         if tmp.exists():
             shutil.rmtree(tmp, ignore_errors=True)
     shutil.rmtree(old, ignore_errors=True)
-    logger.info("saved index to %s (%d chunks)", target, len(snapshot.chunks))
+    logger.info("saved index to %s (%d chunks)", target, snapshot.size)
+    return open_snapshot(target, tokenizer=snapshot.bm25.tokenizer)
 
 
-def _corrupt(directory: Path, what: str) -> IndexCorruptError:
-    return IndexCorruptError(
-        f"the index at {directory} is damaged ({what}); delete it and re-ingest: "
-        f"{_ingest_hint(directory)}"
-    )
-
-
-def load_snapshot(directory: str | Path, expected: IndexSettings | None = None) -> IndexSnapshot:
-    """Read an index written by :func:`save_snapshot`.
-
-    Only the index's own files are read: no raw article, no model.
-
-    Args:
-        directory: the index directory.
-        expected: the settings the caller needs; any difference (see
-            :func:`settings_compatible`) raises. None accepts any settings (check
-            ``snapshot.settings`` yourself).
-
-    Returns:
-        The snapshot.
-
-    Raises:
-        IndexNotFoundError: when the directory or its manifest does not exist.
-        IndexCorruptError: when files are missing, unreadable or inconsistent.
-        IndexMismatchError: when the index was written in another format version or
-            with settings other than ``expected``.
-    """
-    root = Path(directory)
-    manifest_path = root / MANIFEST
-    if not manifest_path.is_file():
-        where = "does not exist" if not root.exists() else "has no manifest.json"
-        raise IndexNotFoundError(
-            f"no index at {root} (the directory {where}); build one with "
-            f"`qa ingest PATH --index {root}`"
-        )
-    try:
-        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-        version = int(manifest["format_version"])
-    except (OSError, ValueError, KeyError, TypeError) as err:
-        raise _corrupt(root, f"unreadable manifest.json: {err}") from err
-    if version != FORMAT_VERSION:
-        raise IndexMismatchError(
-            f"the index at {root} has format version {version}, this version reads "
-            f"{FORMAT_VERSION}; re-ingest to rebuild it: {_ingest_hint(root)}"
-        )
-    try:
-        settings = IndexSettings.from_dict(manifest)
-        counts = manifest["counts"]
-        n_docs, n_chunks = int(counts["documents"]), int(counts["chunks"])
-        hashes = dict(manifest["documents"])
-    except (ValueError, KeyError, TypeError) as err:
-        raise _corrupt(root, f"invalid manifest.json: {err}") from err
-    if expected is not None:
-        reason = settings_compatible(settings, expected)
-        if reason is not None:
-            raise IndexMismatchError(
-                f"the index at {root} was built with other settings: {reason}; "
-                f"re-ingest to rebuild it: {_ingest_hint(root)}"
-            )
-
-    try:
-        documents = tuple(Document.from_dict(d) for d in _read_jsonl(root / DOCUMENTS))
-        chunks = tuple(Chunk.from_dict(c) for c in _read_jsonl(root / CHUNKS))
-    except (OSError, ValueError, KeyError, TypeError) as err:
-        raise _corrupt(root, f"cannot read documents or chunks: {err}") from err
-    if len(documents) != n_docs or len(chunks) != n_chunks:
-        raise _corrupt(
-            root,
-            f"{len(documents)} documents and {len(chunks)} chunks on disk, the manifest "
-            f"says {n_docs} and {n_chunks}",
-        )
-    if {d.id: d.content_hash for d in documents} != hashes:
-        raise _corrupt(root, "documents.jsonl disagrees with the manifest's content hashes")
-
-    try:
-        bm25 = BM25Index.load(root / BM25_DIR)
-    except (IndexNotFoundError, IndexCorruptError) as err:
-        raise _corrupt(root, str(err)) from err
-    if bm25.tokenizer_name != settings.tokenizer:
-        raise _corrupt(root, "the BM25 index's tokenizer disagrees with the manifest")
-
-    dense: DenseIndex | None = None
-    vectors: npt.NDArray[np.float32] | None = None
-    if settings.model:
-        try:
-            # Memory-mapped: the vectors are only read when an update reuses them.
-            vectors = np.load(root / VECTORS, mmap_mode="r", allow_pickle=False)
-            if vectors.dtype != np.float32:
-                raise ValueError(f"vectors.npy holds {vectors.dtype}, not float32")
-            dense = DenseIndex.load(root / DENSE, vectors)
-        except (OSError, ValueError) as err:
-            raise _corrupt(root, f"cannot read the vectors or the FAISS index: {err}") from err
-    try:
-        return IndexSnapshot(
-            settings=settings,
-            documents=documents,
-            chunks=chunks,
-            bm25=bm25,
-            dense=dense,
-            vectors=vectors,
-            created_at=str(manifest.get("created_at", "")),
-        )
-    except ValueError as err:
-        raise _corrupt(root, str(err)) from err
+def manifest_counts(manifest: Mapping[str, Any]) -> dict[str, int]:
+    """The counts a manifest records (documents, chunks, segments, deleted documents)."""
+    return {str(k): int(v) for k, v in dict(manifest.get("counts", {})).items()}

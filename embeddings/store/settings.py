@@ -13,11 +13,13 @@ from embeddings.tokenize import DEFAULT_TOKENIZER, TOKENIZER_NAMES
 
 __all__ = ["FORMAT_VERSION", "IndexSettings", "settings_compatible"]
 
-FORMAT_VERSION = 3
+FORMAT_VERSION = 4
 """Version of the on-disk layout (2: BM25 document frequencies stored with the index;
 3: document ids from canonical URLs or relative paths (:mod:`corpus.ids`), and the
-alternates of merged copies in documents.jsonl). An index of an older version holds ids
-that no longer match re-ingested articles, so it must be rebuilt."""
+alternates of merged copies in documents.jsonl; 4: segments named by the manifest, each
+with its documents in SQLite, chunks as offsets, postings and vectors as memory-mapped
+arrays, and tombstones for deletes, see :mod:`embeddings.store.files`). An index of an
+older version must be rebuilt."""
 
 
 @dataclass(frozen=True, slots=True)

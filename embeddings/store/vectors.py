@@ -1,69 +1,55 @@
-"""Chunk vectors for a new snapshot, reusing those of the previous one."""
+"""Chunk vectors for new segments, reusing vectors already computed for the same text."""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 import numpy.typing as npt
 
 from corpus.progress import Progress
 from embeddings.encoder import Encoder
-from embeddings.store.settings import IndexSettings, settings_compatible
-from embeddings.store.snapshot import IndexSnapshot
 
-__all__ = ["embed_chunks"]
+__all__ = ["embed_texts"]
 
 logger = logging.getLogger(__name__)
 
 
-def embed_chunks(
-    texts: list[str],
-    settings: IndexSettings,
+def embed_texts(
+    texts: Sequence[str],
     encoder: Encoder,
-    previous: IndexSnapshot | None,
-    progress: Progress | None,
+    *,
+    reuse: Mapping[str, Callable[[], npt.NDArray[np.float32]]] | None = None,
+    progress: Progress | None = None,
 ) -> npt.NDArray[np.float32]:
-    """Vectors of ``texts``, reusing ``previous`` ones for unchanged texts.
+    """Vectors of ``texts``, in order; texts found in ``reuse`` are not encoded again.
 
-    A chunk's vector depends only on its text and the index settings, so a text embedded
-    in ``previous`` (built with compatible settings) keeps its vector; the rest are
-    encoded in batches.
+    A chunk's vector depends only on its text and the model, so the unchanged chunks of
+    an updated document keep theirs; the rest are encoded in batches (the encoder's
+    batch size), with ``progress("embed", done, total)`` after each.
 
     Args:
-        texts: the chunk texts, in row order.
-        settings: the new index's settings (``dimension`` filled in).
-        encoder: the encoder of ``settings.model``.
-        previous: the current index, or None.
-        progress: called as ``progress("embed", done, total)``.
+        texts: the chunk texts.
+        encoder: the encoder of the index's model.
+        reuse: text -> a function returning its known vector (computed for an index
+            with the same model).
+        progress: the progress hook.
 
     Returns:
-        A float32 array of shape ``(len(texts), settings.dimension)``.
+        A float32 array of shape ``(len(texts), encoder.dimension)``.
     """
-    out = np.empty((len(texts), settings.dimension), dtype=np.float32)
-    reusable: dict[str, int] = {}
-    if (
-        previous is not None
-        and previous.vectors is not None
-        and settings_compatible(previous.settings, settings) is None
-    ):
-        # A chunk's vector depends only on its text and the settings, so any unchanged
-        # text (same chunk, or the same text moved) keeps its vector.
-        reusable = {c.text: i for i, c in enumerate(previous.chunks)}
-    dst_reuse: list[int] = []
-    src_reuse: list[int] = []
+    out = np.empty((len(texts), encoder.dimension), dtype=np.float32)
     missing: list[int] = []
+    reused = 0
     for i, text in enumerate(texts):
-        j = reusable.get(text)
-        if j is None:
+        known = reuse.get(text) if reuse else None
+        if known is None:
             missing.append(i)
         else:
-            dst_reuse.append(i)
-            src_reuse.append(j)
-    if dst_reuse:
-        assert previous is not None and previous.vectors is not None
-        out[dst_reuse] = previous.vectors[src_reuse]
-    logger.info("embedding %d chunks, reusing %d vectors", len(missing), len(dst_reuse))
+            out[i] = known()
+            reused += 1
+    logger.info("embedding %d chunks, reusing %d vectors", len(missing), reused)
     if missing:
         out[missing] = encoder.encode([texts[i] for i in missing], progress=progress)
     elif progress is not None:

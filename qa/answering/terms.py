@@ -5,19 +5,17 @@ Their scale must not change with the index's BM25 tokenizer (jieba's coarse word
 match more, character bigrams less), so answer matching always uses the same terms: CJK
 character unigrams and bigrams, and other-script words whole (``char12``), with their
 inverse document frequency over the index's chunks. For a ``char12`` index those are the
-BM25 index's own statistics; for another tokenizer they are counted once from the chunk
-texts when the statistics are built.
+BM25 index's own statistics; for another tokenizer the index keeps them beside its
+postings.
 """
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Callable, Sequence
 
 import numpy as np
 import numpy.typing as npt
 
-from corpus.normalize import normalize_for_matching
 from embeddings.store import IndexSnapshot
 from embeddings.tokenize import Char12Tokenizer
 
@@ -28,16 +26,6 @@ ANALYZER = "char12"
 
 
 IdfFunction = Callable[[Sequence[str]], npt.NDArray[np.float32]]
-
-
-def _idf_from_counts(df: dict[str, int], size: int) -> IdfFunction:
-    n = float(size)
-
-    def idf(tokens: Sequence[str]) -> npt.NDArray[np.float32]:
-        counts = np.array([df.get(t, 0) for t in tokens], dtype=np.float64)
-        return np.log1p((n - counts + 0.5) / (counts + 0.5)).astype(np.float32)
-
-    return idf
 
 
 class TermStatistics:
@@ -60,16 +48,13 @@ class TermStatistics:
     def for_snapshot(cls, snapshot: IndexSnapshot) -> TermStatistics:
         """Statistics over the chunks of ``snapshot``.
 
-        A ``char12`` index answers IDF queries itself; for any other tokenizer the
-        ``char12`` document frequencies are counted once here, over all chunk texts.
+        A ``char12`` index answers IDF queries itself; for any other tokenizer the index
+        keeps the ``char12`` document frequencies of every segment beside its postings
+        (:meth:`~embeddings.store.IndexSnapshot.analyzer_idf`), so nothing is counted here.
         """
         if snapshot.bm25.tokenizer_name == ANALYZER:
             return cls(snapshot.bm25.idf, snapshot.size)
-        tokenizer = Char12Tokenizer()
-        df: Counter[str] = Counter()
-        for chunk in snapshot.chunks:
-            df.update(set(tokenizer(normalize_for_matching(chunk.text))))
-        return cls(_idf_from_counts(dict(df), snapshot.size), snapshot.size)
+        return cls(snapshot.analyzer_idf, snapshot.size)
 
     def tokens(self, normalized: str) -> list[str]:
         """The matching terms of a text already folded by ``normalize_for_matching``."""

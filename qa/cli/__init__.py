@@ -15,6 +15,7 @@ from __future__ import annotations
 import typer
 
 from qa.cli import core
+from qa.cli import index as index_commands
 
 __all__ = ["app", "main"]
 
@@ -26,6 +27,7 @@ app = typer.Typer(
 app.command()(core.ingest)
 app.command()(core.ask)
 app.command()(core.search)
+app.add_typer(index_commands.app, name="index")
 
 _PASS_THROUGH = {
     "allow_extra_args": True,

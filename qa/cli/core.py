@@ -62,6 +62,16 @@ def ingest(
             "the copies merged, and what was skipped.",
         ),
     ] = False,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            "--workers",
+            min=0,
+            help="Processes that load and prepare articles (default: one per CPU core; "
+            "0: this process only).",
+            show_default=False,
+        ),
+    ] = None,
     verbose: VerboseOpt = False,
 ) -> None:
     """Clean, chunk and index articles into an index directory: .txt .md .jsonl, web
@@ -72,52 +82,44 @@ def ingest(
     chunks; a copy of an indexed story (the same text under another URL) is recorded as
     its alternate instead of being indexed twice. Ids come from canonical URLs, else from
     paths relative to the folders given, so a moved collection is not indexed again.
+    New and changed articles go to new segments of the index; the input is streamed and
+    prepared in parallel processes, in bounded memory.
     """
     setup_logging(verbose)
-    from corpus.loaders import load_documents
-    from qa.assistant import Assistant
     from qa.encoders import add_vectors_hint
-    from qa.updates import IngestSummary, merges_in
+    from qa.ingest import ingest_paths
+    from qa.updates import SnapshotLookup
 
     config = settings.assistant_config()
     directory = settings.index_dir
     paths = paths or list(settings.articles)
     with errors():
-        existing = None
-        if (directory / "manifest.json").exists() and not rebuild:
-            existing = Assistant.load(directory, config)  # fail fast on a mismatched index
+        existed = (directory / "manifest.json").exists()
         with progress_bars() as hook:
-            result = load_documents(paths, progress=hook)
-        # Skipped files were logged as warnings by the loader (printed once, to stderr).
-        if not result.documents:
+            assistant, result = ingest_paths(
+                paths,
+                directory,
+                config,
+                rebuild=rebuild,
+                workers=workers,
+                progress=hook,
+                keep_documents=report,
+            )
+        # Skipped files were logged as warnings (printed once, to stderr).
+        if assistant is None or result.loaded == 0:
             names = ", ".join(str(p) for p in paths)
             skipped = f" ({len(result.skipped)} file(s) skipped)" if result.skipped else ""
-            state = (
-                f"the index at {directory} is unchanged"
-                if (directory / "manifest.json").exists()
-                else "no index was written"
-            )
+            state = f"the index at {directory} is unchanged" if existed else "no index was written"
             fail(
                 f"no article was loaded from {names}{skipped}: {state}. Give files or "
                 "folders of .txt, .md, .jsonl articles, web pages or crawl archives."
             )
-        with progress_bars() as hook:
-            if existing is None:
-                assistant = Assistant.from_documents(result.documents, config, progress=hook)
-                merges = merges_in(assistant.documents)
-                summary = IngestSummary(
-                    added=len(assistant.documents), merged=len(merges), merges=merges
-                )
-            else:
-                assistant = existing
-                summary = assistant.add_documents(result.documents, progress=hook)
-        if existing is None or summary.changed:
-            assistant.save(directory)
+        summary = result.summary
         if report:
-            print_report(result, summary, assistant.documents)
+            print_report(result.load_result, summary, SnapshotLookup(assistant.snapshot))
         snap = assistant.snapshot
         out.print(
-            f"Index {directory}: {len(snap.documents)} documents, {len(snap.chunks)} chunks "
+            f"Index {directory}: {snap.document_count} documents, {snap.size} chunks "
             f"({summary.added} added, {summary.updated} updated, {summary.unchanged} "
             f"unchanged, {summary.merged} merged as copies, {len(result.skipped)} skipped); "
             "retrieval: " + ("BM25 + dense" if assistant.dense_enabled else "BM25 only")
@@ -126,7 +128,7 @@ def ingest(
             counts = Counter(s.code or "other" for s in result.skipped)
             listed = ", ".join(f"{code} {n}" for code, n in counts.most_common())
             out.print(f"Skipped: {listed}; --report lists them with their reasons.")
-        if existing is not None and snap.lexical_only and config.model:
+        if existed and not rebuild and snap.lexical_only and config.model:
             # The model is not tried for an index built without vectors: say how to add them.
             err.print(
                 f"note: the index has no dense vectors; {escape(add_vectors_hint(config.model))}"

@@ -35,6 +35,7 @@ out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 STAGES = {
+    "read": "Reading articles (bytes)",
     "load": "Loading articles and pages",
     "chunk": "Chunking",
     "embed": "Embedding chunks",

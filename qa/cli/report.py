@@ -13,7 +13,7 @@ if TYPE_CHECKING:
     from corpus.html import DroppedRegion
     from corpus.loaders import LoadResult, PageReport
     from corpus.types import Document
-    from qa.updates import IngestSummary
+    from qa.updates import DocumentLookup, IngestSummary
 
 __all__ = ["print_report"]
 
@@ -84,22 +84,26 @@ def _print_document(doc: Document, page: PageReport | None) -> None:
             out.print(f"    … and {n - _PER_RULE} more {rule} removals")
 
 
-def print_report(result: LoadResult, summary: IngestSummary, indexed: Sequence[Document]) -> None:
+def print_report(result: LoadResult, summary: IngestSummary, indexed: DocumentLookup) -> None:
     """Print what an ingest did with every article, page and archive record.
 
     Args:
         result: what the loader read (documents, page reports, skipped items).
         summary: what the index update did (merges of copies among them).
-        indexed: the documents now in the index (for the kept side of each merge).
+        indexed: the documents now in the index, looked up by id (for the kept side of
+            each merge).
     """
     pages = {p.source: p for p in result.pages}
-    by_id = {d.id: d for d in indexed}
+    by_id = indexed
     merged_away = {m.alternate.id: m for m in summary.merges}
-    earlier = {a.id: d for d in indexed for a in d.alternates}
     for doc in result.documents:
         merge = merged_away.get(doc.id)
-        if merge is None and doc.id not in by_id and doc.id in earlier:
-            owner = earlier[doc.id]
+        owner = (
+            indexed.alternate_owner(doc.id)
+            if merge is None and indexed.get(doc.id) is None
+            else None
+        )
+        if owner is not None:
             out.print(
                 f"[bold]{escape(doc.display_title)}[/] ({escape(doc.source)})\n"
                 f"  a copy of {escape(f'{owner.display_title} [{owner.id}]')}, merged into it "

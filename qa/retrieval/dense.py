@@ -2,16 +2,32 @@
 
 from __future__ import annotations
 
-from embeddings.dense import DenseIndex
+from typing import Protocol
+
+import numpy as np
+import numpy.typing as npt
+
 from embeddings.encoder import Encoder
 from embeddings.types import Hits
 from qa.retrieval.base import Query, RowMask
 
-__all__ = ["DenseRetriever"]
+__all__ = ["DenseRetriever", "VectorSearch"]
+
+
+class VectorSearch(Protocol):
+    """What dense retrieval searches: :class:`~embeddings.DenseIndex`, or an index
+    snapshot's :attr:`~embeddings.store.IndexSnapshot.dense` over its segments."""
+
+    @property
+    def dimension(self) -> int: ...
+
+    def search(
+        self, query_vector: npt.ArrayLike, k: int, mask: npt.NDArray[np.bool_] | None = None
+    ) -> Hits: ...
 
 
 class DenseRetriever:
-    """A :class:`~qa.retrieval.base.Retriever` over a :class:`~embeddings.DenseIndex`.
+    """A :class:`~qa.retrieval.base.Retriever` over dense vectors.
 
     Args:
         index: the dense index of the snapshot.
@@ -21,7 +37,7 @@ class DenseRetriever:
         ValueError: when the encoder's dimension differs from the index's.
     """
 
-    def __init__(self, index: DenseIndex, encoder: Encoder) -> None:
+    def __init__(self, index: VectorSearch, encoder: Encoder) -> None:
         if encoder.loaded and encoder.dimension != index.dimension:
             raise ValueError(
                 f"the encoder produces {encoder.dimension} dimensions, the index holds "

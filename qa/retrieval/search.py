@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from corpus.dedupe import DEFAULT_THRESHOLD, shingles
+from corpus.types import Chunk
 from embeddings.store import IndexSnapshot
 from embeddings.types import Hits
 from qa.retrieval.base import Query, Retriever
@@ -85,16 +86,19 @@ class Searcher:
         self._folded: dict[int, tuple[str, tuple[str, ...]]] = {}
         self._grams: dict[int, frozenset[str]] = {}
 
-    def _text(self, row: int) -> tuple[str, tuple[str, ...]]:
+    def _text(self, row: int, raw: str | None = None) -> tuple[str, tuple[str, ...]]:
         """A chunk's text for the copy check (case folded, no spaces or punctuation) and
-        its probes. Copies in two scripts or widths were merged at ingest, which folds
-        them; what is left to catch here is plain overlap, so no costly folding."""
+        its probes (``raw``: the chunk's text, where at hand). Copies in two scripts or
+        widths were merged at ingest, which folds them; what is left to catch here is
+        plain overlap, so no costly folding."""
         found = self._folded.get(row)
         if found is None:
             if len(self._folded) >= _CACHE:
                 self._folded.clear()
                 self._grams.clear()
-            text = _NON_WORD.sub("", self.snapshot.chunks[row].text.casefold())
+            if raw is None:
+                raw = self.snapshot.chunk(row).text
+            text = _NON_WORD.sub("", raw.casefold())
             found = self._folded[row] = (text, _probes(text))
         return found
 
@@ -104,14 +108,14 @@ class Searcher:
             grams = self._grams[row] = shingles(self._text(row)[0], fold_script=False)
         return grams
 
-    def _place(self, row: int, seen: Sequence[tuple[str, int]]) -> int | None:
+    def _place(self, row: int, chunk: Chunk, seen: Sequence[tuple[str, int]]) -> int | None:
         """Where a passage goes among the ``seen`` ones (``(doc_id, row)``): None for a
         copy of one of them from another document, the index of one it contains, else
         the end. Texts are compared by 5-grams only where probes (a few short substrings)
         say that they may overlap that much."""
         t = self.duplicate_threshold
-        doc_id = self.snapshot.chunks[row].doc_id
-        text, probes = self._text(row)
+        doc_id = chunk.doc_id
+        text, probes = self._text(row, chunk.text)
         for i, (other_doc, other_row) in enumerate(seen):
             if other_doc == doc_id:
                 continue
@@ -171,12 +175,12 @@ class Searcher:
         for row, score in fuse(hits, self.fusion):
             if len(passages) == k:
                 break
-            chunk = snap.chunks[row]
+            chunk, document = snap.chunk_with_document(row)
             scores = {name: values[row] for name, values in per.items() if row in values}
             scores["fused"] = score
             passage = Passage(
                 chunk=chunk,
-                document=snap.document_of(row),
+                document=document,
                 score=score,
                 scores=FloatMap.of(scores),
                 rank=len(passages) + 1,
@@ -184,7 +188,7 @@ class Searcher:
             if not self.duplicate_threshold:
                 passages.append(passage)
                 continue
-            place = self._place(row, seen)
+            place = self._place(row, chunk, seen)
             if place is None:
                 continue  # a copy of a better passage of another document
             if place < len(passages):

@@ -1,8 +1,10 @@
 """Document management: list, get, add (JSON or file upload), delete.
 
-Writes need ``Authorization: Bearer <key>``. The assistant builds the new index beside
-the old one and swaps it in whole, so questions keep being answered from the old
-snapshot until the new one is complete; the index on disk is replaced atomically too.
+Writes need ``Authorization: Bearer <key>``. A write adds a segment (new and changed
+articles) and tombstones (their old versions, deleted articles) beside the current index
+and swaps the new snapshot in with one assignment, so questions keep being answered from
+the old snapshot until the new one is complete; on disk only the new files and the
+manifest are written, the manifest last and atomically.
 """
 
 from __future__ import annotations

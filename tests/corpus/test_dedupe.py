@@ -12,7 +12,15 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from corpus import Document, document_from_text, load_documents
-from corpus.dedupe import DuplicateIndex, containment, numbers, shingles
+from corpus.dedupe import (
+    DuplicateIndex,
+    compare,
+    complete,
+    containment,
+    fingerprint,
+    numbers,
+    shingles,
+)
 from tests.corpus.conftest import ARTICLES
 from tests.corpus.fixtures.newspages import HERE, PAGES, load_expected
 
@@ -100,6 +108,31 @@ def test_add_remove_and_self() -> None:
     assert len(index) == 0 and index.find(doc(a.text, "b")) is None
     with pytest.raises(ValueError, match="threshold"):
         DuplicateIndex(threshold=0)
+
+
+def test_light_fingerprints_find_the_same_copies() -> None:
+    text = "".join(f"第{i}段：长三角国资国企联席会议在杭州召开，发布倡议书。" for i in range(20))
+    short, full = doc(text[: len(text) // 2], "short"), doc(text, "full")
+    other = doc(
+        "成都5月8日电 四川省气象台今天发布暴雨蓝色预警，提醒沿江地区做好防汛准备。" * 3, "x"
+    )
+    whole = {d.id: fingerprint(d.text) for d in (short, full, other)}
+    light = {i: p.light() for i, p in whole.items()}
+    assert all(p.grams is None and p.size == whole[i].size for i, p in light.items())
+    assert light["full"].bands.tolist() == whole["full"].bands.tolist()
+    with pytest.raises(ValueError, match="complete"):
+        compare(light["full"], whole["short"], "short", 0.8)
+    again = complete(light["full"], full.text)
+    assert again.grams is not None and again.grams.tolist() == whole["full"].grams.tolist()
+    assert complete(whole["full"], "ignored") is whole["full"]
+    heavy = DuplicateIndex()
+    lean = DuplicateIndex()
+    for d in (short, other):
+        heavy.add(d, whole[d.id])
+        lean.add(d, light[d.id])
+    assert lean.find(full, light["full"]) == heavy.find(full, whole["full"])
+    assert lean.find(full, light["full"]) is not None
+    assert lean.find(doc(other.text + "（完）", "y")) == heavy.find(doc(other.text + "（完）", "y"))
 
 
 @given(st.text(max_size=300), st.text(max_size=300))

@@ -7,7 +7,7 @@ import pytest
 
 from embeddings.errors import IndexCorruptError, IndexNotFoundError
 from embeddings.sparse import BM25Index
-from embeddings.tokenize import Tokenizer
+from embeddings.tokenize import Tokenizer, get_tokenizer
 
 
 @pytest.fixture(scope="module", params=["char12", "jieba", "jieba+char2"])
@@ -106,7 +106,7 @@ def test_load_errors(news: tuple[str, ...], tmp_path: Path) -> None:
     with pytest.raises(IndexNotFoundError):
         BM25Index.load(tmp_path / "missing")
     BM25Index.build(news, "char12").save(tmp_path)
-    (tmp_path / "vocab.index.json").write_text("{not json", encoding="utf-8")
+    (tmp_path / "keys.npy").write_bytes(b"not an array")
     with pytest.raises(IndexCorruptError):
         BM25Index.load(tmp_path)
 
@@ -136,3 +136,118 @@ def test_idf_and_document_frequency(news: tuple[str, ...]) -> None:
     assert idf[2] == idf.max() and idf[0] < idf[1] < idf[2]
     n = len(news)
     assert idf[1] == pytest.approx(np.log1p((n - 1 + 0.5) / 1.5))
+
+
+# -- scores equal bm25s's, across segments, and with pruning ------------------------------
+
+
+def _bm25s_scores(texts: list[str], tokenizer: Tokenizer, query: str) -> np.ndarray:
+    import bm25s
+    from bm25s.tokenization import Tokenized
+
+    from corpus.normalize import normalize_for_matching
+
+    vocab: dict[str, int] = {}
+    ids = [
+        [vocab.setdefault(t, len(vocab)) for t in tokenizer(normalize_for_matching(x))]
+        for x in texts
+    ]
+    vocab.setdefault("", len(vocab))
+    retriever = bm25s.BM25(k1=1.2, b=0.75, method="lucene")
+    retriever.index(Tokenized(ids=ids, vocab=vocab), show_progress=False)
+    q = [vocab[t] for t in tokenizer(normalize_for_matching(query)) if t in vocab]
+    if not q:
+        return np.zeros(len(texts), dtype=np.float32)
+    return np.asarray(retriever.get_scores_from_ids(q), dtype=np.float32)
+
+
+def _expected(scores: np.ndarray, k: int) -> tuple[list[int], np.ndarray]:
+    order = np.lexsort((np.arange(scores.shape[0]), -scores))
+    order = order[scores[order] > 0][:k]
+    return order.tolist(), scores[order]
+
+
+@pytest.mark.parametrize("name", ["char12", "jieba"])
+def test_scores_equal_bm25s(name: str, jieba_tokenizer: Tokenizer) -> None:
+    from tests.embeddings.corpus_fixture import queries, synthetic_texts
+
+    tokenizer = jieba_tokenizer if name == "jieba" else get_tokenizer(name)
+    texts = synthetic_texts(120)
+    index = BM25Index.build(texts, tokenizer)
+    for query in queries(25):
+        rows, scores = _expected(_bm25s_scores(texts, tokenizer, query), 10)
+        hits = index.search(query, 10)
+        assert hits.indices.tolist() == rows, query
+        np.testing.assert_array_equal(hits.scores, scores)  # bit for bit
+
+
+@pytest.mark.parametrize("name", ["char12", "jieba"])
+def test_segments_and_deletions_score_as_one_index(name: str, jieba_tokenizer: Tokenizer) -> None:
+    import random
+
+    from corpus.normalize import normalize_for_matching
+    from embeddings.postings import PostingsBuilder
+    from embeddings.sparse import BM25Part, Deletions
+    from embeddings.terms import analyze, count_terms
+    from tests.embeddings.corpus_fixture import queries, synthetic_texts
+
+    tokenizer = jieba_tokenizer if name == "jieba" else get_tokenizer(name)
+    texts = synthetic_texts(150, seed=11)
+    rng = random.Random(2)
+    cuts = sorted(rng.sample(range(1, len(texts)), 3))
+    parts = []
+    live_texts = []
+    for lo, hi in zip([0, *cuts], [*cuts, len(texts)], strict=True):
+        counts = [count_terms(analyze(tokenizer, normalize_for_matching(t))) for t in texts[lo:hi]]
+        builder = PostingsBuilder()
+        builder.extend(counts)
+        postings = builder.build()
+        dead = sorted(rng.sample(range(hi - lo), (hi - lo) // 4))
+        deletions = Deletions.none().plus(
+            postings, np.array(dead, dtype=np.int64), [counts[r].keys for r in dead]
+        )
+        parts.append(BM25Part(postings, deletions))
+        live_texts += [t for r, t in enumerate(texts[lo:hi]) if r not in set(dead)]
+    segmented = BM25Index(parts, tokenizer)
+    single = BM25Index.build(live_texts, tokenizer)
+    assert segmented.size == single.size == len(live_texts)
+    assert segmented.average_length == single.average_length
+    for query in queries(30, seed=9):
+        a, b = segmented.search(query, 8), single.search(query, 8)
+        assert a.indices.tolist() == b.indices.tolist(), query
+        np.testing.assert_array_equal(a.scores, b.scores)
+        tokens = segmented.tokenize(query)
+        np.testing.assert_array_equal(segmented.idf(tokens), single.idf(tokens))
+        rows, scores = _expected(_bm25s_scores(live_texts, tokenizer, query), 8)
+        assert b.indices.tolist() == rows
+        np.testing.assert_array_equal(b.scores, scores)
+    mask = np.zeros(segmented.size, dtype=bool)
+    mask[::3] = True
+    for query in queries(10, seed=4):
+        a, b = segmented.search(query, 5, mask), single.search(query, 5, mask)
+        assert a.indices.tolist() == b.indices.tolist()
+
+
+def test_pruning_finds_the_same_rows(monkeypatch: pytest.MonkeyPatch) -> None:
+    from embeddings import sparse
+    from tests.embeddings.corpus_fixture import queries, synthetic_texts
+
+    index = BM25Index.build(synthetic_texts(600, seed=21), "char12")
+    monkeypatch.setattr(sparse, "_PRUNE_MIN_ROWS", 0)
+    calls = {"pruned": 0}
+    original = sparse._pruned
+
+    def counted(*args: object, **kwargs: object) -> object:
+        result = original(*args, **kwargs)  # type: ignore[arg-type]
+        calls["pruned"] += result is not None
+        return result
+
+    monkeypatch.setattr(sparse, "_pruned", counted)
+    for query in queries(60, seed=13):
+        tokens = index.tokenize(query)
+        for k in (1, 5, 20):
+            a = index.search_tokens(tokens, k)
+            b = index.search_tokens(tokens, k, prune=False)
+            assert a.indices.tolist() == b.indices.tolist(), (query, k)
+            np.testing.assert_array_equal(a.scores, b.scores)
+    assert calls["pruned"] > 20  # the pruned path ran for most of them

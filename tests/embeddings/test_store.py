@@ -3,6 +3,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -20,7 +21,7 @@ from embeddings.errors import (
     IndexNotFoundError,
     IndexWriteError,
 )
-from embeddings.sparse import BM25Index
+from embeddings.postings import Postings
 from embeddings.store import (
     FORMAT_VERSION,
     IndexSettings,
@@ -34,6 +35,12 @@ from embeddings.store import (
 from .helpers import make_document
 
 CHUNKING = ChunkingConfig(chunk_size=16, chunk_overlap=4)
+
+
+def _files(root: Path) -> dict[str, bytes]:
+    return {
+        str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()
+    }
 
 
 @pytest.fixture(scope="module")
@@ -83,13 +90,13 @@ def test_build_fills_dimension_and_lookups(
         assert doc.id == chunk.doc_id
         assert doc.text[chunk.start : chunk.end] == chunk.text
         assert snapshot.row_of(chunk.id) == row
-    assert snapshot.document(documents[2].id) is documents[2]
+    assert snapshot.document(documents[2].id) == documents[2]
     mask = snapshot.document_mask([documents[1].id, "unknown"])
     assert mask.tolist() == [c.doc_id == documents[1].id for c in snapshot.chunks]
 
 
 def test_snapshot_is_immutable(snapshot: IndexSnapshot) -> None:
-    with pytest.raises(dataclasses.FrozenInstanceError):
+    with pytest.raises(AttributeError):
         snapshot.chunks = ()  # type: ignore[misc]
     assert snapshot.vectors is not None
     with pytest.raises(ValueError):
@@ -105,8 +112,13 @@ def test_round_trip(snapshot: IndexSnapshot, dense_settings: IndexSettings, tmp_
     manifest = json.loads((target / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["format_version"] == FORMAT_VERSION
     assert manifest["counts"]["chunks"] == snapshot.size
+    assert manifest["counts"]["documents"] == len(snapshot.documents)
     assert manifest["model"] == {"name": dense_settings.model, "dimension": 32}
-    assert manifest["documents"] == {d.id: d.content_hash for d in snapshot.documents}
+    assert manifest["generation"] == 1
+    (entry,) = manifest["segments"]
+    assert (target / "segments" / entry["name"] / "documents.sqlite").is_file()
+    # The text is stored once: chunks are offsets into the documents.
+    assert not list(target.rglob("chunks.jsonl"))
 
     loaded = load_snapshot(target, expected=dense_settings)
     assert loaded.settings == snapshot.settings
@@ -130,7 +142,7 @@ def test_lexical_only_round_trip(documents: tuple[Document, ...], tmp_path: Path
     built = build_snapshot(documents, _chunks(documents), settings, encoder=None)
     assert built.lexical_only and built.vectors is None
     save_snapshot(built, tmp_path / "lex")
-    assert not (tmp_path / "lex" / "vectors.npy").exists()
+    assert not list((tmp_path / "lex").rglob("vectors.npy"))
     loaded = load_snapshot(tmp_path / "lex", expected=settings)
     assert loaded.lexical_only
     assert loaded.bm25.tokenizer_name == "jieba"
@@ -200,36 +212,52 @@ def test_progress_stages(
 def test_interrupted_save_keeps_previous_index(
     snapshot: IndexSnapshot,
     documents: tuple[Document, ...],
+    dense_settings: IndexSettings,
+    tiny_encoder: Encoder,
     monkeypatch: pytest.MonkeyPatch,
     tmp_path: Path,
 ) -> None:
     target = tmp_path / "index"
     save_snapshot(snapshot, target)
-    before = {p.name: p.read_bytes() for p in target.iterdir() if p.is_file()}
+    before = _files(target)
 
     smaller = build_snapshot(
         documents[:2], _chunks(documents[:2]), IndexSettings(chunking=CHUNKING), encoder=None
     )
 
-    def crash(self: BM25Index, directory: str | Path) -> None:
+    def crash(self: Postings, directory: str | Path) -> None:
         Path(directory).mkdir()
         (Path(directory) / "partial").write_text("half", encoding="utf-8")
         raise RuntimeError("simulated crash while writing")
 
-    monkeypatch.setattr(BM25Index, "save", crash)
+    monkeypatch.setattr(Postings, "save", crash)
     with pytest.raises(RuntimeError, match="simulated crash"):
         save_snapshot(smaller, target)
     assert sorted(os.listdir(tmp_path)) == ["index"]
-    assert {p.name: p.read_bytes() for p in target.iterdir() if p.is_file()} == before
+    assert _files(target) == before
     assert load_snapshot(target).size == snapshot.size
 
-    def disk_full(self: BM25Index, directory: str | Path) -> None:
+    # The same within the index (a commit of a new segment): the manifest is untouched.
+    loaded = load_snapshot(target)
+    extra = build_snapshot(
+        documents[:2], _chunks(documents[:2]), dense_settings, encoder=tiny_encoder
+    )
+    grown = loaded.with_segment(extra.segments[0])
+    with pytest.raises(RuntimeError, match="simulated crash"):
+        save_snapshot(grown, target)
+    assert _files(target) == before
+    assert load_snapshot(target).size == snapshot.size
+
+    def disk_full(self: Postings, directory: str | Path) -> None:
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(BM25Index, "save", disk_full)
+    monkeypatch.setattr(Postings, "save", disk_full)
     with pytest.raises(IndexWriteError, match="No space left"):
         save_snapshot(smaller, target)
+    with pytest.raises(IndexWriteError, match="No space left"):
+        save_snapshot(grown, target)
     assert sorted(os.listdir(tmp_path)) == ["index"]
+    assert _files(target) == before
     assert load_snapshot(target).size == snapshot.size
 
 
@@ -297,36 +325,45 @@ def test_not_found(tmp_path: Path) -> None:
         load_snapshot(tmp_path)
 
 
-def _drop_last_line(path: Path) -> None:
-    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
-    path.write_text("".join(lines[:-1]), encoding="utf-8")
+def _segment(d: Path) -> Path:
+    (entry,) = json.loads((d / "manifest.json").read_text(encoding="utf-8"))["segments"]
+    return d / "segments" / entry["name"]
+
+
+def _truncate(path: Path) -> None:
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2])
 
 
 @pytest.mark.parametrize(
     "damage",
     [
-        lambda d: (d / "chunks.jsonl").unlink(),
-        lambda d: _drop_last_line(d / "chunks.jsonl"),
-        lambda d: _drop_last_line(d / "documents.jsonl"),
+        lambda d: shutil.rmtree(_segment(d)),
+        lambda d: (_segment(d) / "chunks.npy").unlink(),
+        lambda d: _truncate(_segment(d) / "chunks.npy"),
+        lambda d: (_segment(d) / "documents.sqlite").write_bytes(b"garbage" * 100),
+        lambda d: (_segment(d) / "documents.sqlite").unlink(),
         lambda d: (d / "manifest.json").write_text("{", encoding="utf-8"),
-        lambda d: (d / "dense.faiss").unlink(),
-        lambda d: (d / "dense.faiss").write_bytes(b"garbage"),
-        lambda d: (d / "vectors.npy").unlink(),
-        lambda d: np.save(d / "vectors.npy", np.zeros((2, 32), dtype=np.float32)),
-        lambda d: (d / "bm25" / "params.index.json").unlink(),
-        lambda d: (d / "bm25" / "embeddings_bm25.json").unlink(),
+        lambda d: (_segment(d) / "vectors.npy").unlink(),
+        lambda d: np.save(_segment(d) / "vectors.npy", np.zeros((2, 32), dtype=np.float32)),
+        lambda d: (_segment(d) / "postings" / "keys.npy").unlink(),
+        lambda d: _truncate(_segment(d) / "postings" / "rows.npy"),
+        lambda d: (_segment(d) / "postings" / "postings.json").unlink(),
+        lambda d: (_segment(d) / "segment.json").write_text("[]", encoding="utf-8"),
     ],
     ids=[
+        "segment-missing",
         "chunks-missing",
         "chunks-truncated",
-        "documents-truncated",
+        "documents-garbage",
+        "documents-missing",
         "manifest-broken",
-        "faiss-missing",
-        "faiss-garbage",
         "vectors-missing",
         "vectors-wrong-shape",
-        "bm25-params-missing",
-        "bm25-meta-missing",
+        "postings-keys-missing",
+        "postings-truncated",
+        "postings-meta-missing",
+        "segment-meta-broken",
     ],
 )
 def test_corrupt_index(
@@ -336,7 +373,18 @@ def test_corrupt_index(
     save_snapshot(snapshot, target)
     damage(target)
     with pytest.raises(IndexCorruptError, match="re-ingest"):
-        load_snapshot(target)
+        loaded = load_snapshot(target)
+        _ = [d.text for d in loaded.documents]  # documents are read on demand
+
+
+def test_missing_tombstones_are_corruption(documents: tuple[Document, ...], tmp_path: Path) -> None:
+    built = build_snapshot(
+        documents, _chunks(documents), IndexSettings(chunking=CHUNKING), encoder=None
+    )
+    saved = save_snapshot(built.without([documents[0].id]), tmp_path / "index")
+    (tmp_path / "index" / saved.states[0].deletes_file).unlink()
+    with pytest.raises(IndexCorruptError, match="re-ingest"):
+        load_snapshot(tmp_path / "index")
 
 
 def test_build_validation(

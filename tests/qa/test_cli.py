@@ -165,3 +165,16 @@ def test_repeat_ask_on_a_lexical_index_is_quiet_and_never_imports_torch(tmp_path
         assert "浙江省能源集" in again.stdout
         assert "WARNING" not in again.stderr and "warning" not in again.stderr
         assert "IMPORTED:\n" in again.stderr, again.stderr  # no torch, no sentence-transformers
+
+
+def test_index_info_and_optimize(index: Path) -> None:
+    info = runner.invoke(app, ["index", "info", "--index", str(index), *LEX])
+    assert info.exit_code == 0, info.output
+    data = json.loads(info.output)
+    assert data["format_version"] >= 4 and data["counts"]["segments"] >= 1
+    assert data["bytes_on_disk"] > 0
+    done = runner.invoke(app, ["index", "optimize", "--index", str(index), *LEX])
+    assert done.exit_code == 0, done.output
+    assert "nothing to do" in done.output or "merged" in done.output
+    missing = runner.invoke(app, ["index", "info", "--index", str(index / "nope"), *LEX])
+    assert missing.exit_code == 1 and "qa ingest" in missing.output

@@ -126,3 +126,46 @@ def test_dense_index_without_its_model_warns_once_and_serves_bm25(
     # With the model back, the same index is dense again.
     shutil.copytree(tiny_model_dir, model)
     assert Assistant.load(tmp_path / "idx", config).dense_enabled
+
+
+def test_an_update_embeds_only_new_chunk_texts(
+    tiny_model_dir: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from embeddings.encoder import Encoder
+
+    config = AssistantConfig(
+        model=str(tiny_model_dir),
+        local_files_only=True,
+        max_unknown_rate=1.0,
+        chunk_size=40,
+        chunk_overlap=0,
+    )
+    docs = [
+        Document(
+            id="a", title="a", text="上海浦东国际机场航班恢复正常。旅客有序出行。", source="a"
+        ),
+        Document(id="b", title="b", text="台风登陆广东，气象台发布暴雨红色预警。", source="b"),
+    ]
+    assistant = Assistant.from_documents(docs, config)
+    assistant.save(tmp_path / "idx")
+    loaded = Assistant.load(tmp_path / "idx", config)
+    encoded: list[str] = []
+    original = Encoder.encode
+
+    def spy(self: Encoder, texts: list[str], **kwargs: object) -> object:
+        encoded.extend(texts)
+        return original(self, texts, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Encoder, "encode", spy)
+    edited = Document(
+        id="a", title="a", text="上海浦东国际机场航班恢复正常。今天旅客很多。", source="a"
+    )
+    assert loaded.add_documents([edited]).updated == 1
+    new_texts = {c.text for c in loaded.snapshot.chunks if c.doc_id == "a"}
+    old_texts = {c.text for c in assistant.snapshot.chunks if c.doc_id == "a"}
+    assert set(encoded) == new_texts - old_texts
+    loaded.save(tmp_path / "idx")
+    again = Assistant.load(tmp_path / "idx", config)
+    assert again.dense_enabled and len(again.snapshot.states) == 2
+    hits = again.search("浦东机场旅客")
+    assert hits and hits[0].document.id in {"a", "b"}

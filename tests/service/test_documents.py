@@ -291,3 +291,46 @@ def test_body_limit_is_413(tmp_path: Path, fresh_assistant: Assistant) -> None:
 
 def _auth(key: str = ASCII_KEY) -> dict[str, str]:
     return {"Authorization": f"Bearer {key}"}
+
+
+_BATCH = [
+    "杭州11月2日电 白马湖实验室今天发布了一款深海清舱机器人，可在无人值守的情况下清理货舱。",
+    "成都5月8日电 四川省气象台今天发布暴雨蓝色预警，提醒沿江地区做好防汛准备和山洪防范。",
+    "广州3月14日电 广州地铁十八号线北延段今天开通试运营，全程用时比原来缩短约二十分钟。",
+    "西安9月21日电 陕西考古研究院公布一处唐代墓葬的发掘成果，出土彩绘陶俑一百余件。",
+    "昆明7月30日电 云南大理洱海流域今年的水质持续改善，全湖水质保持在优良水平之上。",
+]
+
+
+def _mtimes(index: Path) -> dict[Path, int]:
+    return {p: p.stat().st_mtime_ns for p in index.rglob("*") if p.is_file()}
+
+
+def test_writes_commit_only_new_files(write_client: TestClient, tmp_path: Path) -> None:
+    c = write_client
+    articles = [
+        {**ARTICLE, "id": f"batch-{i}", "title": text[:12], "text": text}
+        for i, text in enumerate(_BATCH)
+    ]
+    assert c.post("/v1/documents", json={"articles": articles}, headers=_auth()).status_code == 200
+    index = tmp_path / "index"
+    files = _mtimes(index)
+    text = "南京6月5日电 江苏省今年夏粮收购工作全面展开，各地新建的烘干中心已投入使用。"
+    second = {**ARTICLE, "id": "second", "title": "江苏夏粮收购", "text": text}
+    assert c.post("/v1/documents", json={"articles": [second]}, headers=_auth()).status_code == 200
+    after = _mtimes(index)
+    changed = {p.name for p in files if p in after and after[p] != files[p]}
+    assert changed == {"manifest.json"}  # earlier segments are never rewritten
+    assert len(list((index / "segments").iterdir())) >= 3
+    assert not list((index / "deletes").iterdir())
+    # Deleting one of five documents of a segment writes a tombstone, nothing else.
+    assert c.delete("/v1/documents/batch-2", headers=_auth()).status_code == 200
+    final = _mtimes(index)
+    changed = {p.name for p in after if p in final and final[p] != after[p]}
+    assert changed == {"manifest.json"}
+    assert all(p in final for p in after)
+    tombstones = list((index / "deletes").iterdir())
+    assert len(tombstones) == 1
+    reloaded = Assistant.load(index, AssistantConfig(model=""))
+    assert reloaded.get_document("batch-2") is None
+    assert reloaded.get_document("batch-3") and reloaded.get_document("second")

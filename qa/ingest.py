@@ -1,0 +1,357 @@
+"""Ingest articles into an index directory: streamed, in parallel, in bounded memory.
+
+What ``qa ingest`` runs. The input is read in parts (:func:`corpus.loaders.plan_load`:
+whole files, or a few hundred lines of a large JSONL file at a time); worker processes
+load, clean, chunk, tokenize and fingerprint each part
+(:func:`embeddings.store.prepare_document`), a bounded number of parts ahead of the main
+process; the main process decides what is new, changed or a copy
+(:func:`qa.updates.plan_changes`), embeds new chunks when the index has a model, and
+writes a segment whenever ``segment_rows`` chunks are pending, committing it to the
+index at once (segments are merged by the merge policy as they accumulate). Memory holds
+one pending segment and the parts in flight, whatever the input's size.
+
+A new index (or ``rebuild=True``) is built in a temporary directory beside the target
+and swapped in when complete, so an interrupted ingest leaves the previous index as it
+was; an ingest into an existing index commits each segment as it goes, so an
+interruption keeps what was committed.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import time
+import uuid
+from collections import deque
+from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass, field
+from itertools import islice
+from pathlib import Path
+
+from corpus.chunking import ChunkingConfig
+from corpus.loaders import LoadResult, LoadTask, PageReport, SkippedFile, plan_load, run_load_task
+from corpus.progress import Progress
+from corpus.types import Document
+from embeddings.errors import IndexWriteError
+from embeddings.store import IndexSnapshot, PreparedDocument, check_encoder, now, prepare_document
+from embeddings.store.files import MANIFEST
+from embeddings.tokenize import Tokenizer, get_tokenizer
+from qa.assistant import Assistant, settings_for
+from qa.config import AssistantConfig
+from qa.encoders import COVERAGE_SAMPLE, resolve_encoder
+from qa.updates import IngestSummary, Merge
+
+__all__ = ["DEFAULT_SEGMENT_ROWS", "IngestResult", "ingest_paths"]
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_SEGMENT_ROWS = 25_000
+"""Chunks per written segment (the memory an ingest holds grows with this, not with the
+input; docs/performance.md measures it)."""
+_IN_PROCESS_BYTES = 4 << 20
+"""Inputs smaller than this are loaded in the main process (starting workers costs more)."""
+
+
+@dataclass(frozen=True, slots=True)
+class IngestResult:
+    """What an ingest read and did.
+
+    Attributes:
+        summary: what changed in the index.
+        skipped: files, lines and records that gave no article, with the reason.
+        pages: a report per web page.
+        documents: the loaded documents, when asked for (``keep_documents``).
+        loaded: how many documents were loaded.
+        seconds: wall time.
+    """
+
+    summary: IngestSummary
+    skipped: tuple[SkippedFile, ...] = ()
+    pages: tuple[PageReport, ...] = ()
+    documents: tuple[Document, ...] = ()
+    loaded: int = 0
+    seconds: float = 0.0
+
+    @property
+    def load_result(self) -> LoadResult:
+        """What was loaded, as :func:`corpus.loaders.load_documents` reports it."""
+        return LoadResult(self.documents, self.skipped, self.pages)
+
+
+# -- worker processes ----------------------------------------------------------------------
+
+_worker: dict[str, object] = {}
+
+
+def _init_worker(chunk_size: int, chunk_overlap: int, tokenizer: str, fingerprints: bool) -> None:
+    _worker["chunking"] = ChunkingConfig(chunk_size, chunk_overlap)
+    _worker["tokenizer"] = get_tokenizer(tokenizer)
+    _worker["fingerprints"] = fingerprints
+
+
+def _work(task: LoadTask) -> tuple[list[PreparedDocument], LoadResult]:
+    """Load one part and prepare its documents (in a worker process)."""
+    loaded = run_load_task(task)
+    chunking = _worker["chunking"]
+    tokenizer = _worker["tokenizer"]
+    assert isinstance(chunking, ChunkingConfig)
+    prepared = [
+        prepare_document(
+            doc,
+            chunking,
+            tokenizer,  # type: ignore[arg-type]
+            with_fingerprint=bool(_worker["fingerprints"]),
+        ).light()
+        for doc in loaded.documents
+    ]
+    return prepared, LoadResult((), loaded.skipped, loaded.pages)
+
+
+def _ordered(
+    tasks: Iterable[LoadTask], workers: int, initargs: tuple[int, int, str, bool]
+) -> Iterator[tuple[LoadTask, tuple[list[PreparedDocument], LoadResult]]]:
+    """The results of :func:`_work` over ``tasks``, in order, at most a few parts ahead."""
+    if workers <= 0:
+        _init_worker(*initargs)
+        for task in tasks:
+            yield task, _work(task)
+        return
+    import multiprocessing
+
+    # fork where the platform has it: the workers start at once with what is imported,
+    # and a script that calls this needs no ``if __name__ == "__main__"`` guard. The
+    # pool starts before any model (and its threads) is loaded.
+    methods = multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+    window = 4 * workers
+    with ProcessPoolExecutor(
+        max_workers=workers, mp_context=context, initializer=_init_worker, initargs=initargs
+    ) as pool:
+        it = iter(tasks)
+        pending: deque[tuple[LoadTask, Future[tuple[list[PreparedDocument], LoadResult]]]] = deque(
+            (t, pool.submit(_work, t)) for t in islice(it, window)
+        )
+        while pending:
+            task, future = pending.popleft()
+            result = future.result()
+            for nxt in islice(it, 1):
+                pending.append((nxt, pool.submit(_work, nxt)))
+            yield task, result
+
+
+# -- the main process ----------------------------------------------------------------------
+
+
+@dataclass
+class _Totals:
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    removed: int = 0
+    merges: list[Merge] = field(default_factory=list)
+
+    def add(self, summary: IngestSummary) -> None:
+        self.added += summary.added
+        self.updated += summary.updated
+        self.unchanged += summary.unchanged
+        self.removed += summary.removed
+        self.merges.extend(summary.merges)
+
+    def summary(self) -> IngestSummary:
+        return IngestSummary(
+            added=self.added,
+            updated=self.updated,
+            unchanged=self.unchanged,
+            removed=self.removed,
+            merged=len(self.merges),
+            merges=tuple(self.merges),
+        )
+
+
+def _default_workers() -> int:
+    return max(1, min(8, os.cpu_count() or 1))
+
+
+def ingest_paths(
+    paths: Sequence[str | Path],
+    directory: str | Path,
+    config: AssistantConfig,
+    *,
+    rebuild: bool = False,
+    workers: int | None = None,
+    segment_rows: int = DEFAULT_SEGMENT_ROWS,
+    progress: Progress | None = None,
+    keep_documents: bool = False,
+) -> tuple[Assistant | None, IngestResult]:
+    """Load, clean and index the articles under ``paths`` into the index at ``directory``.
+
+    Args:
+        paths: files and folders (see :func:`corpus.loaders.load_documents`).
+        directory: the index directory (created when absent).
+        config: the configuration; an existing index must have been built with
+            compatible settings.
+        rebuild: build a new index even where one exists (replacing it when done).
+        workers: worker processes that load and prepare articles (default: one per CPU
+            core, at most 8; 0 works in this process). Small inputs are always
+            prepared in this process.
+        segment_rows: chunks per written segment (bounds memory).
+        progress: called as ``progress("read", bytes done, bytes total)`` and with the
+            stages of :meth:`Assistant.add_documents`.
+        keep_documents: keep the loaded documents in the result (for a report; costs
+            memory in proportion to the input).
+
+    Returns:
+        The assistant over the written index (None when nothing was loaded and there is
+        no index), and what the ingest did.
+
+    Raises:
+        PathNotFoundError: when a path does not exist.
+        IndexMismatchError, IndexCorruptError: when an existing index cannot be updated.
+        IndexWriteError: when the index cannot be written.
+    """
+    if segment_rows <= 0:
+        raise ValueError("segment_rows must be greater than 0")
+    start = time.perf_counter()
+    target = Path(directory)
+    if target.exists() and (
+        not target.is_dir() or (any(target.iterdir()) and not (target / MANIFEST).is_file())
+    ):
+        raise IndexWriteError(
+            f"{target} exists and is not an index; choose a new or empty directory for --index"
+        )
+    assistant: Assistant | None = None
+    if (target / MANIFEST).exists() and not rebuild:
+        assistant = Assistant.load(target, config)
+    sizes = _input_bytes(paths)
+    count = workers if workers is not None else _default_workers()
+    if sizes < _IN_PROCESS_BYTES:
+        count = 0
+    tokenizer_name = config.tokenizer
+    initargs = (
+        config.chunk_size,
+        config.chunk_overlap,
+        tokenizer_name,
+        bool(config.duplicate_threshold),
+    )
+    totals = _Totals()
+    skipped: list[SkippedFile] = []
+    pages: list[PageReport] = []
+    kept: list[Document] = []
+    seen: dict[str, str] = {}
+    batch: list[PreparedDocument] = []
+    pending_rows = 0
+    loaded = 0
+    done_bytes = 0
+    building: Path | None = None
+
+    def flush() -> None:
+        nonlocal assistant, batch, pending_rows, building
+        if not batch:
+            return
+        if assistant is None:
+            assistant, building = _new_index(target, config, batch)
+        summary = assistant.add_documents(batch, progress=progress)
+        totals.add(summary)
+        if summary.changed:
+            assistant.save(building or target)
+        batch, pending_rows = [], 0
+
+    try:
+        for task, (prepared, part) in _ordered(plan_load(paths), count, initargs):
+            done_bytes += task.size
+            if progress is not None:
+                progress("read", min(done_bytes, sizes), sizes)
+            skipped.extend(part.skipped)
+            pages.extend(part.pages)
+            for p in prepared:
+                doc = p.document
+                loaded += 1
+                earlier = seen.get(doc.id)
+                if earlier is not None:
+                    skipped.append(
+                        SkippedFile(
+                            earlier,
+                            f"replaced by {doc.source}, a later article with the same id "
+                            f"{doc.id!r}",
+                            "replaced",
+                        )
+                    )
+                seen[doc.id] = doc.source
+                if keep_documents:
+                    kept.append(doc)
+                batch.append(p)
+                pending_rows += p.size
+            for skip in part.skipped:
+                level = (
+                    logging.DEBUG if skip.code in ("not-html", "http-error") else logging.WARNING
+                )
+                logger.log(level, "skipped %s: %s", skip.path, skip.reason)
+            if pending_rows >= segment_rows:
+                flush()
+        flush()
+        if building is not None:
+            assert assistant is not None
+            _swap(building, target)
+            building = None
+            assistant.refresh(target)
+    finally:
+        if building is not None:
+            shutil.rmtree(building, ignore_errors=True)
+    outcome = IngestResult(
+        summary=totals.summary(),
+        skipped=tuple(skipped),
+        pages=tuple(pages),
+        documents=tuple(kept),
+        loaded=loaded,
+        seconds=time.perf_counter() - start,
+    )
+    return assistant, outcome
+
+
+def _input_bytes(paths: Sequence[str | Path]) -> int:
+    total = 0
+    for given in paths:
+        path = Path(given)
+        if path.is_file():
+            total += path.stat().st_size
+        elif path.is_dir():
+            total += sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+    return total
+
+
+def _new_index(
+    target: Path, config: AssistantConfig, first: Sequence[PreparedDocument]
+) -> tuple[Assistant, Path]:
+    """An empty index in a temporary directory beside ``target``, with the encoder the
+    first batch's chunks call for."""
+    sample = [c.text for p in first[:COVERAGE_SAMPLE] for c in p.chunks][:COVERAGE_SAMPLE]
+    encoder, warnings = resolve_encoder(config, sample, building=True)
+    settings = check_encoder(settings_for(config, encoder), encoder)
+    tokenizer: Tokenizer = get_tokenizer(config.tokenizer)
+    empty = IndexSnapshot(settings, [], created_at=now(), tokenizer=tokenizer)
+    assistant = Assistant(empty, config, encoder=encoder, warnings=warnings)
+    building = target.parent / f".{target.name}.building-{uuid.uuid4().hex[:12]}"
+    assistant.save(building)
+    return assistant, building
+
+
+def _swap(building: Path, target: Path) -> None:
+    """Put the index built at ``building`` in ``target``'s place (replacing any)."""
+    old = target.parent / f".{target.name}.old-{uuid.uuid4().hex[:12]}"
+    try:
+        if target.exists():
+            os.replace(target, old)
+            try:
+                os.replace(building, target)
+            except BaseException:
+                os.replace(old, target)
+                raise
+        else:
+            os.replace(building, target)
+    except OSError as err:
+        raise IndexWriteError(
+            f"cannot move the new index into {target}: {err}; any previous index there is unchanged"
+        ) from err
+    shutil.rmtree(old, ignore_errors=True)
