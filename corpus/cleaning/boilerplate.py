@@ -25,8 +25,10 @@ __all__ = ["RULE", "END_MARK", "is_boilerplate_line", "remove_boilerplate"]
 
 RULE = "boilerplate"
 
-# A run of end marks counts as one (``(完)(完)``), so a second pass finds none left.
-END_MARK = re.compile(r"(?:[(（]\s*完\s*[)）][ \t\u3000]*)+(?=\n|$)")
+# A run of end marks counts as one (``(完)(完)``), so a second pass finds none left; any
+# whitespace but a line break may follow (a form feed too: whitespace clean-up removes it
+# later, and a second pass would then see the mark).
+END_MARK = re.compile(r"(?:[(（]\s*完\s*[)）][^\S\n]*)+(?=\n|$)")
 _MAX_FOOTER = 160
 _FOOTER = re.compile(
     r"微信二維碼|微信二维码|微信號\s*[:：]|微信号\s*[:：]|微信公眾號\s*[:：]|微信公众号\s*[:：]"

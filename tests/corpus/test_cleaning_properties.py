@@ -5,7 +5,7 @@ end marks, field lines, captions, garbled runs), so the rules actually fire."""
 
 from __future__ import annotations
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from corpus.cleaning import clean_article, remove_boilerplate, remove_garbled, remove_pinyin
@@ -60,6 +60,7 @@ def test_cleaning_never_raises_and_removals_are_exact_slices(raw: str) -> None:
 
 @settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
 @given(TEXTS)
+@example("(完)\x0c")  # an end mark followed by a form feed (found by hypothesis)
 def test_cleaning_is_idempotent(raw: str) -> None:
     once = clean_article(raw).text
     assert clean_article(once).text == once
