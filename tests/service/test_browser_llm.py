@@ -45,7 +45,11 @@ def test_the_page_streams_verified_sentences(
             assert "南京" not in answer.text
             assert answer.get_attribute("data-generator") == "openai:test-model"
             answer.find_element(By.CSS_SELECTOR, "button.cite").click()
-            quote = browser.find_element(By.ID, "source-quote")
+            # The quote opens in a card inside its own answer.
+            card = WebDriverWait(browser, 10).until(
+                lambda d: answer.find_element(By.CSS_SELECTOR, ".source")
+            )
+            quote = card.find_element(By.CSS_SELECTOR, ".quote")
             WebDriverWait(browser, 10).until(lambda d: quote.is_displayed())
             assert quote.text.endswith("牽頭組建。")
         assert model.requests and model.requests[-1]["stream"] is True
