@@ -94,13 +94,7 @@ SENTENCE_FEATURES: tuple[str, ...] = (
     *_TYPES,
 )
 
-CONFIDENCE_FEATURES: tuple[str, ...] = (
-    "sentence_score",
-    "sentence_margin",
-    "sentence_share",
-    "span_score",
-    "span_margin",
-    "candidates",
+_FROM_SENTENCE: tuple[str, ...] = (
     "cov",
     "cov_prev",
     "near_cov",
@@ -125,6 +119,17 @@ CONFIDENCE_FEATURES: tuple[str, ...] = (
     "deleted",
     "inserted",
     "changed_idf",
+)
+"""The chosen sentence's features that the confidence model sees too."""
+
+CONFIDENCE_FEATURES: tuple[str, ...] = (
+    "sentence_score",
+    "sentence_margin",
+    "sentence_share",
+    "span_score",
+    "span_margin",
+    "candidates",
+    *_FROM_SENTENCE,
     "span_length",
     "span_type_compatible",
     "span_holds_expected",
@@ -1015,34 +1020,7 @@ def confidence_features(
     out[col["span_margin"]] = pc[0] - pc[1] if len(pc) > 1 else 10.0
     out[col["candidates"]] = len(sentence_scores)
     row = sentence_x[best_sentence]
-    for name in (
-        "cov",
-        "cov_prev",
-        "near_cov",
-        "lcs_ratio",
-        "align_both",
-        "left_ratio",
-        "right_ratio",
-        "typed_match",
-        "cons_total",
-        "cons_sat",
-        "cons_conflict",
-        "attr_present",
-        "head_present",
-        "passage_rank",
-        "bm25_ratio",
-        "title_cov",
-        "rare_cov",
-        "missing_max",
-        "missing_share",
-        "doc_missing_max",
-        "substituted",
-        "deleted",
-        "inserted",
-        "changed_idf",
-        "q_terms",
-        *_TYPES,
-    ):
+    for name in (*_FROM_SENTENCE, "q_terms", *_TYPES):
         out[col[name]] = row[_SENTENCE_COLUMNS[name]]
     span = span_x[best_span]
     out[col["span_length"]] = span[_SPAN_COLUMNS["length"]]
