@@ -142,7 +142,7 @@ def _validation_message(exc: RequestValidationError) -> tuple[str, str | None]:
     messages = []
     for err in errors[:5]:
         where = _location(err.get("loc", ()))
-        msg = str(err.get("msg", "invalid value"))
+        msg = str(err.get("msg", "invalid value")).removeprefix("Value error, ")
         if err.get("type") == "extra_forbidden":
             msg = "unknown field; remove it"
         elif err.get("type") == "string_pattern_mismatch":
