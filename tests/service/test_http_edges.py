@@ -54,3 +54,21 @@ def test_a_chunked_multipart_body_over_the_limit_is_413(
         )
         assert_error(r, 413, "payload_too_large")
         assert c.get("/v1/documents").json()["total"] == 2
+
+
+@pytest.mark.parametrize("path", ["/v1/ask", "/v1/chat/completions"])
+def test_a_chunked_json_body_over_the_limit_is_413_on_body_routes(
+    tmp_path: Path, shared_assistant: Assistant, path: str
+) -> None:
+    # FastAPI reads these bodies itself and used to answer the limit with its own 400.
+    app = create_app(make_settings(tmp_path, max_body_bytes=4096), shared_assistant)
+
+    def chunks() -> Iterator[bytes]:
+        yield b'{"question": "'
+        for _ in range(10):
+            yield "长".encode() * 300
+        yield b'"}'
+
+    with TestClient(app) as c:
+        r = c.post(path, content=chunks(), headers={"content-type": "application/json"})
+        assert_error(r, 413, "payload_too_large")
