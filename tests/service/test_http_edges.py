@@ -3,6 +3,7 @@ multipart upload over the body limit is a ``413``."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -72,3 +73,18 @@ def test_a_chunked_json_body_over_the_limit_is_413_on_body_routes(
     with TestClient(app) as c:
         r = c.post(path, content=chunks(), headers={"content-type": "application/json"})
         assert_error(r, 413, "payload_too_large")
+
+
+def test_a_key_in_the_query_string_never_reaches_the_access_log(
+    client: TestClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    secret = "sk-query-secret-0123456789"
+    with caplog.at_level(logging.INFO, logger="service.access"):
+        client.get("/v1/search", params={"q": "白马湖", "api_key": secret})
+        client.get("/v1/documents", params={"key": secret})
+        client.delete(f"/v1/documents/x?api_key={secret}")
+    records = [r for r in caplog.records if r.name == "service.access"]
+    assert len(records) == 3
+    for record in records:
+        assert secret not in record.getMessage()
+        assert all(secret not in str(v) for v in vars(record).values())
