@@ -345,6 +345,10 @@ def _jsonl_lines(
         if bad:
             yield None, SkippedFile(where, f"field(s) {', '.join(bad)} must be strings", "bad-line")
             continue
+        unencodable = _unencodable({"text": body, **fields})
+        if unencodable:
+            yield None, SkippedFile(where, unencodable, "bad-line")
+            continue
         url = canonical_url(fields["url"] or "")
         # The line's own id, else its URL, else its stated source, else its place.
         doc_id = fields["id"] or (
@@ -361,6 +365,24 @@ def _jsonl_lines(
             ),
             None,
         )
+
+
+def _unencodable(fields: dict[str, str | None]) -> str | None:
+    """Why the first field that is not valid Unicode text cannot be used (a JSON escape
+    such as ``\\ud800`` decodes to a lone surrogate, which no encoder accepts), else None."""
+    for name, value in fields.items():
+        if value is None:
+            continue
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            char = value[exc.start]
+            return (
+                f'field "{name}" holds a lone surrogate (U+{ord(char):04X}) at character '
+                f"{exc.start}, which is not valid Unicode text; fix the \\u escape (a "
+                "surrogate pair, or the character itself) or remove the line"
+            )
+    return None
 
 
 @dataclass
@@ -417,9 +439,24 @@ def _load_warc(item: _Input, tick: Callable[[], None]) -> _Loaded:
     return out
 
 
+def _bad_name(item: _Input) -> SkippedFile | None:
+    """A skip for a path that is not valid Unicode (a file name in another encoding than
+    the file system's, which Python keeps as lone surrogates), else None."""
+    name = str(item.path)
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        shown = name.encode("utf-8", "backslashreplace").decode("utf-8")
+        return SkippedFile(shown, "the file name is not valid UTF-8; rename the file", "unreadable")
+    return None
+
+
 def _load_file(item: _Input, tick: Callable[[], None]) -> _Loaded:
     path = item.path
     name = str(path)
+    bad_name = _bad_name(item)
+    if bad_name is not None:
+        return _Loaded([], [bad_name], [])
     if is_warc(path):
         return _load_warc(item, tick)
     suffix = path.suffix.lower()
@@ -548,6 +585,9 @@ def run_load_task(task: LoadTask) -> LoadResult:
     order. Articles with no text left are skipped here; an article replaced by a later
     one with the same id is the caller's to find (it may be in another part)."""
     item = _Input(Path(task.path), None if task.root is None else Path(task.root))
+    bad_name = _bad_name(item)
+    if task.lines is not None and bad_name is not None:
+        return LoadResult((), (bad_name,), ())
     if task.lines is not None:
         docs: list[Document] = []
         skips: list[SkippedFile] = []

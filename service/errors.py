@@ -13,6 +13,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from qa.errors import (
     EmptyCorpusError,
@@ -142,7 +143,7 @@ def _validation_message(exc: RequestValidationError) -> tuple[str, str | None]:
     messages = []
     for err in errors[:5]:
         where = _location(err.get("loc", ()))
-        msg = str(err.get("msg", "invalid value"))
+        msg = str(err.get("msg", "invalid value")).removeprefix("Value error, ")
         if err.get("type") == "extra_forbidden":
             msg = "unknown field; remove it"
         elif err.get("type") == "string_pattern_mismatch":
@@ -179,6 +180,9 @@ def install_error_handlers(app: FastAPI) -> None:
         if status == 404 and message == "Not Found":
             message = f"no route {request.method} {request.url.path}: see /docs"
         headers = dict(exc.headers) if exc.headers else None
+        if status == 405:
+            # Starlette names only the first route with this path; list every one's.
+            headers = {**(headers or {}), "Allow": _allowed_methods(request)}
         return error_response(request, status, code, message, headers=headers)
 
     async def unexpected(request: Request, exc: Exception) -> JSONResponse:
@@ -192,6 +196,20 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, validation_error)
     app.add_exception_handler(StarletteHTTPException, http_error)
     app.add_exception_handler(Exception, unexpected)
+
+
+_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+
+
+def _allowed_methods(request: Request) -> str:
+    """The methods some route answers at the request's path, for ``Allow``."""
+    routes = request.app.router.routes
+    allowed = [
+        method
+        for method in _METHODS
+        if any(r.matches({**request.scope, "method": method})[0] is Match.FULL for r in routes)
+    ]
+    return ", ".join(allowed)
 
 
 def _doc(description: str) -> dict[str, Any]:

@@ -92,19 +92,30 @@ class BodyLimitMiddleware:
             return
         seen = 0
         started = False
+        over = False  # the body went over the limit
+        replaced = False  # the app's own answer to that was replaced by the 413
 
         async def limited_receive() -> Message:
-            nonlocal seen
+            nonlocal seen, over
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
                 if seen > self.max_bytes:
+                    over = True
                     raise _TooLarge
             return message
 
         async def tracking_send(message: Message) -> None:
-            nonlocal started
+            nonlocal started, replaced
+            if replaced:
+                return
             if message["type"] == "http.response.start":
+                if over:
+                    # FastAPI turns an error while reading a body parameter into its own
+                    # 400 ("There was an error parsing the body"): answer 413 instead.
+                    replaced = started = True
+                    await self._reject(scope, send)
+                    return
                 started = True
             await send(message)
 

@@ -21,7 +21,7 @@ import re
 from corpus.cleaning.base import Edit, RuleResult, drop_lines, split_lines
 from corpus.types import Removal
 
-__all__ = ["RULE", "END_MARK", "is_boilerplate_line", "remove_boilerplate"]
+__all__ = ["END_MARK", "RULE", "find_end_mark", "is_boilerplate_line", "remove_boilerplate"]
 
 RULE = "boilerplate"
 
@@ -29,6 +29,9 @@ RULE = "boilerplate"
 # whitespace but a line break may follow (a form feed too: whitespace clean-up removes it
 # later, and a second pass would then see the mark).
 END_MARK = re.compile(r"(?:[(（]\s*完\s*[)）][^\S\n]*)+(?=\n|$)")
+# One mark; :func:`find_end_mark` chains them (searching with END_MARK itself retries
+# from every mark of a long run, each time to the end of the run: quadratic).
+_ONE_MARK = re.compile(r"[(（]\s*完\s*[)）][^\S\n]*")
 _MAX_FOOTER = 160
 _FOOTER = re.compile(
     r"微信二維碼|微信二维码|微信號\s*[:：]|微信号\s*[:：]|微信公眾號\s*[:：]|微信公众号\s*[:：]"
@@ -39,7 +42,9 @@ _FOOTER = re.compile(
 _TEASER = re.compile(
     r"[(（]\s*\d+\s*[)）]\s*人\s*(?:閱讀|阅读|瀏覽|浏览)"
     r"|人(?:閱讀|阅读)(?:時間|时间)\s*[:：]"
-    r"|(?:\.{3}|…)+\s*\d{4}-\d{1,2}-\d{1,2}"
+    # One ellipsis before the date finds what a run of them (``(?:\.{3}|…)+``) finds,
+    # in linear time: the run was retried from each of its ellipses.
+    r"|(?:\.{3}|…)\s*\d{4}-\d{1,2}-\d{1,2}"
 )
 _LIST_HEADER = re.compile(
     r"^(?:相關新聞|相关新闻|相關閱讀|相关阅读|相關文章|相关文章|推薦閱讀|推荐阅读|熱門文章|热门文章"
@@ -76,6 +81,34 @@ def is_boilerplate_line(line: str) -> bool:
     )
 
 
+def find_end_mark(text: str) -> tuple[int, int] | None:
+    """The span of the first run of end marks that ends a line: what
+    ``END_MARK.search(text)`` finds, in linear time.
+
+    Args:
+        text: article text.
+
+    Returns:
+        ``(start, end)``, or None where no end mark ends a line.
+    """
+    pos = 0
+    while (first := _ONE_MARK.search(text, pos)) is not None:
+        # A mark starts only with a parenthesis, which no mark holds inside: the marks
+        # from ``first`` are the only way on, and a later start inside them would fail too.
+        end, found = first.end(), None
+        while True:
+            if end == len(text) or text[end] == "\n":
+                found = end
+            more = _ONE_MARK.match(text, end)
+            if more is None:
+                break
+            end = more.end()
+        if found is not None:
+            return first.start(), found
+        pos = end
+    return None
+
+
 def remove_boilerplate(text: str) -> RuleResult:
     """Remove the end-mark tail, related-article lists, footers and counters.
 
@@ -88,11 +121,12 @@ def remove_boilerplate(text: str) -> RuleResult:
     tail: list[Edit] = []
     tail_removals: list[Removal] = []
     body = text
-    m = END_MARK.search(text)
-    if m:
-        tail = [Edit(m.start(), len(text))]
-        tail_removals = [Removal(RULE, text[m.start() :], m.start(), len(text))]
-        body = text[: m.start()]
+    mark = find_end_mark(text)
+    if mark is not None:
+        start = mark[0]
+        tail = [Edit(start, len(text))]
+        tail_removals = [Removal(RULE, text[start:], start, len(text))]
+        body = text[:start]
     lines = split_lines(body)
     drop = [is_boilerplate_line(line) for line in lines]
     # The headline of a related article sits on its own line just before its teaser.

@@ -87,7 +87,11 @@ def find_garbled(text: str) -> list[tuple[int, int]]:
             spans.append((i, end))
             i = end
             continue
-        i += 1
+        # A weak run holds no U+FFFD, and a ``?`` inside it is always where a token of
+        # the scan starts, so a scan from there would end at ``end`` with a subset of the
+        # same signs: weak too. Skipping to ``end`` keeps the result and makes the
+        # search linear (rescanning from each ``?`` was quadratic in runs of ``?``).
+        i = max(end, i + 1)
     return spans
 
 

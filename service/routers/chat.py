@@ -162,7 +162,9 @@ async def chat_completions(
     """
     if body.model != settings.chat_model:
         raise _unknown_model(body.model, settings.chat_model)
-    question, history = conversation(body.messages)
+    # Joining and resolving the turns is CPU work on up to the body limit of text: off
+    # the event loop, like retrieval and answering.
+    question, history = await run_in_threadpool(conversation, body.messages)
     top_k = check_k(body.top_k, settings, "top_k")
     filters = body.filters.to_qa() if body.filters else None
     with_sources = settings.chat_sources if body.sources is None else body.sources
@@ -189,7 +191,9 @@ async def chat_completions(
         )
     # Checks the question now (a bad one is a 400, not a broken stream); retrieval and
     # answering run as the events are sent.
-    stream = assistant.ask_stream(question, top_k=top_k, filters=filters, history=history)
+    stream = await run_in_threadpool(
+        lambda: assistant.ask_stream(question, top_k=top_k, filters=filters, history=history)
+    )
     include_usage = bool(body.stream_options and body.stream_options.include_usage)
     base: dict[str, Any] = {
         "id": completion_id,

@@ -157,12 +157,9 @@ async def add_documents(
     ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if ctype == "application/json" or ctype.endswith("+json"):
         raw = await request.body()
-        try:
-            body = IngestRequest.model_validate_json(raw)
-        except ValidationError as exc:
-            errors = [{**e, "loc": ("body", *e["loc"])} for e in exc.errors(include_url=False)]
-            raise RequestValidationError(errors) from None
-        docs, skipped = _from_articles(body.articles)
+        # Parsing and cleaning up to the body limit of text is CPU work: off the event
+        # loop, so that health checks and questions are answered meanwhile.
+        docs, skipped = await run_in_threadpool(_from_json, raw)
     elif ctype == "multipart/form-data":
         form = await request.form(max_files=MAX_FILES, max_fields=MAX_FILES)
         files: list[tuple[str, bytes]] = []
@@ -248,6 +245,20 @@ def _locked_write(
         if settings.persist and assistant.snapshot is not before:
             assistant.save(settings.index_dir)
         return result
+
+
+def _from_json(raw: bytes) -> tuple[list[Document], list[SkippedOut]]:
+    """Articles sent as a JSON body (:class:`IngestRequest`).
+
+    Raises:
+        RequestValidationError: the body does not match the schema.
+    """
+    try:
+        body = IngestRequest.model_validate_json(raw)
+    except ValidationError as exc:
+        errors = [{**e, "loc": ("body", *e["loc"])} for e in exc.errors(include_url=False)]
+        raise RequestValidationError(errors) from None
+    return _from_articles(body.articles)
 
 
 def _from_articles(articles: list[IngestArticle]) -> tuple[list[Document], list[SkippedOut]]:

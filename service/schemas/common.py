@@ -5,9 +5,17 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Annotated, Any
+from typing import Annotated, Any, Self
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    WithJsonSchema,
+    model_validator,
+)
 
 from qa import MAX_QUESTION_CHARS
 
@@ -60,9 +68,50 @@ PositiveInt = Annotated[int, Field(ge=1), BeforeValidator(_json_int)]
 """A :data:`JsonInt` of at least 1."""
 
 
+def _lone_surrogate(value: object, where: str) -> str | None:
+    """The place of the first string in ``value`` that is not valid Unicode text (a JSON
+    escape such as ``\\ud800`` decodes to a lone surrogate, which no encoder accepts)."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            return f"{where} (U+{ord(value[exc.start]):04X} at character {exc.start})"
+        return None
+    items: Any = ()
+    if isinstance(value, dict):
+        items = ((f"{where}.{k}", v) for k, v in value.items())
+        for key in value:
+            found = _lone_surrogate(key, f"{where} (a key)")
+            if found:
+                return found
+    elif isinstance(value, list | tuple):
+        items = ((f"{where}.{i}", v) for i, v in enumerate(value))
+    for place, item in items:
+        found = _lone_surrogate(item, place)
+        if found:
+            return found
+    return None
+
+
 class Request(BaseModel):
     # Strict: no silent coercion of true to 1 or "5" to 5; unknown fields are errors.
     model_config = ConfigDict(extra="forbid", strict=True)
+
+    @model_validator(mode="after")
+    def _valid_unicode(self) -> Self:
+        # Text that cannot be encoded would fail deep inside (hashing, normalisation):
+        # refuse it here, as a 422 that names the field. Nested requests check their own.
+        values = {**self.__dict__, **(self.model_extra or {})}
+        for name, value in values.items():
+            if isinstance(value, BaseModel):
+                continue
+            found = _lone_surrogate(value, name)
+            if found:
+                raise ValueError(
+                    f"{found}: a lone surrogate is not valid Unicode text; send a "
+                    "surrogate pair or the character itself"
+                )
+        return self
 
 
 class ErrorBody(BaseModel):

@@ -178,3 +178,22 @@ def test_index_info_and_optimize(index: Path) -> None:
     assert "nothing to do" in done.output or "merged" in done.output
     missing = runner.invoke(app, ["index", "info", "--index", str(index / "nope"), *LEX])
     assert missing.exit_code == 1 and "qa ingest" in missing.output
+
+
+def test_ingest_skips_text_that_is_not_unicode(tmp_path: Path) -> None:
+    # A lone surrogate in a .jsonl line, and a file name that is not UTF-8, are skipped
+    # with a warning; the rest is indexed (they used to abort the whole ingest).
+    src = tmp_path / "in"
+    src.mkdir()
+    good = "成都5月8日电 四川省气象台今天发布暴雨蓝色预警，提醒沿江地区做好防汛准备。"
+    (src / "feed.jsonl").write_text(
+        r'{"text": "bad \ud800 line"}' + "\n" + json.dumps({"text": good}) + "\n",
+        encoding="utf-8",
+    )
+    with open(os.fsencode(src) + b"/\xff.txt", "wb") as fh:
+        fh.write("重庆3月1日电 一篇文件名不是UTF-8的文章。".encode())
+    result = runner.invoke(app, ["ingest", str(src), "--index", str(tmp_path / "idx"), *LEX])
+    assert result.exit_code == 0, result.output
+    assert "1 documents" in result.output or "1 document" in result.output
+    assert "2 skipped" in result.output
+    assert "Traceback" not in result.output
