@@ -50,6 +50,7 @@ from qa import (
     Assistant,
     AssistantConfig,
     OutOfFold,
+    ReaderData,
     ReaderModel,
     TermStatistics,
     TrainingQuestion,
@@ -193,30 +194,24 @@ def main(
         "unanswerable questions)"
     )
     with Progress(console=console, transient=True) as bar:
+
+        def collect(
+            label: str, rows: list[TrainingQuestion], index: Assistant, stats: TermStatistics
+        ) -> ReaderData:
+            task = bar.add_task(f"collecting ({label})", total=len(rows))
+            return collect_reader_data(
+                rows,
+                lambda q, k: index.search(q, k=k),
+                stats,
+                progress=lambda d: bar.update(task, completed=d),
+            )
+
         answerable = _training_questions(questions, article_of, True)
-        task = bar.add_task("collecting (answerable)", total=len(answerable))
-        part_a = collect_reader_data(
-            answerable,
-            lambda q, k: full.search(q, k=k),
-            stats_full,
-            progress=lambda d: bar.update(task, completed=d),
-        )
+        part_a = collect("answerable", answerable, full, stats_full)
         unanswerable = _training_questions(held_questions, article_of, False)
-        task = bar.add_task("collecting (unanswerable)", total=len(unanswerable))
-        part_b = collect_reader_data(
-            unanswerable,
-            lambda q, k: held.search(q, k=k),
-            stats_held,
-            progress=lambda d: bar.update(task, completed=d),
-        )
+        part_b = collect("unanswerable", unanswerable, held, stats_held)
         swapped = near_misses(questions, documents, stats_full, article_of, near, seed)
-        task = bar.add_task("collecting (near misses)", total=len(swapped))
-        part_c = collect_reader_data(
-            swapped,
-            lambda q, k: full.search(q, k=k),
-            stats_full,
-            progress=lambda d: bar.update(task, completed=d),
-        )
+        part_c = collect("near misses", swapped, full, stats_full)
     data = concat_reader_data([part_a, part_b, part_c])
     stats = (
         [stats_full] * len(part_a.questions)
