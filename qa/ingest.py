@@ -36,7 +36,7 @@ from corpus.progress import Progress
 from corpus.types import Document
 from embeddings.errors import IndexWriteError
 from embeddings.store import IndexSnapshot, PreparedDocument, check_encoder, now, prepare_document
-from embeddings.store.files import MANIFEST
+from embeddings.store.files import MANIFEST, replace_directory
 from embeddings.tokenize import Tokenizer, get_tokenizer
 from qa.assistant import Assistant, settings_for
 from qa.config import AssistantConfig
@@ -341,15 +341,7 @@ def _swap(building: Path, target: Path) -> None:
     """Put the index built at ``building`` in ``target``'s place (replacing any)."""
     old = target.parent / f".{target.name}.old-{uuid.uuid4().hex[:12]}"
     try:
-        if target.exists():
-            os.replace(target, old)
-            try:
-                os.replace(building, target)
-            except BaseException:
-                os.replace(old, target)
-                raise
-        else:
-            os.replace(building, target)
+        replace_directory(building, target, old)
     except OSError as err:
         raise IndexWriteError(
             f"cannot move the new index into {target}: {err}; any previous index there is unchanged"

@@ -64,6 +64,7 @@ __all__ = [
     "load_snapshot",
     "open_snapshot",
     "read_manifest",
+    "replace_directory",
     "save_snapshot",
 ]
 
@@ -491,15 +492,7 @@ def save_snapshot(snapshot: IndexSnapshot, directory: str | Path) -> IndexSnapsh
         parent.mkdir(parents=True, exist_ok=True)
         tmp.mkdir()
         _commit_into(tmp, snapshot, 1)
-        if target.exists():
-            os.replace(target, old)
-            try:
-                os.replace(tmp, target)
-            except BaseException:
-                os.replace(old, target)
-                raise
-        else:
-            os.replace(tmp, target)
+        replace_directory(tmp, target, old)
         _fsync_dir(parent)
     except (OSError, sqlite3.Error) as err:
         raise IndexWriteError(
@@ -511,6 +504,24 @@ def save_snapshot(snapshot: IndexSnapshot, directory: str | Path) -> IndexSnapsh
     shutil.rmtree(old, ignore_errors=True)
     logger.info("saved index to %s (%d chunks)", target, snapshot.size)
     return open_snapshot(target, tokenizer=snapshot.bm25.tokenizer)
+
+
+def replace_directory(new: Path, target: Path, old: Path) -> None:
+    """Move the directory ``new`` to ``target``, a directory there first moved to ``old``
+    (and moved back when the second rename fails); the caller removes ``old``.
+
+    Raises:
+        OSError: when a rename fails (``target`` then holds what it held before).
+    """
+    if target.exists():
+        os.replace(target, old)
+        try:
+            os.replace(new, target)
+        except BaseException:
+            os.replace(old, target)
+            raise
+    else:
+        os.replace(new, target)
 
 
 def manifest_counts(manifest: Mapping[str, Any]) -> dict[str, int]:
