@@ -161,13 +161,35 @@ def constraint_of(span: TypedSpan) -> Constraint | None:
         if m:
             value = f"q{chinese_number(m.group(1))}"
     elif span.kind in ("quantity", "percent"):
-        # Only numbers in digits: Chinese numerals in words (一体化, 三省一市, 一家亲)
-        # are not stated quantities.
         m = re.match(r"(\d+(?:[.,]\d+)*)(.*)$", text)
-        if m is None:
-            return None
-        value = f"{m.group(1).replace(',', '')}|{m.group(2)}"
+        if m is not None:
+            value = f"{m.group(1).replace(',', '')}|{m.group(2)}"
+        else:
+            numeral = _numeral_quantity(text) if span.kind == "quantity" else None
+            if numeral is None:
+                return None
+            value = numeral
     return Constraint(span.kind, text, value)
+
+
+_CN_QUANTITY = re.compile(r"([零〇一二两三四五六七八九十百千万亿]+)(.*)$")
+
+
+def _numeral_quantity(text: str) -> str | None:
+    """``4|批`` for ``四批``: a quantity in Chinese numerals, where it states one.
+
+    A lone ``一`` is mostly an article or "whole" (一家亲, 一体化, 一市) and two digits
+    in a row (三五家) a range: neither states a value. Values then compare with those
+    written in digits (``4批``).
+    """
+    m = _CN_QUANTITY.match(text)
+    if m is None or m.group(1) == "一":
+        return None
+    numeral = m.group(1)
+    if len(numeral) > 1 and not any(c in "十百千万亿" for c in numeral):
+        return None
+    number = chinese_number(numeral)
+    return None if number is None else f"{number}|{m.group(2)}"
 
 
 def _answer_type(wh: str, after: str, folded: str, start: int) -> tuple[str, str]:

@@ -20,8 +20,6 @@ from qa.answering.extractive.features import (
     SpanCandidate,
     chunk_terms,
     confidence_features,
-    conflicts,
-    currency_conflict,
     sentence_features,
     shortlist,
     span_candidates,
@@ -29,6 +27,7 @@ from qa.answering.extractive.features import (
 )
 from qa.answering.extractive.model import ReaderModel
 from qa.answering.extractive.sentences import Candidate
+from qa.answering.extractive.support import unsupported
 from qa.answering.terms import TermStatistics
 
 __all__ = ["MIN_ANSWER_CHARS", "Reading", "answer_span", "read"]
@@ -48,16 +47,17 @@ class Reading:
         candidates: the candidate sentences.
         best: the chosen span (None when there is no candidate).
         features: the reading's row of confidence features (empty without a span).
-        conflict: True when the chosen sentence contradicts a constraint the question
-            states (another ordinal, year, period, ...) or the short answer is an
-            amount in another currency than the one asked for.
+        conflict: what the question states that the chosen sentence does not support
+            (:func:`~qa.answering.extractive.support.unsupported`: another ordinal,
+            year, period or quantity, another currency, a near miss of a quoted name,
+            a missing attribute); "" when nothing.
     """
 
     terms: QuestionTerms
     candidates: tuple[Candidate, ...]
     best: SpanCandidate | None
     features: npt.NDArray[np.float32]
-    conflict: bool
+    conflict: str
 
     @property
     def analysis(self) -> QuestionAnalysis:
@@ -86,7 +86,7 @@ def read(
         ``best`` is None when there is no candidate or no question term.
     """
     if not candidates or not terms.weights:
-        return Reading(terms, tuple(candidates), None, np.zeros(0, np.float32), False)
+        return Reading(terms, tuple(candidates), None, np.zeros(0, np.float32), "")
     chunks = chunk_terms(candidates)
     cands = tuple(candidates[i] for i in shortlist(terms, candidates))
     sx = sentence_features(terms, cands, stats, chunks, documents)
@@ -102,7 +102,7 @@ def read(
     features = confidence_features(sx, scores, top, px, span_scores, best)
     chosen = spans[best]
     short = cands[top].sentence.folded.text[chosen.start : chosen.end]
-    conflict = conflicts(terms.analysis, cands[top])[2] or currency_conflict(terms.analysis, short)
+    conflict = unsupported(terms.analysis, cands[top], short)
     return Reading(terms, cands, chosen, features, conflict)
 
 

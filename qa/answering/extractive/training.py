@@ -409,7 +409,7 @@ def judge(
     a, b = clause_window(sentence.folded.original, s, e, answer_chars)
     text = normalize_for_matching(sentence.folded.original[a:b])
     right = answerable and not reading.conflict and _holds(text, rows.golds)
-    return Judged(index, reading.features, right, reading.conflict, answerable)
+    return Judged(index, reading.features, right, bool(reading.conflict), answerable)
 
 
 def _confidence_model(x: npt.NDArray[np.float32], y: npt.NDArray[np.int8]) -> Any:

@@ -65,6 +65,29 @@ def test_constraints_are_canonical_and_exclude_the_interrogative() -> None:
     assert [(c.kind, c.value) for c in period] == [("period", "q1-3")]
 
 
+@pytest.mark.parametrize(
+    ("question", "value"),
+    [
+        ("联盟已推动成立四批共多少个产业链联盟?", "4|批"),
+        ("联盟已推动成立4批共多少个产业链联盟?", "4|批"),
+        ("二十三名队员中有多少人入选?", "23|名"),
+        ("兩家企業牽頭組建了什麼?", "2|家"),
+    ],
+)
+def test_quantities_in_chinese_numerals_are_constraints(question: str, value: str) -> None:
+    values = [c.value for c in analyze_question(question).constraints if c.kind == "quantity"]
+    assert values == [value]
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["长三角一家亲活动在哪里举行?", "一个联盟由谁牵头?", "三五家企业参加了什么?"],
+)
+def test_numerals_that_state_no_value_are_not_constraints(question: str) -> None:
+    # A lone 一 is an article or "whole"; two digits in a row are a range.
+    assert [c for c in analyze_question(question).constraints if c.kind == "quantity"] == []
+
+
 def test_attribute_asked_about() -> None:
     assert analyze_question("长三角储能及安全产业链联盟的秘书长是谁?").attribute == "秘书长"
     assert analyze_question("谢尔的面积有多大?").attribute == "面积"

@@ -1,0 +1,119 @@
+"""How often each near-miss rule fires on the reader's chosen sentence, over a benchmark.
+
+Usage (from the repository root):
+
+    python docs/scripts/near_miss_rules.py ../shared/benchmarks/cmrc2018_dev.json \
+        ../shared/benchmarks/drcd_dev.json
+
+Every question of the SQuAD-format files is asked against their pooled paragraphs (BM25
+only, the shipped reader). For the sentence the reader chooses, it prints how often each
+rule fires and on how many of those the sentence holds a gold answer: a rule that fires
+there turns a right answer away. The rules in use are those of
+``qa.answering.extractive.support``; the rules tried and not taken (docs/reader.md) are
+written out here.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections import Counter
+
+from tqdm import tqdm
+
+from corpus.normalize import normalize_for_matching
+from eval.squad import load_squad
+from qa import Assistant, AssistantConfig, TermStatistics
+from qa.analysis.question import QuestionAnalysis
+from qa.analysis.spans import NUMBER_KINDS, TIME_KINDS, TypedSpan
+from qa.answering.extractive import ExtractiveAnswerer, support
+from qa.answering.extractive.features import conflicts, currency_conflict
+from qa.answering.extractive.sentences import Candidate
+from qa.types import Question
+
+
+def attribute_missing(analysis: QuestionAnalysis, candidate: Candidate) -> bool:
+    """Not taken: the attribute asked about (秘书长) is in neither the sentence nor the
+    one before it, or only as its deputy (副局长 for 局长)."""
+    if not analysis.attribute:
+        return False
+    sentences = [candidate.sentence, *([candidate.previous] if candidate.previous else [])]
+    for sentence in sentences:
+        text = sentence.folded.text
+        start = text.find(analysis.attribute)
+        while start >= 0:
+            if analysis.attribute.startswith("副") or not text[:start].endswith("副"):
+                return False
+            start = text.find(analysis.attribute, start + 1)
+    return True
+
+
+def _answers(span: TypedSpan, analysis: QuestionAnalysis, kinds: frozenset[str]) -> bool:
+    if span.kind not in kinds:
+        return False
+    if span.kind == "ordinal":  # 第四批 answers 第几批, not 多少
+        return analysis.wh_start > 0 and analysis.folded[analysis.wh_start - 1] == "第"
+    return not (span.kind == "quantity" and span.text.startswith("一") and len(span.text) == 2)
+
+
+def type_missing(analysis: QuestionAnalysis, candidate: Candidate, types: tuple[str, ...]) -> bool:
+    """Not taken: a number (or time) is asked and the sentence states none."""
+    kinds = {"number": NUMBER_KINDS, "time": TIME_KINDS}
+    if analysis.answer_type not in types:
+        return False
+    wanted = kinds[analysis.answer_type]
+    return not any(_answers(s, analysis, wanted) for s in candidate.sentence.spans)
+
+
+RULES = (
+    "constraint (in use)",
+    "currency (in use)",
+    "name (in use)",
+    "attribute missing",
+    "attribute missing, person questions",
+    "no number in the sentence",
+    "no number or time in the sentence",
+)
+
+
+def main() -> None:
+    documents, questions = load_squad(sys.argv[1:])
+    assistant = Assistant.from_documents(documents, AssistantConfig(model=""))
+    answerer = ExtractiveAnswerer(TermStatistics.for_snapshot(assistant.snapshot))
+    fired: Counter[str] = Counter()
+    on_gold: Counter[str] = Counter()
+    read = 0
+    for q in tqdm(questions, desc="reading", unit="question"):
+        reading = answerer.read(Question(q.question), assistant.search(q.question, k=5))
+        if reading.best is None:
+            continue
+        read += 1
+        candidate = reading.candidates[reading.best.sentence]
+        analysis = reading.analysis
+        text = candidate.sentence.folded.text
+        short = text[reading.best.start : reading.best.end]
+        holds = any(g and normalize_for_matching(g) in text for g in q.answers)
+        rules = {
+            "constraint (in use)": conflicts(analysis, candidate)[2],
+            "currency (in use)": currency_conflict(analysis, short),
+            "name (in use)": support.unsupported(analysis, candidate, short) == "name",
+            "attribute missing": attribute_missing(analysis, candidate),
+            "attribute missing, person questions": analysis.answer_type == "person"
+            and attribute_missing(analysis, candidate),
+            "no number in the sentence": type_missing(analysis, candidate, ("number",)),
+            "no number or time in the sentence": type_missing(
+                analysis, candidate, ("number", "time")
+            ),
+        }
+        assert tuple(rules) == RULES
+        for name, hit in rules.items():
+            if hit:
+                fired[name] += 1
+                on_gold[name] += holds
+    print(f"{read} questions read")
+    print(f"{'rule':40} {'fires':>7} {'holds gold':>11}")
+    for name in RULES:
+        print(f"{name:40} {fired[name]:7d} {on_gold[name]:11d}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,97 @@
+"""Whether the chosen sentence can answer the question at all: checks beside the
+learned confidence.
+
+The confidence model scores how well a sentence and span fit the question; it does not
+know that a near miss ("第五届" asked, "第六届" stated) is no answer at all, since such
+questions are rare in the training data. :func:`unsupported` names what the question
+states and the sentence (with the sentence before it) does not:
+
+* ``constraint``: another value of an ordinal, year, date, period, quantity or
+  percentage the question states (:func:`~qa.answering.extractive.features.conflicts`);
+* ``currency``: an amount in another currency than the one asked for;
+* ``name``: the question names something in book-title marks or quotes
+  (``《长三角民营企业发展倡议书》``) that the sentence does not, and the sentence names
+  something else that differs from it by a little (``《长三角国资国企发展新质生产力倡议书》``):
+  a near miss of a name, not a paraphrase of it.
+
+Each is a rule about what the question and the sentence state, not a fitted weight;
+their effect on false abstention is measured on the benchmarks (docs/reader.md, which
+also gives the rules tried and not taken: a missing attribute, a number asked of a
+sentence without one).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from rapidfuzz.distance import Indel
+
+from qa.analysis.question import QuestionAnalysis
+from qa.analysis.spans import NAME_KINDS, TypedSpan, typed_spans
+from qa.answering.extractive.features import conflicts, currency_conflict
+from qa.answering.extractive.sentences import Candidate, PreparedSentence
+
+__all__ = ["MIN_NAME_CHARS", "NAME_SIMILARITY", "unsupported"]
+
+NAME_SIMILARITY = 0.5
+"""Two different names this similar (normalised Indel similarity of their characters)
+are variants of one another: the sentence names a near miss of the question's name."""
+
+MIN_NAME_CHARS = 4
+"""Names shorter than this are not compared: in a name of two or three characters, one
+shared character is already a third or half of it."""
+
+
+def _names(spans: Sequence[TypedSpan]) -> list[str]:
+    """The names in book-title marks or quotes, without the marks."""
+    return [s.text[1:-1] for s in spans if s.kind in NAME_KINDS and len(s.text) > 2]
+
+
+def _sentences(candidate: Candidate) -> list[PreparedSentence]:
+    out = [candidate.sentence]
+    if candidate.previous is not None:
+        out.append(candidate.previous)
+    return out
+
+
+def _variant(name: str, other: str) -> bool:
+    """Whether ``other`` is a near miss of ``name``: close, but neither holds the other."""
+    if name in other or other in name:
+        return False
+    return Indel.normalized_similarity(name, other) >= NAME_SIMILARITY
+
+
+def _name_conflict(analysis: QuestionAnalysis, candidate: Candidate) -> bool:
+    asked = _names(typed_spans(analysis.folded))
+    if not asked:
+        return False
+    sentences = _sentences(candidate)
+    text = "".join(s.folded.text for s in sentences)
+    # Names the question itself states are no near miss of one another (台东镇, 台东市).
+    stated = [n for s in sentences for n in _names(s.spans) if n not in asked]
+    return any(
+        name not in text
+        and len(name) >= MIN_NAME_CHARS
+        and any(_variant(name, other) for other in stated)
+        for name in asked
+    )
+
+
+def unsupported(analysis: QuestionAnalysis, candidate: Candidate, short: str) -> str:
+    """What the question states that ``candidate`` does not support ("" when nothing).
+
+    Args:
+        analysis: the analysed question.
+        candidate: the chosen sentence.
+        short: the chosen short answer (folded).
+
+    Returns:
+        ``constraint``, ``currency``, ``name`` or "".
+    """
+    if conflicts(analysis, candidate)[2]:
+        return "constraint"
+    if currency_conflict(analysis, short):
+        return "currency"
+    if _name_conflict(analysis, candidate):
+        return "name"
+    return ""
