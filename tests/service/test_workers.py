@@ -64,6 +64,7 @@ def test_the_key_is_in_no_worker_environment(server: ServeProcess) -> None:
         passed.add(int(right.headers["x-worker-pid"]))
     assert passed == workers
 
+
 def test_every_worker_serves_a_write_within_a_second(server: ServeProcess) -> None:
     workers: set[int] = server.workers  # type: ignore[attr-defined]
     response = httpx.post(
