@@ -8,6 +8,11 @@ the workers inherit. Each worker builds its app (:func:`service.app.create_app`)
 runs a uvicorn server on the shared socket; the kernel hands each new connection to one
 of them.
 
+When the index directory holds no index yet (and ``persist`` is on), only the first
+worker starts: it builds the index and saves it, answering ``/healthz`` meanwhile; the
+others start once the index is there, and open it (two workers building and saving one
+directory at once would replace each other's files).
+
 The parent restarts a worker that dies (at most once a second per worker), and on
 SIGINT or SIGTERM asks every worker to finish its requests and stop (SIGTERM), killing
 any still running after a grace period.
@@ -25,6 +30,7 @@ import time
 from multiprocessing.process import BaseProcess
 from types import FrameType
 
+from qa import index_generation
 from service.settings import Settings
 
 __all__ = ["SHUTDOWN_GRACE", "run_workers"]
@@ -107,9 +113,15 @@ class _Workers:
         self.started_at[slot] = time.monotonic()
         logger.info("started worker %d [pid %s]", slot, process.pid)
 
-    def supervise(self, poll: float = 0.5) -> None:
-        """Restart dead workers until :attr:`stopping` is set."""
+    def supervise(self, pending: list[int], poll: float = 0.5) -> None:
+        """Restart dead workers until :attr:`stopping` is set; start the ``pending``
+        slots once the index directory holds an index."""
         while not self.stopping.wait(poll):
+            if pending and index_generation(self.settings.index_dir) is not None:
+                logger.info("the index is saved: starting the other workers")
+                for slot in pending:
+                    self.start(slot)
+                pending = []
             for slot, process in enumerate(self.slots):
                 if process is None or process.is_alive():
                     continue
@@ -168,10 +180,17 @@ def run_workers(settings: Settings) -> None:
         workers.stopping.set()
 
     previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
+    first = settings.workers
+    if settings.persist and index_generation(settings.index_dir) is None:
+        logger.info(
+            "no index in %s yet: the first worker builds it, the others start once it is saved",
+            settings.index_dir,
+        )
+        first = 1
     try:
-        for slot in range(settings.workers):
+        for slot in range(first):
             workers.start(slot)
-        workers.supervise()
+        workers.supervise(list(range(first, settings.workers)))
     finally:
         if received:
             logger.info("received %s: stopping the workers", signal.Signals(received[0]).name)

@@ -1,6 +1,6 @@
 """``qa serve --workers 2``: settings reach the workers without the environment, every
 worker serves a document written through another within a second, a dead worker is
-replaced, and SIGTERM stops them all."""
+replaced, SIGTERM stops them all, and a missing index is built once."""
 
 from __future__ import annotations
 
@@ -12,6 +12,8 @@ from pathlib import Path
 
 import httpx
 import pytest
+
+from qa import Assistant, AssistantConfig
 
 from .conftest import ASCII_KEY
 from .serve_process import ServeProcess, auth, build_index, children, environ
@@ -138,3 +140,29 @@ def _state(pid: int) -> str:
         return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
     except OSError:
         return "gone"
+
+
+def test_without_an_index_one_worker_builds_it_and_the_others_open_it(tmp_path: Path) -> None:
+    index = tmp_path / "index"  # nothing there: built from QA_ARTICLES
+    with ServeProcess(tmp_path, index, "--workers", str(WORKERS)) as serve:
+        workers = serve.wait_ready(WORKERS)
+        assert "the first worker builds it" in serve.logs()
+        assert serve.logs().count("saved index to") == 1, serve.logs()
+        # One index, which every worker serves and a write extends.
+        response = httpx.post(
+            f"{serve.url}/v1/documents",
+            json={"articles": [{"text": TEXT}]},
+            headers=auth(),
+            timeout=30,
+        )
+        assert response.status_code == 200, response.text
+        doc_id = response.json()["documents"][0]["id"]
+        served: set[int] = set()
+        deadline = time.monotonic() + 10
+        while served != workers and time.monotonic() < deadline:
+            r = _get(f"{serve.url}/v1/documents/{doc_id}")
+            if r.status_code == 200:
+                served.add(int(r.headers["x-worker-pid"]))
+        assert served == workers, serve.logs()
+    reopened = Assistant.load(index, AssistantConfig(model=""))
+    assert reopened.get_document(doc_id) is not None and len(reopened.documents) == 3
