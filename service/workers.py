@@ -3,10 +3,10 @@
 The parent process binds the socket once and starts the workers with the
 multiprocessing ``spawn`` method, handing each the socket and the
 :class:`~service.settings.Settings` object itself (pickled, the API key included): no
-setting passes through the environment, and the key is removed from the environment
-the workers inherit. Each worker builds its app (:func:`service.app.create_app`) and
-runs a uvicorn server on the shared socket; the kernel hands each new connection to one
-of them.
+setting passes through the environment, and the secret ones (the API keys) are removed
+from the environment the workers inherit. Each worker builds its app
+(:func:`service.app.create_app`) and runs a uvicorn server on the shared socket; the
+kernel hands each new connection to one of them.
 
 When the index directory holds no index yet (and ``persist`` is on), only the first
 worker starts: it builds the index and saves it, answering ``/healthz`` meanwhile; the
@@ -27,13 +27,16 @@ import signal
 import socket
 import threading
 import time
+import typing
 from multiprocessing.process import BaseProcess
 from types import FrameType
+
+from pydantic import SecretStr
 
 from qa import index_generation
 from service.settings import Settings
 
-__all__ = ["SHUTDOWN_GRACE", "run_workers"]
+__all__ = ["SHUTDOWN_GRACE", "run_workers", "secret_variables"]
 
 logger = logging.getLogger("service.workers")
 
@@ -42,8 +45,17 @@ SHUTDOWN_GRACE = 30.0
 RESTART_DELAY = 1.0
 """Least seconds between two starts of one worker (a worker that cannot start does not
 spin)."""
-SECRET_VARIABLES = ("QA_API_KEY",)
-"""Variables the workers must not inherit: the settings carry their values."""
+
+
+def secret_variables() -> list[str]:
+    """The environment variables of the secret settings (``QA_API_KEY``,
+    ``QA_LLM_API_KEY``): the workers must not inherit them; the settings carry them."""
+    names = []
+    for name, field in Settings.model_fields.items():
+        annotation = field.annotation
+        if annotation is SecretStr or SecretStr in typing.get_args(annotation):
+            names.append(f"QA_{name.upper()}")
+    return sorted(names)
 
 
 def uvicorn_options(settings: Settings) -> dict[str, object]:
@@ -170,7 +182,7 @@ def run_workers(settings: Settings) -> None:
         settings.workers,
         os.getpid(),
     )
-    for name in SECRET_VARIABLES:  # the settings object carries the value
+    for name in secret_variables():  # the settings object carries the values
         os.environ.pop(name, None)
     workers = _Workers(settings, sock)
     received: list[int] = []

@@ -21,6 +21,7 @@ from .serve_process import ServeProcess, auth, build_index, children, environ
 pytestmark = pytest.mark.slow
 
 WORKERS = 2
+LLM_KEY = "sk-llm-0123456789"
 TEXT = (
     "新华社拉萨电 羊八井地热电站今年完成第三期改造,新装机组年发电量预计达到一亿千瓦时,"
     "可满足周边牧区两万户居民的用电需求。"
@@ -31,7 +32,7 @@ TEXT = (
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServeProcess]:
     tmp = tmp_path_factory.mktemp("workers")
     index = build_index(tmp / "index")
-    with ServeProcess(tmp, index, "--workers", str(WORKERS)) as serve:
+    with ServeProcess(tmp, index, "--workers", str(WORKERS), QA_LLM_API_KEY=LLM_KEY) as serve:
         serve.workers = serve.wait_ready(WORKERS)  # type: ignore[attr-defined]
         yield serve
 
@@ -50,8 +51,8 @@ def test_the_key_is_in_no_worker_environment(server: ServeProcess) -> None:
     assert workers <= set(kids)
     for pid in kids:
         env = environ(pid)
-        assert "QA_API_KEY" not in env, pid
-        assert not any(ASCII_KEY in value for value in env.values()), pid
+        assert "QA_API_KEY" not in env and "QA_LLM_API_KEY" not in env, pid
+        assert not any(ASCII_KEY in v or LLM_KEY in v for v in env.values()), pid
     # Every worker got the key all the same: it refuses a wrong key (403) and lets the
     # right one through to the body check (422 for an empty list of articles).
     passed: set[int] = set()
