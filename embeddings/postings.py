@@ -137,6 +137,8 @@ class Postings:
 
     def document_frequency(self, terms: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
         """Rows holding each term (by term index; 0 for -1)."""
+        if self.keys.shape[0] == 0:  # no term at all (e.g. rows without text)
+            return np.zeros(terms.shape, dtype=np.int64)
         safe = np.maximum(terms, 0)
         df = self.indptr[safe + 1] - self.indptr[safe]
         return np.where(terms >= 0, df, 0)

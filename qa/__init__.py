@@ -68,7 +68,7 @@ from qa.errors import (
     QAError,
     UnreadableFileError,
 )
-from qa.index import open_or_build
+from qa.index import index_generation, open_or_build
 from qa.lexicon import interrogative_pattern
 from qa.markers import MARKER, marker_numbers, strip_markers
 from qa.retrieval import FUSION_METHODS, Fusion, Query, Retriever, Searcher, make_retrievers
@@ -150,6 +150,7 @@ __all__ = [
     "make_retrievers",
     "marker_numbers",
     "normalize_for_matching",
+    "index_generation",
     "open_or_build",
     "reader_out_of_fold",
     "resolve_follow_up",

@@ -7,13 +7,13 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from corpus.progress import Progress
-from embeddings.errors import IndexNotFoundError, IndexWriteError
+from embeddings.errors import IndexError_, IndexNotFoundError, IndexWriteError
 from embeddings.store import SegmentState, commit_snapshot, merge_segments, open_snapshot
 from embeddings.store.files import SEGMENTS, read_manifest
 from qa.assistant import Assistant
 from qa.config import AssistantConfig
 
-__all__ = ["index_info", "open_or_build", "optimize_index"]
+__all__ = ["index_generation", "index_info", "open_or_build", "optimize_index"]
 
 logger = logging.getLogger(__name__)
 
@@ -110,3 +110,16 @@ def index_info(directory: str | Path) -> dict[str, object]:
     info: dict[str, object] = dict(manifest)
     info["bytes_on_disk"] = size
     return info
+
+
+def index_generation(directory: str | Path) -> int | None:
+    """The generation the index at ``directory`` is committed as (its manifest's counter,
+    raised by every commit), or None when there is no readable index there.
+
+    Only the small manifest file is read: a cheap way for a reader to notice that another
+    process committed a newer generation (then :meth:`Assistant.refresh` opens it).
+    """
+    try:
+        return int(read_manifest(directory)["generation"])
+    except (IndexError_, KeyError, TypeError, ValueError):
+        return None

@@ -2,7 +2,9 @@
 
 :func:`create_app` wires settings, the assistant (loaded or built once, at start-up, in
 the background so ``/healthz`` answers at once and ``/readyz`` says when questions can be
-answered), routers, error handlers, metrics, the body size limit and the chat page.
+answered; with ``persist`` on, the newer generations another process commits to the
+index directory are served, :mod:`service.refresh`), routers, error handlers, metrics,
+the body size limit and the chat page.
 """
 
 from __future__ import annotations
@@ -24,9 +26,10 @@ from pydantic.json_schema import models_json_schema
 
 from qa import Assistant, QAError, open_or_build
 from service.docs import install_docs
-from service.errors import install_error_handlers
+from service.errors import install_error_handlers, public_message
 from service.metrics import Metrics, MetricsMiddleware
 from service.middleware import REQUEST_ID_HEADER, BodyLimitMiddleware, RequestIdMiddleware
+from service.refresh import IndexFollower
 from service.routers import ask, chat, documents, health
 from service.schemas import IngestRequest
 from service.settings import Settings, get_settings
@@ -46,7 +49,7 @@ Question answering over Chinese news with citations to the exact source text.
 * `/v1/documents`: list, get, add, delete (writes need `Authorization: Bearer <key>`).
 * Every error has the shape `{"error": {"code": ..., "message": ...}}`.
 * Every response carries `X-Request-ID` (the request's own, or a new one), also in the
-  service's log records.
+  service's log records, and `X-Worker-PID` (the process that answered).
 """
 
 
@@ -89,7 +92,14 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
                 target=_load, args=(app, settings), name="qa-index-loader", daemon=True
             )
             app.state.loader.start()
-        yield
+        follower: IndexFollower | None = app.state.follower
+        if follower is not None:
+            follower.start()
+        try:
+            yield
+        finally:
+            if follower is not None:
+                follower.stop()
 
     app = FastAPI(
         title="zhnews-qa",
@@ -105,6 +115,12 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
     app.state.loader = None
     app.state.started = int(time.time())
     app.state.write_lock = threading.Lock()
+    # With persist on, the index directory is the truth the workers share: follow it.
+    app.state.follower = (
+        IndexFollower(settings.index_dir, lambda: app.state.assistant, app.state.write_lock)
+        if settings.persist
+        else None
+    )
     app.state.metrics = metrics = Metrics(lambda: _index_size(app))
 
     install_error_handlers(app)
@@ -148,8 +164,8 @@ def _load(app: FastAPI, settings: Settings) -> None:
     try:
         assistant = open_assistant(settings)
     except Exception as exc:  # reported by /readyz; the process stays up for /healthz
-        logger.exception("could not load the index")
-        app.state.load_error = str(exc) or type(exc).__name__
+        logger.exception("could not load the index")  # in full; clients see no paths
+        app.state.load_error = public_message(settings, str(exc) or type(exc).__name__)
         return
     _warm_up(assistant)
     app.state.assistant = assistant

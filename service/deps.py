@@ -41,7 +41,7 @@ def get_assistant(request: Request) -> Assistant:
     """
     assistant: Assistant | None = request.app.state.assistant
     if assistant is None:
-        error: str | None = request.app.state.load_error
+        error: str | None = request.app.state.load_error  # without server paths
         message = (
             f"the index could not be loaded: {error}"
             if error

@@ -24,13 +24,16 @@ from qa.errors import (
     ModelUnavailableError,
     QAError,
 )
+from service.redact import redact_paths
 from service.schemas import ErrorResponse
+from service.settings import Settings
 
 __all__ = [
     "ERROR_RESPONSES",
     "ServiceError",
     "error_response",
     "install_error_handlers",
+    "public_message",
 ]
 
 logger = logging.getLogger(__name__)
@@ -94,6 +97,13 @@ class ServiceError(Exception):
         self.message = message
         self.param = param
         self.headers = headers
+
+
+def public_message(settings: Settings, text: str) -> str:
+    """``text`` without server file paths, for a client: the index directory shown as
+    ``<index_dir>``, any other absolute path as its last component (``…/articles``,
+    :func:`service.redact.redact_paths`)."""
+    return redact_paths(text, [(settings.index_dir, "<index_dir>")])
 
 
 def _is_openai(request: Request) -> bool:
@@ -165,7 +175,11 @@ def install_error_handlers(app: FastAPI) -> None:
     async def qa_error(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, QAError)
         status, code = _domain_status(exc)
-        return error_response(request, status, code, str(exc))
+        full = str(exc)
+        message = public_message(request.app.state.settings, full)
+        if message != full or status >= 500:  # the log keeps what the client does not see
+            logger.warning("%s %s: %s", request.method, request.url.path, full)
+        return error_response(request, status, code, message)
 
     async def validation_error(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, RequestValidationError)

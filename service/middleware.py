@@ -1,10 +1,12 @@
 """ASGI middleware: the request body size limit (413, on the declared length and on the
-bytes read), and the request id (``X-Request-ID``) with one access log record per request."""
+bytes read), and the request id (``X-Request-ID``) with one access log record per request
+(and the answering process, ``X-Worker-PID``)."""
 
 from __future__ import annotations
 
 import json
 import logging
+import os
 import re
 import time
 import uuid
@@ -15,9 +17,10 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from service.errors import OPENAI_PREFIXES
 from service.logs import request_id
 
-__all__ = ["REQUEST_ID_HEADER", "BodyLimitMiddleware", "RequestIdMiddleware"]
+__all__ = ["REQUEST_ID_HEADER", "WORKER_HEADER", "BodyLimitMiddleware", "RequestIdMiddleware"]
 
 REQUEST_ID_HEADER = "X-Request-ID"
+WORKER_HEADER = "X-Worker-PID"
 # What a client may send as its own id: short, no spaces or control characters (log safe).
 _CLIENT_ID = re.compile(r"[A-Za-z0-9._:/+=@-]{1,128}")
 
@@ -30,7 +33,8 @@ class RequestIdMiddleware:
     The id is the request's ``X-Request-ID`` when that is a plain token of at most 128
     characters, else a new random one. It is returned in the ``X-Request-ID`` response
     header and set in :data:`service.logs.request_id` while the request is handled, so
-    every log record of the request carries it.
+    every log record of the request carries it. ``X-Worker-PID`` names the process that
+    answered (which of several workers, ``qa serve --workers N``).
     """
 
     def __init__(self, app: ASGIApp) -> None:
@@ -50,7 +54,9 @@ class RequestIdMiddleware:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = int(message["status"])
-                MutableHeaders(scope=message)[REQUEST_ID_HEADER] = rid
+                headers = MutableHeaders(scope=message)
+                headers[REQUEST_ID_HEADER] = rid
+                headers[WORKER_HEADER] = str(os.getpid())
             await send(message)
 
         try:

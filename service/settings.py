@@ -33,8 +33,11 @@ class Settings(QASettings):
     Attributes:
         host: interface to listen on.
         port: TCP port.
-        workers: uvicorn worker processes (they share the index's memory-mapped files).
-        persist: save the index to ``index_dir`` after each document write.
+        workers: worker processes (they share the index's memory-mapped files and
+            listening socket; see :mod:`service.workers`).
+        persist: save the index to ``index_dir`` after each document write, and serve
+            the newest generation committed there (by another worker or ``qa ingest``)
+            within a second.
         max_top_k: the largest ``top_k``/``k`` a request may ask for.
         api_key: the bearer key document writes need; with none, writes are refused.
         max_body_bytes: larger request bodies get 413.
@@ -48,6 +51,9 @@ class Settings(QASettings):
         log_level: log level of the service and uvicorn.
         log_format: ``text`` (one line per record) or ``json`` (one JSON object per
             record, with the request id).
+        malloc_arena_max: the most glibc malloc arenas a serving process uses (bounds
+            its memory under concurrent load; see :mod:`service.memory`); 0 leaves
+            glibc's default.
     """
 
     host: str = "127.0.0.1"
@@ -62,6 +68,7 @@ class Settings(QASettings):
     cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
     log_level: Literal["critical", "error", "warning", "info", "debug"] = "info"
     log_format: Literal["text", "json"] = "text"
+    malloc_arena_max: int = Field(default=2, ge=0, le=1024)
 
     @field_validator("log_level", "log_format", mode="before")
     @classmethod

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query
 
 from qa import SearchFilters
 from service.deps import AssistantDep, MetricsDep, SettingsDep
-from service.errors import ERROR_RESPONSES, ServiceError
+from service.errors import ERROR_RESPONSES, ServiceError, public_message
 from service.schemas import (
     MAX_QUESTION,
     NOT_BLANK,
@@ -56,7 +56,12 @@ def ask(
     filters = body.filters.to_qa() if body.filters else None
     answer = assistant.ask(body.question, top_k=top_k, filters=filters)
     metrics.observe_stages(answer.timings)
-    return AskResponse.from_qa(answer)
+    response = AskResponse.from_qa(answer)
+    if response.fallback:  # a model that could not answer may name its files
+        response = response.model_copy(
+            update={"fallback": public_message(settings, response.fallback)}
+        )
+    return response
 
 
 @router.get("/search", response_model=SearchResponse, responses=ERROR_RESPONSES, summary="Search")

@@ -13,6 +13,7 @@ are also appended to the content as a sources block, for chat UIs that show only
 from __future__ import annotations
 
 import json
+import logging
 import re
 import time
 import uuid
@@ -25,7 +26,7 @@ from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
 
 from qa import MARKER, Answer, AnswerDelta, QAError
 from service.deps import AssistantDep, MetricsDep, SettingsDep
-from service.errors import ERROR_RESPONSES, ServiceError
+from service.errors import ERROR_RESPONSES, ServiceError, public_message
 from service.routers.ask import check_k
 from service.schemas import (
     AssistantMessage,
@@ -40,6 +41,8 @@ from service.schemas import (
     Usage,
 )
 from service.sources import SOURCES_HEADING, sources_block
+
+logger = logging.getLogger(__name__)
 
 router = APIRouter(prefix="/v1", tags=["openai"])
 
@@ -187,7 +190,7 @@ async def chat_completions(
             resolved_question=answer.query,
             generator=answer.generator,
             dropped=answer.dropped,
-            fallback=answer.fallback,
+            fallback=public_message(settings, answer.fallback),
         )
     # Checks the question now (a bad one is a 400, not a broken stream); retrieval and
     # answering run as the events are sent.
@@ -220,7 +223,9 @@ async def chat_completions(
                 for piece in split_deltas(event.text):
                     yield _sse(chunk({"content": piece}))
         except QAError as exc:  # headers are sent: report it in the stream
-            yield _sse({"error": {"code": "answer_failed", "message": str(exc)}})
+            logger.warning("chat stream failed: %s", exc)
+            message = public_message(settings, str(exc))
+            yield _sse({"error": {"code": "answer_failed", "message": message}})
             yield "data: [DONE]\n\n"
             return
         assert answer is not None  # the stream always ends with the answer
@@ -234,7 +239,7 @@ async def chat_completions(
         final["resolved_question"] = answer.query
         final["generator"] = answer.generator
         final["dropped"] = answer.dropped
-        final["fallback"] = answer.fallback
+        final["fallback"] = public_message(settings, answer.fallback)
         yield _sse(final)
         if include_usage:
             usage = _usage(body, answer.text + block)

@@ -7,7 +7,7 @@ from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST
 
 from service.deps import MetricsDep
-from service.errors import error_response
+from service.errors import error_response, public_message
 from service.schemas import ErrorResponse, HealthResponse, ReadyResponse
 
 router = APIRouter(tags=["health"])
@@ -43,7 +43,7 @@ def readyz(request: Request) -> ReadyResponse | JSONResponse:
         documents=len(snap.documents),
         chunks=len(snap.chunks),
         retrieval="bm25+dense" if assistant.dense_enabled else "bm25",
-        warnings=list(assistant.warnings),
+        warnings=[public_message(request.app.state.settings, w) for w in assistant.warnings],
     )
 
 

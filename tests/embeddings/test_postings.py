@@ -82,3 +82,7 @@ def test_save_and_load(tmp_path: Path) -> None:
 def test_empty_rows_only() -> None:
     p = _build(["，。", ""])
     assert p.size == 2 and p.vocab_size == 0 and p.total_length == 0
+    # A lookup in a segment without terms: no term, no rows (it once indexed past the end).
+    terms = p.find(np.array([1, 2, 3], dtype=np.uint64))
+    assert terms.tolist() == [-1, -1, -1]
+    assert p.document_frequency(terms).tolist() == [0, 0, 0]

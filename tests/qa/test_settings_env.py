@@ -68,6 +68,7 @@ SERVICE: dict[str, tuple[str, str, Any]] = {
     "QA_CORS_ORIGINS": ("https://a.example, http://localhost:3000", "cors_origins", None),
     "QA_LOG_LEVEL": ("WARNING", "log_level", "warning"),
     "QA_LOG_FORMAT": ("json", "log_format", "json"),
+    "QA_MALLOC_ARENA_MAX": ("0", "malloc_arena_max", 0),
 }
 
 

@@ -242,8 +242,11 @@ def test_startup_failure_is_reported_by_readyz(tmp_path: Path) -> None:
             if "could not be loaded" in error["message"]:
                 break
             time.sleep(0.05)
-        assert "no-such-folder" in error["message"]
+        # What is wrong, without the server's paths (the log has them).
+        assert "…/no-such-folder: no such file or directory" in error["message"]
+        assert str(tmp_path) not in error["message"]
         assert client.get("/healthz").status_code == 200
+        assert str(tmp_path) not in client.get("/v1/search", params={"q": "联盟"}).text
 
 
 def test_metrics(client: TestClient) -> None:
