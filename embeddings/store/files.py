@@ -450,6 +450,10 @@ def _remove(path: Path) -> None:
         path.unlink(missing_ok=True)
 
 
+_WRITE_ERRORS = (OSError, sqlite3.Error, IndexCorruptError)
+"""What a failed write raises (a file just written that cannot be read back is one)."""
+
+
 def _raw_generation(root: Path) -> int:
     """The generation the manifest at ``root`` records, or 0 where it cannot be read."""
     try:
@@ -479,10 +483,10 @@ def commit_snapshot(snapshot: IndexSnapshot, directory: str | Path) -> IndexSnap
     root = Path(directory)
     if not _same(snapshot.directory, root):
         raise ValueError(f"the snapshot was not opened from {root}; use save_snapshot")
+    generation = int(read_manifest(root)["generation"]) + 1
     try:
-        generation = int(read_manifest(root)["generation"]) + 1
         return _commit_into(root, snapshot, generation)
-    except (OSError, sqlite3.Error) as err:
+    except _WRITE_ERRORS as err:
         raise IndexWriteError(
             f"cannot write the index to {root}: {err}; the index there is unchanged"
         ) from err
@@ -526,7 +530,7 @@ def save_snapshot(snapshot: IndexSnapshot, directory: str | Path) -> IndexSnapsh
                 return commit_snapshot(snapshot, target)
         try:
             saved = _commit_into(target, snapshot, _raw_generation(target) + 1)
-        except (OSError, sqlite3.Error) as err:
+        except _WRITE_ERRORS as err:
             raise IndexWriteError(
                 f"cannot write the index to {target}: {err}; the index there is unchanged"
             ) from err
@@ -544,7 +548,7 @@ def save_snapshot(snapshot: IndexSnapshot, directory: str | Path) -> IndexSnapsh
         _commit_into(tmp, snapshot, 1)
         os.replace(tmp, target)  # onto nothing, or an empty directory: one atomic rename
         _fsync_dir(parent)
-    except (OSError, sqlite3.Error) as err:
+    except _WRITE_ERRORS as err:
         raise IndexWriteError(
             f"cannot write the index to {target}: {err}; any previous index there is unchanged"
         ) from err

@@ -99,12 +99,21 @@ def index_leftovers(directory: str | Path) -> list[Path]:
     return found
 
 
-def _sort_key(path: Path) -> tuple[str, int]:
+def _recorded(path: Path) -> tuple[str, int]:
+    """The time and generation the manifest at ``path`` records ("", 0: unreadable)."""
     try:
         manifest = json.loads((path / MANIFEST).read_text(encoding="utf-8"))
         return str(manifest.get("updated_at", "")), int(manifest.get("generation", 0))
     except (OSError, ValueError, TypeError, AttributeError):
         return "", 0
+
+
+def _newest_first(root: Path, sibling: Path) -> tuple[str, bool, int]:
+    """Orders restorable siblings: by the manifest's time (to the second), then a save's
+    new index before the index it was replacing (an older version numbered the new one
+    from 1), then by generation."""
+    when, generation = _recorded(sibling)
+    return when, _kind(root, sibling) == "tmp-", generation
 
 
 def _complete(path: Path) -> bool:
@@ -133,8 +142,11 @@ def recover_index(
       and a warning logged;
     * once the name holds an index, every temporary sibling and temporary file inside
       is removed (no other writer holds the lock, so none of them is in use);
-    * when no complete index is found, the leftovers stay (a caller that builds a new
-      index asks for ``discard_incomplete``, an explicit ingest).
+    * when no complete index is found, the temporary siblings of saves and builds that
+      died before their end are removed (they never held a complete index), but an
+      index moved aside by an older version's swap (``.<name>.old-*``) that cannot be
+      opened stays (it may be a damaged copy of the only index; a caller that builds a
+      new index anyway asks for ``discard_incomplete``, an explicit ingest).
 
     Args:
         directory: the index directory.
@@ -173,13 +185,9 @@ def _recover(root: Path, discard_incomplete: bool) -> Recovery:
     siblings = _siblings(root)
     try:
         if not _has_manifest(root):
-            candidates = [
-                s
-                for s in siblings
-                if s.name[len(root.name) + 2 :].startswith(_RESTORABLE) and _complete(s)
-            ]
+            candidates = [s for s in siblings if _kind(root, s) in _RESTORABLE and _complete(s)]
             if candidates:
-                best = max(candidates, key=_sort_key)
+                best = max(candidates, key=lambda c: _newest_first(root, c))
                 if root.exists() and not _is_empty_dir(root):
                     raise IndexWriteError(
                         f"{root} holds no index but is not empty, and a complete index "
@@ -188,7 +196,7 @@ def _recover(root: Path, discard_incomplete: bool) -> Recovery:
                     )
                 os.replace(best, root)
                 _fsync_dir(root.parent)
-                restored, generation = best, _sort_key(root)[1]
+                restored, generation = best, _recorded(root)[1]
                 siblings.remove(best)
                 logger.warning(
                     "restored the index at %s (generation %d) from %s, left by an interrupted save",
@@ -198,17 +206,27 @@ def _recover(root: Path, discard_incomplete: bool) -> Recovery:
                 )
     except OSError as err:
         raise IndexWriteError(f"cannot recover the index at {root}: {err}") from err
+    if not (_has_manifest(root) or discard_incomplete):
+        # An index moved aside by an old swap (``old-``) that cannot be opened may be a
+        # damaged copy of the only one: kept. The others never held a complete index
+        # (a save or a build that died before its end): removed.
+        siblings = [s for s in _siblings(root) if _kind(root, s) != "old-"]
     removed: list[Path] = []
-    if _has_manifest(root) or discard_incomplete:
-        try:
-            for path in [*siblings, *(_temporary_inside(root) if root.is_dir() else ())]:
-                _remove(path)
-                removed.append(path)
-        except OSError as err:  # the index is usable: the next write collects the rest
-            logger.warning("could not remove leftovers of interrupted writes: %s", err)
+    try:
+        for path in [*siblings, *(_temporary_inside(root) if root.is_dir() else ())]:
+            _remove(path)
+            removed.append(path)
+    except OSError as err:  # the next write collects the rest
+        logger.warning("could not remove leftovers of interrupted writes: %s", err)
     if removed:
         logger.info("removed %d leftover(s) of interrupted writes of %s", len(removed), root)
     return Recovery(restored, generation, tuple(removed))
+
+
+def _kind(root: Path, sibling: Path) -> str:
+    """``tmp-``, ``old-`` or ``building-``: what wrote ``sibling``."""
+    rest = sibling.name[len(root.name) + 2 :]
+    return next((k for k in _KINDS if rest.startswith(k)), "")
 
 
 def _remove(path: Path) -> None:
