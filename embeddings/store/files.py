@@ -15,7 +15,9 @@ temporary file and synced first). The manifest is the commit point: a crash leav
 previous manifest naming complete files only, and leftovers of an unfinished write are
 removed by the next commit. Files no longer named by the manifest (merged segments, old
 tombstones) are deleted after the commit; a reader that opened them keeps reading them
-(POSIX keeps unlinked files alive while open or mapped).
+(POSIX keeps unlinked files alive while open or mapped). Saving another snapshot over an
+index is a commit too (its segments written into the index, a manifest naming only
+them): the name never lacks a complete index; a directory is renamed only onto nothing.
 
 **Readers.** Opening an index reads the manifest, memory-maps each segment's arrays and
 opens its SQLite file read-only (immutable, no locks): cheap, and the operating system
@@ -23,8 +25,12 @@ shares the mapped pages between every process that serves the index. Re-opening 
 generation (:func:`open_snapshot` with ``previous``) reuses the segments already open
 and opens only the new ones.
 
-Writes assume one writer at a time; the service serialises its own writes, and a lock
-across processes is the next step (see docs/architecture.md).
+Writers hold the index's write lock across processes
+(:func:`embeddings.store.lock.index_lock`) and commit on the newest generation (the
+callers, :class:`qa.Assistant` and ``qa ingest``/``qa index optimize``, do both); under
+the lock a commit removes every leftover of an unfinished write at once, without it only
+those older than an hour. Start-up recovery after an interrupted write is
+:mod:`embeddings.store.recovery`.
 """
 
 from __future__ import annotations
