@@ -285,7 +285,9 @@ class Assistant:
         index, the snapshot's segments are written into it and a new manifest naming only
         them is committed; where there is none, the whole index is written beside the
         name and renamed into place. There is never a moment without a complete index
-        under the name; segments are then merged where the merge policy says so.
+        under the name; segments are then merged where the merge policy says so. (An
+        assistant loaded with ``commit=False`` saves what it serves: commits other
+        writers made since it was loaded are replaced.)
 
         Raises:
             IndexWriteError: when the files cannot be written (the index on disk is
