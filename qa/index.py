@@ -10,7 +10,7 @@ from corpus.progress import Progress
 from embeddings.errors import IndexCorruptError, IndexNotFoundError, IndexWriteError
 from embeddings.store import SegmentState, commit_snapshot, merge_segments, open_snapshot
 from embeddings.store.files import SEGMENTS, read_manifest
-from embeddings.store.lock import index_lock
+from embeddings.store.lock import DEFAULT_LOCK_TIMEOUT, index_lock
 from embeddings.store.recovery import index_leftovers, recover_index
 from qa.assistant import Assistant
 from qa.config import AssistantConfig
@@ -84,7 +84,12 @@ def open_or_build(
     return assistant
 
 
-def optimize_index(directory: str | Path, *, dense_kind: str = "auto") -> tuple[int, int]:
+def optimize_index(
+    directory: str | Path,
+    *,
+    dense_kind: str = "auto",
+    lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
+) -> tuple[int, int]:
     """Merge every segment of the index at ``directory`` into one, dropping deleted
     documents for good (what ``qa index optimize`` runs; no model is loaded), under the
     index's write lock.
@@ -92,6 +97,7 @@ def optimize_index(directory: str | Path, *, dense_kind: str = "auto") -> tuple[
     Args:
         directory: the index directory.
         dense_kind: the dense index type of the merged segment.
+        lock_timeout: seconds to wait for another writer of the index.
 
     Returns:
         ``(segments before, deleted documents dropped)``.
@@ -105,8 +111,8 @@ def optimize_index(directory: str | Path, *, dense_kind: str = "auto") -> tuple[
     import sqlite3
 
     root = Path(directory)
-    recover_index(root)
-    with index_lock(root):
+    recover_index(root, timeout=lock_timeout)
+    with index_lock(root, lock_timeout):
         snapshot = open_snapshot(root)  # the newest generation, under the lock
         count, deleted = len(snapshot.states), snapshot.deleted_documents
         if count <= 1 and not deleted:

@@ -43,7 +43,7 @@ from corpus.types import Document
 from embeddings.errors import IndexWriteError
 from embeddings.store import IndexSnapshot, PreparedDocument, check_encoder, now, prepare_document
 from embeddings.store.files import MANIFEST
-from embeddings.store.lock import index_lock
+from embeddings.store.lock import DEFAULT_LOCK_TIMEOUT, index_lock
 from embeddings.store.recovery import recover_index
 from embeddings.tokenize import Tokenizer, get_tokenizer
 from qa.assistant import Assistant, settings_for
@@ -192,6 +192,7 @@ def ingest_paths(
     segment_rows: int = DEFAULT_SEGMENT_ROWS,
     progress: Progress | None = None,
     keep_documents: bool = False,
+    lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
 ) -> tuple[Assistant | None, IngestResult]:
     """Load, clean and index the articles under ``paths`` into the index at ``directory``.
 
@@ -209,6 +210,9 @@ def ingest_paths(
             stages of :meth:`Assistant.add_documents`.
         keep_documents: keep the loaded documents in the result (for a report; costs
             memory in proportion to the input).
+        lock_timeout: seconds to wait for another writer of the index (each segment
+            is committed under the index's write lock; a new index or a rebuild holds
+            it throughout).
 
     Returns:
         The assistant over the written index (None when nothing was loaded and there is
@@ -224,7 +228,7 @@ def ingest_paths(
         raise ValueError("segment_rows must be greater than 0")
     start = time.perf_counter()
     target = Path(directory)
-    recover_index(target, discard_incomplete=True)
+    recover_index(target, discard_incomplete=True, timeout=lock_timeout)
     if target.exists() and (
         not target.is_dir() or (any(target.iterdir()) and not (target / MANIFEST).is_file())
     ):
@@ -234,11 +238,12 @@ def ingest_paths(
     assistant: Assistant | None = None
     stack = ExitStack()
     if (target / MANIFEST).exists() and not rebuild:
-        assistant = Assistant.load(target, config)  # bound: each flush commits there
+        # Bound: each flush commits there, under the lock.
+        assistant = Assistant.load(target, config, lock_timeout=lock_timeout)
     else:
         # Another writer's update during the build would be lost when the new index
         # replaces the old one: it waits instead.
-        stack.enter_context(index_lock(target))
+        stack.enter_context(index_lock(target, lock_timeout))
     sizes = _input_bytes(paths)
     count = workers if workers is not None else _default_workers()
     if sizes < _IN_PROCESS_BYTES:

@@ -5,10 +5,13 @@ build from articles over what is left of an index."""
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import multiprocessing
 import os
 import shutil
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -27,6 +30,7 @@ from qa import (
 )
 from qa import assistant as assistant_module
 from qa.cli import app
+from qa.index import optimize_index
 from qa.ingest import ingest_paths
 from qa.updates import latest_by_id
 from tests.embeddings.faults import Crash, FaultInjector, inject
@@ -116,27 +120,53 @@ def test_an_assistant_loaded_without_commit_keeps_writes_in_memory(index: Path) 
     assert ids_on_disk(index.parent / "other") == {"m0", "m1", "m2", "n9"}
 
 
+@contextlib.contextmanager
+def held_by_another_thread(directory: Path) -> Iterator[None]:
+    """The index's write lock held by another thread (a thread may nest its own)."""
+    held, release = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        with index_lock(directory):
+            held.set()
+            release.wait(60)
+
+    thread = threading.Thread(target=hold)
+    thread.start()
+    try:
+        assert held.wait(20)
+        yield
+    finally:
+        release.set()
+        thread.join(20)
+
+
 def test_a_write_waits_for_another_writer_and_names_the_index(index: Path) -> None:
     assistant = Assistant.load(index, CONFIG, lock_timeout=0.2)
-    with index_lock(index):
-        import threading
-
-        errors: list[BaseException] = []
-
-        def write() -> None:
-            try:
-                assistant.add_documents([news(1)])
-            except BaseException as exc:  # noqa: BLE001 - reported to the test
-                errors.append(exc)
-
-        thread = threading.Thread(target=write)
-        thread.start()
-        thread.join(20)
-    assert len(errors) == 1 and isinstance(errors[0], IndexBusyError)
-    assert str(index) in str(errors[0])
+    with held_by_another_thread(index), pytest.raises(IndexBusyError) as busy:
+        assistant.add_documents([news(1)])
+    assert str(index) in str(busy.value) and "0.2 s" in str(busy.value)
     assert assistant.get_document("n1") is None
     assistant.add_documents([news(1)])
     assert "n1" in ids_on_disk(index)
+
+
+def test_ingest_and_optimize_wait_for_another_writer(index: Path, tmp_path: Path) -> None:
+    source = tmp_path / "new.jsonl"
+    source.write_text(
+        "".join(f'{{"id": "j{i}", "text": "{news(i, "j").text}"}}\n' for i in range(3)),
+        encoding="utf-8",
+    )
+    Assistant.load(index, CONFIG).add_documents([news(1)])  # a second segment
+    with held_by_another_thread(index):
+        for rebuild in (False, True):
+            with pytest.raises(IndexBusyError, match="another writer"):
+                ingest_paths([source], index, CONFIG, workers=0, rebuild=rebuild, lock_timeout=0.1)
+        with pytest.raises(IndexBusyError):
+            optimize_index(index, lock_timeout=0.1)
+    assert "j0" not in ids_on_disk(index)
+    assert optimize_index(index, lock_timeout=0.1) == (2, 0)
+    ingest_paths([source], index, CONFIG, workers=0, lock_timeout=0.1)
+    assert {"j0", "j1", "j2", "n1"} <= ids_on_disk(index)
 
 
 def _writer(directory: str, tag: str, count: int, start: object) -> None:
