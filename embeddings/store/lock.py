@@ -48,6 +48,8 @@ _fds_guard = threading.Lock()
 
 
 def _close_inherited() -> None:  # pragma: no cover - runs in forked children
+    global _held
+    _held = threading.local()  # the child holds no lock
     for fd in list(_open_fds):
         try:
             os.close(fd)

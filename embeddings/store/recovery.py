@@ -23,7 +23,7 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from embeddings.errors import IndexBusyError, IndexError_, IndexWriteError
+from embeddings.errors import IndexError_, IndexWriteError
 from embeddings.store.files import DELETES, MANIFEST, SEGMENTS, open_snapshot, read_manifest
 from embeddings.store.lock import DEFAULT_LOCK_TIMEOUT, index_lock
 
@@ -170,7 +170,8 @@ def recover_index(
             # that builds beside the index holds the lock throughout).
             with index_lock(root, 0):
                 return _recover(root, discard_incomplete)
-        except IndexBusyError:
+        except IndexWriteError as err:  # busy, or no lock file here (read-only): later
+            logger.debug("leftovers of %s not removed now: %s", root, err)
             return Recovery()
     if not _siblings(root):
         return Recovery()
