@@ -5,6 +5,7 @@ from __future__ import annotations
 from corpus.errors import QAError
 
 __all__ = [
+    "IndexBusyError",
     "IndexCorruptError",
     "IndexError_",
     "IndexMismatchError",
@@ -32,6 +33,10 @@ class IndexMismatchError(IndexError_):
 
 class IndexWriteError(IndexError_):
     """An index could not be written (no space, no permission, target not an index)."""
+
+
+class IndexBusyError(IndexWriteError):
+    """Another writer (thread or process) held the index's write lock for too long."""
 
 
 class ModelUnavailableError(QAError):

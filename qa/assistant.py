@@ -7,6 +7,7 @@ import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -21,7 +22,12 @@ from corpus.loaders import load_documents
 from corpus.progress import Progress
 from corpus.types import Document
 from embeddings.encoder import Encoder
-from embeddings.errors import IndexMismatchError, IndexWriteError, ModelUnavailableError
+from embeddings.errors import (
+    IndexMismatchError,
+    IndexNotFoundError,
+    IndexWriteError,
+    ModelUnavailableError,
+)
 from embeddings.store import (
     IndexSettings,
     IndexSnapshot,
@@ -39,7 +45,9 @@ from embeddings.store import (
     save_snapshot,
     settings_compatible,
 )
-from embeddings.store.files import SEGMENTS
+from embeddings.store.files import SEGMENTS, read_manifest
+from embeddings.store.lock import DEFAULT_LOCK_TIMEOUT, index_lock
+from embeddings.store.recovery import recover_index
 from embeddings.tokenize import Tokenizer, get_tokenizer
 from qa.answering import (
     Answerer,
@@ -83,7 +91,15 @@ class Assistant:
     updates (:meth:`add_documents`, :meth:`remove_documents`) add a segment and tombstones
     beside it and swap the new snapshot in, so concurrent questions always see a
     complete index, and an update costs the documents it changes, not the corpus.
-    :meth:`save` writes what is new (and merges segments by the merge policy).
+
+    **Writes to disk.** An assistant loaded from an index directory (:meth:`load`) or
+    saved to one (:meth:`save`) is bound to it (:attr:`directory`): each update takes the
+    index's write lock (:func:`embeddings.store.lock.index_lock`, one writer across
+    processes), re-opens the newest generation (another process may have written it),
+    applies the change, commits it to disk, and only then serves it. When the commit
+    fails, the assistant serves what it served before and the error says so; the same
+    update tried again is applied again. An assistant built in memory keeps its updates
+    in memory until :meth:`save` (or an update given ``commit_to``).
 
     Args:
         snapshot: the index.
@@ -91,6 +107,7 @@ class Assistant:
         encoder: the dense query encoder, or None for lexical retrieval alone.
         warnings: notes for the user (such as why dense retrieval is off).
         merge_policy: when segments are merged (default :class:`MergePolicy`).
+        lock_timeout: seconds a write waits for another writer of its index directory.
     """
 
     def __init__(
@@ -101,8 +118,11 @@ class Assistant:
         encoder: Encoder | None = None,
         warnings: Sequence[str] = (),
         merge_policy: MergePolicy | None = None,
+        lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
     ) -> None:
         self.config = config or AssistantConfig()
+        self.lock_timeout = lock_timeout
+        self._directory: Path | None = None
         self._encoder = encoder
         self._warnings = tuple(warnings)
         self._write_lock = threading.Lock()
@@ -178,8 +198,19 @@ class Assistant:
         return cls.from_documents(result.documents, config, progress=progress)
 
     @classmethod
-    def load(cls, directory: str | Path, config: AssistantConfig | None = None) -> Assistant:
+    def load(
+        cls,
+        directory: str | Path,
+        config: AssistantConfig | None = None,
+        *,
+        commit: bool = True,
+        lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
+    ) -> Assistant:
         """Open an index written by :meth:`save` or ``qa ingest``.
+
+        An interrupted write is recovered first
+        (:func:`embeddings.store.recovery.recover_index`): the newest complete generation
+        is restored when the name holds none, and leftovers are removed.
 
         The index's files are memory-mapped and its documents read on demand, so opening
         costs about the same at any size. An index with dense vectors loads
@@ -189,12 +220,22 @@ class Assistant:
         BM25 without touching the model at all; to give it vectors, build it again with
         the model.
 
+        Args:
+            directory: the index directory.
+            config: the configuration (default :class:`AssistantConfig`).
+            commit: bind the assistant to ``directory``: each update is committed there
+                before it is served (see the class). False keeps updates in memory
+                until :meth:`save`.
+            lock_timeout: seconds a write waits for another writer of ``directory``.
+
         Raises:
             IndexNotFoundError: when there is no index at ``directory``.
             IndexCorruptError: when the index cannot be read.
             IndexMismatchError: when it was built with other settings than ``config``.
+            IndexWriteError: when an interrupted write cannot be recovered.
         """
         config = config or AssistantConfig()
+        recover_index(directory, timeout=lock_timeout)
         snapshot = open_snapshot(directory)
         reason = settings_compatible(
             snapshot.settings, settings_for(config, None), check_model=False
@@ -221,24 +262,105 @@ class Assistant:
                 directory,
                 add_vectors_hint(config.model),
             )
-        return cls(snapshot, config, encoder=encoder, warnings=warnings)
+        assistant = cls(snapshot, config, encoder=encoder, warnings=warnings)
+        assistant.lock_timeout = lock_timeout
+        if commit:
+            assistant._directory = Path(directory)
+        return assistant
+
+    @property
+    def directory(self) -> Path | None:
+        """The index directory updates are committed to before they are served (set by
+        :meth:`load` and :meth:`save`), or None when they stay in memory."""
+        return self._directory
 
     def save(self, directory: str | Path) -> None:
-        """Write the index to ``directory``.
+        """Write the index to ``directory`` and bind the assistant to it (later updates
+        are committed there before they are served).
 
-        To the directory it was loaded from (or last saved to) only what changed is
-        written: new segments, tombstones, and the manifest, swapped in atomically;
-        segments are then merged where the merge policy says so. Anywhere else the whole
-        index is written beside the old one and swapped in whole.
+        Under the index's write lock. To the directory it is bound to, the newest
+        generation there (another process may have written it) is kept and merged by the
+        merge policy. To the directory it was loaded from, only what changed is written:
+        new segments, tombstones, and the manifest, replaced atomically. Over another
+        index, the snapshot's segments are written into it and a new manifest naming only
+        them is committed; where there is none, the whole index is written beside the
+        name and renamed into place. There is never a moment without a complete index
+        under the name; segments are then merged where the merge policy says so. (An
+        assistant loaded with ``commit=False`` saves what it serves: commits other
+        writers made since it was loaded are replaced.)
 
         Raises:
             IndexWriteError: when the files cannot be written (the index on disk is
-                unchanged).
+                unchanged, and so is the assistant).
+            IndexBusyError: when another writer holds the index for ``lock_timeout`` s.
         """
+        target = Path(directory)
+        with self._write_lock, index_lock(target, self.lock_timeout):
+            snapshot = self._state.snapshot
+            if self._directory is not None and _same_dir(self._directory, target):
+                snapshot = self._latest(target)
+            self._publish(self._commit(snapshot, target), target)
+
+    @contextmanager
+    def _writing(self, commit_to: str | Path | None) -> Iterator[Path | None]:
+        """Hold the write lock of this assistant and, where updates go to disk, of the
+        index directory they are committed to (yielded; None: in memory)."""
+        target = Path(commit_to) if commit_to is not None else self._directory
         with self._write_lock:
-            saved = save_snapshot(self._state.snapshot, directory)
-            saved = self._merge(saved, self.merge_policy.plan(saved.states))
-            self._state = self._make_state(saved)
+            if target is None:
+                yield None
+                return
+            with index_lock(target, self.lock_timeout):
+                yield target
+
+    def _latest(self, target: Path | None) -> IndexSnapshot:
+        """The snapshot to apply an update to: the newest generation at ``target`` when
+        this assistant reads that index and another process committed since (it is
+        served from now on), else the current one."""
+        snapshot = self._state.snapshot
+        if (
+            target is None
+            or snapshot.directory is None
+            or not _same_dir(snapshot.directory, target)
+        ):
+            return snapshot
+        try:
+            generation = int(read_manifest(target)["generation"])
+        except IndexNotFoundError:
+            return snapshot  # gone: the commit writes the whole index again
+        if generation == snapshot.generation:
+            return snapshot
+        fresh = open_snapshot(target, previous=snapshot, tokenizer=snapshot.bm25.tokenizer)
+        reason = settings_compatible(fresh.settings, snapshot.settings)
+        if reason:
+            raise IndexMismatchError(_mismatch_message(target, reason))
+        self._state = self._make_state(fresh)
+        return fresh
+
+    def _commit(self, snapshot: IndexSnapshot, target: Path | None) -> IndexSnapshot:
+        """``snapshot`` committed to ``target`` (None: kept in memory), its segments
+        merged by the merge policy.
+
+        A merge that fails after the commit is logged: the update is on disk and served
+        unmerged; the next write merges.
+        """
+        if target is None:
+            if snapshot.directory is None:
+                snapshot = self._merge(snapshot, self.merge_policy.plan(snapshot.states))
+            return snapshot
+        saved = save_snapshot(snapshot, target)
+        try:
+            return self._merge(saved, self.merge_policy.plan(saved.states))
+        except IndexWriteError as err:
+            logger.warning("segments of %s not merged (the update is committed): %s", target, err)
+            return saved
+
+    def _publish(self, snapshot: IndexSnapshot, target: Path | None) -> None:
+        """Serve ``snapshot`` (one attribute assignment: readers see the old or the new
+        state, never a mix), bound to ``target`` where it was committed there."""
+        self._state = self._make_state(snapshot)
+        if target is not None:
+            self._directory = target
 
     def refresh(self, directory: str | Path | None = None) -> bool:
         """Re-open the index as of its current manifest (another process may have
@@ -271,26 +393,38 @@ class Assistant:
             if reason:
                 raise IndexMismatchError(_mismatch_message(root, reason))
             self._state = self._make_state(fresh)
+            if self._directory is not None:
+                self._directory = root
             return True
 
     def optimize(self, directory: str | Path | None = None) -> int:
         """Merge every segment into one, dropping deleted documents for good (what
-        ``qa index optimize`` runs); with ``directory``, the result is saved there.
+        ``qa index optimize`` runs); with ``directory``, the result is saved there (and
+        the assistant bound to it), else committed to the directory it is bound to or
+        was loaded from, under the index's write lock.
 
         Returns:
             The number of segments merged.
 
         Raises:
             IndexWriteError: when the files cannot be written.
+            IndexBusyError: when another writer holds the index for ``lock_timeout`` s.
         """
-        with self._write_lock:
-            snapshot = self._state.snapshot
-            if directory is not None:
-                snapshot = save_snapshot(snapshot, directory)
+        target = directory if directory is not None else self._directory
+        if target is None:
+            target = self._state.snapshot.directory
+        with self._writing(target) as root:
+            snapshot = self._latest(root)
+            if root is not None and not (
+                snapshot.directory is not None and _same_dir(snapshot.directory, root)
+            ):
+                snapshot = save_snapshot(snapshot, root)
             count = len(snapshot.states)
             if count > 1 or snapshot.deleted_documents:
                 snapshot = self._merge(snapshot, [(0, count)])
             self._state = self._make_state(snapshot)
+            if directory is not None:
+                self._directory = root
             return count
 
     def _merge(self, snapshot: IndexSnapshot, plans: Sequence[tuple[int, int]]) -> IndexSnapshot:
@@ -321,6 +455,7 @@ class Assistant:
         documents: Iterable[Document] | Iterable[PreparedDocument],
         *,
         progress: Progress | None = None,
+        commit_to: str | Path | None = None,
     ) -> IngestSummary:
         """Add new documents and replace changed ones (matched by id).
 
@@ -336,12 +471,21 @@ class Assistant:
                 :func:`embeddings.store.prepare_document` with the index's settings (what
                 ``qa ingest`` does in worker processes).
             progress: the progress hook.
+            commit_to: the index directory to commit the update to before it is served
+                (default: :attr:`directory`, the one the assistant is bound to; None
+                there: in memory). The assistant is bound to it afterwards.
+
+        Raises:
+            EmptyCorpusError: when the update would leave the index empty.
+            IndexWriteError: when the update cannot be committed (the index on disk and
+                the documents served are as they were; trying again applies it).
+            IndexBusyError: when another writer holds the index for ``lock_timeout`` s.
         """
         items: list[Document | PreparedDocument] = list(documents)
         prepared = {p.document.id: p for p in items if isinstance(p, PreparedDocument)}
         docs = [p.document if isinstance(p, PreparedDocument) else p for p in items]
-        with self._write_lock:
-            snapshot = self._state.snapshot
+        with self._writing(commit_to) as target:
+            snapshot = self._latest(target)
             prints = {i: p.fingerprint for i, p in prepared.items() if p.fingerprint is not None}
             duplicates = (
                 IndexDuplicates(snapshot, self.config.duplicate_threshold)
@@ -354,7 +498,8 @@ class Assistant:
                 SnapshotLookup(snapshot), docs, duplicates=duplicates, fingerprints=prints
             )
             if changes.summary.changed:
-                self._apply(snapshot, changes, prepared, progress)
+                new = self._apply(snapshot, changes, prepared, progress)
+                self._publish(self._commit(new, target), target)
             return changes.summary
 
     def _apply(
@@ -363,7 +508,8 @@ class Assistant:
         changes: Changes,
         prepared: Mapping[str, PreparedDocument],
         progress: Progress | None,
-    ) -> None:
+    ) -> IndexSnapshot:
+        """``snapshot`` with the planned changes (not yet committed or served)."""
         tokenizer = snapshot.bm25.tokenizer
         ready: list[PreparedDocument] = []
         todo: list[Document] = []
@@ -395,26 +541,31 @@ class Assistant:
             )
         if new.document_count == 0:
             raise EmptyCorpusError("this change would leave the index empty")
-        if new.directory is None:
-            new = self._merge(new, self.merge_policy.plan(new.states))
-        # One attribute assignment: readers see the old or the new state, never a mix.
-        self._state = self._make_state(new)
+        return new
 
-    def remove_documents(self, doc_ids: Iterable[str]) -> int:
+    def remove_documents(
+        self, doc_ids: Iterable[str], *, commit_to: str | Path | None = None
+    ) -> int:
         """Remove documents by id (marked deleted in their segments); returns how many
         were removed.
 
+        Args:
+            doc_ids: the ids; unknown ones are ignored.
+            commit_to: as for :meth:`add_documents`.
+
         Raises:
             EmptyCorpusError: when the removal would leave the index empty.
+            IndexWriteError: when the removal cannot be committed (nothing is removed).
+            IndexBusyError: when another writer holds the index for ``lock_timeout`` s.
         """
-        with self._write_lock:
-            snapshot = self._state.snapshot
+        with self._writing(commit_to) as target:
+            snapshot = self._latest(target)
             present = [d for d in dict.fromkeys(doc_ids) if d in snapshot.doc_by_id]
             if not present:
                 return 0
             if len(present) >= snapshot.document_count:
                 raise EmptyCorpusError("removing these documents would leave the index empty")
-            self._state = self._make_state(snapshot.without(present))
+            self._publish(self._commit(snapshot.without(present), target), target)
             return len(present)
 
     def _make_state(self, snapshot: IndexSnapshot) -> _State:
@@ -729,6 +880,10 @@ def settings_for(config: AssistantConfig, encoder: Encoder | None) -> IndexSetti
         model=config.model if encoder is not None else "",
         dimension=encoder.dimension if encoder is not None else 0,
     )
+
+
+def _same_dir(a: Path, b: Path) -> bool:
+    return a.resolve() == b.resolve()
 
 
 def _mismatch_message(directory: str | Path, reason: str) -> str:

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 from corpus.errors import CorpusError, EmptyCorpusError, QAError, UnreadableFileError
 from embeddings.errors import (
+    IndexBusyError,
     IndexCorruptError,
     IndexMismatchError,
     IndexNotFoundError,
+    IndexWriteError,
     ModelUnavailableError,
 )
 
@@ -18,9 +20,11 @@ __all__ = [
     "CorpusError",
     "EmptyCorpusError",
     "GenerationError",
+    "IndexBusyError",
     "IndexCorruptError",
     "IndexMismatchError",
     "IndexNotFoundError",
+    "IndexWriteError",
     "InvalidQuestionError",
     "ModelUnavailableError",
     "QAError",

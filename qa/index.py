@@ -7,9 +7,11 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from corpus.progress import Progress
-from embeddings.errors import IndexError_, IndexNotFoundError, IndexWriteError
+from embeddings.errors import IndexCorruptError, IndexError_, IndexNotFoundError, IndexWriteError
 from embeddings.store import SegmentState, commit_snapshot, merge_segments, open_snapshot
 from embeddings.store.files import SEGMENTS, read_manifest
+from embeddings.store.lock import DEFAULT_LOCK_TIMEOUT, index_lock
+from embeddings.store.recovery import index_leftovers, recover_index
 from qa.assistant import Assistant
 from qa.config import AssistantConfig
 
@@ -31,14 +33,19 @@ def open_or_build(
     none, and saved there when ``persist``.
 
     This is what ``qa ask``/``qa search``/``qa eval`` and the service start with, so a
-    first run works with nothing prepared.
+    first run works with nothing prepared. An interrupted write is recovered first (see
+    :meth:`Assistant.load`). A path that holds no complete index but something of one
+    (files, or temporary siblings of an interrupted write that cannot be restored) is
+    never built over: that raises instead, so that a damaged index is not silently
+    replaced by one of ``articles``.
 
     Args:
         directory: the index directory.
         config: the configuration; the index must have been built with compatible
             settings.
         articles: files or folders to build from when there is no index.
-        persist: save a freshly built index to ``directory``.
+        persist: save a freshly built index to ``directory``, and commit later updates
+            there before they are served (False: updates stay in memory).
         progress: progress hook for the build.
         on_build: called as ``on_build(directory, articles)`` before a build starts (the
             CLI says what it is doing).
@@ -47,15 +54,27 @@ def open_or_build(
         The assistant.
 
     Raises:
-        IndexCorruptError, IndexMismatchError: when an index exists but cannot serve.
+        IndexCorruptError, IndexMismatchError: when an index exists but cannot serve, or
+            the path holds leftovers of one.
         EmptyCorpusError, PathNotFoundError: when there is none and ``articles`` give none.
         IndexWriteError: when the built index cannot be saved.
     """
     directory = Path(directory)
     try:
-        return Assistant.load(directory, config)
+        return Assistant.load(directory, config, commit=persist)
     except IndexNotFoundError:
         pass
+    leftovers = index_leftovers(directory)
+    if leftovers:
+        names = ", ".join(p.name for p in leftovers[:3]) + (" ..." if len(leftovers) > 3 else "")
+        sources = ", ".join(map(str, articles)) or "the articles"
+        raise IndexCorruptError(
+            f"there is no complete index at {directory}, but files of one are there "
+            f"({names}): an earlier write was interrupted, or the directory holds other "
+            f"files. Not building a new index from {sources} over it: restore "
+            f"the index, or move {directory} and those files aside and start again (or "
+            f"ingest your articles: qa ingest PATH... --index {directory})"
+        )
     if on_build is not None:
         on_build(directory, articles)
     logger.info("no index at %s: building one from %s", directory, ", ".join(map(str, articles)))
@@ -65,13 +84,20 @@ def open_or_build(
     return assistant
 
 
-def optimize_index(directory: str | Path, *, dense_kind: str = "auto") -> tuple[int, int]:
+def optimize_index(
+    directory: str | Path,
+    *,
+    dense_kind: str = "auto",
+    lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
+) -> tuple[int, int]:
     """Merge every segment of the index at ``directory`` into one, dropping deleted
-    documents for good (what ``qa index optimize`` runs; no model is loaded).
+    documents for good (what ``qa index optimize`` runs; no model is loaded), under the
+    index's write lock.
 
     Args:
         directory: the index directory.
         dense_kind: the dense index type of the merged segment.
+        lock_timeout: seconds to wait for another writer of the index.
 
     Returns:
         ``(segments before, deleted documents dropped)``.
@@ -80,19 +106,22 @@ def optimize_index(directory: str | Path, *, dense_kind: str = "auto") -> tuple[
         IndexNotFoundError, IndexCorruptError, IndexMismatchError: when the index cannot
             be opened.
         IndexWriteError: when the merged segment cannot be written.
+        IndexBusyError: when another writer holds the index too long.
     """
     import sqlite3
 
     root = Path(directory)
-    snapshot = open_snapshot(root)
-    count, deleted = len(snapshot.states), snapshot.deleted_documents
-    if count <= 1 and not deleted:
-        return count, 0
-    try:
-        merged = merge_segments(snapshot.states, parent=root / SEGMENTS, dense_kind=dense_kind)
-    except (OSError, sqlite3.Error) as err:
-        raise IndexWriteError(f"cannot merge the segments of {root}: {err}") from err
-    commit_snapshot(snapshot.with_states([SegmentState(merged)]), root)
+    recover_index(root, timeout=lock_timeout)
+    with index_lock(root, lock_timeout):
+        snapshot = open_snapshot(root)  # the newest generation, under the lock
+        count, deleted = len(snapshot.states), snapshot.deleted_documents
+        if count <= 1 and not deleted:
+            return count, 0
+        try:
+            merged = merge_segments(snapshot.states, parent=root / SEGMENTS, dense_kind=dense_kind)
+        except (OSError, sqlite3.Error) as err:
+            raise IndexWriteError(f"cannot merge the segments of {root}: {err}") from err
+        commit_snapshot(snapshot.with_states([SegmentState(merged)]), root)
     snapshot.close()
     return count, deleted
 

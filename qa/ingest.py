@@ -10,10 +10,15 @@ writes a segment whenever ``segment_rows`` chunks are pending, committing it to 
 index at once (segments are merged by the merge policy as they accumulate). Memory holds
 one pending segment and the parts in flight, whatever the input's size.
 
-A new index (or ``rebuild=True``) is built in a temporary directory beside the target
-and swapped in when complete, so an interrupted ingest leaves the previous index as it
-was; an ingest into an existing index commits each segment as it goes, so an
-interruption keeps what was committed.
+A new index (or ``rebuild=True``) is built in a temporary directory beside the target,
+holding the index's write lock throughout, and put in place when complete: renamed to
+the name where there is nothing, else written into the existing index as its next
+generation (one atomic manifest replacement), so an interrupted ingest leaves the
+previous index as it was. An ingest into an existing index commits each segment as it
+goes, each under the write lock on the newest generation (another process may write
+between two of them), so an interruption keeps what was committed. An interrupted
+write found at the start is recovered first
+(:func:`embeddings.store.recovery.recover_index`).
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ import uuid
 from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
@@ -36,7 +42,9 @@ from corpus.progress import Progress
 from corpus.types import Document
 from embeddings.errors import IndexWriteError
 from embeddings.store import IndexSnapshot, PreparedDocument, check_encoder, now, prepare_document
-from embeddings.store.files import MANIFEST, replace_directory
+from embeddings.store.files import MANIFEST
+from embeddings.store.lock import DEFAULT_LOCK_TIMEOUT, index_lock
+from embeddings.store.recovery import recover_index
 from embeddings.tokenize import Tokenizer, get_tokenizer
 from qa.assistant import Assistant, settings_for
 from qa.config import AssistantConfig
@@ -184,6 +192,7 @@ def ingest_paths(
     segment_rows: int = DEFAULT_SEGMENT_ROWS,
     progress: Progress | None = None,
     keep_documents: bool = False,
+    lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
 ) -> tuple[Assistant | None, IngestResult]:
     """Load, clean and index the articles under ``paths`` into the index at ``directory``.
 
@@ -201,6 +210,9 @@ def ingest_paths(
             stages of :meth:`Assistant.add_documents`.
         keep_documents: keep the loaded documents in the result (for a report; costs
             memory in proportion to the input).
+        lock_timeout: seconds to wait for another writer of the index (each segment
+            is committed under the index's write lock; a new index or a rebuild holds
+            it throughout).
 
     Returns:
         The assistant over the written index (None when nothing was loaded and there is
@@ -210,11 +222,13 @@ def ingest_paths(
         PathNotFoundError: when a path does not exist.
         IndexMismatchError, IndexCorruptError: when an existing index cannot be updated.
         IndexWriteError: when the index cannot be written.
+        IndexBusyError: when another writer holds the index too long.
     """
     if segment_rows <= 0:
         raise ValueError("segment_rows must be greater than 0")
     start = time.perf_counter()
     target = Path(directory)
+    recover_index(target, discard_incomplete=True, timeout=lock_timeout)
     if target.exists() and (
         not target.is_dir() or (any(target.iterdir()) and not (target / MANIFEST).is_file())
     ):
@@ -222,8 +236,14 @@ def ingest_paths(
             f"{target} exists and is not an index; choose a new or empty directory for --index"
         )
     assistant: Assistant | None = None
+    stack = ExitStack()
     if (target / MANIFEST).exists() and not rebuild:
-        assistant = Assistant.load(target, config)
+        # Bound: each flush commits there, under the lock.
+        assistant = Assistant.load(target, config, lock_timeout=lock_timeout)
+    else:
+        # Another writer's update during the build would be lost when the new index
+        # replaces the old one: it waits instead.
+        stack.enter_context(index_lock(target, lock_timeout))
     sizes = _input_bytes(paths)
     count = workers if workers is not None else _default_workers()
     if sizes < _IN_PROCESS_BYTES:
@@ -252,53 +272,52 @@ def ingest_paths(
             return
         if assistant is None:
             assistant, building = _new_index(target, config, batch)
-        summary = assistant.add_documents(batch, progress=progress)
-        totals.add(summary)
-        if summary.changed:
-            assistant.save(building or target)
+        # Committed (to the building directory or the index) before it returns.
+        totals.add(assistant.add_documents(batch, progress=progress))
         batch, pending_rows = [], 0
 
-    try:
-        for task, (prepared, part) in _ordered(plan_load(paths), count, initargs):
-            done_bytes += task.size
-            if progress is not None:
-                progress("read", min(done_bytes, sizes), sizes)
-            skipped.extend(part.skipped)
-            pages.extend(part.pages)
-            for p in prepared:
-                doc = p.document
-                loaded += 1
-                earlier = seen.get(doc.id)
-                if earlier is not None:
-                    skipped.append(
-                        SkippedFile(
-                            earlier,
-                            f"replaced by {doc.source}, a later article with the same id "
-                            f"{doc.id!r}",
-                            "replaced",
+    with stack:
+        try:
+            for task, (prepared, part) in _ordered(plan_load(paths), count, initargs):
+                done_bytes += task.size
+                if progress is not None:
+                    progress("read", min(done_bytes, sizes), sizes)
+                skipped.extend(part.skipped)
+                pages.extend(part.pages)
+                for p in prepared:
+                    doc = p.document
+                    loaded += 1
+                    earlier = seen.get(doc.id)
+                    if earlier is not None:
+                        skipped.append(
+                            SkippedFile(
+                                earlier,
+                                f"replaced by {doc.source}, a later article with the same id "
+                                f"{doc.id!r}",
+                                "replaced",
+                            )
                         )
+                    seen[doc.id] = doc.source
+                    if keep_documents:
+                        kept.append(doc)
+                    batch.append(p)
+                    pending_rows += p.size
+                for skip in part.skipped:
+                    level = (
+                        logging.DEBUG
+                        if skip.code in ("not-html", "http-error")
+                        else logging.WARNING
                     )
-                seen[doc.id] = doc.source
-                if keep_documents:
-                    kept.append(doc)
-                batch.append(p)
-                pending_rows += p.size
-            for skip in part.skipped:
-                level = (
-                    logging.DEBUG if skip.code in ("not-html", "http-error") else logging.WARNING
-                )
-                logger.log(level, "skipped %s: %s", skip.path, skip.reason)
-            if pending_rows >= segment_rows:
-                flush()
-        flush()
-        if building is not None:
-            assert assistant is not None
-            _swap(building, target)
-            building = None
-            assistant.refresh(target)
-    finally:
-        if building is not None:
-            shutil.rmtree(building, ignore_errors=True)
+                    logger.log(level, "skipped %s: %s", skip.path, skip.reason)
+                if pending_rows >= segment_rows:
+                    flush()
+            flush()
+            if building is not None:
+                assert assistant is not None
+                _put_in_place(assistant, building, target)
+        finally:
+            if building is not None:
+                shutil.rmtree(building.parent, ignore_errors=True)
     outcome = IngestResult(
         summary=totals.summary(),
         skipped=tuple(skipped),
@@ -324,26 +343,31 @@ def _input_bytes(paths: Sequence[str | Path]) -> int:
 def _new_index(
     target: Path, config: AssistantConfig, first: Sequence[PreparedDocument]
 ) -> tuple[Assistant, Path]:
-    """An empty index in a temporary directory beside ``target``, with the encoder the
-    first batch's chunks call for."""
+    """An empty index in a temporary directory beside ``target`` (``index`` in
+    ``.<name>.building-<tag>``, its lock file beside it in that directory), with the
+    encoder the first batch's chunks call for."""
     sample = [c.text for p in first[:COVERAGE_SAMPLE] for c in p.chunks][:COVERAGE_SAMPLE]
     encoder, warnings = resolve_encoder(config, sample, building=True)
     settings = check_encoder(settings_for(config, encoder), encoder)
     tokenizer: Tokenizer = get_tokenizer(config.tokenizer)
     empty = IndexSnapshot(settings, [], created_at=now(), tokenizer=tokenizer)
     assistant = Assistant(empty, config, encoder=encoder, warnings=warnings)
-    building = target.parent / f".{target.name}.building-{uuid.uuid4().hex[:12]}"
+    building = target.parent / f".{target.name}.building-{uuid.uuid4().hex[:12]}" / "index"
     assistant.save(building)
     return assistant, building
 
 
-def _swap(building: Path, target: Path) -> None:
-    """Put the index built at ``building`` in ``target``'s place (replacing any)."""
-    old = target.parent / f".{target.name}.old-{uuid.uuid4().hex[:12]}"
+def _put_in_place(assistant: Assistant, building: Path, target: Path) -> None:
+    """Put the index built at ``building`` in ``target``'s place: renamed there where
+    there is nothing, else written into the index there as its next generation (the
+    caller holds ``target``'s write lock). The assistant is bound to ``target``."""
+    if (target / MANIFEST).is_file():
+        assistant.save(target)
+        return
     try:
-        replace_directory(building, target, old)
+        os.replace(building, target)  # onto nothing or an empty directory: atomic
     except OSError as err:
         raise IndexWriteError(
-            f"cannot move the new index into {target}: {err}; any previous index there is unchanged"
+            f"cannot move the new index into {target}: {err}; nothing was written there"
         ) from err
-    shutil.rmtree(old, ignore_errors=True)
+    assistant.refresh(target)

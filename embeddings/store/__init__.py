@@ -10,7 +10,9 @@
 * :mod:`~embeddings.store.merge`: merging segments, and the merge policy;
 * :mod:`~embeddings.store.build`: :func:`build_snapshot` (one segment, in memory);
 * :mod:`~embeddings.store.files`: the manifest, atomic commits, :func:`save_snapshot` and
-  validating :func:`load_snapshot`.
+  validating :func:`load_snapshot`;
+* :mod:`~embeddings.store.lock`: one writer per index directory across processes;
+* :mod:`~embeddings.store.recovery`: start-up recovery after an interrupted write.
 """
 
 from __future__ import annotations

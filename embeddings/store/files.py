@@ -15,7 +15,9 @@ temporary file and synced first). The manifest is the commit point: a crash leav
 previous manifest naming complete files only, and leftovers of an unfinished write are
 removed by the next commit. Files no longer named by the manifest (merged segments, old
 tombstones) are deleted after the commit; a reader that opened them keeps reading them
-(POSIX keeps unlinked files alive while open or mapped).
+(POSIX keeps unlinked files alive while open or mapped). Saving another snapshot over an
+index is a commit too (its segments written into the index, a manifest naming only
+them): the name never lacks a complete index; a directory is renamed only onto nothing.
 
 **Readers.** Opening an index reads the manifest, memory-maps each segment's arrays and
 opens its SQLite file read-only (immutable, no locks): cheap, and the operating system
@@ -23,8 +25,12 @@ shares the mapped pages between every process that serves the index. Re-opening 
 generation (:func:`open_snapshot` with ``previous``) reuses the segments already open
 and opens only the new ones.
 
-Writes assume one writer at a time; the service serialises its own writes, and a lock
-across processes is the next step (see docs/architecture.md).
+Writers hold the index's write lock across processes
+(:func:`embeddings.store.lock.index_lock`) and commit on the newest generation (the
+callers, :class:`qa.Assistant` and ``qa ingest``/``qa index optimize``, do both); under
+the lock a commit removes every leftover of an unfinished write at once, without it only
+those older than an hour. Start-up recovery after an interrupted write is
+:mod:`embeddings.store.recovery`.
 """
 
 from __future__ import annotations
@@ -51,6 +57,7 @@ from embeddings.errors import (
 )
 from embeddings.sparse import Deletions
 from embeddings.store.build import now
+from embeddings.store.lock import holds_lock
 from embeddings.store.segment import Segment, TermTable, open_segment, write_segment
 from embeddings.store.settings import FORMAT_VERSION, IndexSettings, settings_compatible
 from embeddings.store.snapshot import IndexSnapshot, SegmentState
@@ -64,7 +71,6 @@ __all__ = [
     "load_snapshot",
     "open_snapshot",
     "read_manifest",
-    "replace_directory",
     "save_snapshot",
 ]
 
@@ -381,7 +387,14 @@ def _commit_into(root: Path, snapshot: IndexSnapshot, generation: int) -> IndexS
     for st in snapshot.states:
         segment = st.segment
         if not _same(segment.directory.parent if segment.directory else None, segments_dir):
-            segment = write_segment(segment, segments_dir)
+            there = segments_dir / segment.name
+            # Segments are immutable and named at random: one of that name is this one
+            # (written by an earlier save of the same snapshot, e.g. one interrupted).
+            segment = (
+                open_segment(there)
+                if (there / "segment.json").is_file()
+                else write_segment(segment, segments_dir)
+            )
         deletes = st.deletes_file if own else ""
         if st.deleted.size and not deletes:
             deletes = f"{DELETES}/{segment.name}-{generation}.npz"
@@ -406,27 +419,61 @@ def _commit_into(root: Path, snapshot: IndexSnapshot, generation: int) -> IndexS
 
 
 def _collect(root: Path, states: list[SegmentState]) -> None:
-    """Delete segments and tombstones the manifest no longer names, and stale leftovers
-    of unfinished writes."""
+    """Delete segments and tombstones the manifest no longer names, and leftovers of
+    unfinished writes: all of them when this thread holds the index's write lock (no
+    other writer can be at work), else those older than an hour.
+
+    A failure here is logged, never raised: the commit is done, and the next one
+    collects what this one left.
+    """
     names = {st.segment.name for st in states}
     files = {Path(st.deletes_file).name for st in states if st.deletes_file}
-    cutoff = time.time() - _STALE_SECONDS
-    for path in (root / SEGMENTS).iterdir():
-        if path.name.startswith("."):
-            if path.stat().st_mtime < cutoff:
-                shutil.rmtree(path, ignore_errors=True)
-        elif path.name not in names:
-            shutil.rmtree(path, ignore_errors=True)
-    for path in (root / DELETES).iterdir():
-        if path.name.startswith("."):
-            if path.stat().st_mtime < cutoff:
-                path.unlink(missing_ok=True)
-        elif path.name not in files:
-            path.unlink(missing_ok=True)
+    cutoff = time.time() + 1 if holds_lock(root) else time.time() - _STALE_SECONDS
+    try:
+        for path in (root / SEGMENTS).iterdir():
+            if path.name.startswith("."):
+                if path.lstat().st_mtime <= cutoff:
+                    _remove(path)
+            elif path.name not in names:
+                _remove(path)
+        for path in (root / DELETES).iterdir():
+            if path.name.startswith("."):
+                if path.lstat().st_mtime <= cutoff:
+                    _remove(path)
+            elif path.name not in files:
+                _remove(path)
+        for path in root.iterdir():
+            if path.name.startswith(f".{MANIFEST}.tmp-") and path.lstat().st_mtime <= cutoff:
+                _remove(path)
+    except OSError as err:
+        logger.warning("could not remove old files of the index at %s: %s", root, err)
+
+
+def _remove(path: Path) -> None:
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path)
+    else:
+        path.unlink(missing_ok=True)
+
+
+_WRITE_ERRORS = (OSError, sqlite3.Error, IndexCorruptError)
+"""What a failed write raises (a file just written that cannot be read back is one)."""
+
+
+def _raw_generation(root: Path) -> int:
+    """The generation the manifest at ``root`` records, or 0 where it cannot be read."""
+    try:
+        return int(json.loads((root / MANIFEST).read_text(encoding="utf-8"))["generation"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return 0
 
 
 def commit_snapshot(snapshot: IndexSnapshot, directory: str | Path) -> IndexSnapshot:
     """Commit ``snapshot`` to the index it was opened from, writing only what is new.
+
+    The caller holds the index's write lock (:func:`embeddings.store.lock.index_lock`)
+    and made ``snapshot`` from the index's newest generation: the new manifest names
+    ``snapshot``'s segments only.
 
     Args:
         snapshot: a snapshot of the index at ``directory`` with writes on top.
@@ -442,10 +489,10 @@ def commit_snapshot(snapshot: IndexSnapshot, directory: str | Path) -> IndexSnap
     root = Path(directory)
     if not _same(snapshot.directory, root):
         raise ValueError(f"the snapshot was not opened from {root}; use save_snapshot")
+    generation = int(read_manifest(root)["generation"]) + 1
     try:
-        generation = int(read_manifest(root)["generation"]) + 1
         return _commit_into(root, snapshot, generation)
-    except (OSError, sqlite3.Error) as err:
+    except _WRITE_ERRORS as err:
         raise IndexWriteError(
             f"cannot write the index to {root}: {err}; the index there is unchanged"
         ) from err
@@ -454,10 +501,18 @@ def commit_snapshot(snapshot: IndexSnapshot, directory: str | Path) -> IndexSnap
 def save_snapshot(snapshot: IndexSnapshot, directory: str | Path) -> IndexSnapshot:
     """Write ``snapshot`` to ``directory``, replacing any index there.
 
-    For the index the snapshot was opened from, only new segments and tombstones are
-    written (:func:`commit_snapshot`). Anything else is written in full into a
-    temporary sibling directory, synced, and swapped in by renames; if anything fails
-    the previous index stays as it was.
+    There is never a moment without a complete index under the name:
+
+    * over an index (the one the snapshot was opened from or any other), the snapshot's
+      segments and tombstones that are not there yet are written into it and a new
+      manifest (the next generation) naming only them is committed atomically; the old
+      files are deleted after the commit (:func:`commit_snapshot` for the snapshot's own
+      index);
+    * where there is nothing (no directory, or an empty one), the whole index is written
+      into a temporary sibling directory, synced, and renamed into place.
+
+    If anything fails, the index at ``directory`` stays as it was. The caller holds the
+    index's write lock (:func:`embeddings.store.lock.index_lock`).
 
     Args:
         snapshot: the index to write.
@@ -471,57 +526,43 @@ def save_snapshot(snapshot: IndexSnapshot, directory: str | Path) -> IndexSnapsh
             holds something other than an index (it is never overwritten then).
     """
     target = Path(directory)
-    if _same(snapshot.directory, target) and (target / MANIFEST).is_file():
+    if (target / MANIFEST).is_file():
+        if _same(snapshot.directory, target):
+            try:
+                read_manifest(target)
+            except (IndexMismatchError, IndexCorruptError):
+                pass
+            else:
+                return commit_snapshot(snapshot, target)
         try:
-            read_manifest(target)
-        except (IndexMismatchError, IndexCorruptError):
-            pass
-        else:
-            return commit_snapshot(snapshot, target)
-    if target.exists() and (
-        not target.is_dir() or (any(target.iterdir()) and not (target / MANIFEST).is_file())
-    ):
+            saved = _commit_into(target, snapshot, _raw_generation(target) + 1)
+        except _WRITE_ERRORS as err:
+            raise IndexWriteError(
+                f"cannot write the index to {target}: {err}; the index there is unchanged"
+            ) from err
+        logger.info("saved index to %s (%d chunks)", target, snapshot.size)
+        return saved
+    if target.exists() and (not target.is_dir() or any(target.iterdir())):
         raise IndexWriteError(
             f"{target} exists and is not an index; choose a new or empty directory for --index"
         )
-    tag = uuid.uuid4().hex[:12]
     parent = target.parent
-    tmp = parent / f".{target.name}.tmp-{tag}"
-    old = parent / f".{target.name}.old-{tag}"
+    tmp = parent / f".{target.name}.tmp-{uuid.uuid4().hex[:12]}"
     try:
         parent.mkdir(parents=True, exist_ok=True)
         tmp.mkdir()
         _commit_into(tmp, snapshot, 1)
-        replace_directory(tmp, target, old)
+        os.replace(tmp, target)  # onto nothing, or an empty directory: one atomic rename
         _fsync_dir(parent)
-    except (OSError, sqlite3.Error) as err:
+    except _WRITE_ERRORS as err:
         raise IndexWriteError(
             f"cannot write the index to {target}: {err}; any previous index there is unchanged"
         ) from err
     finally:
         if tmp.exists():
             shutil.rmtree(tmp, ignore_errors=True)
-    shutil.rmtree(old, ignore_errors=True)
     logger.info("saved index to %s (%d chunks)", target, snapshot.size)
     return open_snapshot(target, tokenizer=snapshot.bm25.tokenizer)
-
-
-def replace_directory(new: Path, target: Path, old: Path) -> None:
-    """Move the directory ``new`` to ``target``, a directory there first moved to ``old``
-    (and moved back when the second rename fails); the caller removes ``old``.
-
-    Raises:
-        OSError: when a rename fails (``target`` then holds what it held before).
-    """
-    if target.exists():
-        os.replace(target, old)
-        try:
-            os.replace(new, target)
-        except BaseException:
-            os.replace(old, target)
-            raise
-    else:
-        os.replace(new, target)
 
 
 def manifest_counts(manifest: Mapping[str, Any]) -> dict[str, int]:

@@ -1,15 +1,21 @@
 """Document management: list, get, add (JSON or file upload), delete.
 
 Writes need ``Authorization: Bearer <key>``. A write adds a segment (new and changed
-articles) and tombstones (their old versions, deleted articles) beside the current index
-and swaps the new snapshot in with one assignment, so questions keep being answered from
-the old snapshot until the new one is complete; on disk only the new files and the
-manifest are written, the manifest last and atomically.
+articles) and tombstones (their old versions, deleted articles) beside the current index.
+With ``persist`` on it is committed to disk first (under the index's write lock, on the
+newest generation: only the new files and the manifest are written, the manifest last
+and atomically) and only then served, with one assignment, so questions keep being
+answered from the old snapshot until the new one is complete and on disk. A write that
+cannot be committed changes nothing: a 500 (507 when the disk is full) with the code
+``index_write_failed``, or a 503 ``index_busy`` when another writer holds the index too
+long; the server log names the path, the response does not.
 """
 
 from __future__ import annotations
 
+import errno
 import hashlib
+import logging
 import tempfile
 from collections.abc import Callable
 from pathlib import Path as FsPath
@@ -21,7 +27,15 @@ from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
-from qa import Assistant, Document, IngestSummary, document_from_text, load_documents
+from qa import (
+    Assistant,
+    Document,
+    IndexBusyError,
+    IndexWriteError,
+    IngestSummary,
+    document_from_text,
+    load_documents,
+)
 from service.deps import AssistantDep, SettingsDep, WriteAuth
 from service.errors import ERROR_RESPONSES, ServiceError
 from service.schemas import (
@@ -39,6 +53,7 @@ from service.schemas import (
 from service.settings import Settings
 
 router = APIRouter(prefix="/v1/documents", tags=["documents"])
+logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
@@ -46,6 +61,10 @@ MAX_FILES = 100
 _AUTH_RESPONSES: dict[int | str, dict[str, Any]] = {
     401: {"model": ErrorResponse, "description": "No bearer key."},
     403: {"model": ErrorResponse, "description": "Wrong key, or writes disabled (no key set)."},
+}
+_WRITE_FAILED: dict[int | str, dict[str, Any]] = {
+    500: {"model": ErrorResponse, "description": "The index could not be written to disk."},
+    507: {"model": ErrorResponse, "description": "No space left for the index."},
 }
 _NOT_FOUND: dict[int | str, dict[str, Any]] = {
     404: {"model": ErrorResponse, "description": "No document with this id."},
@@ -136,6 +155,7 @@ _UPLOAD_BODY = {
     responses={
         **ERROR_RESPONSES,
         **_AUTH_RESPONSES,
+        **_WRITE_FAILED,
         415: {"model": ErrorResponse, "description": "Neither JSON nor multipart."},
     },
     openapi_extra={"requestBody": _UPLOAD_BODY},
@@ -191,9 +211,9 @@ async def add_documents(
             'send application/json ({"articles": [...]}) or multipart/form-data files',
         )
 
-    def write() -> IngestResponse:
+    def write(commit_to: FsPath | None) -> IngestResponse:
         # Nothing usable is not an error: the response lists what was skipped and why.
-        summary = assistant.add_documents(docs) if docs else IngestSummary()
+        summary = assistant.add_documents(docs, commit_to=commit_to) if docs else IngestSummary()
         return IngestResponse.from_qa(summary, skipped, docs, len(assistant.documents))
 
     return await run_in_threadpool(_locked_write, request, assistant, settings, write)
@@ -206,6 +226,7 @@ async def add_documents(
     responses={
         **ERROR_RESPONSES,
         **_AUTH_RESPONSES,
+        **_WRITE_FAILED,
         **_NOT_FOUND,
         409: {"model": ErrorResponse, "description": "It is the last document."},
     },
@@ -224,8 +245,8 @@ def delete_document(
     -H "Authorization: Bearer $QA_API_KEY"`
     """
 
-    def write() -> DeleteResponse:
-        if assistant.remove_documents([doc_id]) == 0:
+    def write(commit_to: FsPath | None) -> DeleteResponse:
+        if assistant.remove_documents([doc_id], commit_to=commit_to) == 0:
             raise _not_found(doc_id)
         return DeleteResponse(deleted=doc_id, total_documents=len(assistant.documents))
 
@@ -236,15 +257,38 @@ def delete_document(
 
 
 def _locked_write(
-    request: Request, assistant: Assistant, settings: Settings, write: Callable[[], T]
+    request: Request,
+    assistant: Assistant,
+    settings: Settings,
+    write: Callable[[FsPath | None], T],
 ) -> T:
-    """Run one write at a time, then persist the new index (atomically) when it changed."""
+    """Run one write at a time, committed to ``settings.index_dir`` before it is served
+    when ``settings.persist``; a failed commit changes nothing and is a 5xx whose
+    message names no server path (the log does)."""
     with request.app.state.write_lock:
-        before = assistant.snapshot
-        result = write()
-        if settings.persist and assistant.snapshot is not before:
-            assistant.save(settings.index_dir)
-        return result
+        try:
+            return write(settings.index_dir if settings.persist else None)
+        except IndexBusyError as exc:
+            logger.warning("write refused, the index is busy: %s", exc)
+            raise ServiceError(
+                503,
+                "index_busy",
+                "another writer has held the index for too long; nothing was changed: "
+                "try again later",
+                headers={"Retry-After": "10"},
+            ) from None
+        except IndexWriteError as exc:
+            logger.error("could not commit a write to the index: %s", exc)
+            cause = exc.__cause__
+            full = isinstance(cause, OSError) and cause.errno in (errno.ENOSPC, errno.EDQUOT)
+            raise ServiceError(
+                507 if full else 500,
+                "index_write_failed",
+                "the index could not be written to disk"
+                + (" (no space left)" if full else "")
+                + "; nothing was changed: the server log has the details. Try again once "
+                "the disk is fixed.",
+            ) from None
 
 
 def _from_json(raw: bytes) -> tuple[list[Document], list[SkippedOut]]:
