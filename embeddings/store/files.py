@@ -58,7 +58,13 @@ from embeddings.errors import (
 from embeddings.sparse import Deletions
 from embeddings.store.build import now
 from embeddings.store.lock import holds_lock
-from embeddings.store.segment import Segment, TermTable, open_segment, write_segment
+from embeddings.store.segment import (
+    Segment,
+    TermTable,
+    fsync_dir,
+    open_segment,
+    write_segment,
+)
 from embeddings.store.settings import FORMAT_VERSION, IndexSettings, settings_compatible
 from embeddings.store.snapshot import IndexSnapshot, SegmentState
 from embeddings.tokenize import Tokenizer
@@ -94,19 +100,6 @@ def _corrupt(directory: Path, what: str) -> IndexCorruptError:
     )
 
 
-def _fsync_dir(path: Path) -> None:
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:  # directories cannot be opened on some platforms (Windows)
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
-
-
 def _write_atomic(path: Path, data: bytes) -> None:
     tmp = path.with_name(f".{path.name}.tmp-{uuid.uuid4().hex[:8]}")
     try:
@@ -118,7 +111,7 @@ def _write_atomic(path: Path, data: bytes) -> None:
     finally:
         if tmp.exists():
             tmp.unlink()
-    _fsync_dir(path.parent)
+    fsync_dir(path.parent)
 
 
 # -- tombstones -------------------------------------------------------------------------------
@@ -400,8 +393,8 @@ def _commit_into(root: Path, snapshot: IndexSnapshot, generation: int) -> IndexS
             deletes = f"{DELETES}/{segment.name}-{generation}.npz"
             _write_deletes(root / deletes, st)
         states.append(SegmentState(segment, st.deleted, st.bm25, st.analyzer, deletes))
-    _fsync_dir(segments_dir)
-    _fsync_dir(deletes_dir)
+    fsync_dir(segments_dir)
+    fsync_dir(deletes_dir)
     manifest = _manifest(snapshot, states, generation)
     _write_atomic(
         root / MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=2).encode("utf-8")
@@ -553,7 +546,7 @@ def save_snapshot(snapshot: IndexSnapshot, directory: str | Path) -> IndexSnapsh
         tmp.mkdir()
         _commit_into(tmp, snapshot, 1)
         os.replace(tmp, target)  # onto nothing, or an empty directory: one atomic rename
-        _fsync_dir(parent)
+        fsync_dir(parent)
     except _WRITE_ERRORS as err:
         raise IndexWriteError(
             f"cannot write the index to {target}: {err}; any previous index there is unchanged"

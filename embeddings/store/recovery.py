@@ -26,6 +26,7 @@ from pathlib import Path
 from embeddings.errors import IndexError_, IndexWriteError
 from embeddings.store.files import DELETES, MANIFEST, SEGMENTS, open_snapshot, read_manifest
 from embeddings.store.lock import DEFAULT_LOCK_TIMEOUT, index_lock
+from embeddings.store.segment import fsync_dir
 
 __all__ = ["Recovery", "index_leftovers", "recover_index"]
 
@@ -196,7 +197,7 @@ def _recover(root: Path, discard_incomplete: bool) -> Recovery:
                         "and start again to restore it"
                     )
                 os.replace(best, root)
-                _fsync_dir(root.parent)
+                fsync_dir(root.parent)
                 restored, generation = best, _recorded(root)[1]
                 siblings.remove(best)
                 logger.warning(
@@ -235,16 +236,3 @@ def _remove(path: Path) -> None:
         shutil.rmtree(path)
     else:
         path.unlink(missing_ok=True)
-
-
-def _fsync_dir(path: Path) -> None:
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)

@@ -67,6 +67,7 @@ __all__ = [
     "band_table",
     "build_segment",
     "finish_segment",
+    "fsync_dir",
     "id_hash",
     "id_hashes",
     "new_segment_name",
@@ -362,21 +363,27 @@ def build_segment(
     )
 
 
+def fsync_dir(path: str | Path) -> None:
+    """Flush a directory's entries (new and renamed names) to disk; a no-op where
+    directories cannot be opened (Windows) or synced."""
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
 def _fsync_tree(root: Path) -> None:
     for dirpath, _dirs, files in os.walk(root):
         for name in files:
             with open(os.path.join(dirpath, name), "rb") as fh:
                 os.fsync(fh.fileno())
-        try:
-            fd = os.open(dirpath, os.O_RDONLY)
-        except OSError:  # directories cannot be opened on some platforms
-            continue
-        try:
-            os.fsync(fd)
-        except OSError:
-            pass
-        finally:
-            os.close(fd)
+        fsync_dir(dirpath)
 
 
 def write_segment(
