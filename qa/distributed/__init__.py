@@ -12,14 +12,18 @@ they fail with an :class:`ImportError` that names the extra to install.
 
 from __future__ import annotations
 
+from qa.distributed._ray import require_ray
 from qa.distributed.ingest import connect, ray_ingest, ray_runner
-from qa.distributed.shards import ShardedIndex, ShardError, sharded_retrievers
+from qa.distributed.shards import ShardedIndex, ShardedRetrievers, sharded_retrievers
+from qa.errors import ShardError
 
 __all__ = [
     "ShardError",
     "ShardedIndex",
+    "ShardedRetrievers",
     "connect",
     "ray_ingest",
     "ray_runner",
+    "require_ray",
     "sharded_retrievers",
 ]

@@ -29,13 +29,13 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from corpus.errors import QAError
 from embeddings.encoder import Encoder
 from embeddings.sparse import BM25Index
 from embeddings.store import IndexSnapshot
 from embeddings.store.files import open_snapshot
 from embeddings.types import Hits
 from qa.distributed._ray import require_ray
+from qa.errors import ShardError
 from qa.retrieval.base import Query, Retriever, RowMask
 from qa.retrieval.dense import DenseRetriever
 
@@ -45,6 +45,7 @@ __all__ = [
     "ShardedBM25Retriever",
     "ShardedIndex",
     "partition",
+    "ShardedRetrievers",
     "sharded_retrievers",
 ]
 
@@ -52,11 +53,6 @@ DEFAULT_SHARD_TIMEOUT = 30.0
 """Seconds a query waits for the shards' answers."""
 
 _Found = tuple[npt.NDArray[np.int64], npt.NDArray[np.float32]]
-
-
-class ShardError(QAError):
-    """A shard failed or did not answer in time: no result is returned (a result
-    missing a shard's rows would be wrong)."""
 
 
 def partition(rows: Sequence[int], shards: int) -> list[tuple[int, int]]:
@@ -153,6 +149,8 @@ class ShardedIndex:
         shards: how many actors (at most the index's segment count).
         timeout: seconds a query (each of its rounds) waits for every shard.
         cpus_per_shard: CPUs Ray reserves for each actor (fractions allowed).
+        snapshot: the driver's snapshot of the index (default: opened here); the
+            shards open the same generation, or fail to start.
 
     Raises:
         ImportError: when Ray is not installed.
@@ -167,13 +165,16 @@ class ShardedIndex:
         *,
         timeout: float = DEFAULT_SHARD_TIMEOUT,
         cpus_per_shard: float = 1.0,
+        snapshot: IndexSnapshot | None = None,
     ) -> None:
         if not timeout > 0:
             raise ValueError("timeout must be greater than 0")
         ray = require_ray()
         self._ray = ray
         self.timeout = timeout
-        self.snapshot: IndexSnapshot = open_snapshot(directory)
+        self.snapshot: IndexSnapshot = (
+            snapshot if snapshot is not None else open_snapshot(directory)
+        )
         snap = self.snapshot
         self.ranges = partition([st.live_rows for st in snap.states], shards)
         self.row_ranges = [
@@ -359,3 +360,71 @@ def sharded_retrievers(index: ShardedIndex, encoder: Encoder | None) -> list[Ret
     if encoder is not None and index.snapshot.dense is not None:
         retrievers.append(DenseRetriever(_ShardedVectors(index), encoder))
     return retrievers
+
+
+class ShardedRetrievers:
+    """A :data:`qa.assistant.RetrieverFactory` whose retrievers search on Ray shard
+    actors (``Assistant.use_retrievers(ShardedRetrievers(4))``; what ``qa serve
+    --shards`` does). Shards start for the first snapshot served and start again (the
+    old ones stopped) for each new generation of the index the assistant serves.
+
+    Args:
+        shards: shard actors.
+        timeout: seconds a query waits for every shard.
+        cpus_per_shard: CPUs Ray reserves for each actor.
+
+    Raises:
+        ValueError: when ``shards`` is not positive.
+    """
+
+    def __init__(
+        self,
+        shards: int,
+        *,
+        timeout: float = DEFAULT_SHARD_TIMEOUT,
+        cpus_per_shard: float = 1.0,
+    ) -> None:
+        if shards <= 0:
+            raise ValueError("shards must be greater than 0")
+        self.shards = shards
+        self.timeout = timeout
+        self.cpus_per_shard = cpus_per_shard
+        self._index: ShardedIndex | None = None
+
+    @property
+    def index(self) -> ShardedIndex | None:
+        """The shards serving the current snapshot (None before the first)."""
+        return self._index
+
+    def __call__(self, snapshot: IndexSnapshot, encoder: Encoder | None) -> list[Retriever]:
+        """The retrievers of ``snapshot`` (an index on disk), on shards.
+
+        Raises:
+            ValueError: for an index in memory, or more shards than segments.
+            ShardError: when a shard cannot start.
+        """
+        if snapshot.directory is None:
+            raise ValueError("sharded search needs an index on disk (its shards open it)")
+        current = self._index
+        if (
+            current is None
+            or current.snapshot.directory != snapshot.directory
+            or current.snapshot.generation != snapshot.generation
+        ):
+            fresh = ShardedIndex(
+                snapshot.directory,
+                self.shards,
+                timeout=self.timeout,
+                cpus_per_shard=self.cpus_per_shard,
+                snapshot=snapshot,
+            )
+            if current is not None:
+                current.close()
+            self._index = current = fresh
+        return sharded_retrievers(current, encoder)
+
+    def close(self) -> None:
+        """Stop the shard actors."""
+        if self._index is not None:
+            self._index.close()
+            self._index = None

@@ -17,6 +17,7 @@ from corpus import loaders
 from corpus.normalize import normalize_for_matching
 from qa import Assistant, AssistantConfig
 from qa import ingest as ingest_module
+from qa.cli import app as cli_app
 from qa.ingest import ingest_paths
 from qa.retrieval.search import Searcher
 from tests.embeddings.corpus_fixture import queries, synthetic_texts
@@ -200,3 +201,65 @@ def test_dense_sharded_search_equals_the_single_index(
         assert searcher.retriever_names == ("bm25", "dense")
         for q in queries:
             assert searcher.search(q, 5) == single.search(q, k=5)
+
+
+def test_qa_ingest_with_ray_writes_what_qa_ingest_writes(
+    built: tuple[Path, Path, Path], tmp_path: Path
+) -> None:
+    from typer.testing import CliRunner
+
+    path, _, _ = built
+    runner = CliRunner()
+    lexical = ["--model", "", "--chunk-size", "80", "--chunk-overlap", "10"]
+    plain = runner.invoke(cli_app, ["ingest", str(path), "--index", str(tmp_path / "a"), *lexical])
+    assert plain.exit_code == 0, plain.output
+    by_ray = runner.invoke(
+        cli_app,
+        ["ingest", str(path), "--index", str(tmp_path / "b"), "--ray", "--workers", "2", *lexical],
+    )
+    assert by_ray.exit_code == 0, by_ray.output
+    a, b = Assistant.load(tmp_path / "a", LEXICAL), Assistant.load(tmp_path / "b", LEXICAL)
+    assert list(a.documents) == list(b.documents)
+    assert list(a.snapshot.chunks) == list(b.snapshot.chunks)
+    # The summary line is the same too.
+    assert plain.output.splitlines()[-1] == by_ray.output.splitlines()[-1]
+
+
+def test_the_service_searches_on_shards_and_says_when_one_fails(
+    built: tuple[Path, Path, Path],
+) -> None:
+    from fastapi.testclient import TestClient
+
+    from service.app import create_app
+    from service.settings import Settings
+
+    _, plain_dir, _ = built
+    settings = Settings(  # type: ignore[call-arg]
+        _env_file=None,
+        model="",
+        chunk_size=80,
+        chunk_overlap=10,
+        index_dir=plain_dir,
+        persist=False,
+        shards=2,
+    )
+    single = Assistant.load(plain_dir, LEXICAL)
+    with TestClient(create_app(settings)) as client:
+        client.app.state.loader.join(timeout=120)  # type: ignore[attr-defined]
+        ready = client.get("/readyz")
+        assert ready.status_code == 200, ready.text
+        for q in queries(5):
+            got = client.get("/v1/search", params={"q": q, "k": 5})
+            assert got.status_code == 200, got.text
+            want = single.search(q, k=5)
+            assert [(p["chunk_id"], p["score"]) for p in got.json()["passages"]] == [
+                (p.chunk.id, p.score) for p in want
+            ]
+        shards = client.app.state.assistant._retrievers  # type: ignore[attr-defined]
+        ray.kill(shards.index.actors[0])
+        failed = client.get("/v1/search", params={"q": queries(1)[0], "k": 5})
+        assert failed.status_code == 503
+        error = failed.json()["error"]
+        assert error["code"] == "shard_unavailable"
+        assert "shard 1 of 2 failed" in error["message"]
+        shards.close()
