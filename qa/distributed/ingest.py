@@ -108,6 +108,7 @@ def ray_runner(workers: int | None = None) -> PartRunner:
         if not parts:
             return
         size = workers or max(1, int(ray.cluster_resources().get("CPU", 1)))
+        size = min(size, len(parts))  # no idle actor
         items = [{"i": i, "task": pickle.dumps(t)} for i, t in enumerate(parts)]
         dataset = ray.data.from_items(items, override_num_blocks=min(len(items), 4 * size))
         prepared = dataset.map_batches(
