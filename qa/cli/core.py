@@ -122,6 +122,9 @@ def ingest(
             connect(ray_address)
         except ImportError as error:
             fail(str(error))
+        except Exception as error:  # noqa: BLE001 - Ray's errors, said plainly
+            where = f"the Ray cluster at {ray_address}" if ray_address else "a local Ray instance"
+            fail(f"cannot start or join {where}: {error}")
         runner = ray_runner(workers)
     with errors():
         existed = (directory / "manifest.json").exists()
