@@ -32,7 +32,7 @@ import json
 import logging
 import math
 import threading
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -300,6 +300,11 @@ class BM25Index:
         method: the BM25 variant (only ``"lucene"``).
         cache_bytes: memory for the per-posting scores of frequent terms (see
             :class:`_ValueCache`); 0 turns the cache off.
+        collection: for a shard of a larger index, the live rows and total token count
+            of the whole index: idf and the average row length are computed over it
+            (give :meth:`search_tokens` the whole index's document frequencies too), so
+            the shard scores each of its rows as the whole index would. None: these
+            segments are the whole index.
 
     Raises:
         ValueError: for parameters out of range or an unknown method.
@@ -314,6 +319,7 @@ class BM25Index:
         b: float = 0.75,
         method: str = "lucene",
         cache_bytes: int = DEFAULT_CACHE_BYTES,
+        collection: tuple[int, int] | None = None,
     ) -> None:
         if not (math.isfinite(k1) and k1 >= 0):
             raise ValueError("k1 must be a finite number of at least 0")
@@ -327,7 +333,11 @@ class BM25Index:
         self._size = sum(p.live_count for p in self._parts)
         total = sum(p.postings.total_length - p.deletions.length for p in self._parts)
         self._total_length = total
-        self._avgdl = total / self._size if self._size else 1.0
+        if collection is not None and collection[0] < self._size:
+            raise ValueError("collection must hold at least the rows of these segments")
+        self._collection = collection if collection is not None else (self._size, total)
+        rows, length = self._collection
+        self._avgdl = length / rows if rows else 1.0
         self._cache = _ValueCache(cache_bytes)
         self._segments: list[_Segment] = []
         base = 0
@@ -417,6 +427,11 @@ class BM25Index:
         return {"k1": self._k1, "b": self._b, "method": self._method}
 
     @property
+    def total_length(self) -> int:
+        """The live rows' total token count."""
+        return self._total_length
+
+    @property
     def average_length(self) -> float:
         """The average number of tokens per live row."""
         return self._avgdl
@@ -473,7 +488,7 @@ class BM25Index:
             One float32 IDF per token, in order.
         """
         df = self.document_frequency(tokens).astype(np.float64)
-        n = float(self._size)
+        n = float(self._collection[0])
         return np.log1p((n - df + 0.5) / (df + 0.5)).astype(np.float32)
 
     # -- search ---------------------------------------------------------------------------
@@ -512,6 +527,7 @@ class BM25Index:
         mask: npt.NDArray[np.bool_] | None = None,
         *,
         prune: bool = True,
+        frequencies: Mapping[str, int] | None = None,
     ) -> Hits:
         """:meth:`search` for a query already cut into tokens (repeats count).
 
@@ -520,6 +536,8 @@ class BM25Index:
             k: the most hits to return.
             mask: optional boolean array over rows.
             prune: allow pruning (see the module docstring); False scores every row.
+            frequencies: each token's document frequency over the whole index, for a
+                shard built with ``collection`` (default: over these segments).
 
         Raises:
             ValueError: when ``k`` is not positive or ``mask`` has the wrong type or shape.
@@ -532,15 +550,18 @@ class BM25Index:
         keys = term_keys(tokens)
         unique, inverse = np.unique(keys, return_inverse=True)
         df, found = self._df_keys(unique)
+        if frequencies is not None:
+            given = {int(key): int(frequencies[t]) for key, t in zip(keys, tokens, strict=True)}
+            df = np.array([given[int(u)] for u in unique], dtype=np.int64)
         known = df > 0
         if not known.any():
             return Hits.empty()
-        n = self._size
+        n = self._collection[0]
         idfs = np.array(
             [math.log(1 + (n - d + 0.5) / (d + 0.5)) for d in df.tolist()], dtype=np.float32
         ).astype(np.float64)  # bm25s's lucene idf: math.log in Python floats, then float32
         sequence = inverse[known[inverse]]  # the known query terms, in query order
-        k = min(k, n)
+        k = min(k, self._size)
         results: list[Hits] = []
         threshold = 0.0
         for seg, terms in zip(self._segments, found, strict=True):

@@ -60,7 +60,7 @@ from qa.config import AssistantConfig
 from qa.conversation import Turn, analyze_follow_up
 from qa.encoders import COVERAGE_SAMPLE, add_vectors_hint, resolve_encoder
 from qa.errors import InvalidQuestionError
-from qa.retrieval import Searcher, make_retrievers
+from qa.retrieval import Retriever, Searcher, make_retrievers
 from qa.types import Answer, AnswerDelta, Draft, FloatMap, Passage, Question, SearchFilters
 from qa.updates import (
     Changes,
@@ -78,7 +78,16 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 logger.addHandler(logging.NullHandler())
 
-__all__ = ["Assistant", "IngestSummary", "settings_for", "validate_question"]
+__all__ = [
+    "Assistant",
+    "IngestSummary",
+    "RetrieverFactory",
+    "settings_for",
+    "validate_question",
+]
+
+RetrieverFactory = Callable[[IndexSnapshot, Encoder | None], list[Retriever]]
+"""Makes the retrievers of a snapshot, given the query encoder (None: lexical only)."""
 
 
 class Assistant:
@@ -108,6 +117,10 @@ class Assistant:
         warnings: notes for the user (such as why dense retrieval is off).
         merge_policy: when segments are merged (default :class:`MergePolicy`).
         lock_timeout: seconds a write waits for another writer of its index directory.
+        retrievers: makes the retrievers of each snapshot served, as
+            ``retrievers(snapshot, encoder)`` (default
+            :func:`qa.retrieval.make_retrievers`; :class:`qa.distributed.ShardedRetrievers`
+            searches on Ray shard actors).
     """
 
     def __init__(
@@ -119,8 +132,10 @@ class Assistant:
         warnings: Sequence[str] = (),
         merge_policy: MergePolicy | None = None,
         lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
+        retrievers: RetrieverFactory | None = None,
     ) -> None:
         self.config = config or AssistantConfig()
+        self._retrievers: RetrieverFactory = retrievers or make_retrievers
         self.lock_timeout = lock_timeout
         self._directory: Path | None = None
         self._encoder = encoder
@@ -571,12 +586,28 @@ class Assistant:
     def _make_state(self, snapshot: IndexSnapshot) -> _State:
         searcher = Searcher(
             snapshot,
-            make_retrievers(snapshot, self._encoder),
+            self._retrievers(snapshot, self._encoder),
             fusion=self.config.fusion_config,
             candidates=self.config.candidates,
             duplicate_threshold=self.config.duplicate_threshold,
         )
         return _State(snapshot, searcher, make_answerer(self.config, snapshot, self._generator))
+
+    def use_retrievers(self, retrievers: RetrieverFactory) -> None:
+        """Serve the current snapshot, and every later one, with the retrievers that
+        ``retrievers(snapshot, encoder)`` makes (see the class's ``retrievers``).
+
+        Raises:
+            Whatever ``retrievers`` raises (the assistant then serves as before).
+        """
+        with self._write_lock:
+            previous = self._retrievers
+            self._retrievers = retrievers
+            try:
+                self._state = self._make_state(self._state.snapshot)
+            except BaseException:
+                self._retrievers = previous
+                raise
 
     def warm_up(self, progress: Progress | None = None) -> None:
         """Load the language model now, if one is configured, rather than on the first

@@ -28,6 +28,7 @@ __all__ = [
     "InvalidQuestionError",
     "ModelUnavailableError",
     "QAError",
+    "ShardError",
     "UnreadableFileError",
 ]
 
@@ -39,3 +40,9 @@ class InvalidQuestionError(QAError, ValueError):
 class GenerationError(QAError):
     """A language model could not write an answer: its server is unreachable, timed out,
     failed or refused the request. The message names the server or model."""
+
+
+class ShardError(QAError):
+    """A shard of a sharded index (:mod:`qa.distributed`) failed or did not answer in
+    time: no result is returned, as one missing that shard's rows would be wrong. The
+    message names the shard."""

@@ -29,7 +29,7 @@ import shutil
 import time
 import uuid
 from collections import deque
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import ExitStack
 from dataclasses import dataclass, field
@@ -51,7 +51,15 @@ from qa.config import AssistantConfig
 from qa.encoders import COVERAGE_SAMPLE, resolve_encoder
 from qa.updates import IngestSummary, Merge
 
-__all__ = ["DEFAULT_SEGMENT_ROWS", "IngestResult", "ingest_paths"]
+__all__ = [
+    "DEFAULT_SEGMENT_ROWS",
+    "IngestResult",
+    "PartRunner",
+    "PreparedPart",
+    "PrepareSettings",
+    "ingest_paths",
+    "prepare_part",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -90,7 +98,41 @@ class IngestResult:
 
 # -- worker processes ----------------------------------------------------------------------
 
+PrepareSettings = tuple[int, int, str, bool]
+"""What preparing a part needs: chunk size, chunk overlap, tokenizer name, and whether to
+fingerprint documents (for duplicate detection)."""
+PreparedPart = tuple[list[PreparedDocument], LoadResult]
+"""A part's prepared documents, and what loading it skipped (its documents left out)."""
+PartRunner = Callable[
+    [Iterable[LoadTask], PrepareSettings], Iterator[tuple[LoadTask, PreparedPart]]
+]
+"""Runs :func:`prepare_part` over parts and yields each part with its result, in the
+order of the parts (:mod:`qa.distributed` runs it on a Ray cluster)."""
+
 _worker: dict[str, object] = {}
+
+
+def prepare_part(
+    task: LoadTask, chunking: ChunkingConfig, tokenizer: Tokenizer, fingerprints: bool
+) -> PreparedPart:
+    """Load one part and prepare its documents (what each worker of an ingest does).
+
+    Args:
+        task: the part (from :func:`corpus.loaders.plan_load`).
+        chunking: how documents are cut into chunks.
+        tokenizer: the index's tokenizer.
+        fingerprints: whether to fingerprint documents (duplicate detection is on).
+
+    Returns:
+        The prepared documents (without their token lists, see
+        :meth:`PreparedDocument.light`) and what loading skipped.
+    """
+    loaded = run_load_task(task)
+    prepared = [
+        prepare_document(doc, chunking, tokenizer, with_fingerprint=fingerprints).light()
+        for doc in loaded.documents
+    ]
+    return prepared, LoadResult((), loaded.skipped, loaded.pages)
 
 
 def _init_worker(chunk_size: int, chunk_overlap: int, tokenizer: str, fingerprints: bool) -> None:
@@ -99,27 +141,21 @@ def _init_worker(chunk_size: int, chunk_overlap: int, tokenizer: str, fingerprin
     _worker["fingerprints"] = fingerprints
 
 
-def _work(task: LoadTask) -> tuple[list[PreparedDocument], LoadResult]:
+def _work(task: LoadTask) -> PreparedPart:
     """Load one part and prepare its documents (in a worker process)."""
-    loaded = run_load_task(task)
     chunking = _worker["chunking"]
-    tokenizer = _worker["tokenizer"]
     assert isinstance(chunking, ChunkingConfig)
-    prepared = [
-        prepare_document(
-            doc,
-            chunking,
-            tokenizer,  # type: ignore[arg-type]
-            with_fingerprint=bool(_worker["fingerprints"]),
-        ).light()
-        for doc in loaded.documents
-    ]
-    return prepared, LoadResult((), loaded.skipped, loaded.pages)
+    return prepare_part(
+        task,
+        chunking,
+        _worker["tokenizer"],  # type: ignore[arg-type]
+        bool(_worker["fingerprints"]),
+    )
 
 
 def _ordered(
-    tasks: Iterable[LoadTask], workers: int, initargs: tuple[int, int, str, bool]
-) -> Iterator[tuple[LoadTask, tuple[list[PreparedDocument], LoadResult]]]:
+    tasks: Iterable[LoadTask], workers: int, initargs: PrepareSettings
+) -> Iterator[tuple[LoadTask, PreparedPart]]:
     """The results of :func:`_work` over ``tasks``, in order, at most a few parts ahead."""
     if workers <= 0:
         _init_worker(*initargs)
@@ -193,6 +229,7 @@ def ingest_paths(
     progress: Progress | None = None,
     keep_documents: bool = False,
     lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
+    runner: PartRunner | None = None,
 ) -> tuple[Assistant | None, IngestResult]:
     """Load, clean and index the articles under ``paths`` into the index at ``directory``.
 
@@ -213,6 +250,10 @@ def ingest_paths(
         lock_timeout: seconds to wait for another writer of the index (each segment
             is committed under the index's write lock; a new index or a rebuild holds
             it throughout).
+        runner: what loads and prepares the parts (default: ``workers`` processes on
+            this machine); :func:`qa.distributed.ray_ingest` runs them on Ray. Whoever
+            runs them, everything after (what is new, changed or a copy; embedding;
+            segments) is the same, so the index is too.
 
     Returns:
         The assistant over the written index (None when nothing was loaded and there is
@@ -249,7 +290,7 @@ def ingest_paths(
     if sizes < _IN_PROCESS_BYTES:
         count = 0
     tokenizer_name = config.tokenizer
-    initargs = (
+    initargs: PrepareSettings = (
         config.chunk_size,
         config.chunk_overlap,
         tokenizer_name,
@@ -278,7 +319,12 @@ def ingest_paths(
 
     with stack:
         try:
-            for task, (prepared, part) in _ordered(plan_load(paths), count, initargs):
+            parts = (
+                runner(plan_load(paths), initargs)
+                if runner is not None
+                else _ordered(plan_load(paths), count, initargs)
+            )
+            for task, (prepared, part) in parts:
                 done_bytes += task.size
                 if progress is not None:
                     progress("read", min(done_bytes, sizes), sizes)

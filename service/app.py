@@ -55,17 +55,25 @@ Question answering over Chinese news with citations to the exact source text.
 
 def open_assistant(settings: Settings) -> Assistant:
     """Load the index from ``settings.index_dir``; build it from ``settings.articles`` and
-    save it there (when ``settings.persist``) when there is none.
+    save it there (when ``settings.persist``) when there is none. With
+    ``settings.shards``, searches run on that many Ray shard actors.
 
     Raises:
         QAError: when the index cannot be loaded or built (corrupt, mismatched, no articles).
     """
-    return open_or_build(
+    assistant = open_or_build(
         settings.index_dir,
         settings.assistant_config(),
         settings.articles,
         persist=settings.persist,
     )
+    if settings.shards:
+        # Only here is Ray imported (the ray extra).
+        from qa.distributed import ShardedRetrievers, connect
+
+        connect(settings.ray_address)
+        assistant.use_retrievers(ShardedRetrievers(settings.shards, timeout=settings.shard_timeout))
+    return assistant
 
 
 def create_app(settings: Settings | None = None, assistant: Assistant | None = None) -> FastAPI:

@@ -12,7 +12,7 @@ from typing import Annotated
 import typer
 
 from qa.cli.options import VerboseOpt, with_settings
-from qa.cli.output import err, setup_logging
+from qa.cli.output import err, fail, setup_logging
 from service.settings import Settings
 
 __all__ = ["app"]
@@ -21,7 +21,7 @@ app = typer.Typer(add_completion=False)
 
 
 @app.command("serve")
-@with_settings(Settings, fields=("host", "port", "workers", "articles"))
+@with_settings(Settings, fields=("host", "port", "workers", "articles", "shards", "ray_address"))
 def serve_command(
     settings: Settings,
     host: Annotated[
@@ -58,6 +58,26 @@ def serve_command(
             show_default=False,
         ),
     ] = None,
+    shards: Annotated[
+        int | None,
+        typer.Option(
+            "--shards",
+            min=0,
+            help="Search on this many Ray shard actors, each holding some of the index's "
+            "segments (env QA_SHARDS; needs the [ray] extra and --workers 1; default 0: "
+            "in this process).",
+            show_default=False,
+        ),
+    ] = None,
+    ray_address: Annotated[
+        str | None,
+        typer.Option(
+            "--ray-address",
+            help="Ray cluster for --shards (env QA_RAY_ADDRESS; 'auto': the one `ray "
+            "start` started here; default: a local Ray instance).",
+            show_default=False,
+        ),
+    ] = None,
     verbose: VerboseOpt = False,
 ) -> None:
     """Start the HTTP service (API, OpenAI-compatible chat, web page) with uvicorn.
@@ -68,6 +88,15 @@ def serve_command(
     from service.server import serve
 
     setup_logging(verbose)
+    if settings.shards:
+        if settings.workers > 1:
+            fail("--shards needs --workers 1 (the shards are shared by one process)")
+        from qa.distributed import require_ray
+
+        try:
+            require_ray()
+        except ImportError as error:
+            fail(str(error))
     if verbose:
         settings = settings.model_copy(update={"log_level": "debug"})
     err.print(f"Serving on http://{settings.host}:{settings.port} (index {settings.index_dir})")

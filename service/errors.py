@@ -23,6 +23,7 @@ from qa.errors import (
     InvalidQuestionError,
     ModelUnavailableError,
     QAError,
+    ShardError,
 )
 from service.redact import redact_paths
 from service.schemas import ErrorResponse
@@ -138,6 +139,8 @@ def _domain_status(exc: QAError) -> tuple[int, str]:
         return 503, "index_unavailable"
     if isinstance(exc, ModelUnavailableError):
         return 503, "model_unavailable"
+    if isinstance(exc, ShardError):
+        return 503, "shard_unavailable"
     return 400, "bad_request"
 
 

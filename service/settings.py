@@ -54,6 +54,13 @@ class Settings(QASettings):
         malloc_arena_max: the most glibc malloc arenas a serving process uses (bounds
             its memory under concurrent load; see :mod:`service.memory`); 0 leaves
             glibc's default.
+        shards: search on this many Ray shard actors, each holding some of the index's
+            segments (:mod:`qa.distributed`; needs the ``ray`` extra and one worker);
+            0 (the default) searches in this process.
+        ray_address: the Ray cluster the shards run on (``auto``: the one ``ray start``
+            started on this machine); none starts a local Ray instance.
+        shard_timeout: seconds a search waits for every shard; a shard that fails or
+            does not answer in time fails the request with 503 ``shard_unavailable``.
     """
 
     host: str = "127.0.0.1"
@@ -69,6 +76,9 @@ class Settings(QASettings):
     log_level: Literal["critical", "error", "warning", "info", "debug"] = "info"
     log_format: Literal["text", "json"] = "text"
     malloc_arena_max: int = Field(default=2, ge=0, le=1024)
+    shards: int = Field(default=0, ge=0, le=1024)
+    ray_address: str | None = None
+    shard_timeout: float = Field(default=30.0, gt=0)
 
     @field_validator("log_level", "log_format", mode="before")
     @classmethod

@@ -26,7 +26,8 @@ ALLOWED = {
 EXCEPTIONS = {("qa/cli/__init__.py", "service"), ("qa/cli/__init__.py", "eval")}
 # What service/ and eval/ may import from qa besides the package itself: the error and
 # type modules, the application settings, and (in their own cli.py only) the CLI toolkit.
-PUBLIC_QA_MODULES = {"qa.errors", "qa.types", "qa.settings"}
+# qa.distributed: the optional Ray layer (qa serve --shards), imported only when used.
+PUBLIC_QA_MODULES = {"qa.errors", "qa.types", "qa.settings", "qa.distributed"}
 CLI_TOOLKIT = {"qa.cli.options", "qa.cli.output", "qa.cli.core"}
 # Application modules: they may read the environment (settings, default paths).
 APPLICATION_MODULES = {"qa/settings.py"}

@@ -68,7 +68,24 @@ def ingest(
             "--workers",
             min=0,
             help="Processes that load and prepare articles (default: one per CPU core; "
-            "0: this process only).",
+            "0: this process only); with --ray, Ray actors (default: the cluster's CPUs).",
+            show_default=False,
+        ),
+    ] = None,
+    ray: Annotated[
+        bool,
+        typer.Option(
+            "--ray",
+            help="Load and prepare articles on a Ray cluster (the [ray] extra); the index "
+            "is the one plain ingest writes. See docs/scale-out.md.",
+        ),
+    ] = False,
+    ray_address: Annotated[
+        str | None,
+        typer.Option(
+            "--ray-address",
+            help="With --ray: the cluster ('auto': the one `ray start` started here; "
+            "'ray://HOST:10001': a remote one); default: a local Ray instance.",
             show_default=False,
         ),
     ] = None,
@@ -93,6 +110,22 @@ def ingest(
     config = settings.assistant_config()
     directory = settings.index_dir
     paths = paths or list(settings.articles)
+    runner = None
+    if ray_address is not None and not ray:
+        fail("--ray-address goes with --ray")
+    if ray:
+        if workers == 0:
+            fail("--workers 0 cannot go with --ray: give the number of Ray actors, or none")
+        try:
+            from qa.distributed import connect, ray_runner
+
+            connect(ray_address)
+        except ImportError as error:
+            fail(str(error))
+        except Exception as error:  # noqa: BLE001 - Ray's errors, said plainly
+            where = f"the Ray cluster at {ray_address}" if ray_address else "a local Ray instance"
+            fail(f"cannot start or join {where}: {error}")
+        runner = ray_runner(workers)
     with errors():
         existed = (directory / "manifest.json").exists()
         with progress_bars() as hook:
@@ -104,6 +137,7 @@ def ingest(
                 workers=workers,
                 progress=hook,
                 keep_documents=report,
+                runner=runner,
             )
         # Skipped files were logged as warnings (printed once, to stderr).
         if assistant is None or result.loaded == 0:

@@ -69,6 +69,9 @@ SERVICE: dict[str, tuple[str, str, Any]] = {
     "QA_LOG_LEVEL": ("WARNING", "log_level", "warning"),
     "QA_LOG_FORMAT": ("json", "log_format", "json"),
     "QA_MALLOC_ARENA_MAX": ("0", "malloc_arena_max", 0),
+    "QA_SHARDS": ("3", "shards", 3),
+    "QA_RAY_ADDRESS": ("auto", "ray_address", "auto"),
+    "QA_SHARD_TIMEOUT": ("5", "shard_timeout", 5.0),
 }
 
 
@@ -267,7 +270,8 @@ def test_serve_passes_every_setting_to_the_server(
     seen: list[Any] = []
     clean_env.setattr(service.server, "serve", seen.append)
     for name, (value, _, _) in SERVICE.items():
-        clean_env.setenv(name, value)
+        if name != "QA_SHARDS":  # shards need one worker (tests/qa/test_distributed*.py)
+            clean_env.setenv(name, value)
     clean_env.setenv("QA_MODEL", "")
     clean_env.setenv("QA_API_KEY", "k-123")
     result = invoke("serve", "--port", "9124")
@@ -276,6 +280,7 @@ def test_serve_passes_every_setting_to_the_server(
     assert settings.port == 9124 and settings.host == "0.0.0.0" and settings.workers == 2
     assert settings.model == "" and settings.api_key.get_secret_value() == "k-123"
     assert settings.log_format == "json" and settings.chat_model == "news-bot"
+    assert settings.ray_address == "auto" and settings.shard_timeout == 5.0
 
 
 def test_service_variables_shape_the_app(clean_env: pytest.MonkeyPatch, tmp_path: Path) -> None:

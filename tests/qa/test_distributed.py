@@ -1,0 +1,265 @@
+"""Ingestion and sharded search on Ray (a local instance of 2 CPUs): ``qa ingest --ray``
+writes the index plain ingest writes, and sharded search returns the single index's
+top-k, or an error naming the shard that failed; never a silently partial result."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from corpus import loaders
+from corpus.normalize import normalize_for_matching
+from qa import Assistant, AssistantConfig
+from qa import ingest as ingest_module
+from qa.cli import app as cli_app
+from qa.ingest import ingest_paths
+from qa.retrieval.search import Searcher
+from tests.embeddings.corpus_fixture import queries, synthetic_texts
+
+ray = pytest.importorskip("ray", reason="the ray extra is not installed")
+
+from qa.distributed import (  # noqa: E402
+    ShardedIndex,
+    ShardError,
+    connect,
+    ray_ingest,
+    sharded_retrievers,
+)
+from qa.distributed.shards import partition  # noqa: E402
+
+pytestmark = pytest.mark.slow
+
+LEXICAL = AssistantConfig(model="", chunk_size=80, chunk_overlap=10)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def local_ray() -> Iterator[None]:
+    connect(num_cpus=2)
+    yield
+    ray.shutdown()
+
+
+def _articles(folder: Path, n: int) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "articles.jsonl"
+    with path.open("w", encoding="utf-8") as fh:
+        for i, text in enumerate(synthetic_texts(n, seed=5)):
+            record = {"id": f"a{i:04d}", "title": f"第{i}篇", "text": text}
+            fh.write(json.dumps(record, ensure_ascii=False) + "\n")
+    return path
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, Path]:
+    """The same input ingested by plain ingest and by Ray (small parts, many segments,
+    copies merged and replaced: tombstones)."""
+    root = tmp_path_factory.mktemp("distributed")
+    path = _articles(root / "in", 150)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(loaders, "STREAM_BYTES", 1000)
+        patch.setattr(loaders, "_PART_LINES", 7)
+        patch.setattr(ingest_module, "_IN_PROCESS_BYTES", 0)
+        ingest_paths([path], root / "plain", LEXICAL, workers=0, segment_rows=60)
+        ray_ingest([path], root / "ray", LEXICAL, workers=2, segment_rows=60)
+    return path, root / "plain", root / "ray"
+
+
+def _segments(directory: Path) -> list[dict[str, object]]:
+    manifest = json.loads((directory / "manifest.json").read_text(encoding="utf-8"))
+    return list(manifest["segments"])
+
+
+def test_ray_ingest_writes_the_index_plain_ingest_writes(built: tuple[Path, Path, Path]) -> None:
+    _, plain_dir, ray_dir = built
+    plain = Assistant.load(plain_dir, LEXICAL)
+    by_ray = Assistant.load(ray_dir, LEXICAL)
+    # Same documents and chunks, in the same order, in the same segments.
+    assert list(by_ray.documents) == list(plain.documents)
+    assert list(by_ray.snapshot.chunks) == list(plain.snapshot.chunks)
+    keys = ("documents", "chunks", "deleted_documents", "deleted_chunks")
+    shape = [[s[key] for key in keys] for s in _segments(plain_dir)]
+    assert [[s[key] for key in keys] for s in _segments(ray_dir)] == shape
+    assert len(shape) > 2
+    assert plain.snapshot.deleted_documents > 0  # copies replaced by longer ones
+    for q in queries(20):
+        a, b = plain.snapshot.bm25.search(q, 10), by_ray.snapshot.bm25.search(q, 10)
+        assert a.indices.tolist() == b.indices.tolist(), q
+        assert a.scores.tolist() == b.scores.tolist(), q
+        assert [p.chunk.id for p in by_ray.search(q, k=5)] == [
+            p.chunk.id for p in plain.search(q, k=5)
+        ]
+
+
+def test_ray_ingest_into_an_existing_index_is_a_no_op_for_the_same_input(
+    built: tuple[Path, Path, Path],
+) -> None:
+    path, _, ray_dir = built
+    _, result = ray_ingest([path], ray_dir, LEXICAL, workers=1)
+    assert result.summary.added == result.summary.updated == 0
+    assert not result.summary.changed
+
+
+def test_partition_covers_every_segment_in_contiguous_runs() -> None:
+    assert partition([5, 5, 5, 5], 2) == [(0, 2), (2, 4)]
+    assert partition([100, 1, 1], 3) == [(0, 1), (1, 2), (2, 3)]
+    assert partition([1, 1, 1, 100], 2) == [(0, 3), (3, 4)]
+    with pytest.raises(ValueError, match="at most that many shards"):
+        partition([3, 3], 3)
+
+
+@pytest.mark.parametrize("shards", [1, 2, 3])
+def test_sharded_top_k_equals_the_single_index(shards: int, built: tuple[Path, Path, Path]) -> None:
+    _, plain_dir, _ = built
+    single = Assistant.load(plain_dir, LEXICAL)
+    snap = single.snapshot
+    rng = np.random.default_rng(shards)
+    with ShardedIndex(plain_dir, shards, cpus_per_shard=0.5) as index:
+        assert index.shards == shards
+        searcher = Searcher(
+            index.snapshot,
+            sharded_retrievers(index, None),
+            candidates=LEXICAL.candidates,
+            duplicate_threshold=LEXICAL.duplicate_threshold,
+        )
+        for q in queries(20):
+            folded = normalize_for_matching(q)
+            for k in (1, 10, snap.size):
+                want = snap.bm25.search(q, k)
+                got = index.search_bm25(folded, k)
+                assert got.indices.tolist() == want.indices.tolist(), (q, k)
+                assert got.scores.tolist() == want.scores.tolist(), (q, k)
+            mask = rng.random(snap.size) < 0.5
+            want, got = snap.bm25.search(q, 10, mask), index.search_bm25(folded, 10, mask)
+            assert got.indices.tolist() == want.indices.tolist(), q
+            assert got.scores.tolist() == want.scores.tolist(), q
+            # Whole passages, fused and deduplicated as the assistant returns them.
+            assert searcher.search(q, 5) == single.search(q, k=5)
+
+
+def test_a_dead_shard_fails_the_query_by_name(built: tuple[Path, Path, Path]) -> None:
+    _, plain_dir, _ = built
+    query = normalize_for_matching(queries(1)[0])
+    with ShardedIndex(plain_dir, 3, cpus_per_shard=0.5, timeout=20) as index:
+        assert index.search_bm25(query, 5).size > 0
+        ray.kill(index.actors[1])
+        with pytest.raises(ShardError, match="shard 2 of 3 failed"):
+            index.search_bm25(query, 5)
+
+
+def test_a_slow_shard_times_out_with_an_error(built: tuple[Path, Path, Path]) -> None:
+    _, plain_dir, _ = built
+    query = normalize_for_matching(queries(1)[0])
+    with ShardedIndex(plain_dir, 2, cpus_per_shard=0.5, timeout=20) as index:
+        index.timeout = 1.0
+        # The second shard is busy (actors answer one call at a time) for longer.
+        busy = index.actors[1].__ray_call__.remote(lambda shard: time.sleep(6))
+        with pytest.raises(ShardError, match=r"shard 2 of 2 did not answer within 1 s"):
+            index.search_bm25(query, 5)
+        ray.get(busy)
+
+
+def test_dense_sharded_search_equals_the_single_index(
+    tiny_model_dir: Path,
+    tiny_model_corpus: tuple[str, ...],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Texts the tiny model covers (else the index is built without vectors), no copy
+    # merging (they share sentences).
+    config = AssistantConfig(
+        model=str(tiny_model_dir),
+        local_files_only=True,
+        chunk_size=80,
+        chunk_overlap=10,
+        duplicate_threshold=0.0,
+    )
+    path = tmp_path / "articles.jsonl"
+    with path.open("w", encoding="utf-8") as fh:
+        for i, texts in enumerate(itertools.permutations(tiny_model_corpus, 2)):
+            record = {"id": f"t{i:03d}", "title": f"第{i}篇", "text": "".join(texts)}
+            fh.write(json.dumps(record, ensure_ascii=False) + "\n")
+    queries = list(tiny_model_corpus) + ["台风", "央行准备金率", "女排决赛"]
+    monkeypatch.setattr(loaders, "STREAM_BYTES", 1000)
+    monkeypatch.setattr(loaders, "_PART_LINES", 7)
+    ray_ingest([path], tmp_path / "idx", config, workers=2, segment_rows=10)
+    single = Assistant.load(tmp_path / "idx", config)
+    assert single.dense_enabled and len(single.snapshot.states) >= 2
+    encoder = single._encoder  # the assistant's loaded query encoder
+    with ShardedIndex(tmp_path / "idx", 2, cpus_per_shard=0.5) as index:
+        searcher = Searcher(
+            index.snapshot,
+            sharded_retrievers(index, encoder),
+            candidates=config.candidates,
+            duplicate_threshold=config.duplicate_threshold,
+        )
+        assert searcher.retriever_names == ("bm25", "dense")
+        for q in queries:
+            assert searcher.search(q, 5) == single.search(q, k=5)
+
+
+def test_qa_ingest_with_ray_writes_what_qa_ingest_writes(
+    built: tuple[Path, Path, Path], tmp_path: Path
+) -> None:
+    from typer.testing import CliRunner
+
+    path, _, _ = built
+    runner = CliRunner()
+    lexical = ["--model", "", "--chunk-size", "80", "--chunk-overlap", "10"]
+    plain = runner.invoke(cli_app, ["ingest", str(path), "--index", str(tmp_path / "a"), *lexical])
+    assert plain.exit_code == 0, plain.output
+    by_ray = runner.invoke(
+        cli_app,
+        ["ingest", str(path), "--index", str(tmp_path / "b"), "--ray", "--workers", "2", *lexical],
+    )
+    assert by_ray.exit_code == 0, by_ray.output
+    a, b = Assistant.load(tmp_path / "a", LEXICAL), Assistant.load(tmp_path / "b", LEXICAL)
+    assert list(a.documents) == list(b.documents)
+    assert list(a.snapshot.chunks) == list(b.snapshot.chunks)
+    # The summary line is the same too.
+    assert plain.output.splitlines()[-1] == by_ray.output.splitlines()[-1]
+
+
+def test_the_service_searches_on_shards_and_says_when_one_fails(
+    built: tuple[Path, Path, Path],
+) -> None:
+    from fastapi.testclient import TestClient
+
+    from service.app import create_app
+    from service.settings import Settings
+
+    _, plain_dir, _ = built
+    settings = Settings(  # type: ignore[call-arg]
+        _env_file=None,
+        model="",
+        chunk_size=80,
+        chunk_overlap=10,
+        index_dir=plain_dir,
+        persist=False,
+        shards=2,
+    )
+    single = Assistant.load(plain_dir, LEXICAL)
+    with TestClient(create_app(settings)) as client:
+        client.app.state.loader.join(timeout=120)  # type: ignore[attr-defined]
+        ready = client.get("/readyz")
+        assert ready.status_code == 200, ready.text
+        for q in queries(5):
+            got = client.get("/v1/search", params={"q": q, "k": 5})
+            assert got.status_code == 200, got.text
+            want = single.search(q, k=5)
+            assert [(p["chunk_id"], p["score"]) for p in got.json()["passages"]] == [
+                (p.chunk.id, p.score) for p in want
+            ]
+        shards = client.app.state.assistant._retrievers  # type: ignore[attr-defined]
+        ray.kill(shards.index.actors[0])
+        failed = client.get("/v1/search", params={"q": queries(1)[0], "k": 5})
+        assert failed.status_code == 503
+        error = failed.json()["error"]
+        assert error["code"] == "shard_unavailable"
+        assert "shard 1 of 2 failed" in error["message"]
+        shards.close()
