@@ -494,6 +494,7 @@ def sentence_features(
     median = float(np.median(list(terms.weights.values()))) if terms.weights else 0.0
     rare = {t: w for t, w in terms.weights.items() if w > median}
     top_doc = min(candidates, key=lambda c: c.passage.rank).passage.document.id
+    width = len(SENTENCE_FEATURES)
     covs = []
     for i, cand in enumerate(candidates):
         s = cand.sentence
@@ -513,7 +514,7 @@ def sentence_features(
         typed_match = any(t.kind in expected and t.text not in stated for t in s.spans)
         total, sat, conflict = conflicts(a, cand)
         bm25 = cand.passage.scores.get("bm25", 0.0)
-        row = out[i]
+        row = [0.0] * width
         row[col["cov"]] = cov
         row[col["cov_uni"]] = _coverage(terms, s.terms, "uni")
         row[col["cov_bi"]] = _coverage(terms, s.terms, "bi")
@@ -567,6 +568,7 @@ def sentence_features(
         row[col["q_terms"]] = len(terms.weights)
         row[col["q_len"]] = len(a.folded)
         row[type_index] = 1.0
+        out[i] = row
     chunk_cov: dict[str, float] = {}
     for i, cand in enumerate(candidates):
         cid = cand.passage.chunk.id
@@ -891,13 +893,18 @@ def span_features(
     tables = tables or CharTables()
     cohesion = _cohesion(stats, candidates, spans)
     out = np.zeros((len(spans), len(SPAN_FEATURES)), dtype=np.float32)
-    col = {name: i for i, name in enumerate(SPAN_FEATURES)}
+    c = _SPAN_COLUMNS
     expected = _compatible_kinds(a.answer_type)
     question_chars = frozenset(a.content) - _PUNCT - {" "}
-    type_col = col[f"type_{a.answer_type}"]
+    type_col = c[f"type_{a.answer_type}"]
+    # The question's two-character terms with their weights, in one fixed order.
+    bigram_weights = [(t, terms.weights[t]) for t in terms.bigrams]
+    total_weight = sum(terms.weights[t] for t in terms.bigrams) or 1.0
+    head = a.head
     occurrences: dict[int, list[tuple[int, int]]] = {}
     clause_cache: dict[int, list[tuple[int, int]]] = {}
     slots: dict[int, Slot] = {}
+    width = len(SPAN_FEATURES)
     for i, span in enumerate(spans):
         sentence = candidates[span.sentence].sentence
         text = sentence.folded.text
@@ -917,76 +924,80 @@ def span_features(
         length = e - s
         clause = next(((cs, ce) for cs, ce in clause_cache[span.sentence] if cs <= s < ce), None)
         clause_len = (clause[1] - clause[0]) if clause else len(text)
-        row = out[i]
-        row[col["length"]] = length
-        row[col["log_length"]] = math.log1p(length)
-        row[col["clause_share"]] = length / max(1, clause_len)
-        row[col["is_clause"]] = float("clause" in span.sources)
-        row[col["is_sentence"]] = float("sentence" in span.sources)
-        row[col["from_typed"]] = float("typed" in span.sources)
-        row[col["from_chunk"]] = float("chunk" in span.sources)
-        row[col["from_align"]] = float("align" in span.sources)
-        row[col["from_strip"]] = float("strip" in span.sources)
-        row[col[f"kind_{span.kind}"]] = 1.0
-        inner = [t for t in sentence.spans if s <= t.start and t.end <= e]
-        row[col["holds_expected"]] = float(any(t.kind in expected for t in inner))
-        row[col["type_compatible"]] = float(span.kind in expected)
-        row[col["org_suffix"]] = float(piece.endswith(_ORG_SUFFIX))
-        row[col["place_suffix"]] = float(piece.endswith(_PLACE_SUFFIX))
-        row[col["person_like"]] = float("·" in piece or "•" in piece)
-        chars = [c for c in piece if c not in _PUNCT]
-        row[col["q_overlap"]] = (
-            sum(1 for c in chars if c in question_chars) / len(chars) if chars else 1.0
+        sources = span.sources
+        row = [0.0] * width
+        row[c["length"]] = length
+        row[c["log_length"]] = math.log1p(length)
+        row[c["clause_share"]] = length / max(1, clause_len)
+        row[c["is_clause"]] = float("clause" in sources)
+        row[c["is_sentence"]] = float("sentence" in sources)
+        row[c["from_typed"]] = float("typed" in sources)
+        row[c["from_chunk"]] = float("chunk" in sources)
+        row[c["from_align"]] = float("align" in sources)
+        row[c["from_strip"]] = float("strip" in sources)
+        row[c[f"kind_{span.kind}"]] = 1.0
+        row[c["holds_expected"]] = float(
+            any(t.kind in expected for t in sentence.spans if s <= t.start and t.end <= e)
         )
-        row[col["q_bigram_inside"]] = float(any(os_ >= s and oe <= e for os_, oe in occ))
-        row[col["left_adj"]] = _common_suffix(a.left, text[:s])
-        row[col["right_adj"]] = _common_prefix(a.right, text[e:])
+        row[c["type_compatible"]] = float(span.kind in expected)
+        row[c["org_suffix"]] = float(piece.endswith(_ORG_SUFFIX))
+        row[c["place_suffix"]] = float(piece.endswith(_PLACE_SUFFIX))
+        row[c["person_like"]] = float("·" in piece or "•" in piece)
+        chars = [ch for ch in piece if ch not in _PUNCT]
+        row[c["q_overlap"]] = (
+            sum(1 for ch in chars if ch in question_chars) / len(chars) if chars else 1.0
+        )
+        row[c["q_bigram_inside"]] = float(any(os_ >= s and oe <= e for os_, oe in occ))
+        row[c["left_adj"]] = _common_suffix(a.left, text[:s])
+        row[c["right_adj"]] = _common_prefix(a.right, text[e:])
         before = [s - oe for os_, oe in occ if oe <= s]
         after = [os_ - e for os_, oe in occ if os_ >= e]
-        row[col["dist_left"]] = min(min(before), 30) if before else 30
-        row[col["dist_right"]] = min(min(after), 30) if after else 30
+        row[c["dist_left"]] = min(min(before), 30) if before else 30
+        row[c["dist_right"]] = min(min(after), 30) if after else 30
         if clause is not None:
             # Question terms in the span's clause but outside the span.
             clause_text = text[clause[0] : clause[1]]
-            present = [t for t in terms.bigrams if t in clause_text and t not in piece]
-            total = sum(terms.weights[t] for t in terms.bigrams) or 1.0
-            row[col["clause_cov"]] = sum(terms.weights[t] for t in present) / total
-        row[col["starts_function"]] = float(piece[:1] in _FUNCTION_CHARS)
-        row[col["ends_function"]] = float(piece[-1:] in _FUNCTION_CHARS)
-        row[col["has_comma"]] = float(any(c in ",，;；" for c in piece))
-        row[col["has_digit"]] = float(any(c.isdigit() for c in piece))
-        row[col["cjk_share"]] = sum(1 for c in piece if "\u4e00" <= c <= "\u9fff") / max(1, length)
-        row[col["head_after"]] = float(bool(a.head) and text[e : e + len(a.head)] == a.head)
-        row[col["head_inside"]] = float(bool(a.head) and a.head in piece)
-        row[col["rel_start"]] = s / max(1, len(text))
-        row[col["start_cohesion"]] = cohesion.get(text[s - 1 : s + 1], 1.0) if s > 0 else 1.0
-        row[col["end_cohesion"]] = cohesion.get(text[e - 1 : e + 1], 1.0) if e < len(text) else 1.0
+            row[c["clause_cov"]] = (
+                sum(w for t, w in bigram_weights if t in clause_text and t not in piece)
+                / total_weight
+            )
+        row[c["starts_function"]] = float(piece[:1] in _FUNCTION_CHARS)
+        row[c["ends_function"]] = float(piece[-1:] in _FUNCTION_CHARS)
+        row[c["has_comma"]] = float(any(ch in ",，;；" for ch in piece))
+        row[c["has_digit"]] = float(any(ch.isdigit() for ch in piece))
+        row[c["cjk_share"]] = sum(1 for ch in piece if "\u4e00" <= ch <= "\u9fff") / max(1, length)
+        row[c["head_after"]] = float(bool(head) and text[e : e + len(head)] == head)
+        row[c["head_inside"]] = float(bool(head) and head in piece)
+        row[c["rel_start"]] = s / max(1, len(text))
+        row[c["start_cohesion"]] = cohesion.get(text[s - 1 : s + 1], 1.0) if s > 0 else 1.0
+        row[c["end_cohesion"]] = cohesion.get(text[e - 1 : e + 1], 1.0) if e < len(text) else 1.0
         inside = [cohesion.get(text[j : j + 2], 1.0) for j in range(s, e - 1)]
-        row[col["inner_cohesion"]] = min(inside) if inside else 1.0
-        row[col["surname_start"]] = float(
+        row[c["inner_cohesion"]] = min(inside) if inside else 1.0
+        row[c["surname_start"]] = float(
             2 <= length <= 4
             and piece[0] in _SURNAMES
-            and all("\u4e00" <= c <= "\u9fff" for c in piece)
+            and all("\u4e00" <= ch <= "\u9fff" for ch in piece)
         )
-        row[col["terms_before"]] = sum(1 for os_, oe in occ if s - 10 <= oe <= s)
-        row[col["terms_after"]] = sum(1 for os_, oe in occ if e <= os_ <= e + 10)
+        row[c["terms_before"]] = sum(1 for os_, oe in occ if s - 10 <= oe <= s)
+        row[c["terms_after"]] = sum(1 for os_, oe in occ if e <= os_ <= e + 10)
         slot = slots[span.sentence]
-        row[col["from_slot"]] = float("slot" in span.sources)
+        row[c["from_slot"]] = float("slot" in sources)
         if slot.start >= 0 or slot.end >= 0:
             lo = slot.start if slot.start >= 0 else 0
             hi = slot.end if slot.end > lo else len(text)
             overlap = max(0, min(e, hi) - max(s, lo))
             union = max(e, hi) - min(s, lo)
-            row[col["slot_iou"]] = overlap / union if union else 0.0
-            row[col["slot_start_gap"]] = min(abs(s - lo), 30) if slot.start >= 0 else 30
-            row[col["slot_end_gap"]] = min(abs(e - hi), 30) if slot.end >= 0 else 30
-            row[col["in_slot"]] = float(lo <= s and e <= hi)
+            row[c["slot_iou"]] = overlap / union if union else 0.0
+            row[c["slot_start_gap"]] = min(abs(s - lo), 30) if slot.start >= 0 else 30
+            row[c["slot_end_gap"]] = min(abs(e - hi), 30) if slot.end >= 0 else 30
+            row[c["in_slot"]] = float(lo <= s and e <= hi)
         else:
-            row[col["slot_start_gap"]] = row[col["slot_end_gap"]] = 30
+            row[c["slot_start_gap"]] = row[c["slot_end_gap"]] = 30
         first, last = tables.score(a.answer_type, piece[:1], piece[-1:])
-        row[col["first_char_score"]] = first
-        row[col["last_char_score"]] = last
+        row[c["first_char_score"]] = first
+        row[c["last_char_score"]] = last
         row[type_col] = 1.0
+        out[i] = row
     return out
 
 
