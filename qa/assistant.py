@@ -542,6 +542,7 @@ class Assistant:
         vectors = None
         if snapshot.dense is not None and self._encoder is not None:
             reuse = _old_vectors(snapshot, changes.removals)
+            _supplied_vectors(reuse, ready, self._encoder.dimension)
             texts = [c.text for p in ready for c in p.chunks]
             vectors = embed_texts(texts, self._encoder, reuse=reuse, progress=progress)
         elif snapshot.dense is not None:
@@ -897,6 +898,28 @@ def _old_vectors(
         for row in range(int(segment.doc_rows[hit[1]]), int(segment.doc_rows[hit[1] + 1])):
             found.setdefault(segment.chunk(row).text, partial(_row, vectors, row))
     return found
+
+
+def _supplied_vectors(
+    found: dict[str, Callable[[], npt.NDArray[np.float32]]],
+    ready: Sequence[PreparedDocument],
+    dimension: int,
+) -> None:
+    """Add to ``found`` the vectors the prepared documents carry (computed with the
+    index's model where they were prepared: ``qa ingest --ray``), by chunk text; a text
+    found already keeps its vector."""
+    for p in ready:
+        vectors = p.vectors
+        if vectors is None:
+            continue
+        if vectors.shape[1] != dimension:
+            raise ValueError(
+                f"the vectors prepared with {p.document.id!r} have {vectors.shape[1]} "
+                f"dimensions, the index's model {dimension}: they were computed with "
+                "another model"
+            )
+        for row, chunk in enumerate(p.chunks):
+            found.setdefault(chunk.text, partial(_row, vectors, row))
 
 
 def _row(vectors: npt.NDArray[np.float32], row: int) -> npt.NDArray[np.float32]:

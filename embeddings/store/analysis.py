@@ -52,6 +52,9 @@ class PreparedDocument:
         analyzer: each chunk's distinct ``char12`` keys, where the BM25 tokenizer is
             another one (None otherwise: the BM25 terms are those).
         fingerprint: the near-duplicate fingerprint, where asked for.
+        vectors: each chunk's dense vector (float32, one row per chunk), where they were
+            computed with the index's model beside the preparing (``qa ingest --ray``
+            encodes on Ray actors); None: the index encodes the chunks it needs.
     """
 
     document: Document
@@ -60,6 +63,16 @@ class PreparedDocument:
     terms: tuple[TermCounts, ...]
     analyzer: tuple[npt.NDArray[np.uint64], ...] | None = None
     fingerprint: Fingerprint | None = None
+    vectors: npt.NDArray[np.float32] | None = None
+
+    def __post_init__(self) -> None:
+        if self.vectors is not None and (
+            self.vectors.ndim != 2 or self.vectors.shape[0] != self.starts.shape[0]
+        ):
+            raise ValueError(
+                f"vectors of shape {self.vectors.shape} do not match the document's "
+                f"{self.starts.shape[0]} chunks (one row per chunk)"
+            )
 
     @property
     def size(self) -> int:
@@ -86,6 +99,7 @@ class PreparedDocument:
             self.terms,
             self.analyzer,
             self.fingerprint.light(),
+            self.vectors,
         )
 
     def with_document(self, document: Document) -> PreparedDocument:
@@ -94,7 +108,29 @@ class PreparedDocument:
         if document.text != self.document.text:
             raise ValueError("the document's text differs from the prepared one")
         return PreparedDocument(
-            document, self.starts, self.ends, self.terms, self.analyzer, self.fingerprint
+            document,
+            self.starts,
+            self.ends,
+            self.terms,
+            self.analyzer,
+            self.fingerprint,
+            self.vectors,
+        )
+
+    def with_vectors(self, vectors: npt.NDArray[np.float32] | None) -> PreparedDocument:
+        """The same with its chunks' vectors (one row per chunk; None: none).
+
+        Raises:
+            ValueError: when ``vectors`` does not have one row per chunk.
+        """
+        return PreparedDocument(
+            self.document,
+            self.starts,
+            self.ends,
+            self.terms,
+            self.analyzer,
+            self.fingerprint,
+            vectors,
         )
 
 

@@ -169,3 +169,43 @@ def test_an_update_embeds_only_new_chunk_texts(
     assert again.dense_enabled and len(again.snapshot.states) == 2
     hits = again.search("浦东机场旅客")
     assert hits and hits[0].document.id in {"a", "b"}
+
+
+def test_vectors_prepared_with_a_document_are_indexed_instead_of_encoding(
+    tiny_model_dir: Path, tiny_model_corpus: tuple[str, ...], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import numpy as np
+
+    from embeddings.encoder import Encoder
+    from embeddings.store import prepare_document
+
+    config = AssistantConfig(model=str(tiny_model_dir), local_files_only=True)
+    assistant = Assistant.from_documents(_docs(tiny_model_corpus[:3]), config)
+    tokenizer = assistant.snapshot.bm25.tokenizer
+    new = _docs(tiny_model_corpus)[3:]
+    prepared = [prepare_document(d, config.chunking, tokenizer) for d in new]
+    dimension = assistant.snapshot.settings.dimension
+    rng = np.random.default_rng(0)
+    given = [rng.random((p.size, dimension), dtype=np.float32) for p in prepared]
+
+    def no_encoding(self: Encoder, texts: list[str], **kwargs: object) -> object:
+        raise AssertionError(f"encoded {len(texts)} texts that came with vectors")
+
+    monkeypatch.setattr(Encoder, "encode", no_encoding)
+    summary = assistant.add_documents(
+        [p.with_vectors(v) for p, v in zip(prepared, given, strict=True)]
+    )
+    assert summary.added == len(new)
+    segment = assistant.snapshot.states[-1].segment
+    assert segment.vectors is not None
+    np.testing.assert_array_equal(segment.vectors, np.concatenate(given))
+    # Vectors of another model's dimension are refused, not indexed.
+    other = prepare_document(
+        Document(id="x", title="x", text=tiny_model_corpus[0] * 2, source="x"),
+        config.chunking,
+        tokenizer,
+    )
+    with pytest.raises(ValueError, match="dimensions"):
+        assistant.add_documents([other.with_vectors(np.zeros((other.size, dimension + 1)))])
+    with pytest.raises(ValueError, match="one row per chunk"):
+        other.with_vectors(np.zeros((other.size + 1, dimension), dtype=np.float32))
