@@ -76,8 +76,9 @@ def ingest(
         bool,
         typer.Option(
             "--ray",
-            help="Load and prepare articles on a Ray cluster (the [ray] extra); the index "
-            "is the one plain ingest writes. See docs/scale-out.md.",
+            help="Load and prepare articles, and encode their chunks with the model, on a "
+            "Ray cluster (the [ray] extra); the index is the one plain ingest writes. See "
+            "docs/scale-out.md.",
         ),
     ] = False,
     ray_address: Annotated[
@@ -86,6 +87,16 @@ def ingest(
             "--ray-address",
             help="With --ray: the cluster ('auto': the one `ray start` started here; "
             "'ray://HOST:10001': a remote one); default: a local Ray instance.",
+            show_default=False,
+        ),
+    ] = None,
+    ray_encoders: Annotated[
+        int | None,
+        typer.Option(
+            "--ray-encoders",
+            min=1,
+            help="With --ray and a model: Ray actors that encode the chunks (default: one "
+            "per GPU of the cluster, one GPU each; without GPUs, half its CPUs).",
             show_default=False,
         ),
     ] = None,
@@ -113,6 +124,8 @@ def ingest(
     runner = None
     if ray_address is not None and not ray:
         fail("--ray-address goes with --ray")
+    if ray_encoders is not None and not ray:
+        fail("--ray-encoders goes with --ray")
     if ray:
         if workers == 0:
             fail("--workers 0 cannot go with --ray: give the number of Ray actors, or none")
@@ -125,7 +138,7 @@ def ingest(
         except Exception as error:  # noqa: BLE001 - Ray's errors, said plainly
             where = f"the Ray cluster at {ray_address}" if ray_address else "a local Ray instance"
             fail(f"cannot start or join {where}: {error}")
-        runner = ray_runner(workers)
+        runner = ray_runner(workers, encode=config, encoders=ray_encoders)
     with errors():
         existed = (directory / "manifest.json").exists()
         with progress_bars() as hook:

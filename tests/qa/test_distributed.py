@@ -170,8 +170,7 @@ def test_dense_sharded_search_equals_the_single_index(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    # Texts the tiny model covers (else the index is built without vectors), no copy
-    # merging (they share sentences).
+    # No copy merging (the texts share sentences).
     config = AssistantConfig(
         model=str(tiny_model_dir),
         local_files_only=True,
@@ -179,11 +178,7 @@ def test_dense_sharded_search_equals_the_single_index(
         chunk_overlap=10,
         duplicate_threshold=0.0,
     )
-    path = tmp_path / "articles.jsonl"
-    with path.open("w", encoding="utf-8") as fh:
-        for i, texts in enumerate(itertools.permutations(tiny_model_corpus, 2)):
-            record = {"id": f"t{i:03d}", "title": f"第{i}篇", "text": "".join(texts)}
-            fh.write(json.dumps(record, ensure_ascii=False) + "\n")
+    path = _tiny_articles(tmp_path / "articles.jsonl", tiny_model_corpus)
     queries = list(tiny_model_corpus) + ["台风", "央行准备金率", "女排决赛"]
     monkeypatch.setattr(loaders, "STREAM_BYTES", 1000)
     monkeypatch.setattr(loaders, "_PART_LINES", 7)
@@ -201,6 +196,83 @@ def test_dense_sharded_search_equals_the_single_index(
         assert searcher.retriever_names == ("bm25", "dense")
         for q in queries:
             assert searcher.search(q, 5) == single.search(q, k=5)
+
+
+def _tiny_articles(path: Path, corpus: tuple[str, ...]) -> Path:
+    """Articles of two texts each that the tiny model covers (else the index is built
+    without vectors)."""
+    with path.open("w", encoding="utf-8") as fh:
+        for i, texts in enumerate(itertools.permutations(corpus, 2)):
+            record = {"id": f"t{i:03d}", "title": f"第{i}篇", "text": "".join(texts)}
+            fh.write(json.dumps(record, ensure_ascii=False) + "\n")
+    return path
+
+
+def test_ray_ingest_with_a_model_encodes_on_actors_what_plain_ingest_encodes(
+    tiny_model_dir: Path,
+    tiny_model_corpus: tuple[str, ...],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from embeddings.encoder import Encoder
+
+    config = AssistantConfig(
+        model=str(tiny_model_dir),
+        local_files_only=True,
+        chunk_size=80,
+        chunk_overlap=10,
+        batch_size=4,
+    )
+    path = _tiny_articles(tmp_path / "articles.jsonl", tiny_model_corpus)
+    monkeypatch.setattr(loaders, "STREAM_BYTES", 1000)
+    monkeypatch.setattr(loaders, "_PART_LINES", 7)
+    monkeypatch.setattr(ingest_module, "_IN_PROCESS_BYTES", 0)
+    ingest_paths([path], tmp_path / "plain", config, workers=0, segment_rows=10)
+    # The driver encodes nothing: the actors (other processes) did.
+    encoded: list[int] = []
+    real_encode = Encoder.encode
+
+    def counting(self: Encoder, texts: list[str], **kwargs: object) -> object:
+        encoded.append(len(texts))
+        return real_encode(self, texts, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Encoder, "encode", counting)
+    ray_ingest([path], tmp_path / "ray", config, workers=1, encoders=1, segment_rows=10)
+    assert encoded == []
+    monkeypatch.setattr(Encoder, "encode", real_encode)
+
+    plain = Assistant.load(tmp_path / "plain", config)
+    by_ray = Assistant.load(tmp_path / "ray", config)
+    assert plain.dense_enabled and by_ray.dense_enabled
+    assert list(by_ray.documents) == list(plain.documents)
+    assert list(by_ray.snapshot.chunks) == list(plain.snapshot.chunks)
+    assert len(plain.snapshot.states) >= 2
+    for a, b in zip(plain.snapshot.states, by_ray.snapshot.states, strict=True):
+        assert a.segment.vectors is not None and b.segment.vectors is not None
+        assert a.segment.vectors.shape == b.segment.vectors.shape
+        np.testing.assert_allclose(b.segment.vectors, a.segment.vectors, atol=1e-5)
+    for q in list(tiny_model_corpus) + ["台风", "央行准备金率", "女排决赛"]:
+        want = [p.chunk.id for p in plain.search(q, k=5)]
+        assert [p.chunk.id for p in by_ray.search(q, k=5)] == want, q
+
+
+def test_ray_ingest_without_a_loadable_model_builds_a_lexical_index(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The actors cannot load the model either: the parts come without vectors and the
+    # index is built lexical-only with the driver's warning, as plain ingest builds it.
+    config = AssistantConfig(
+        model=str(tmp_path / "no-such-model"),
+        local_files_only=True,
+        chunk_size=80,
+        chunk_overlap=10,
+    )
+    path = _articles(tmp_path / "in", 20)
+    monkeypatch.setattr(ingest_module, "_IN_PROCESS_BYTES", 0)
+    assistant, result = ray_ingest([path], tmp_path / "idx", config, workers=1, encoders=1)
+    assert assistant is not None and not assistant.dense_enabled
+    assert result.summary.added > 0
+    assert any("no-such-model" in w for w in assistant.warnings)
 
 
 def test_qa_ingest_with_ray_writes_what_qa_ingest_writes(
