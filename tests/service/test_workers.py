@@ -127,7 +127,8 @@ def test_a_dead_worker_is_replaced_and_sigterm_stops_every_process(
                 break
         new = pids - first
         assert len(new) == 1 and victim not in new, serve.logs()
-        assert "exited with code -9; starting a new one" in serve.logs()
+        whole = serve.log.read_text(encoding="utf-8", errors="replace")
+        assert "exited with code -9; starting a new one" in whole, serve.logs()
 
         workers = set(children(serve.pid)) & (first | new)
         assert serve.stop() == 0, serve.logs()
