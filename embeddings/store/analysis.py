@@ -9,7 +9,7 @@ cheaply.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import numpy.typing as npt
@@ -92,30 +92,14 @@ class PreparedDocument:
         another process instead of several kilobytes)."""
         if self.fingerprint is None:
             return self
-        return PreparedDocument(
-            self.document,
-            self.starts,
-            self.ends,
-            self.terms,
-            self.analyzer,
-            self.fingerprint.light(),
-            self.vectors,
-        )
+        return replace(self, fingerprint=self.fingerprint.light())
 
     def with_document(self, document: Document) -> PreparedDocument:
         """The same chunks and terms for another record of the same text (new
         alternates)."""
         if document.text != self.document.text:
             raise ValueError("the document's text differs from the prepared one")
-        return PreparedDocument(
-            document,
-            self.starts,
-            self.ends,
-            self.terms,
-            self.analyzer,
-            self.fingerprint,
-            self.vectors,
-        )
+        return replace(self, document=document)
 
     def with_vectors(self, vectors: npt.NDArray[np.float32] | None) -> PreparedDocument:
         """The same with its chunks' vectors (one row per chunk; None: none).
@@ -123,15 +107,7 @@ class PreparedDocument:
         Raises:
             ValueError: when ``vectors`` does not have one row per chunk.
         """
-        return PreparedDocument(
-            self.document,
-            self.starts,
-            self.ends,
-            self.terms,
-            self.analyzer,
-            self.fingerprint,
-            vectors,
-        )
+        return replace(self, vectors=vectors)
 
 
 def prepare_document(
