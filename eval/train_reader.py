@@ -14,13 +14,17 @@ Run ``python -m eval.train_reader FILE... [--out MODEL.json] [--cv-report DIR]``
    ``长三角…的理事长``-like questions), and asked against the whole corpus as
    unanswerable rows, so the confidence model also learns that one missing key term
    means the passage does not answer.
-4. Questions are split into ``--folds`` folds **by article**. For each fold the rankers
+4. ``--answer-deleted N`` answerable questions are asked against a corpus in which the
+   sentences holding their answer are deleted from their paragraph (the article is
+   there, the fact is not): unanswerable rows of the kind "who is the alliance's
+   secretary-general" asked of an article that names none.
+5. Questions are split into ``--folds`` folds **by article**. For each fold the rankers
    are trained on the other folds and read the fold's questions; those out-of-fold
    readings train the confidence model, its isotonic calibration and the abstention
    threshold (Youden's J between answerable and unanswerable readings).
-5. The shipped model is trained on everything and written to ``--out`` (by default the
+6. The shipped model is trained on everything and written to ``--out`` (by default the
    package's ``qa/answering/extractive/reader_model.json``).
-6. With ``--cv-report DIR`` every question is also answered through the real assistant
+7. With ``--cv-report DIR`` every question is also answered through the real assistant
    by the model of its fold (rankers and confidence model trained without its article),
    and the usual ``qa eval`` reports are written to ``DIR/pooled`` (all questions,
    whole corpus) and ``DIR/holdout`` (the hold-out corpus: abstention). These are the
@@ -42,6 +46,8 @@ from typing import Annotated, Any
 import numpy as np
 import typer
 
+from corpus import Document
+from corpus.sentences import sentence_spans
 from eval.questions import Question, load_squad_questions
 from eval.report import write_report
 from eval.runner import EvalRun, run_questions
@@ -127,6 +133,62 @@ def near_misses(
     return out
 
 
+def answer_deleted(
+    questions: Sequence[Question],
+    documents: Sequence[Document],
+    article_of: dict[str, str],
+    count: int,
+    seed: int,
+) -> tuple[tuple[Document, ...], list[TrainingQuestion]]:
+    """Near misses of another kind: the article is there, the fact asked about is not.
+
+    Up to ``count`` answerable questions (one per paragraph) have every sentence that
+    holds one of their gold answers deleted from their gold paragraph; a question whose
+    answer also occurs in another paragraph of its article, or whose paragraph would be
+    left empty, is skipped. Asked against the corpus with these paragraphs, they are
+    unanswerable rows that still retrieve their own article: the reading an assistant
+    makes of "the alliance's secretary-general" when the article names none.
+
+    Returns:
+        The corpus (every document, the changed paragraphs replaced) and the questions.
+    """
+    rng = random.Random(seed)
+    by_id = {d.id: d for d in documents}
+    folded = {d.id: normalize_for_matching(d.text) for d in documents}
+    article_docs: dict[str, list[str]] = {}
+    for d in documents:
+        article_docs.setdefault(str(d.get_meta("article")), []).append(d.id)
+    pool = [q for q in questions if q.answerable and q.doc_ids and q.answers]
+    changed: dict[str, Document] = {}
+    out: list[TrainingQuestion] = []
+    for q in rng.sample(pool, len(pool)):
+        if len(out) >= count:
+            break
+        doc = by_id.get(q.doc_ids[0])
+        if doc is None or doc.id in changed:
+            continue
+        golds = [normalize_for_matching(a) for a in q.answers if a.strip()]
+        siblings = article_docs.get(str(doc.get_meta("article")), [])
+        if any(g in folded[o] for o in siblings if o != doc.id for g in golds):
+            continue
+        spans = sentence_spans(doc.text)
+        kept = [
+            (a, b)
+            for a, b in spans
+            if not any(g in normalize_for_matching(doc.text[a:b]) for g in golds)
+        ]
+        text = "".join(doc.text[a:b] for a, b in kept).strip()
+        if (
+            len(kept) == len(spans)
+            or not text
+            or any(g in normalize_for_matching(text) for g in golds)
+        ):
+            continue
+        changed[doc.id] = replace(doc, text=text)
+        out.append(TrainingQuestion(q.question, (), (), article_of.get(q.id, q.id)))
+    return tuple(changed.get(d.id, d) for d in documents), out
+
+
 _STOP = frozenset(
     "什么哪谁几多何怎啥吗呢的了是在和与及等由被把对从向为将于以并而也都就或其之着过所"
 )
@@ -146,11 +208,20 @@ def _fold_model(
     """The model of fold ``k``: its rankers, and a confidence model trained on the
     out-of-fold readings of the other folds."""
     judged = [j for j in oof.judged if oof.fold[j.question] != k]
-    confidence, calibration, threshold = fit_reader_confidence(
+    fitted = fit_reader_confidence(
         judged, [groups[j.question] for j in judged], folds=folds, seed=seed
     )
     sentence, span, tables = oof.rankers[k]
-    return ReaderModel(sentence, span, confidence, calibration, threshold, {"fold": k}, tables)
+    return ReaderModel(
+        sentence,
+        span,
+        fitted.confidence_model,
+        fitted.calibration,
+        fitted.threshold,
+        {"fold": k},
+        tables,
+        fitted.second_margin,
+    )
 
 
 def main(
@@ -171,6 +242,13 @@ def main(
     near: Annotated[
         int,
         typer.Option("--near-misses", help="Synthetic near-miss questions to train on."),
+    ] = 1500,
+    deleted: Annotated[
+        int,
+        typer.Option(
+            "--answer-deleted",
+            help="Questions asked with the sentence holding their answer deleted.",
+        ),
     ] = 1500,
 ) -> None:
     """Train the extractive reader with article-grouped cross-validation."""
@@ -212,11 +290,16 @@ def main(
         part_b = collect("unanswerable", unanswerable, held, stats_held)
         swapped = near_misses(questions, documents, stats_full, article_of, near, seed)
         part_c = collect("near misses", swapped, full, stats_full)
-    data = concat_reader_data([part_a, part_b, part_c])
+        cut_docs, cut_questions = answer_deleted(questions, documents, article_of, deleted, seed)
+        cut = Assistant.from_documents(cut_docs, config)
+        stats_cut = TermStatistics.for_snapshot(cut.snapshot)
+        part_d = collect("answers deleted", cut_questions, cut, stats_cut)
+    data = concat_reader_data([part_a, part_b, part_c, part_d])
     stats = (
         [stats_full] * len(part_a.questions)
         + [stats_held] * len(part_b.questions)
         + [stats_full] * len(part_c.questions)
+        + [stats_cut] * len(part_d.questions)
     )
     oof = reader_out_of_fold(
         data, stats, folds=folds, seed=seed, progress=lambda s: console.print(s)
@@ -225,6 +308,7 @@ def main(
         "trained_on": [Path(f).name for f in files],
         "holdout": holdout,
         "near_misses": near,
+        "answer_deleted": deleted,
         "command": "python -m eval.train_reader " + " ".join(str(f) for f in files),
     }
     model = fit_reader(

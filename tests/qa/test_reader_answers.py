@@ -3,9 +3,15 @@ these tests (answers after the lead sentence, near misses, both scripts)."""
 
 from __future__ import annotations
 
+import math
+from dataclasses import replace
+from pathlib import Path
+
 import pytest
 
 from qa import Assistant, AssistantConfig, Document, normalize_for_matching
+from qa.answering.extractive import SECOND_JOIN
+from qa.answering.extractive.model import default_model
 
 ARTICLES = (
     Document(
@@ -80,10 +86,12 @@ def test_the_answer_is_the_sentence_that_holds_it(
     answer = assistant.ask(question)
     assert not answer.abstained, answer.text
     assert normalize_for_matching(gold) in normalize_for_matching(answer.text)
-    assert answer.short_answer and len(answer.text) <= 80 + 4
-    c = answer.citations[0]
-    doc = assistant.get_document(c.doc_id)
-    assert doc is not None and doc.text[c.start : c.end] == c.quote
+    assert answer.short_answer
+    # One window of at most 80 characters per cited sentence (the runner-up's too).
+    assert len(answer.text) <= len(answer.citations) * (80 + 4) + len(SECOND_JOIN)
+    for c in answer.citations:
+        doc = assistant.get_document(c.doc_id)
+        assert doc is not None and doc.text[c.start : c.end] == c.quote
     assert 0.0 <= answer.confidence <= 1.0 and answer.generator == "extractive"
 
 
@@ -109,3 +117,36 @@ def test_off_topic_questions_abstain(assistant: Assistant) -> None:
     for question in ("2022年世界杯足球赛的冠军是哪支球队?", "量子计算机的工作原理是什么?"):
         answer = assistant.ask(question)
         assert answer.abstained and not answer.citations and answer.short_answer == ""
+
+
+def _with_margin(tmp_path: Path, margin: float | None) -> Assistant:
+    path = tmp_path / "reader.json"
+    replace(default_model(), second_margin=margin).save(path)
+    return Assistant.from_documents(ARTICLES, AssistantConfig(model="", reader_model=str(path)))
+
+
+def test_an_undecided_reader_quotes_the_runner_up_sentence_too(tmp_path: Path) -> None:
+    assistant = _with_margin(tmp_path, math.inf)  # every reading counts as undecided
+    answer = assistant.ask("示范区全长多少公里?")
+    assert not answer.abstained
+    first, second = answer.citations
+    assert (first.marker, second.marker) == (1, 2)
+    assert (first.doc_id, first.start) != (second.doc_id, second.start)
+    head, _, tail = answer.text.partition(SECOND_JOIN)
+    assert head.endswith(" [1]") and tail.endswith(" [2]")
+    assert tail.removesuffix(" [2]") in second.quote  # the runner-up's own words
+    assert "86公里" in head  # the best sentence still comes first
+    assert normalize_for_matching("86公里") in normalize_for_matching(answer.short_answer)
+
+
+def test_a_decided_reader_quotes_one_sentence(tmp_path: Path) -> None:
+    answer = _with_margin(tmp_path, None).ask("示范区全长多少公里?")
+    assert len(answer.citations) == 1 and SECOND_JOIN not in answer.text
+
+
+def test_a_runner_up_that_contradicts_the_question_is_not_quoted(tmp_path: Path) -> None:
+    assistant = _with_margin(tmp_path, math.inf)
+    answer = assistant.ask("第三届长三角数字经济论坛在哪里闭幕?")
+    assert not answer.abstained
+    # The forum article's other sentences name the 第四届 forum: never quoted here.
+    assert all("第四届" not in c.quote for c in answer.citations[1:])

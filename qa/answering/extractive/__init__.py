@@ -13,6 +13,7 @@ from __future__ import annotations
 from qa.answering.extractive.answerer import (
     ABSTAIN_TEXT,
     RELATED_TEXT,
+    SECOND_JOIN,
     ExtractiveAnswerer,
     abstain_text,
     clause_window,
@@ -28,6 +29,7 @@ from qa.answering.extractive.training import (
 __all__ = [
     "ABSTAIN_TEXT",
     "RELATED_TEXT",
+    "SECOND_JOIN",
     "ExtractiveAnswerer",
     "ReaderData",
     "ReaderModel",

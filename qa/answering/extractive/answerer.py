@@ -6,7 +6,9 @@ sentence ranker, take the best span of the best sentence with the span ranker, a
 judge the reading with the confidence model (calibrated: the estimated probability that
 the answer is right). The answer is the clause window around the span (up to
 ``answer_chars`` characters), cited with the whole source sentence; the span itself is
-the short answer.
+the short answer. When the sentence ranker could hardly tell the best sentence from
+the next (a margin below the model's fitted ``second_margin``), the answer quotes the
+next sentence's window too, cited ``[2]``.
 
 Abstention: a confidence below the threshold abstains; so does a sentence that
 contradicts a constraint the question states (another ordinal, year or period: a near
@@ -20,17 +22,27 @@ from collections.abc import Sequence
 from corpus.normalize import Script, detect_script, to_script
 from corpus.sentences import clause_spans
 from qa.analysis.question import analyze_question
-from qa.answering.extractive.features import question_terms
+from qa.answering.extractive.features import SpanCandidate, question_terms
 from qa.answering.extractive.model import ReaderModel, default_model
 from qa.answering.extractive.reader import Reading, read
 from qa.answering.extractive.sentences import Candidate, SentencePool
 from qa.answering.terms import TermStatistics
 from qa.types import Citation, Draft, Passage, Question
 
-__all__ = ["ABSTAIN_TEXT", "RELATED_TEXT", "ExtractiveAnswerer", "abstain_text", "clause_window"]
+__all__ = [
+    "ABSTAIN_TEXT",
+    "RELATED_TEXT",
+    "SECOND_JOIN",
+    "ExtractiveAnswerer",
+    "abstain_text",
+    "answer_window",
+    "clause_window",
+]
 
 ABSTAIN_TEXT = "抱歉，资料库中没有找到能回答这个问题的内容。"
 RELATED_TEXT = "资料库中没有找到能回答这个问题的内容；资料只提到："
+SECOND_JOIN = "；另见："
+"""Joins the runner-up sentence's window to the answer, when the answer quotes two."""
 _STRIP = "，,：:；;、。！？!?… \u3000"
 
 
@@ -63,6 +75,17 @@ def clause_window(text: str, start: int, end: int, budget: int) -> tuple[int, in
         if not grew:
             break
     return min(clauses[lo][0], start), max(clauses[hi][1], end)
+
+
+def answer_window(candidate: Candidate, span: SpanCandidate, budget: int) -> tuple[str, str]:
+    """The answer text for ``span`` (its clause window of at most ``budget``
+    characters, see :func:`clause_window`) and the short answer (the span), both in
+    the source's own text, trimmed of edge punctuation."""
+    sentence = candidate.sentence
+    original = sentence.folded.original
+    s, e = sentence.folded.span(span.start, span.end)
+    a, b = clause_window(original, s, e, budget)
+    return original[a:b].strip(_STRIP), original[s:e].strip(_STRIP)
 
 
 class ExtractiveAnswerer:
@@ -162,15 +185,18 @@ class ExtractiveAnswerer:
                 abstained=True,
                 generator=self.name,
             )
-        sentence = candidate.sentence
-        s, e = sentence.folded.span(reading.best.start, reading.best.end)
-        a, b = clause_window(sentence.folded.original, s, e, self.answer_chars)
-        body = sentence.folded.original[a:b].strip(_STRIP)
-        short = sentence.folded.original[s:e].strip(_STRIP)
-        citation = _citation(candidate, 1)
+        body, short = answer_window(candidate, reading.best, self.answer_chars)
+        text = f"{to_script(body, script)} [1]"
+        citations = [_citation(candidate, 1)]
+        if reading.runner_up is not None:
+            # The ranker could hardly tell two sentences apart: quote both, each cited.
+            other = reading.candidates[reading.runner_up.sentence]
+            more, _ = answer_window(other, reading.runner_up, self.answer_chars)
+            text += f"{to_script(SECOND_JOIN, script)}{to_script(more, script)} [2]"
+            citations.append(_citation(other, 2))
         return Draft(
-            text=f"{to_script(body, script)} [1]",
-            citations=(citation,),
+            text=text,
+            citations=tuple(citations),
             confidence=confidence,
             abstained=False,
             short_answer=to_script(short, script),

@@ -61,6 +61,8 @@ class ReaderModel:
         threshold: answers whose calibrated confidence is below this abstain.
         meta: how the model was trained (data, folds, measured figures).
         tables: the first/last-character tables of the span features.
+        second_margin: when the sentence ranker's best score beats the next sentence's
+            by less than this, the answer quotes both sentences (None: never).
     """
 
     sentence_model: str
@@ -70,6 +72,7 @@ class ReaderModel:
     threshold: float = 0.0
     meta: dict[str, Any] = field(default_factory=dict)
     tables: CharTables = field(default_factory=CharTables)
+    second_margin: float | None = None
 
     @cached_property
     def _sentence(self) -> lightgbm.Booster:
@@ -123,6 +126,7 @@ class ReaderModel:
                 "confidence_model": self.confidence_model,
                 "calibration": [list(self.calibration[0]), list(self.calibration[1])],
                 "threshold": self.threshold,
+                "second_margin": self.second_margin,
                 "tables": {"first": self.tables.first, "last": self.tables.last},
                 "meta": self.meta,
             },
@@ -167,6 +171,7 @@ class ReaderModel:
             confidence_model=str(data["confidence_model"]),
             calibration=(tuple(float(x) for x in xs), tuple(float(y) for y in ys)),
             threshold=float(data["threshold"]),
+            second_margin=_optional_float(data.get("second_margin")),
             meta=dict(data.get("meta", {})),
             tables=CharTables(
                 {t: dict(v) for t, v in data["tables"]["first"].items()},
@@ -183,6 +188,10 @@ class ReaderModel:
             ValueError: when it is not a usable reader model.
         """
         return cls.from_json(Path(path).read_text(encoding="utf-8"), str(path))
+
+
+def _optional_float(value: Any) -> float | None:
+    return None if value is None else float(value)
 
 
 @lru_cache(maxsize=1)

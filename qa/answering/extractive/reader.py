@@ -7,6 +7,7 @@ picks), so the models are measured on exactly what users get.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -51,6 +52,11 @@ class Reading:
             (:func:`~qa.answering.extractive.support.unsupported`: another ordinal,
             year, period or quantity, another currency, a near miss of a quoted name,
             a missing attribute); "" when nothing.
+        runner_up: the best span of the second-ranked sentence, when the sentence
+            ranker preferred the chosen one by less than the model's ``second_margin``
+            and that sentence supports the question's constraints (None otherwise).
+        margin: the sentence ranker's score of the chosen sentence minus that of the
+            next other sentence (``inf`` when there is none).
     """
 
     terms: QuestionTerms
@@ -58,6 +64,8 @@ class Reading:
     best: SpanCandidate | None
     features: npt.NDArray[np.float32]
     conflict: str
+    runner_up: SpanCandidate | None = None
+    margin: float = math.inf
 
     @property
     def analysis(self) -> QuestionAnalysis:
@@ -103,7 +111,44 @@ def read(
     chosen = spans[best]
     short = cands[top].sentence.folded.text[chosen.start : chosen.end]
     conflict = unsupported(terms.analysis, cands[top], short)
-    return Reading(terms, cands, chosen, features, conflict)
+    second = _second(cands, scores, top)
+    margin = math.inf if second is None else float(scores[top] - scores[second])
+    runner_up = None
+    if second is not None and model.second_margin is not None and margin < model.second_margin:
+        runner_up = _best_span(terms, cands, second, stats, model)
+        text = cands[second].sentence.folded.text[runner_up.start : runner_up.end]
+        if unsupported(terms.analysis, cands[second], text):
+            runner_up = None
+    return Reading(terms, cands, chosen, features, conflict, runner_up, margin)
+
+
+def _second(cands: Sequence[Candidate], scores: npt.NDArray[np.float32], top: int) -> int | None:
+    """The best-scored candidate after ``top`` that is another sentence (a sentence in
+    two overlapping chunks is a candidate twice)."""
+    chosen = cands[top].sentence
+    best: int | None = None
+    for i, c in enumerate(cands):
+        same = c.sentence.doc_id == chosen.doc_id and c.sentence.start == chosen.start
+        if i != top and not same and (best is None or scores[i] > scores[best]):
+            best = i
+    return best
+
+
+def _best_span(
+    terms: QuestionTerms,
+    cands: Sequence[Candidate],
+    sentence: int,
+    stats: TermStatistics,
+    model: ReaderModel,
+) -> SpanCandidate:
+    """The span ranker's best span in one sentence (the whole sentence when it has no
+    candidate span)."""
+    spans = span_candidates(terms, cands, [sentence])
+    if not spans:
+        text = cands[sentence].sentence.folded.text
+        return SpanCandidate(sentence, 0, len(text), frozenset({"sentence"}))
+    scores = model.span_score(span_features(terms, cands, spans, stats, model.tables))
+    return spans[int(np.argmax(scores))]
 
 
 def answer_span(candidate: Candidate, span: SpanCandidate) -> tuple[int, int, int, int]:

@@ -30,13 +30,14 @@ import numpy.typing as npt
 
 from corpus.normalize import normalize_for_matching
 from qa.analysis.question import analyze_question
-from qa.answering.extractive.answerer import clause_window
+from qa.answering.extractive.answerer import SECOND_JOIN, answer_window
 from qa.answering.extractive.features import (
     CONFIDENCE_FEATURES,
     SENTENCE_FEATURES,
     SPAN_FEATURES,
     CharTables,
     QuestionTerms,
+    SpanCandidate,
     chunk_terms,
     question_terms,
     sentence_features,
@@ -51,6 +52,8 @@ from qa.answering.terms import TermStatistics
 from qa.types import Passage
 
 __all__ = [
+    "AnswerFit",
+    "MEAN_ANSWER_CHARS",
     "ReaderData",
     "TrainingQuestion",
     "OutOfFold",
@@ -59,6 +62,7 @@ __all__ = [
     "concat",
     "fit",
     "fit_confidence",
+    "fit_second_margin",
     "out_of_fold",
     "fit_char_tables",
     "fit_rankers",
@@ -380,13 +384,37 @@ def fit_rankers(data: ReaderData, questions: npt.NDArray[np.bool_]) -> tuple[str
 @dataclass(frozen=True, slots=True)
 class Judged:
     """One question read by out-of-fold rankers: its confidence features and whether
-    the answer text holds a gold answer."""
+    the answer text holds a gold answer.
+
+    Attributes:
+        question: the question's index.
+        features: the reading's row of confidence features.
+        right: the answer text of the chosen sentence alone holds a gold answer (and
+            the sentence supports the question).
+        conflict: the chosen sentence contradicts the question (a hard abstention).
+        answerable: the question has gold answers.
+        margin: the sentence ranker's margin over the next other sentence.
+        chars: characters of the answer text (the chosen sentence's window).
+        second_chars: characters the runner-up sentence's window would add (with its
+            joint); 0 when there is no usable runner-up.
+        second_right: that window holds a gold answer.
+    """
 
     question: int
     features: npt.NDArray[np.float32]
     right: bool
     conflict: bool
     answerable: bool
+    margin: float = math.inf
+    chars: int = 0
+    second_chars: int = 0
+    second_right: bool = False
+
+    def right_with(self, second_margin: float | None) -> bool:
+        """Whether the answer holds a gold answer when runner-ups are quoted below
+        ``second_margin``."""
+        widened = second_margin is not None and self.second_chars and self.margin < second_margin
+        return self.right or (bool(widened) and self.second_right and not self.conflict)
 
 
 def judge(
@@ -396,20 +424,68 @@ def judge(
     index: int,
     answer_chars: int = ANSWER_CHARS,
 ) -> Judged:
-    """Read one collected question with ``model`` and say whether the answer is right."""
+    """Read one collected question with ``model`` and say whether the answer is right,
+    and whether quoting the runner-up sentence would make it right (recorded where the
+    model's ``second_margin`` admits a runner-up: :func:`out_of_fold` reads with an
+    infinite one, so every reading has its runner-up)."""
     reading = read(rows.terms, rows.candidates, stats, model, rows.documents)
     answerable = bool(rows.golds)
     if reading.best is None:
         return Judged(
             index, np.zeros(len(CONFIDENCE_FEATURES), np.float32), False, False, answerable
         )
-    cand = reading.candidates[reading.best.sentence]
-    sentence = cand.sentence
-    s, e = sentence.folded.span(reading.best.start, reading.best.end)
-    a, b = clause_window(sentence.folded.original, s, e, answer_chars)
-    text = normalize_for_matching(sentence.folded.original[a:b])
-    right = answerable and not reading.conflict and _holds(text, rows.golds)
-    return Judged(index, reading.features, right, bool(reading.conflict), answerable)
+
+    def window(span: SpanCandidate) -> str:
+        return answer_window(reading.candidates[span.sentence], span, answer_chars)[0]
+
+    text = window(reading.best)
+    right = answerable and not reading.conflict and _holds(normalize_for_matching(text), rows.golds)
+    second_chars, second_right = 0, False
+    if reading.runner_up is not None:
+        more = window(reading.runner_up)
+        second_chars = len(SECOND_JOIN) + len(more)
+        second_right = answerable and _holds(normalize_for_matching(more), rows.golds)
+    return Judged(
+        index,
+        reading.features,
+        right,
+        bool(reading.conflict),
+        answerable,
+        reading.margin,
+        len(text),
+        second_chars,
+        second_right,
+    )
+
+
+MEAN_ANSWER_CHARS = 58
+"""The mean answer length the runner-up margin is fitted to (the reader issue allows 60
+characters; 2 are kept back for the spread between folds)."""
+
+
+def fit_second_margin(judged: Sequence[Judged], budget: float = MEAN_ANSWER_CHARS) -> float | None:
+    """The largest sentence-ranker margin below which quoting the runner-up sentence
+    keeps the mean answer length of the answerable readings within ``budget``
+    characters (None: no runner-up fits, or there is nothing to widen).
+
+    Readings are widened in order of their margin (the least decided first), which is
+    the order :func:`read` applies at answer time.
+    """
+    rows = [j for j in judged if j.answerable and j.chars and not j.conflict]
+    if not rows:
+        return None
+    total = float(sum(j.chars for j in rows))
+    limit = budget * len(rows)
+    if total > limit:
+        return None
+    best: float | None = None
+    for j in sorted((j for j in rows if j.second_chars), key=lambda j: j.margin):
+        if total + j.second_chars > limit:
+            break
+        total += j.second_chars
+        best = j.margin
+    # Just above the last margin taken: ``read`` widens when ``margin < second_margin``.
+    return None if best is None else float(np.nextafter(best, np.inf))
 
 
 def _confidence_model(x: npt.NDArray[np.float32], y: npt.NDArray[np.int8]) -> Any:
@@ -523,7 +599,7 @@ def out_of_fold(
         say(f"fold {k + 1} of {folds}: training the rankers, reading the held-out fold")
         s_text, p_text, tables = fit_rankers(data, fold != k)
         rankers.append((s_text, p_text, tables))
-        inner = ReaderModel(s_text, p_text, tables=tables)
+        inner = ReaderModel(s_text, p_text, tables=tables, second_margin=math.inf)
         for q in np.flatnonzero(fold == k):
             judged[int(q)] = judge(data.questions[q], stats[int(q)], inner, int(q))
     return OutOfFold(fold, tuple(rankers), tuple(judged[q] for q in range(len(data.questions))))
@@ -547,6 +623,24 @@ def false_abstention_threshold(
     return float(scores[allowed]) if allowed < len(scores) else float(scores[-1])
 
 
+@dataclass(frozen=True, slots=True)
+class AnswerFit:
+    """What :func:`fit_confidence` fits on out-of-fold readings.
+
+    Attributes:
+        confidence_model: LightGBM text model of P(answer right).
+        calibration: its isotonic calibration points.
+        threshold: the abstention threshold.
+        second_margin: the sentence-ranker margin below which the runner-up sentence
+            is quoted too (None: never).
+    """
+
+    confidence_model: str
+    calibration: tuple[tuple[float, ...], tuple[float, ...]]
+    threshold: float
+    second_margin: float | None
+
+
 def fit_confidence(
     judged: Sequence[Judged],
     groups: Sequence[str],
@@ -554,18 +648,20 @@ def fit_confidence(
     folds: int = 5,
     seed: int = 13,
     max_false_abstention: float = MAX_FALSE_ABSTENTION,
-) -> tuple[str, tuple[tuple[float, ...], tuple[float, ...]], float]:
-    """The confidence model, its isotonic calibration and the abstention threshold.
+    mean_answer_chars: float = MEAN_ANSWER_CHARS,
+) -> AnswerFit:
+    """The runner-up margin, the confidence model, its isotonic calibration and the
+    abstention threshold.
 
-    The model learns P(answer right) from the judgements' features; it is calibrated on
-    its own out-of-fold outputs (grouped); the threshold is the highest at which at most
-    ``max_false_abstention`` of the answerable judgements would abstain.
-
-    Returns:
-        ``(LightGBM text, calibration points, threshold)``.
+    The margin comes first (:func:`fit_second_margin`), so that the confidence model
+    learns P(answer right) of the answers users get, runner-ups included; it is
+    calibrated on its own out-of-fold outputs (grouped); the threshold is the highest
+    at which at most ``max_false_abstention`` of the answerable judgements would
+    abstain.
     """
+    second_margin = fit_second_margin(judged, mean_answer_chars)
     x = np.vstack([j.features for j in judged])
-    y = np.array([j.right for j in judged], dtype=np.int8)
+    y = np.array([j.right_with(second_margin) for j in judged], dtype=np.int8)
     model = _confidence_model(x, y).model_to_string()
     raw = np.zeros(len(judged))
     fold = _folds(list(groups), folds, seed + 1)
@@ -576,11 +672,8 @@ def fit_confidence(
     calibration = _isotonic(raw, y)
     calibrated = np.interp(raw, *calibration)
     answerable = np.array([j.answerable for j in judged])
-    return (
-        model,
-        calibration,
-        false_abstention_threshold(calibrated, answerable, max_false_abstention),
-    )
+    threshold = false_abstention_threshold(calibrated, answerable, max_false_abstention)
+    return AnswerFit(model, calibration, threshold, second_margin)
 
 
 def fit(
@@ -615,8 +708,8 @@ def fit(
     sentence_text, span_text, tables = fit_rankers(data, everything)
     say("training and calibrating the confidence model")
     groups = [data.groups[j.question] for j in oof.judged]
-    confidence, calibration, threshold = fit_confidence(oof.judged, groups, folds=folds, seed=seed)
-    right = np.array([j.right for j in oof.judged])
+    answers = fit_confidence(oof.judged, groups, folds=folds, seed=seed)
+    right = np.array([j.right_with(answers.second_margin) for j in oof.judged])
     answerable = np.array([j.answerable for j in oof.judged])
     info = dict(meta or {})
     info.update(
@@ -629,6 +722,19 @@ def fit(
             "threshold_rule": (
                 f"at most {MAX_FALSE_ABSTENTION:.0%} of answerable out-of-fold readings abstain"
             ),
+            "second_margin_rule": (
+                "the largest sentence-ranker margin below which quoting the runner-up keeps "
+                f"the mean out-of-fold answer within {MEAN_ANSWER_CHARS} characters"
+            ),
         }
     )
-    return ReaderModel(sentence_text, span_text, confidence, calibration, threshold, info, tables)
+    return ReaderModel(
+        sentence_text,
+        span_text,
+        answers.confidence_model,
+        answers.calibration,
+        answers.threshold,
+        info,
+        tables,
+        answers.second_margin,
+    )

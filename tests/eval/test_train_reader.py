@@ -1,0 +1,68 @@
+"""The training command's synthetic unanswerable questions."""
+
+from __future__ import annotations
+
+from corpus.types import Document
+from eval.questions import Question
+from eval.train_reader import answer_deleted
+
+DOCS = (
+    Document(
+        id="p1",
+        title="a",
+        text="論壇在杭州閉幕。論壇秘書長李明出席。共簽約45個項目。",
+        source="x",
+        meta=(("article", "A"),),
+    ),
+    Document(id="p2", title="a", text="論壇由市政府主辦。", source="x", meta=(("article", "A"),)),
+    Document(
+        id="p3",
+        title="b",
+        text="新館藏書300萬冊。李明參觀了新館。",
+        source="x",
+        meta=(("article", "B"),),
+    ),
+    Document(
+        id="p4", title="c", text="港口由省海港集團運營。", source="x", meta=(("article", "C"),)
+    ),
+)
+
+
+def _q(qid: str, question: str, answer: str, doc: str) -> Question:
+    return Question(qid, question, (answer,), (doc,), True)
+
+
+def test_the_sentence_holding_the_answer_is_deleted_and_nothing_else() -> None:
+    questions = [_q("q1", "论坛秘书长是谁?", "李明", "p1")]
+    docs, out = answer_deleted(questions, DOCS, {"q1": "A"}, 10, seed=1)
+    changed = {d.id: d for d in docs}
+    assert changed["p1"].text == "論壇在杭州閉幕。共簽約45個項目。"
+    assert [d.text for d in docs if d.id != "p1"] == [d.text for d in DOCS if d.id != "p1"]
+    assert len(out) == 1 and out[0].answers == () and out[0].group == "A"
+    # Another article naming the same person does not matter: it is another article.
+    assert "李明" in changed["p3"].text
+
+
+def test_answers_found_elsewhere_in_the_article_or_emptying_the_paragraph_are_skipped() -> None:
+    questions = [
+        _q("q1", "论坛在哪里闭幕?", "杭州", "p1"),
+        _q("q2", "论坛由谁主办?", "市政府", "p2"),  # p2 is one sentence
+        _q("q3", "论坛秘书长是谁?", "論壇", "p1"),  # the answer is all over the article
+    ]
+    docs, out = answer_deleted(questions, DOCS, {"q1": "A", "q2": "A", "q3": "A"}, 10, seed=1)
+    assert [q.question for q in out] == ["论坛在哪里闭幕?"]
+    assert {d.id: d.text for d in docs}["p2"] == "論壇由市政府主辦。"
+
+
+def test_one_question_per_paragraph_and_at_most_count() -> None:
+    questions = [
+        _q("q1", "论坛在哪里闭幕?", "杭州", "p1"),
+        _q("q2", "论坛秘书长是谁?", "李明", "p1"),
+        _q("q3", "新馆藏书多少?", "300萬冊", "p3"),
+        _q("q4", "港口由谁运营?", "省海港集團", "p4"),
+    ]
+    article = {"q1": "A", "q2": "A", "q3": "B", "q4": "C"}
+    _, out = answer_deleted(questions, DOCS, article, 10, seed=3)
+    assert len(out) == 2  # one of q1/q2 for p1, q3; p4 would be left empty
+    _, out = answer_deleted(questions, DOCS, article, 1, seed=3)
+    assert len(out) == 1
