@@ -644,7 +644,27 @@ class IndexSnapshot:
         Costs the deleted documents only: their chunks are tokenized again to take
         their terms out of the collection statistics.
         """
-        positions = self._positions_by_id(doc_ids)
+        return self.without_positions(self._positions_by_id(doc_ids))
+
+    def without_positions(self, positions: Sequence[npt.NDArray[np.int64]]) -> IndexSnapshot:
+        """This index with documents deleted by their local positions, one array per
+        segment (positions already deleted are ignored): what :meth:`without` does once
+        it has found the ids, for a writer that knows where each document is (a
+        segment may hold an older version of an id that a later one replaced).
+
+        Raises:
+            ValueError: when there is not one array per segment, or a position is out of
+                its segment's range.
+        """
+        if len(positions) != len(self.states):
+            raise ValueError(f"{len(positions)} position arrays for {len(self.states)} segments")
+        fresh: list[npt.NDArray[np.int64]] = []
+        for st, given in zip(self.states, positions, strict=True):
+            pos = np.unique(np.asarray(given, dtype=np.int64))
+            if pos.size and (pos[0] < 0 or pos[-1] >= st.segment.document_count):
+                raise ValueError(f"a position out of the range of segment {st.segment.name}")
+            fresh.append(np.setdiff1d(pos, st.deleted, assume_unique=True))
+        positions = fresh
         if not any(p.size for p in positions):
             return self
         states = list(self.states)
