@@ -8,7 +8,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
@@ -362,14 +362,22 @@ class Assistant:
         """
         if target is None:
             if snapshot.directory is None:
-                snapshot = self._merge(snapshot, self.merge_policy.plan(snapshot.states))
+                snapshot = self._merge(snapshot, self._policy(snapshot).plan(snapshot.states))
             return snapshot
         saved = save_snapshot(snapshot, target)
         try:
-            return self._merge(saved, self.merge_policy.plan(saved.states))
+            return self._merge(saved, self._policy(saved).plan(saved.states))
         except IndexWriteError as err:
             logger.warning("segments of %s not merged (the update is committed): %s", target, err)
             return saved
+
+    def _policy(self, snapshot: IndexSnapshot) -> MergePolicy:
+        """The merge policy, kept to the index's recorded maximum segment size."""
+        limit = snapshot.max_segment_rows
+        policy = self.merge_policy
+        if limit is None or (policy.max_rows is not None and policy.max_rows <= limit):
+            return policy
+        return replace(policy, max_rows=limit)
 
     def _publish(self, snapshot: IndexSnapshot, target: Path | None) -> None:
         """Serve ``snapshot`` (one attribute assignment: readers see the old or the new
@@ -437,7 +445,8 @@ class Assistant:
                 snapshot = save_snapshot(snapshot, root)
             count = len(snapshot.states)
             if count > 1 or snapshot.deleted_documents:
-                snapshot = self._merge(snapshot, [(0, count)])
+                # One segment: a recorded maximum segment size no longer holds.
+                snapshot = self._merge(snapshot.with_max_segment_rows(None), [(0, count)])
             self._state = self._make_state(snapshot)
             if directory is not None:
                 self._directory = root

@@ -96,7 +96,9 @@ def optimize_index(
     documents for good (what ``qa index optimize`` runs; no model is loaded), under the
     index's write lock; with ``max_rows``, rewrite its live content as segments of at
     most that many rows instead, in order (cut between documents: larger segments are
-    split), so that it can be partitioned over shards (``qa serve --shards``).
+    split), so that it can be partitioned over shards (``qa serve --shards``). The
+    maximum is recorded in the index: later writes merge segments only up to it (see
+    :class:`~embeddings.store.MergePolicy`), until an optimize without one.
 
     Args:
         directory: the index directory.
@@ -124,15 +126,17 @@ def optimize_index(
         snapshot = open_snapshot(root)  # the newest generation, under the lock
         count, deleted = len(snapshot.states), snapshot.deleted_documents
         if max_rows is None:
-            due = count > 1 or bool(deleted)
+            rewrite = count > 1 or bool(deleted)
         else:
-            due = rewrite_needed(snapshot.states, max_rows)
-        if not due:
+            rewrite = rewrite_needed(snapshot.states, max_rows)
+        if not rewrite and snapshot.max_segment_rows == max_rows:
             snapshot.close()
             return count, 0
         parent = root / SEGMENTS
         try:
-            if max_rows is None:
+            if not rewrite:  # only the recorded maximum changes
+                merged = [st.segment for st in snapshot.states]
+            elif max_rows is None:
                 merged = [merge_segments(snapshot.states, parent=parent, dense_kind=dense_kind)]
             else:
                 merged = rewrite_segments(
@@ -140,7 +144,10 @@ def optimize_index(
                 )
         except (OSError, sqlite3.Error) as err:
             raise IndexWriteError(f"cannot merge the segments of {root}: {err}") from err
-        commit_snapshot(snapshot.with_states([SegmentState(m) for m in merged]), root)
+        # The maximum is recorded in the index: later merges keep to it (none after a
+        # merge into one segment).
+        rewritten = snapshot.with_states([SegmentState(m) for m in merged])
+        commit_snapshot(rewritten.with_max_segment_rows(max_rows), root)
     snapshot.close()
     return count, deleted
 

@@ -217,6 +217,8 @@ def test_optimize_with_max_segment_rows_keeps_several_segments_and_the_scores(
     assert len(after) >= chunks // 40 >= 3
     assert all(s["chunks"] <= 40 for s in after)
     assert scores() == before
+    info = json.loads(runner.invoke(app, ["index", "info", *config]).output)
+    assert info["max_segment_rows"] == 40  # recorded: later merges keep to it
     again = runner.invoke(app, ["index", "optimize", *config, "--max-segment-rows", "40"])
     assert again.exit_code == 0 and "nothing to do" in again.output
     # Without the option: one segment again.
