@@ -323,7 +323,7 @@ def ingest_paths(
     building: Path | None = None
     staged: StagedIngest | None = None
 
-    def flush() -> None:
+    def flush(last: bool = False) -> None:
         nonlocal assistant, batch, pending_rows, building, staged
         if not batch:
             return
@@ -336,7 +336,7 @@ def ingest_paths(
             if staged is None:
                 staged = stack.enter_context(_staging(assistant, sink))
             # Submitted to the sink; committed with the others at the end.
-            totals.add(staged.add(batch, progress))
+            totals.add(staged.add(batch, progress, last=last))
         batch, pending_rows = [], 0
 
     with stack:
@@ -379,7 +379,7 @@ def ingest_paths(
                     logger.log(level, "skipped %s: %s", skip.path, skip.reason)
                 if pending_rows >= segment_rows:
                     flush()
-            flush()
+            flush(last=True)
             if staged is not None:
                 staged.commit()
             if building is not None:

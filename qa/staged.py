@@ -12,8 +12,9 @@ its :class:`~embeddings.store.staging.PlannedSegment`). Each batch's segment the
 to a :class:`SegmentSink`, which builds and writes it into the index's staging area
 (:mod:`embeddings.store.staging`) while the driver plans the next ones: on Ray actors
 with :class:`qa.distributed.writers.RaySegmentSink`, in this process with
-:class:`LocalSink`. Deletions of documents of planned segments are kept as positions
-and applied at the end.
+:class:`LocalSink`. The last segment is built and written by the driver itself, which
+has nothing else left to do then (so an ingest of one segment sends none). Deletions of
+documents of planned segments are kept as positions and applied at the end.
 
 When every segment is written, :meth:`StagedIngest.commit` moves them into the index,
 applies the deletions and commits one manifest naming the new segments in input order
@@ -46,6 +47,7 @@ from embeddings.errors import IndexWriteError
 from embeddings.store import PreparedDocument, Segment, SegmentState
 from embeddings.store.segment import new_segment_name, open_segment
 from embeddings.store.staging import (
+    PackedDocuments,
     PlannedSegment,
     discard_staging,
     new_staging,
@@ -67,30 +69,31 @@ class SegmentJob:
     Attributes:
         staging: the staging directory to write it into.
         name: its name (``staging/<name>``).
-        prepared: its documents, in order, with their chunks and terms.
-        vectors: its chunks' vectors in row order, or None (lexical only).
+        documents: its documents, in order, with their chunks, terms, band keys and
+            vectors, packed to travel to another process.
         dense_kind: the dense index type (see :func:`embeddings.dense.dense_factory`).
     """
 
     staging: Path
     name: str
-    prepared: tuple[PreparedDocument, ...]
-    vectors: npt.NDArray[np.float32] | None
+    documents: PackedDocuments
     dense_kind: str
 
     @property
     def rows(self) -> int:
         """The segment's rows (chunks)."""
-        return sum(p.size for p in self.prepared)
+        return self.documents.rows
 
     def run(self) -> int:
         """Build and write the segment (:func:`~embeddings.store.staging.write_staged`);
         returns its rows."""
+        packed = self.documents
         return write_staged(
-            self.prepared,
+            packed.unpack(),
             self.staging,
             self.name,
-            vectors=self.vectors,
+            vectors=packed.vectors,
+            bands=packed.bands,
             dense_kind=self.dense_kind,
         )
 
@@ -125,6 +128,15 @@ class SegmentSink(Protocol):
         ...
 
 
+def _write_here(job: SegmentJob) -> None:
+    try:
+        job.run()
+    except OSError as err:
+        raise IndexWriteError(
+            f"cannot write segment {job.name}: {err}; nothing was committed"
+        ) from err
+
+
 class LocalSink:
     """A :class:`SegmentSink` that writes each segment in this process when it is
     submitted (no parallelism: the reference the parallel sinks are tested against)."""
@@ -133,12 +145,7 @@ class LocalSink:
         self._done: list[str] = []
 
     def submit(self, job: SegmentJob) -> None:
-        try:
-            job.run()
-        except OSError as err:
-            raise IndexWriteError(
-                f"cannot write segment {job.name}: {err}; nothing was committed"
-            ) from err
+        _write_here(job)
         self._done.append(job.name)
 
     def poll(self) -> list[str]:
@@ -250,10 +257,16 @@ class StagedIngest:
     # -- planning ------------------------------------------------------------------------
 
     def add(
-        self, batch: Sequence[PreparedDocument], progress: Progress | None = None
+        self,
+        batch: Sequence[PreparedDocument],
+        progress: Progress | None = None,
+        *,
+        last: bool = False,
     ) -> IngestSummary:
         """Plan a batch as :meth:`Assistant.add_documents` applies it, and submit its
-        segment (the next in input order) to the sink.
+        segment (the next in input order) to the sink; the ``last`` batch's segment is
+        built and written here (nothing is left to plan meanwhile, and an ingest of one
+        segment then sends none).
 
         Raises:
             IndexWriteError: when a segment submitted earlier could not be written.
@@ -278,11 +291,17 @@ class StagedIngest:
                 name = new_segment_name()
                 self._by_name[name] = len(self._pending)
                 self._pending.append(_Pending(PlannedSegment.of(name, ready, vectors)))
-                self._sink.submit(
-                    SegmentJob(
-                        self._staging, name, tuple(ready), vectors, assistant.config.dense_index
-                    )
+                job = SegmentJob(
+                    self._staging,
+                    name,
+                    PackedDocuments.pack(ready, vectors),
+                    assistant.config.dense_index,
                 )
+                if last:
+                    _write_here(job)
+                    self._opened([name])
+                else:
+                    self._sink.submit(job)
         self._opened(self._sink.poll())
         return changes.summary
 

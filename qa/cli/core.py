@@ -107,7 +107,7 @@ def ingest(
             min=0,
             help="With --ray: Ray actors that build and write the index's segments in "
             "parallel, committed together at the end (default: one per four CPUs of the "
-            "cluster, at least two; 0: this process writes and commits each in turn).",
+            "cluster, none below four; 0: this process writes and commits each in turn).",
             show_default=False,
         ),
     ] = None,
@@ -144,11 +144,10 @@ def ingest(
         if workers == 0:
             fail("--workers 0 cannot go with --ray: give the number of Ray actors, or none")
         try:
-            from qa.distributed import RaySegmentSink, connect, ray_runner
+            from qa.distributed import connect, ray_runner, segment_sink
 
             connect(ray_address)
-            if ray_writers != 0:
-                sink = RaySegmentSink(ray_writers)
+            sink = segment_sink(ray_writers)
         except ImportError as error:
             fail(str(error))
         except Exception as error:  # noqa: BLE001 - Ray's errors, said plainly

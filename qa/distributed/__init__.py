@@ -21,7 +21,7 @@ from qa.distributed.shards import (
     shard_problem,
     sharded_retrievers,
 )
-from qa.distributed.writers import RaySegmentSink
+from qa.distributed.writers import RaySegmentSink, segment_sink
 from qa.errors import ShardError
 
 __all__ = [
@@ -33,6 +33,7 @@ __all__ = [
     "ray_ingest",
     "ray_runner",
     "require_ray",
+    "segment_sink",
     "shard_problem",
     "sharded_retrievers",
 ]

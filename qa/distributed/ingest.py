@@ -44,7 +44,7 @@ from embeddings.tokenize import get_tokenizer
 from qa.assistant import Assistant
 from qa.config import AssistantConfig
 from qa.distributed._ray import require_ray
-from qa.distributed.writers import RaySegmentSink
+from qa.distributed.writers import segment_sink
 from qa.encoders import make_encoder
 from qa.ingest import (
     DEFAULT_SEGMENT_ROWS,
@@ -239,10 +239,10 @@ def ray_ingest(
     (see :func:`ray_runner`): with a model configured, the chunks are encoded on Ray.
     The segments are built and written by ``writers`` Ray actors in parallel
     (:class:`~qa.distributed.writers.RaySegmentSink`; default: one per four CPUs of the
-    cluster, at least two) while the driver plans the next ones, and committed together
-    at the end, holding the index's write lock throughout (:mod:`qa.staged`);
-    ``writers=0`` builds, writes and commits each segment on the driver in turn, as
-    plain ingest does.
+    cluster, none below four) while the driver plans the next ones, and committed
+    together at the end, holding the index's write lock throughout (:mod:`qa.staged`);
+    with none (``writers=0``) the driver builds, writes and commits each segment in
+    turn, as plain ingest does.
 
     The paths are read by the actors, and the index is written by them: on a cluster of
     several machines both must be on storage every node sees at the same path (a shared
@@ -251,9 +251,7 @@ def ray_ingest(
     Raises:
         ValueError: when ``writers`` is negative (and as :func:`~qa.ingest.ingest_paths`).
     """
-    if writers is not None and writers < 0:
-        raise ValueError("writers must be 0 or more")
-    sink = RaySegmentSink(writers) if writers != 0 else None
+    sink = segment_sink(writers)
     return ingest_paths(
         paths,
         directory,

@@ -9,10 +9,13 @@ facets, near-duplicate bands, and the dense index over the vectors the driver se
 it. The driver does not wait for it: it plans the next segments meanwhile, and commits
 them all at the end (:class:`qa.staged.StagedIngest`).
 
-Writer actors are created with Ray's default resources for actors: a node needs a CPU
-to place one, but the actor holds none while it lives, so idle writers never keep the
-preparing actors from the cluster's CPUs; they are spread over the nodes. The index
-directory must be on storage every node sees at the same path.
+Writer actors start with the first segment (an ingest of one segment starts none: the
+driver writes its last segment itself) and are created with Ray's default resources for
+actors: a node needs a CPU to place one, but the actor holds none while it lives, so
+idle writers never keep the preparing actors from the cluster's CPUs; they are spread
+over the nodes. A segment travels to its writer packed in a few flat arrays
+(:class:`~embeddings.store.staging.PackedDocuments`). The index directory must be on
+storage every node sees at the same path.
 """
 
 from __future__ import annotations
@@ -26,16 +29,34 @@ from embeddings.errors import IndexWriteError
 from qa.distributed._ray import require_ray
 from qa.staged import SegmentJob
 
-__all__ = ["RaySegmentSink", "default_writers"]
+__all__ = ["RaySegmentSink", "default_writers", "segment_sink"]
 
 logger = logging.getLogger(__name__)
 
 
 def default_writers(cpus: int) -> int:
-    """Writer actors for a cluster of ``cpus`` CPUs: one per four CPUs, at least two
-    (building and writing a segment is about a tenth of an ingest's work; the rest is
-    preparing and planning)."""
-    return max(2, cpus // 4)
+    """Writer actors for a cluster of ``cpus`` CPUs: one per four CPUs (building and
+    writing a segment is about a tenth of an ingest's work; the rest is preparing and
+    planning), none below four: there, starting writer processes costs more than they
+    save (docs/scale-out.md measures it on two cores), and the driver writes."""
+    return cpus // 4
+
+
+def segment_sink(writers: int | None = None) -> RaySegmentSink | None:
+    """The sink of a Ray ingest (connect to Ray first): ``writers`` writer actors
+    (default: :func:`default_writers` of the cluster's CPUs), or None for none (the
+    driver builds, writes and commits each segment in turn).
+
+    Raises:
+        ImportError: when Ray is not installed.
+        ValueError: when ``writers`` is negative.
+    """
+    if writers is not None and writers < 0:
+        raise ValueError("writers must be 0 or more")
+    if writers is None:
+        ray = require_ray()
+        writers = default_writers(max(1, int(ray.cluster_resources().get("CPU", 1))))
+    return RaySegmentSink(writers) if writers else None
 
 
 class _SegmentWriter:
@@ -56,7 +77,8 @@ class RaySegmentSink:
     first, e.g. with :func:`qa.distributed.connect`).
 
     Args:
-        writers: writer actors (default: :func:`default_writers` of the cluster's CPUs).
+        writers: writer actors (default: :func:`default_writers` of the cluster's CPUs,
+            at least one).
 
     Raises:
         ImportError: when Ray is not installed.
@@ -69,11 +91,9 @@ class RaySegmentSink:
         ray = require_ray()
         self._ray = ray
         cpus = max(1, int(ray.cluster_resources().get("CPU", 1)))
-        count = writers or default_writers(cpus)
-        # No resources named: placed where there is a CPU, holding none (Ray's default
-        # for actors), spread over the nodes.
-        actor = ray.remote(_SegmentWriter).options(scheduling_strategy="SPREAD")
-        self._actors: list[Any] = [actor.remote() for _ in range(count)]
+        self._count = writers or max(1, default_writers(cpus))
+        self._actors: list[Any] = []
+        self._closed = False
         self._next = 0
         self._waiting: dict[Any, str] = {}
         self.written: list[tuple[str, int, int, str, float]] = []
@@ -81,8 +101,8 @@ class RaySegmentSink:
 
     @property
     def writers(self) -> int:
-        """Number of writer actors."""
-        return len(self._actors)
+        """Number of writer actors (started with the first segment)."""
+        return self._count
 
     def submit(self, job: SegmentJob) -> None:
         """Hand ``job`` to the next writer (in turn); does not wait.
@@ -90,8 +110,13 @@ class RaySegmentSink:
         Raises:
             IndexWriteError: when the sink is closed.
         """
-        if not self._actors:
+        if self._closed:
             raise IndexWriteError("the segment writers are stopped; nothing was committed")
+        if not self._actors:
+            # No resources named: placed where there is a CPU, holding none (Ray's
+            # default for actors), spread over the nodes.
+            actor_class = self._ray.remote(_SegmentWriter).options(scheduling_strategy="SPREAD")
+            self._actors = [actor_class.remote() for _ in range(self._count)]
         actor = self._actors[self._next % len(self._actors)]
         self._next += 1
         self._waiting[actor.write.remote(job)] = job.name
@@ -142,6 +167,7 @@ class RaySegmentSink:
                 pass
         self._actors = []
         self._waiting = {}
+        self._closed = True
 
 
 def _first_line(err: BaseException) -> str:

@@ -129,13 +129,16 @@ def test_ray_segments_are_written_in_parallel_by_several_processes(
     ray_written: tuple[Path, Path, Path, list[tuple[str, int, int, str, float]]],
 ) -> None:
     _, plain_dir, ray_dir, written = ray_written
-    # Every segment of the index was built and written by a writer actor, two processes
-    # (neither of them this one), then committed in one generation, in input order.
-    names = [s["name"] for s in _segments(ray_dir)]
-    assert sorted(w[0] for w in written) == sorted(names) and len(names) > 2
+    # Every segment of the index but the last (the driver, which has nothing else left
+    # to do then, writes that one) was built and written by a writer actor: two
+    # processes, neither of them this one. All were committed in one generation, in
+    # input order.
+    segments = _segments(ray_dir)
+    names = [s["name"] for s in segments]
+    assert len(names) > 2 and sorted(w[0] for w in written) == sorted(names[:-1])
     processes = {w[2] for w in written}
     assert len(processes) == 2 and os.getpid() not in processes
-    assert sum(w[1] for w in written) == sum(int(s["chunks"]) for s in _segments(ray_dir))
+    assert sum(w[1] for w in written) == sum(int(s["chunks"]) for s in segments[:-1])
     manifest = json.loads((ray_dir / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["generation"] == 2  # the empty index, then everything at once
     plain = json.loads((plain_dir / "manifest.json").read_text(encoding="utf-8"))
@@ -173,7 +176,7 @@ def test_a_failed_ray_segment_leaves_the_index_at_its_previous_generation(
 
     monkeypatch.setattr(writers_module, "_SegmentWriter", FailingWriter)
     # Two writers, each failing on its second segment: the third segment fails after
-    # two were written into the staging area.
+    # two were written into the staging area (the last would be the driver's).
     with pytest.raises(IndexWriteError, match="No space left on device"):
         ray_ingest([path], tmp_path / "idx", LEXICAL, workers=1, writers=2, segment_rows=30)
     assert (tmp_path / "idx" / "manifest.json").read_text(encoding="utf-8") == before
@@ -185,7 +188,7 @@ def test_ray_ingest_into_an_existing_index_is_a_no_op_for_the_same_input(
     built: tuple[Path, Path, Path],
 ) -> None:
     path, _, ray_dir = built
-    _, result = ray_ingest([path], ray_dir, LEXICAL, workers=1)
+    _, result = ray_ingest([path], ray_dir, LEXICAL, workers=1, writers=2)
     assert result.summary.added == result.summary.updated == 0
     assert not result.summary.changed
 
@@ -307,7 +310,7 @@ def test_dense_sharded_search_equals_the_single_index(
     queries = list(tiny_model_corpus) + ["台风", "央行准备金率", "女排决赛"]
     monkeypatch.setattr(loaders, "STREAM_BYTES", 1000)
     monkeypatch.setattr(loaders, "_PART_LINES", 7)
-    ray_ingest([path], tmp_path / "idx", config, workers=2, segment_rows=10)
+    ray_ingest([path], tmp_path / "idx", config, workers=2, writers=1, segment_rows=10)
     single = Assistant.load(tmp_path / "idx", config)
     assert single.dense_enabled and len(single.snapshot.states) >= 2
     encoder = single._encoder  # the assistant's loaded query encoder
@@ -362,7 +365,7 @@ def test_ray_ingest_with_a_model_encodes_on_actors_what_plain_ingest_encodes(
         return real_encode(self, texts, **kwargs)  # type: ignore[arg-type]
 
     monkeypatch.setattr(Encoder, "encode", counting)
-    ray_ingest([path], tmp_path / "ray", config, workers=1, encoders=1, segment_rows=10)
+    ray_ingest([path], tmp_path / "ray", config, workers=1, encoders=1, writers=2, segment_rows=10)
     assert encoded == []
     monkeypatch.setattr(Encoder, "encode", real_encode)
 
@@ -412,7 +415,18 @@ def test_qa_ingest_with_ray_writes_what_qa_ingest_writes(
     assert plain.exit_code == 0, plain.output
     by_ray = runner.invoke(
         cli_app,
-        ["ingest", str(path), "--index", str(tmp_path / "b"), "--ray", "--workers", "2", *lexical],
+        [
+            "ingest",
+            str(path),
+            "--index",
+            str(tmp_path / "b"),
+            "--ray",
+            "--workers",
+            "2",
+            "--ray-writers",
+            "2",
+            *lexical,
+        ],
     )
     assert by_ray.exit_code == 0, by_ray.output
     a, b = Assistant.load(tmp_path / "a", LEXICAL), Assistant.load(tmp_path / "b", LEXICAL)
