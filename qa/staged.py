@@ -202,11 +202,6 @@ class StagedIngest:
         """The staging directory the segments are written into."""
         return self._staging
 
-    @property
-    def planned(self) -> int:
-        """Segments planned so far."""
-        return len(self._pending)
-
     # -- the documents planning sees: the index, minus deletions, plus planned segments --
 
     def _find(self, doc_id: str) -> tuple[int, Segment | PlannedSegment, int] | None:

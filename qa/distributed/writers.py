@@ -23,13 +23,14 @@ from __future__ import annotations
 import logging
 import os
 import time
+from dataclasses import dataclass
 from typing import Any
 
 from embeddings.errors import IndexWriteError
 from qa.distributed._ray import require_ray
 from qa.staged import SegmentJob
 
-__all__ = ["RaySegmentSink", "default_writers", "segment_sink"]
+__all__ = ["RaySegmentSink", "WrittenSegment", "default_writers", "segment_sink"]
 
 logger = logging.getLogger(__name__)
 
@@ -59,17 +60,35 @@ def segment_sink(writers: int | None = None) -> RaySegmentSink | None:
     return RaySegmentSink(writers) if writers else None
 
 
+@dataclass(frozen=True, slots=True)
+class WrittenSegment:
+    """A segment a writer actor wrote.
+
+    Attributes:
+        name: the segment's name.
+        rows: its rows (chunks).
+        pid: the writer's process id.
+        node: the id of the Ray node it ran on.
+        seconds: how long building and writing it took.
+    """
+
+    name: str
+    rows: int
+    pid: int
+    node: str
+    seconds: float
+
+
 class _SegmentWriter:
     """A Ray actor: builds and writes the segments it is given into a staging area."""
 
-    def write(self, job: SegmentJob) -> tuple[str, int, int, str, float]:
-        """Write ``job``'s segment; returns its name, rows, this process's id, this
-        node's id and the seconds it took."""
+    def write(self, job: SegmentJob) -> WrittenSegment:
+        """Build and write ``job``'s segment."""
         ray = require_ray()
         start = time.perf_counter()
         rows = job.run()
         node = str(ray.get_runtime_context().get_node_id())
-        return job.name, rows, os.getpid(), node, time.perf_counter() - start
+        return WrittenSegment(job.name, rows, os.getpid(), node, time.perf_counter() - start)
 
 
 class RaySegmentSink:
@@ -96,8 +115,8 @@ class RaySegmentSink:
         self._closed = False
         self._next = 0
         self._waiting: dict[Any, str] = {}
-        self.written: list[tuple[str, int, int, str, float]] = []
-        """Each segment written: name, rows, writer process id, node id, seconds."""
+        self.written: list[WrittenSegment] = []
+        """The segments written so far, as they were collected."""
 
     @property
     def writers(self) -> int:
@@ -146,14 +165,13 @@ class RaySegmentSink:
                     "nothing was committed: the index is as it was"
                 ) from err
             self.written.append(result)
-            _, rows, pid, node, seconds = result
             logger.debug(
                 "segment %s (%d chunks) written by process %d on node %s in %.2f s",
                 name,
-                rows,
-                pid,
-                node[:12],
-                seconds,
+                result.rows,
+                result.pid,
+                result.node[:12],
+                result.seconds,
             )
             names.append(name)
         return names

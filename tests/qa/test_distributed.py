@@ -40,6 +40,7 @@ from qa.distributed import (  # noqa: E402
 )
 from qa.distributed import writers as writers_module  # noqa: E402
 from qa.distributed.shards import partition  # noqa: E402
+from qa.distributed.writers import WrittenSegment  # noqa: E402
 from qa.index import optimize_index  # noqa: E402
 from qa.staged import SegmentJob  # noqa: E402
 
@@ -68,7 +69,7 @@ def _articles(folder: Path, n: int) -> Path:
 @pytest.fixture(scope="module")
 def ray_written(
     tmp_path_factory: pytest.TempPathFactory,
-) -> tuple[Path, Path, Path, list[tuple[str, int, int, str, float]]]:
+) -> tuple[Path, Path, Path, list[WrittenSegment]]:
     """The same input ingested by plain ingest and by Ray (small parts, many segments,
     copies merged and replaced: tombstones), with what each Ray segment writer wrote."""
     root = tmp_path_factory.mktemp("distributed")
@@ -93,7 +94,7 @@ def ray_written(
 
 @pytest.fixture(scope="module")
 def built(
-    ray_written: tuple[Path, Path, Path, list[tuple[str, int, int, str, float]]],
+    ray_written: tuple[Path, Path, Path, list[WrittenSegment]],
 ) -> tuple[Path, Path, Path]:
     """The input, the index plain ingest wrote, the index Ray wrote."""
     return ray_written[:3]
@@ -126,7 +127,7 @@ def test_ray_ingest_writes_the_index_plain_ingest_writes(built: tuple[Path, Path
 
 
 def test_ray_segments_are_written_in_parallel_by_several_processes(
-    ray_written: tuple[Path, Path, Path, list[tuple[str, int, int, str, float]]],
+    ray_written: tuple[Path, Path, Path, list[WrittenSegment]],
 ) -> None:
     _, plain_dir, ray_dir, written = ray_written
     # Every segment of the index but the last (the driver, which has nothing else left
@@ -135,10 +136,10 @@ def test_ray_segments_are_written_in_parallel_by_several_processes(
     # input order.
     segments = _segments(ray_dir)
     names = [s["name"] for s in segments]
-    assert len(names) > 2 and sorted(w[0] for w in written) == sorted(names[:-1])
-    processes = {w[2] for w in written}
+    assert len(names) > 2 and sorted(w.name for w in written) == sorted(names[:-1])
+    processes = {w.pid for w in written}
     assert len(processes) == 2 and os.getpid() not in processes
-    assert sum(w[1] for w in written) == sum(int(s["chunks"]) for s in segments[:-1])
+    assert sum(w.rows for w in written) == sum(int(s["chunks"]) for s in segments[:-1])
     manifest = json.loads((ray_dir / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["generation"] == 2  # the empty index, then everything at once
     plain = json.loads((plain_dir / "manifest.json").read_text(encoding="utf-8"))
@@ -168,7 +169,7 @@ def test_a_failed_ray_segment_leaves_the_index_at_its_previous_generation(
         def __init__(self) -> None:
             self.calls = 0
 
-        def write(self, job: SegmentJob) -> tuple[str, int, int, str, float]:
+        def write(self, job: SegmentJob) -> WrittenSegment:
             self.calls += 1
             if self.calls == 2:
                 raise OSError(28, f"No space left on device (test): {job.name}")
