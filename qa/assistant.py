@@ -8,10 +8,10 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 import numpy.typing as npt
@@ -20,7 +20,7 @@ from corpus.dedupe import DuplicateIndex, Fingerprint, fingerprint
 from corpus.errors import EmptyCorpusError
 from corpus.loaders import load_documents
 from corpus.progress import Progress
-from corpus.types import Document
+from corpus.types import Chunk, Document
 from embeddings.encoder import Encoder
 from embeddings.errors import (
     IndexMismatchError,
@@ -82,6 +82,7 @@ __all__ = [
     "Assistant",
     "IngestSummary",
     "RetrieverFactory",
+    "SegmentRows",
     "settings_for",
     "validate_question",
 ]
@@ -361,14 +362,22 @@ class Assistant:
         """
         if target is None:
             if snapshot.directory is None:
-                snapshot = self._merge(snapshot, self.merge_policy.plan(snapshot.states))
+                snapshot = self._merge(snapshot, self._policy(snapshot).plan(snapshot.states))
             return snapshot
         saved = save_snapshot(snapshot, target)
         try:
-            return self._merge(saved, self.merge_policy.plan(saved.states))
+            return self._merge(saved, self._policy(saved).plan(saved.states))
         except IndexWriteError as err:
             logger.warning("segments of %s not merged (the update is committed): %s", target, err)
             return saved
+
+    def _policy(self, snapshot: IndexSnapshot) -> MergePolicy:
+        """The merge policy, kept to the index's recorded maximum segment size."""
+        limit = snapshot.max_segment_rows
+        policy = self.merge_policy
+        if limit is None or (policy.max_rows is not None and policy.max_rows <= limit):
+            return policy
+        return replace(policy, max_rows=limit)
 
     def _publish(self, snapshot: IndexSnapshot, target: Path | None) -> None:
         """Serve ``snapshot`` (one attribute assignment: readers see the old or the new
@@ -436,7 +445,8 @@ class Assistant:
                 snapshot = save_snapshot(snapshot, root)
             count = len(snapshot.states)
             if count > 1 or snapshot.deleted_documents:
-                snapshot = self._merge(snapshot, [(0, count)])
+                # One segment: a recorded maximum segment size no longer holds.
+                snapshot = self._merge(snapshot.with_max_segment_rows(None), [(0, count)])
             self._state = self._make_state(snapshot)
             if directory is not None:
                 self._directory = root
@@ -525,6 +535,53 @@ class Assistant:
         progress: Progress | None,
     ) -> IndexSnapshot:
         """``snapshot`` with the planned changes (not yet committed or served)."""
+        ready, vectors = self._segment_input(
+            snapshot, changes, prepared, _locator(snapshot), progress
+        )
+        new = snapshot.without(changes.removals)
+        if ready:
+            new = new.with_segment(
+                build_segment(ready, vectors=vectors, dense_kind=self.config.dense_index)
+            )
+        if new.document_count == 0:
+            raise EmptyCorpusError("this change would leave the index empty")
+        return new
+
+    def plan_segment(
+        self,
+        changes: Changes,
+        prepared: Mapping[str, PreparedDocument],
+        locate: Callable[[str], tuple[SegmentRows, int] | None],
+        *,
+        progress: Progress | None = None,
+    ) -> tuple[list[PreparedDocument], npt.NDArray[np.float32] | None]:
+        """The documents of the segment that ``changes`` writes, in order, prepared, and
+        their chunks' vectors (None for a lexical index): what :meth:`add_documents`
+        builds its new segment from, for a writer that builds the segment elsewhere
+        (:class:`qa.staged.StagedIngest`).
+
+        Args:
+            changes: the planned changes (:func:`qa.updates.plan_changes`).
+            prepared: the update's documents prepared with the index's settings, by id;
+                the others (indexed documents given new alternates) are prepared here.
+            locate: where the live document with an id is, as ``(segment, position)``
+                (its vectors are reused for the chunks it shares with the new version).
+            progress: the progress hook.
+
+        Raises:
+            ModelUnavailableError: when the index has vectors, a chunk needs one and the
+                model is not loaded.
+        """
+        return self._segment_input(self._state.snapshot, changes, prepared, locate, progress)
+
+    def _segment_input(
+        self,
+        snapshot: IndexSnapshot,
+        changes: Changes,
+        prepared: Mapping[str, PreparedDocument],
+        locate: Callable[[str], tuple[SegmentRows, int] | None],
+        progress: Progress | None,
+    ) -> tuple[list[PreparedDocument], npt.NDArray[np.float32] | None]:
         tokenizer = snapshot.bm25.tokenizer
         ready: list[PreparedDocument] = []
         todo: list[Document] = []
@@ -541,7 +598,7 @@ class Assistant:
         ready.sort(key=lambda p: order[p.document.id])
         vectors = None
         if snapshot.dense is not None and self._encoder is not None:
-            reuse = _old_vectors(snapshot, changes.removals)
+            reuse = _old_vectors(locate, changes.removals)
             _supplied_vectors(reuse, ready, self._encoder.dimension)
             texts = [c.text for p in ready for c in p.chunks]
             vectors = embed_texts(texts, self._encoder, reuse=reuse, progress=progress)
@@ -550,14 +607,37 @@ class Assistant:
                 "this index has dense vectors but the model is not loaded: cannot embed new "
                 f"documents; make {snapshot.settings.model!r} available and try again"
             )
-        new = snapshot.without(changes.removals)
-        if ready:
-            new = new.with_segment(
-                build_segment(ready, vectors=vectors, dense_kind=self.config.dense_index)
-            )
-        if new.document_count == 0:
-            raise EmptyCorpusError("this change would leave the index empty")
-        return new
+        return ready, vectors
+
+    def commit(self, snapshot: IndexSnapshot) -> None:
+        """Commit ``snapshot`` to the index directory this assistant is bound to, merge
+        its segments by the merge policy, and serve it: for a writer that made
+        ``snapshot`` from this assistant's snapshot (new segments written into the
+        index's ``segments/`` beforehand, :mod:`embeddings.store.staging`) and has held
+        the index's write lock since it read it (:class:`qa.staged.StagedIngest`).
+
+        Raises:
+            ValueError: when the assistant is not bound to an index directory, or
+                ``snapshot`` is not of its index.
+            IndexWriteError: when another writer committed since this assistant's
+                snapshot was read, or the files cannot be written (the index on disk and
+                the documents served are as they were).
+            IndexBusyError: when another writer holds the index for ``lock_timeout`` s.
+        """
+        with self._writing(None) as target:
+            if target is None:
+                raise ValueError("this assistant is in memory: save it to a directory first")
+            current = self._state.snapshot
+            if snapshot.directory is None or not _same_dir(snapshot.directory, target):
+                raise ValueError(f"the snapshot is not of the index at {target}")
+            generation = int(read_manifest(target)["generation"])
+            if generation != current.generation or snapshot.generation != generation:
+                raise IndexWriteError(
+                    f"the index at {target} changed (generation {generation}) while this "
+                    f"write was prepared on generation {snapshot.generation}; nothing was "
+                    "committed: run it again"
+                )
+            self._publish(self._commit(snapshot, target), target)
 
     def remove_documents(
         self, doc_ids: Iterable[str], *, commit_to: str | Path | None = None
@@ -881,21 +961,44 @@ def _prepare(
     return out
 
 
+class SegmentRows(Protocol):
+    """What reusing a document's vectors reads of the segment that holds it (an opened
+    :class:`~embeddings.store.Segment`, or a planned one)."""
+
+    @property
+    def vectors(self) -> npt.NDArray[np.float32] | None: ...
+
+    @property
+    def doc_rows(self) -> npt.NDArray[np.int64]: ...
+
+    def chunk(self, row: int) -> Chunk: ...
+
+
+def _locator(snapshot: IndexSnapshot) -> Callable[[str], tuple[SegmentRows, int] | None]:
+    """Where the live document with an id is in ``snapshot``: its segment and position."""
+
+    def locate(doc_id: str) -> tuple[SegmentRows, int] | None:
+        hit = snapshot.find(doc_id)
+        return None if hit is None else (snapshot.states[hit[0]].segment, hit[1])
+
+    return locate
+
+
 def _old_vectors(
-    snapshot: IndexSnapshot, doc_ids: Sequence[str]
+    locate: Callable[[str], tuple[SegmentRows, int] | None], doc_ids: Sequence[str]
 ) -> dict[str, Callable[[], npt.NDArray[np.float32]]]:
     """The vectors of the chunks of documents about to be replaced, by chunk text (an
     updated article keeps the vectors of its unchanged chunks)."""
     found: dict[str, Callable[[], npt.NDArray[np.float32]]] = {}
     for doc_id in doc_ids:
-        hit = snapshot.find(doc_id)
+        hit = locate(doc_id)
         if hit is None:
             continue
-        segment = snapshot.states[hit[0]].segment
+        segment, position = hit
         vectors = segment.vectors
         if vectors is None:
             continue
-        for row in range(int(segment.doc_rows[hit[1]]), int(segment.doc_rows[hit[1] + 1])):
+        for row in range(int(segment.doc_rows[position]), int(segment.doc_rows[position + 1])):
             found.setdefault(segment.chunk(row).text, partial(_row, vectors, row))
     return found
 

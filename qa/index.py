@@ -11,6 +11,7 @@ from embeddings.errors import IndexCorruptError, IndexError_, IndexNotFoundError
 from embeddings.store import SegmentState, commit_snapshot, merge_segments, open_snapshot
 from embeddings.store.files import SEGMENTS, read_manifest
 from embeddings.store.lock import DEFAULT_LOCK_TIMEOUT, index_lock
+from embeddings.store.merge import rewrite_needed, rewrite_segments
 from embeddings.store.recovery import index_leftovers, recover_index
 from qa.assistant import Assistant
 from qa.config import AssistantConfig
@@ -89,20 +90,27 @@ def optimize_index(
     *,
     dense_kind: str = "auto",
     lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
+    max_rows: int | None = None,
 ) -> tuple[int, int]:
     """Merge every segment of the index at ``directory`` into one, dropping deleted
     documents for good (what ``qa index optimize`` runs; no model is loaded), under the
-    index's write lock.
+    index's write lock; with ``max_rows``, rewrite its live content as segments of at
+    most that many rows instead, in order (cut between documents: larger segments are
+    split), so that it can be partitioned over shards (``qa serve --shards``). The
+    maximum is recorded in the index: later writes merge segments only up to it (see
+    :class:`~embeddings.store.MergePolicy`), until an optimize without one.
 
     Args:
         directory: the index directory.
         dense_kind: the dense index type of the merged segment.
         lock_timeout: seconds to wait for another writer of the index.
+        max_rows: the most rows of a segment written (None: one segment).
 
     Returns:
         ``(segments before, deleted documents dropped)``.
 
     Raises:
+        ValueError: for a non-positive ``max_rows``.
         IndexNotFoundError, IndexCorruptError, IndexMismatchError: when the index cannot
             be opened.
         IndexWriteError: when the merged segment cannot be written.
@@ -110,18 +118,36 @@ def optimize_index(
     """
     import sqlite3
 
+    if max_rows is not None and max_rows <= 0:
+        raise ValueError("max_rows must be greater than 0")
     root = Path(directory)
     recover_index(root, timeout=lock_timeout)
     with index_lock(root, lock_timeout):
         snapshot = open_snapshot(root)  # the newest generation, under the lock
         count, deleted = len(snapshot.states), snapshot.deleted_documents
-        if count <= 1 and not deleted:
+        if max_rows is None:
+            rewrite = count > 1 or bool(deleted)
+        else:
+            rewrite = rewrite_needed(snapshot.states, max_rows)
+        if not rewrite and snapshot.max_segment_rows == max_rows:
+            snapshot.close()
             return count, 0
+        parent = root / SEGMENTS
         try:
-            merged = merge_segments(snapshot.states, parent=root / SEGMENTS, dense_kind=dense_kind)
+            if not rewrite:  # only the recorded maximum changes
+                merged = [st.segment for st in snapshot.states]
+            elif max_rows is None:
+                merged = [merge_segments(snapshot.states, parent=parent, dense_kind=dense_kind)]
+            else:
+                merged = rewrite_segments(
+                    snapshot.states, max_rows, parent=parent, dense_kind=dense_kind
+                )
         except (OSError, sqlite3.Error) as err:
             raise IndexWriteError(f"cannot merge the segments of {root}: {err}") from err
-        commit_snapshot(snapshot.with_states([SegmentState(merged)]), root)
+        # The maximum is recorded in the index: later merges keep to it (none after a
+        # merge into one segment).
+        rewritten = snapshot.with_states([SegmentState(m) for m in merged])
+        commit_snapshot(rewritten.with_max_segment_rows(max_rows), root)
     snapshot.close()
     return count, deleted
 

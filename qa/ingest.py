@@ -31,7 +31,7 @@ import uuid
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
-from contextlib import ExitStack
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
@@ -49,6 +49,7 @@ from embeddings.tokenize import Tokenizer, get_tokenizer
 from qa.assistant import Assistant, settings_for
 from qa.config import AssistantConfig
 from qa.encoders import COVERAGE_SAMPLE, resolve_encoder
+from qa.staged import SegmentSink, StagedIngest
 from qa.updates import IngestSummary, Merge
 
 __all__ = [
@@ -230,6 +231,7 @@ def ingest_paths(
     keep_documents: bool = False,
     lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
     runner: PartRunner | None = None,
+    sink: SegmentSink | None = None,
 ) -> tuple[Assistant | None, IngestResult]:
     """Load, clean and index the articles under ``paths`` into the index at ``directory``.
 
@@ -254,6 +256,13 @@ def ingest_paths(
             this machine); :func:`qa.distributed.ray_ingest` runs them on Ray. Whoever
             runs them, everything after (what is new, changed or a copy; embedding;
             segments) is the same, so the index is too.
+        sink: builds and writes the segments elsewhere (:class:`qa.staged.SegmentSink`;
+            :func:`qa.distributed.ray_ingest` writes them on Ray actors, in parallel)
+            while this process goes on deciding what the next ones hold; they are
+            committed together at the end, in one generation (:mod:`qa.staged`), and
+            the index's write lock is held throughout (an existing index too). None:
+            each segment is built, written and committed here in turn. The sink is
+            closed when the ingest ends.
 
     Returns:
         The assistant over the written index (None when nothing was loaded and there is
@@ -278,7 +287,13 @@ def ingest_paths(
         )
     assistant: Assistant | None = None
     stack = ExitStack()
+    if sink is not None:
+        stack.callback(sink.close)
     if (target / MANIFEST).exists() and not rebuild:
+        if sink is not None:
+            # The segments are planned on the generation read now and committed at the
+            # end: no other write may come between.
+            stack.enter_context(index_lock(target, lock_timeout))
         # Bound: each flush commits there, under the lock.
         assistant = Assistant.load(target, config, lock_timeout=lock_timeout)
     else:
@@ -306,15 +321,22 @@ def ingest_paths(
     loaded = 0
     done_bytes = 0
     building: Path | None = None
+    staged: StagedIngest | None = None
 
-    def flush() -> None:
-        nonlocal assistant, batch, pending_rows, building
+    def flush(last: bool = False) -> None:
+        nonlocal assistant, batch, pending_rows, building, staged
         if not batch:
             return
         if assistant is None:
             assistant, building = _new_index(target, config, batch)
-        # Committed (to the building directory or the index) before it returns.
-        totals.add(assistant.add_documents(batch, progress=progress))
+        if sink is None:
+            # Committed (to the building directory or the index) before it returns.
+            totals.add(assistant.add_documents(batch, progress=progress))
+        else:
+            if staged is None:
+                staged = stack.enter_context(_staging(assistant, sink))
+            # Submitted to the sink; committed with the others at the end.
+            totals.add(staged.add(batch, progress, last=last))
         batch, pending_rows = [], 0
 
     with stack:
@@ -357,7 +379,9 @@ def ingest_paths(
                     logger.log(level, "skipped %s: %s", skip.path, skip.reason)
                 if pending_rows >= segment_rows:
                     flush()
-            flush()
+            flush(last=True)
+            if staged is not None:
+                staged.commit()
             if building is not None:
                 assert assistant is not None
                 _put_in_place(assistant, building, target)
@@ -373,6 +397,17 @@ def ingest_paths(
         seconds=time.perf_counter() - start,
     )
     return assistant, outcome
+
+
+@contextmanager
+def _staging(assistant: Assistant, sink: SegmentSink) -> Iterator[StagedIngest]:
+    """A staged ingest into the assistant's index, its staging area removed at the end
+    whatever happens."""
+    staged = StagedIngest(assistant, sink)
+    try:
+        yield staged
+    finally:
+        staged.close()
 
 
 def _input_bytes(paths: Sequence[str | Path]) -> int:

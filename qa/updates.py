@@ -7,6 +7,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
+import numpy.typing as npt
 
 from corpus.dedupe import (
     DuplicateIndex,
@@ -24,6 +25,7 @@ if TYPE_CHECKING:
     from embeddings.store import IndexSnapshot
 
 __all__ = [
+    "CandidateSource",
     "Changes",
     "DocumentLookup",
     "Duplicates",
@@ -147,17 +149,27 @@ class SnapshotLookup:
         return self._snapshot.alternate_owner(alt_id)
 
 
+class CandidateSource(Protocol):
+    """Where near-duplicate candidates come from: the indexed documents sharing an LSH
+    band key with a text (an :class:`~embeddings.store.IndexSnapshot`; the planner of a
+    staged ingest, :class:`qa.staged.StagedIngest`)."""
+
+    def duplicate_candidates(self, bands: npt.NDArray[np.uint64]) -> list[Document]: ...
+
+    def duplicate_candidates_many(self, bands: npt.NDArray[np.uint64]) -> list[list[Document]]: ...
+
+
 class IndexDuplicates:
     """Near-duplicate detection against an index snapshot plus the documents of one
     update: candidates come from the LSH band keys the segments store, so nothing of
     the index is held in memory; each candidate is then checked exactly from its text.
 
     Args:
-        snapshot: the index.
+        snapshot: the index (or another source of candidates).
         threshold: the containment from which two texts are copies.
     """
 
-    def __init__(self, snapshot: IndexSnapshot, threshold: float) -> None:
+    def __init__(self, snapshot: CandidateSource, threshold: float) -> None:
         self._snapshot = snapshot
         self._batch = DuplicateIndex(threshold=threshold)
         self._shadowed: set[str] = set()

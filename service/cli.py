@@ -91,12 +91,17 @@ def serve_command(
     if settings.shards:
         if settings.workers > 1:
             fail("--shards needs --workers 1 (the shards are shared by one process)")
-        from qa.distributed import require_ray
+        from qa.distributed import require_ray, shard_problem
 
         try:
             require_ray()
         except ImportError as error:
             fail(str(error))
+        # An error, not a warning and fewer shards: the shard count is what the
+        # deployment was sized for (memory per shard, machines); the fix is one command.
+        problem = shard_problem(settings.index_dir, settings.shards)
+        if problem:
+            fail(problem)
     if verbose:
         settings = settings.model_copy(update={"log_level": "debug"})
     err.print(f"Serving on http://{settings.host}:{settings.port} (index {settings.index_dir})")

@@ -2,8 +2,10 @@
 
 Layout of an index directory::
 
-    manifest.json            settings, BM25 parameters, generation, counts, and the
-                             live segments in order, each with its tombstone file
+    manifest.json            settings, BM25 parameters, generation, counts, the most
+                             rows a merge may write into a segment (null: no limit),
+                             and the live segments in order, each with its tombstone
+                             file
     segments/<name>/         one immutable segment each (embeddings.store.segment)
     deletes/<name>-<gen>.npz the documents deleted from segment <name> as of generation
                              <gen>, with the BM25 and char12 statistics their rows held
@@ -200,6 +202,7 @@ def _manifest(
     data.update(
         {
             "bm25": snapshot.bm25_params,
+            "max_segment_rows": snapshot.max_segment_rows,
             "generation": generation,
             "created_at": snapshot.created_at or now(),
             "updated_at": now(),
@@ -293,6 +296,8 @@ def _open_snapshot(
         entries = list(manifest["segments"])
         generation = int(manifest["generation"])
         params = dict(manifest["bm25"])
+        limit = manifest.get("max_segment_rows")
+        max_segment_rows = None if limit is None else int(limit)
         counts = manifest["counts"]
         n_docs, n_chunks = int(counts["documents"]), int(counts["chunks"])
     except (ValueError, KeyError, TypeError) as err:
@@ -347,6 +352,7 @@ def _open_snapshot(
             directory=root,
             tokenizer=tokenizer,
             bm25_params=params,
+            max_segment_rows=max_segment_rows,
         )
     except ValueError as err:
         raise _corrupt(root, str(err)) from err
@@ -408,6 +414,7 @@ def _commit_into(root: Path, snapshot: IndexSnapshot, generation: int) -> IndexS
         directory=root,
         tokenizer=snapshot.bm25.tokenizer,
         bm25_params=snapshot.bm25_params,
+        max_segment_rows=snapshot.max_segment_rows,
     )
 
 

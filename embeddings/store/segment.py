@@ -63,15 +63,18 @@ __all__ = [
     "SEGMENT_FORMAT",
     "Segment",
     "TermTable",
+    "band_candidates",
     "band_entries",
     "band_table",
     "build_segment",
+    "chunk_table",
     "finish_segment",
     "fsync_dir",
     "id_hash",
     "id_hashes",
     "new_segment_name",
     "open_segment",
+    "prepared_bands",
     "write_segment",
 ]
 
@@ -208,29 +211,9 @@ class Segment:
         self, keys: npt.NDArray[np.uint64]
     ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
         """For several texts' band keys (texts x BANDS), the pairs ``(text, position)``
-        of documents sharing a band key with the text (unique, by text then position).
-
-        One sorted search for all texts: the needles are sorted first, so the binary
-        searches walk the segment's band array in order instead of jumping about it.
-        """
-        empty = np.empty(0, dtype=np.int64)
-        if self.bands.size == 0 or keys.size == 0:
-            return empty, empty
-        needles = band_entries(keys).ravel()
-        owner = np.repeat(np.arange(keys.shape[0]), keys.shape[1])
-        order = needles.argsort(kind="stable")
-        needles, owner = needles[order], owner[order]
-        lo = self.bands.searchsorted(needles, side="left")
-        hi = self.bands.searchsorted(needles, side="right")
-        counts = hi - lo
-        if not counts.any():
-            return empty, empty
-        total = int(counts.sum())
-        starts = np.repeat(lo - np.concatenate(([0], np.cumsum(counts)[:-1])), counts)
-        positions = np.asarray(self.band_docs)[starts + np.arange(total)].astype(np.int64)
-        texts = np.repeat(owner, counts).astype(np.int64)
-        pairs = np.unique(texts * (self.document_count + 1) + positions)
-        return pairs // (self.document_count + 1), pairs % (self.document_count + 1)
+        of documents sharing a band key with the text (unique, by text then position);
+        see :func:`band_candidates`."""
+        return band_candidates(self.bands, self.band_docs, self.document_count, keys)
 
     def positions(self, doc_id: str) -> list[int]:
         """Positions of the documents with this id (deleted ones included)."""
@@ -259,6 +242,45 @@ def band_entries(keys: npt.NDArray[np.uint64]) -> npt.NDArray[np.uint64]:
     band = np.arange(1, keys.shape[-1] + 1, dtype=np.uint64) * _BAND_MIX
     mixed = (keys ^ band) * np.uint64(0xD6E8FEB86659FD93)
     return mixed ^ (mixed >> np.uint64(29))
+
+
+def band_candidates(
+    bands: npt.NDArray[np.uint64],
+    band_docs: npt.NDArray[np.int32],
+    documents: int,
+    keys: npt.NDArray[np.uint64],
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """For several texts' band keys (texts x BANDS), the pairs ``(text, position)`` of
+    the documents of a band table (:func:`band_table`) sharing a band key with the text
+    (unique, by text then position).
+
+    One sorted search for all texts: the needles are sorted first, so the binary
+    searches walk the band array in order instead of jumping about it.
+
+    Args:
+        bands: the table's sorted band entries.
+        band_docs: the document position of each entry.
+        documents: how many documents the table's owner holds.
+        keys: uint64 (texts, BANDS): the texts' band keys.
+    """
+    empty = np.empty(0, dtype=np.int64)
+    if bands.size == 0 or keys.size == 0:
+        return empty, empty
+    needles = band_entries(keys).ravel()
+    owner = np.repeat(np.arange(keys.shape[0]), keys.shape[1])
+    order = needles.argsort(kind="stable")
+    needles, owner = needles[order], owner[order]
+    lo = bands.searchsorted(needles, side="left")
+    hi = bands.searchsorted(needles, side="right")
+    counts = hi - lo
+    if not counts.any():
+        return empty, empty
+    total = int(counts.sum())
+    starts = np.repeat(lo - np.concatenate(([0], np.cumsum(counts)[:-1])), counts)
+    positions = np.asarray(band_docs)[starts + np.arange(total)].astype(np.int64)
+    texts = np.repeat(owner, counts).astype(np.int64)
+    pairs = np.unique(texts * (documents + 1) + positions)
+    return pairs // (documents + 1), pairs % (documents + 1)
 
 
 def id_hash(doc_id: str) -> int:
@@ -292,6 +314,34 @@ def band_table(
     return entries[order], owners[order].astype(np.int32)
 
 
+def chunk_table(
+    prepared: Sequence[PreparedDocument],
+) -> tuple[npt.NDArray[np.int32], npt.NDArray[np.int64]]:
+    """The rows of a segment over prepared documents (in order): int32 (chunks, 3) of
+    each row's document position, start and end, and int64 (documents + 1) of each
+    document's first row (:attr:`Segment.chunks`, :attr:`Segment.doc_rows`)."""
+    chunk_docs: list[npt.NDArray[np.int32]] = []
+    doc_rows = np.zeros(len(prepared) + 1, dtype=np.int64)
+    for pos, p in enumerate(prepared):
+        chunk_docs.append(np.stack((np.full(p.size, pos, np.int32), p.starts, p.ends), axis=1))
+        doc_rows[pos + 1] = doc_rows[pos] + p.size
+    chunks = (
+        np.concatenate(chunk_docs).astype(np.int32)
+        if chunk_docs
+        else np.empty((0, 3), dtype=np.int32)
+    )
+    return chunks, doc_rows
+
+
+def prepared_bands(prepared: Sequence[PreparedDocument]) -> npt.NDArray[np.uint64]:
+    """uint64 (documents, BANDS): the prepared documents' LSH band keys (empty unless
+    every document has a fingerprint)."""
+    prints = [p.fingerprint for p in prepared]
+    if prints and all(f is not None for f in prints):
+        return np.stack([f.bands for f in prints if f is not None])
+    return np.empty((0, BANDS), dtype=np.uint64)
+
+
 def build_segment(
     prepared: Sequence[PreparedDocument],
     *,
@@ -316,28 +366,15 @@ def build_segment(
     builder = PostingsBuilder()
     analyzer_rows: list[npt.NDArray[np.uint64]] = []
     with_analyzer = bool(prepared) and prepared[0].analyzer is not None
-    chunk_docs: list[npt.NDArray[np.int32]] = []
-    doc_rows = np.zeros(len(prepared) + 1, dtype=np.int64)
-    for pos, p in enumerate(prepared):
+    for p in prepared:
         builder.extend(p.terms)
         if with_analyzer:
             if p.analyzer is None:
                 raise ValueError("all prepared documents of a segment need the same analysis")
             analyzer_rows.extend(p.analyzer)
-        chunk_docs.append(np.stack((np.full(p.size, pos, np.int32), p.starts, p.ends), axis=1))
-        doc_rows[pos + 1] = doc_rows[pos] + p.size
-    chunks = (
-        np.concatenate(chunk_docs).astype(np.int32)
-        if chunk_docs
-        else np.empty((0, 3), dtype=np.int32)
-    )
+    chunks, doc_rows = chunk_table(prepared)
     if bands is None:
-        prints = [p.fingerprint for p in prepared]
-        bands = (
-            np.stack([f.bands for f in prints if f is not None])
-            if prints and all(f is not None for f in prints)
-            else np.empty((0, BANDS), dtype=np.uint64)
-        )
+        bands = prepared_bands(prepared)
     band_keys, band_docs = band_table(bands)
     documents = [p.document for p in prepared]
     dense = None

@@ -300,6 +300,9 @@ class IndexSnapshot:
         directory: the index directory it belongs to, or None (in memory).
         tokenizer: the BM25 tokenizer object to share (jieba loads its dictionary once).
         bm25_params: ``k1``, ``b`` and ``method``.
+        max_segment_rows: the most rows a merge may write into one segment, recorded in
+            the index so that every writer's merges keep to it (set by ``qa index
+            optimize --max-segment-rows``; None: no limit).
 
     Raises:
         ValueError: when the parts disagree (vectors without a model, a segment of
@@ -316,6 +319,7 @@ class IndexSnapshot:
         directory: Path | None = None,
         tokenizer: Tokenizer | None = None,
         bm25_params: Mapping[str, Any] | None = None,
+        max_segment_rows: int | None = None,
     ) -> None:
         self.settings = settings
         self.states = tuple(states)
@@ -334,6 +338,9 @@ class IndexSnapshot:
         tok = tokenizer if tokenizer is not None and tokenizer.name == settings.tokenizer else None
         self._tokenizer = tok or get_tokenizer(settings.tokenizer)
         self.bm25_params = dict(bm25_params or {"k1": 1.2, "b": 0.75, "method": "lucene"})
+        if max_segment_rows is not None and max_segment_rows <= 0:
+            raise ValueError("max_segment_rows must be greater than 0")
+        self.max_segment_rows = max_segment_rows
         self.layout = _Layout(self.states)
         self.bm25 = BM25Index(
             [BM25Part(st.segment.postings, st.bm25) for st in self.states],
@@ -628,7 +635,16 @@ class IndexSnapshot:
             directory=self.directory,
             tokenizer=self._tokenizer,
             bm25_params=self.bm25_params,
+            max_segment_rows=self.max_segment_rows,
         )
+
+    def with_max_segment_rows(self, rows: int | None) -> IndexSnapshot:
+        """This index recording another maximum segment size for merges (None: none)."""
+        derived = self._derive(self.states)
+        if rows is not None and rows <= 0:
+            raise ValueError("max_segment_rows must be greater than 0")
+        derived.max_segment_rows = rows
+        return derived
 
     def with_segment(self, segment: Segment) -> IndexSnapshot:
         """This index with one more segment (appended)."""
@@ -644,7 +660,27 @@ class IndexSnapshot:
         Costs the deleted documents only: their chunks are tokenized again to take
         their terms out of the collection statistics.
         """
-        positions = self._positions_by_id(doc_ids)
+        return self.without_positions(self._positions_by_id(doc_ids))
+
+    def without_positions(self, positions: Sequence[npt.NDArray[np.int64]]) -> IndexSnapshot:
+        """This index with documents deleted by their local positions, one array per
+        segment (positions already deleted are ignored): what :meth:`without` does once
+        it has found the ids, for a writer that knows where each document is (a
+        segment may hold an older version of an id that a later one replaced).
+
+        Raises:
+            ValueError: when there is not one array per segment, or a position is out of
+                its segment's range.
+        """
+        if len(positions) != len(self.states):
+            raise ValueError(f"{len(positions)} position arrays for {len(self.states)} segments")
+        fresh: list[npt.NDArray[np.int64]] = []
+        for st, given in zip(self.states, positions, strict=True):
+            pos = np.unique(np.asarray(given, dtype=np.int64))
+            if pos.size and (pos[0] < 0 or pos[-1] >= st.segment.document_count):
+                raise ValueError(f"a position out of the range of segment {st.segment.name}")
+            fresh.append(np.setdiff1d(pos, st.deleted, assume_unique=True))
+        positions = fresh
         if not any(p.size for p in positions):
             return self
         states = list(self.states)

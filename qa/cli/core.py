@@ -100,6 +100,17 @@ def ingest(
             show_default=False,
         ),
     ] = None,
+    ray_writers: Annotated[
+        int | None,
+        typer.Option(
+            "--ray-writers",
+            min=0,
+            help="With --ray: Ray actors that build and write the index's segments in "
+            "parallel, committed together at the end (default: one per four CPUs of the "
+            "cluster, none below four; 0: this process writes and commits each in turn).",
+            show_default=False,
+        ),
+    ] = None,
     verbose: VerboseOpt = False,
 ) -> None:
     """Clean, chunk and index articles into an index directory: .txt .md .jsonl, web
@@ -126,13 +137,17 @@ def ingest(
         fail("--ray-address goes with --ray")
     if ray_encoders is not None and not ray:
         fail("--ray-encoders goes with --ray")
+    if ray_writers is not None and not ray:
+        fail("--ray-writers goes with --ray")
+    sink = None
     if ray:
         if workers == 0:
             fail("--workers 0 cannot go with --ray: give the number of Ray actors, or none")
         try:
-            from qa.distributed import connect, ray_runner
+            from qa.distributed import connect, ray_runner, segment_sink
 
             connect(ray_address)
+            sink = segment_sink(ray_writers)
         except ImportError as error:
             fail(str(error))
         except Exception as error:  # noqa: BLE001 - Ray's errors, said plainly
@@ -151,6 +166,7 @@ def ingest(
                 progress=hook,
                 keep_documents=report,
                 runner=runner,
+                sink=sink,
             )
         # Skipped files were logged as warnings (printed once, to stderr).
         if assistant is None or result.loaded == 0:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Annotated
 
 import typer
 
@@ -34,23 +35,55 @@ def info(settings: QASettings, verbose: VerboseOpt = False) -> None:
 
 @app.command()
 @with_settings()
-def optimize(settings: QASettings, verbose: VerboseOpt = False) -> None:
-    """Merge all segments into one and drop deleted documents for good.
+def optimize(
+    settings: QASettings,
+    max_segment_rows: Annotated[
+        int | None,
+        typer.Option(
+            "--max-segment-rows",
+            min=1,
+            help="Rewrite the index as segments of at most this many chunks each, in "
+            "order (larger segments are split), instead of one: an index to search on "
+            "N shards (qa serve --shards N) needs at least N segments.",
+            show_default=False,
+        ),
+    ] = None,
+    verbose: VerboseOpt = False,
+) -> None:
+    """Merge all segments into one and drop deleted documents for good (with
+    --max-segment-rows: into segments of at most that many chunks).
 
     Writes happen by themselves (new articles go to new segments, small segments are
-    merged as they accumulate); this is for after a large update or many deletes.
-    No model is loaded.
+    merged as they accumulate); this is for after a large update or many deletes, or to
+    cut an index into segments for sharded search. No model is loaded.
     """
     setup_logging(verbose)
-    from qa.index import optimize_index
+    from embeddings.store.files import manifest_counts, read_manifest
+    from qa.index import index_generation, optimize_index
 
     config = settings.assistant_config()
+    directory = settings.index_dir
     with errors():
-        before, dropped = optimize_index(settings.index_dir, dense_kind=config.dense_index)
-    if before <= 1 and not dropped:
-        out.print(f"Index {settings.index_dir}: one segment, nothing deleted; nothing to do.")
+        generation = index_generation(directory)
+        before, dropped = optimize_index(
+            directory, dense_kind=config.dense_index, max_rows=max_segment_rows
+        )
+        changed = index_generation(directory) != generation
+        after = manifest_counts(read_manifest(directory))["segments"]
+    if max_segment_rows is None:
+        if before <= 1 and not dropped:
+            out.print(f"Index {directory}: one segment, nothing deleted; nothing to do.")
+        else:
+            out.print(
+                f"Index {directory}: merged {before} segments into one, dropping "
+                f"{dropped} deleted documents."
+            )
+        return
+    rows = f"at most {max_segment_rows} chunks each"
+    if not changed:
+        out.print(f"Index {directory}: {before} segments of {rows}; nothing to do.")
     else:
         out.print(
-            f"Index {settings.index_dir}: merged {before} segments into one, dropping "
+            f"Index {directory}: rewrote {before} segments as {after} of {rows}, dropping "
             f"{dropped} deleted documents."
         )

@@ -11,12 +11,15 @@ model configured, a second pool of actors encodes every chunk of the prepared pa
 (each loads the encoder once, with the ingest's model and settings,
 :func:`qa.encoders.make_encoder`; one GPU each where the cluster has GPUs, else one CPU)
 and the vectors travel with the part (:attr:`PreparedDocument.vectors`). The driver
-takes the results back in the order of the parts and does the rest exactly as plain
-``qa ingest`` (:func:`qa.ingest.ingest_paths`): what is new, changed or a copy of an
-indexed story, segments and commits under the index's write lock; the new chunks get
-the vectors the parts carry, so the driver encodes none. The index is therefore the one
-plain ingest writes from the same input: same documents, chunks, ids and scores, and
-vectors equal up to float rounding (``tests/qa/test_distributed.py`` checks it).
+takes the results back in the order of the parts and decides, with plain ``qa
+ingest``'s code (:func:`qa.ingest.ingest_paths`), what is new, changed or a copy of an
+indexed story and which segment each document goes to; the new chunks get the vectors
+the parts carry, so the driver encodes none. Each segment is then built and written
+into the index's staging area by writer actors, in parallel, while the driver plans the
+next (:mod:`qa.distributed.writers`), and one commit publishes them all
+(:mod:`qa.staged`). The index is therefore the one plain ingest writes from the same
+input: same documents, chunks, ids, segments and scores, and vectors equal up to float
+rounding (``tests/qa/test_distributed.py`` checks it).
 """
 
 from __future__ import annotations
@@ -41,6 +44,7 @@ from embeddings.tokenize import get_tokenizer
 from qa.assistant import Assistant
 from qa.config import AssistantConfig
 from qa.distributed._ray import require_ray
+from qa.distributed.writers import segment_sink
 from qa.encoders import make_encoder
 from qa.ingest import (
     DEFAULT_SEGMENT_ROWS,
@@ -222,6 +226,7 @@ def ray_ingest(
     *,
     workers: int | None = None,
     encoders: int | None = None,
+    writers: int | None = None,
     rebuild: bool = False,
     segment_rows: int = DEFAULT_SEGMENT_ROWS,
     progress: Progress | None = None,
@@ -232,10 +237,21 @@ def ray_ingest(
     first with :func:`connect`). Arguments, result and errors are those of
     :func:`~qa.ingest.ingest_paths`; ``workers`` and ``encoders`` count Ray actors
     (see :func:`ray_runner`): with a model configured, the chunks are encoded on Ray.
+    The segments are built and written by ``writers`` Ray actors in parallel
+    (:class:`~qa.distributed.writers.RaySegmentSink`; default: one per four CPUs of the
+    cluster, none below four) while the driver plans the next ones, and committed
+    together at the end, holding the index's write lock throughout (:mod:`qa.staged`);
+    with none (``writers=0``) the driver builds, writes and commits each segment in
+    turn, as plain ingest does.
 
-    The paths are read by the actors: on a cluster of several machines they must be on
-    storage every node sees at the same path (a shared file system).
+    The paths are read by the actors, and the index is written by them: on a cluster of
+    several machines both must be on storage every node sees at the same path (a shared
+    file system).
+
+    Raises:
+        ValueError: when ``writers`` is negative (and as :func:`~qa.ingest.ingest_paths`).
     """
+    sink = segment_sink(writers)
     return ingest_paths(
         paths,
         directory,
@@ -246,4 +262,5 @@ def ray_ingest(
         keep_documents=keep_documents,
         lock_timeout=lock_timeout,
         runner=ray_runner(workers, encode=config, encoders=encoders),
+        sink=sink,
     )

@@ -21,6 +21,7 @@ scans are read by the shards.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -30,9 +31,10 @@ import numpy as np
 import numpy.typing as npt
 
 from embeddings.encoder import Encoder
+from embeddings.errors import IndexError_
 from embeddings.sparse import BM25Index
 from embeddings.store import IndexSnapshot
-from embeddings.store.files import open_snapshot
+from embeddings.store.files import manifest_counts, open_snapshot, read_manifest
 from embeddings.types import Hits
 from qa.distributed._ray import require_ray
 from qa.errors import ShardError
@@ -46,13 +48,43 @@ __all__ = [
     "ShardedIndex",
     "partition",
     "ShardedRetrievers",
+    "shard_problem",
     "sharded_retrievers",
+    "too_few_segments",
 ]
+
+logger = logging.getLogger(__name__)
 
 DEFAULT_SHARD_TIMEOUT = 30.0
 """Seconds a query waits for the shards' answers."""
 
 _Found = tuple[npt.NDArray[np.int64], npt.NDArray[np.float32]]
+
+
+def too_few_segments(directory: str | Path, segments: int, chunks: int, shards: int) -> str:
+    """What to say when the index at ``directory`` (``segments`` segments, ``chunks``
+    live chunks) has fewer segments than the ``shards`` asked for, and what to do."""
+    return (
+        f"the index at {directory} has {segments} segment(s), fewer than the {shards} "
+        "shards asked for: each shard holds at least one segment. Cut it into at least "
+        f"{shards} segments: qa index optimize --index {directory} --max-segment-rows "
+        f"{max(1, chunks // shards)} (or serve it on {segments} shard(s))"
+    )
+
+
+def shard_problem(directory: str | Path, shards: int) -> str | None:
+    """Why the index at ``directory`` cannot be searched on ``shards`` shards (it has
+    fewer segments), with what to do; None when it can, or when there is no readable
+    index there (whoever opens it says why). Reads the manifest only.
+    """
+    try:
+        counts = manifest_counts(read_manifest(directory))
+    except (IndexError_, KeyError, TypeError, ValueError):
+        return None
+    segments, chunks = counts.get("segments", 0), counts.get("chunks", 0)
+    if segments >= shards:
+        return None
+    return too_few_segments(directory, segments, chunks, shards)
 
 
 def partition(rows: Sequence[int], shards: int) -> list[tuple[int, int]]:
@@ -72,8 +104,8 @@ def partition(rows: Sequence[int], shards: int) -> list[tuple[int, int]]:
         raise ValueError("shards must be greater than 0")
     if shards > len(rows):
         raise ValueError(
-            f"the index has {len(rows)} segment(s): at most that many shards (write it "
-            "with more segments, e.g. qa ingest with a smaller segment size)"
+            f"the index has {len(rows)} segment(s): at most that many shards (cut it into "
+            f"more segments: qa index optimize --max-segment-rows {max(1, sum(rows) // shards)})"
         )
     cumulative = np.cumsum(np.asarray(rows, dtype=np.int64))
     total = int(cumulative[-1]) if len(rows) else 0
@@ -399,8 +431,14 @@ class ShardedRetrievers:
     def __call__(self, snapshot: IndexSnapshot, encoder: Encoder | None) -> list[Retriever]:
         """The retrievers of ``snapshot`` (an index on disk), on shards.
 
+        The first snapshot must have at least ``shards`` segments (else ValueError: the
+        shards were sized for it). A later generation with fewer (merges folded
+        segments) is served on as many shards as it has segments, with a warning, rather
+        than not served.
+
         Raises:
-            ValueError: for an index in memory, or more shards than segments.
+            ValueError: for an index in memory, or a first snapshot with fewer segments
+                than shards.
             ShardError: when a shard cannot start.
         """
         if snapshot.directory is None:
@@ -411,9 +449,21 @@ class ShardedRetrievers:
             or current.snapshot.directory != snapshot.directory
             or current.snapshot.generation != snapshot.generation
         ):
+            shards, segments = self.shards, len(snapshot.states)
+            if segments < shards:
+                message = too_few_segments(snapshot.directory, segments, snapshot.size, self.shards)
+                if current is None:
+                    raise ValueError(message)
+                logger.warning(
+                    "%s; serving generation %d on %d shard(s)",
+                    message,
+                    snapshot.generation,
+                    segments,
+                )
+                shards = segments
             fresh = ShardedIndex(
                 snapshot.directory,
-                self.shards,
+                shards,
                 timeout=self.timeout,
                 cpus_per_shard=self.cpus_per_shard,
                 snapshot=snapshot,

@@ -30,6 +30,7 @@ from embeddings.store import (
     save_snapshot,
 )
 from embeddings.store.documents import _encode
+from embeddings.store.merge import rewrite_needed, rewrite_segments
 from embeddings.tokenize import Char12Tokenizer, get_tokenizer
 
 from .corpus_fixture import queries, synthetic_texts
@@ -303,6 +304,114 @@ def test_merge_policy() -> None:
     assert policy.plan(snap.states) == [(0, 1)]  # over half its rows deleted
     with pytest.raises(ValueError):
         MergePolicy(factor=1)
+    with pytest.raises(ValueError, match="max_rows"):
+        MergePolicy(max_rows=0)
+
+
+@dataclasses.dataclass
+class _Rows:
+    """What the merge policy reads of a segment state: its rows and deleted rows."""
+
+    size: int
+    deleted: int = 0
+
+    @property
+    def live_rows(self) -> int:
+        return self.size - self.deleted
+
+    @property
+    def segment(self) -> _Rows:
+        return self
+
+    @property
+    def bm25(self) -> _Rows:
+        return self
+
+    @property
+    def count(self) -> int:
+        return self.deleted
+
+
+def test_merge_policy_with_max_rows_folds_small_segments_but_never_above_it() -> None:
+    policy = MergePolicy(factor=4, min_rows=100, max_rows=1000)
+    # Small segments still fold: ten of 100 rows into one of 400, twice, ...
+    assert policy.plan([_Rows(100)] * 4) == [(0, 4)]  # type: ignore[arg-type]
+    # ... but a run whose merge would pass the maximum is merged in groups that fit,
+    assert policy.plan([_Rows(300)] * 4) == [(0, 3)]  # type: ignore[arg-type]
+    assert policy.plan([_Rows(500)] * 4) == [(0, 2), (2, 4)]  # type: ignore[arg-type]
+    # and segments that fit with no neighbour stay as they are.
+    assert policy.plan([_Rows(600)] * 4) == []  # type: ignore[arg-type]
+    # Rewriting a segment of many deleted rows only shrinks it.
+    assert policy.plan([_Rows(2000, deleted=1500)]) == [(0, 1)]  # type: ignore[arg-type]
+    # Without a maximum, the same run is one merge.
+    assert MergePolicy(factor=4, min_rows=100).plan([_Rows(500)] * 4) == [(0, 4)]  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_an_index_merged_as_it_grows_keeps_every_segment_within_max_rows(seed: int) -> None:
+    # Segments of about 100 rows appended as an ingest writes them, deletions here and
+    # there, the merges the policy plans done after each: no segment ever passes the
+    # maximum, and they are still folded into segments of about its size.
+    rng = np.random.default_rng(seed)
+    policy = MergePolicy(factor=3, min_rows=50, max_rows=800)
+    states: list[_Rows] = []
+    for _ in range(300):
+        states.append(_Rows(int(rng.integers(90, 110))))
+        if rng.random() < 0.1:
+            victim = states[int(rng.integers(len(states)))]
+            victim.deleted = min(victim.size, victim.deleted + int(rng.integers(0, 30)))
+        plans = policy.plan(states)  # type: ignore[arg-type]
+        assert all(a < b for a, b in plans)
+        assert all(b <= c for (_, b), (c, _) in zip(plans, plans[1:], strict=False))
+        for start, end in reversed(plans):
+            merged = sum(st.live_rows for st in states[start:end])
+            assert merged <= 800
+            states[start:end] = [_Rows(merged)]
+    total = sum(st.live_rows for st in states)
+    assert max(st.size for st in states) <= 800
+    assert len(states) <= 2 * total / 800 + 2 * policy.factor  # folded: not 300
+    unbounded = MergePolicy(factor=3, min_rows=50)
+    assert unbounded.plan([_Rows(300)] * 3) == [(0, 3)]  # 900 rows: one segment
+
+
+@pytest.mark.parametrize("tokenizer", ["char12", "jieba"])
+def test_rewrite_cuts_an_index_into_segments_of_at_most_max_rows(
+    tokenizer: str, tmp_path: Path
+) -> None:
+    settings = IndexSettings(chunking=CHUNKING, tokenizer=tokenizer)
+    docs = _documents(60)
+    first, _ = _segment(docs[:25], settings)
+    second, _ = _segment(docs[25:], settings)
+    snap = IndexSnapshot(settings, [SegmentState(first), SegmentState(second)])
+    gone = {docs[3].id, docs[30].id, docs[59].id}
+    snap = snap.without(gone)
+    live = [d for d in docs if d.id not in gone]
+    fresh = build_snapshot(live, chunk_documents(live, CHUNKING), settings, encoder=None)
+    max_rows = snap.size // 5
+    assert rewrite_needed(snap.states, max_rows)
+    for parent in (None, tmp_path / "segments"):
+        segments = rewrite_segments(snap.states, max_rows, parent=parent)
+        # Several segments, each at most max_rows (a longer document alone), filled in
+        # order: the content, statistics and scores of the index they came from.
+        assert len(segments) >= 5
+        for segment in segments:
+            assert segment.size <= max_rows or segment.document_count == 1
+        assert all(a.size + b.size > max_rows for a, b in zip(segments, segments[1:], strict=False))
+        rewritten = snap.with_states([SegmentState(s) for s in segments])
+        _same_retrieval(rewritten, fresh)
+        np.testing.assert_array_equal(rewritten.chunk_documents, fresh.chunk_documents)
+        tokens = Char12Tokenizer()(normalize_for_matching("长三角的企业在温州成立联盟"))
+        np.testing.assert_array_equal(rewritten.analyzer_idf(tokens), fresh.analyzer_idf(tokens))
+        # Copies are still found in the new segments.
+        again = rewritten.duplicate_candidates(fingerprint(live[40].text).bands)
+        assert live[40].id in {d.id for d in again}
+        # Rewritten with the same maximum again: nothing to do.
+        assert not rewrite_needed(rewritten.states, max_rows)
+    whole = IndexSnapshot(settings, [SegmentState(first), SegmentState(second)])
+    assert rewrite_needed(whole.states, first.size + second.size)  # they fit in one
+    assert not rewrite_needed(whole.states[:1], first.size)
+    with pytest.raises(ValueError):
+        rewrite_segments(snap.states, 0)
 
 
 @pytest.mark.parametrize("newer", [True, False])

@@ -180,6 +180,66 @@ def test_index_info_and_optimize(index: Path) -> None:
     assert missing.exit_code == 1 and "qa ingest" in missing.output
 
 
+def test_optimize_with_max_segment_rows_keeps_several_segments_and_the_scores(
+    tmp_path: Path,
+) -> None:
+    from qa import Assistant, AssistantConfig
+    from tests.embeddings.corpus_fixture import queries, synthetic_texts
+
+    source = tmp_path / "articles.jsonl"
+    with source.open("w", encoding="utf-8") as fh:
+        for i, text in enumerate(synthetic_texts(80, seed=4)):
+            fh.write(json.dumps({"id": f"a{i}", "text": text}, ensure_ascii=False) + "\n")
+    index = tmp_path / "idx"
+    config = ["--index", str(index), *LEX, "--chunk-size", "80", "--chunk-overlap", "10"]
+    done = runner.invoke(app, ["ingest", str(source), *config])
+    assert done.exit_code == 0, done.output
+    lexical = AssistantConfig(model="", chunk_size=80, chunk_overlap=10)
+
+    def scores() -> list[tuple[list[int], list[float]]]:
+        snap = Assistant.load(index, lexical).snapshot
+        found = [snap.bm25.search(q, snap.size) for q in queries(15)]
+        return [(h.indices.tolist(), h.scores.tolist()) for h in found]
+
+    def segments() -> list[dict[str, int]]:
+        manifest = json.loads((index / "manifest.json").read_text(encoding="utf-8"))
+        return list(manifest["segments"])
+
+    assert len(segments()) == 1
+    before = scores()
+    chunks = sum(s["chunks"] for s in segments())
+    cut = runner.invoke(app, ["index", "optimize", *config, "--max-segment-rows", "40"])
+    assert cut.exit_code == 0, cut.output
+    assert "rewrote 1 segments as" in cut.output and "at most 40 chunks each" in cut.output
+    # The one segment was split into several of at most 40 chunks: rows and bit-equal
+    # BM25 scores of the index as it was.
+    after = segments()
+    assert len(after) >= chunks // 40 >= 3
+    assert all(s["chunks"] <= 40 for s in after)
+    assert scores() == before
+    info = json.loads(runner.invoke(app, ["index", "info", *config]).output)
+    assert info["max_segment_rows"] == 40  # recorded: later merges keep to it
+    again = runner.invoke(app, ["index", "optimize", *config, "--max-segment-rows", "40"])
+    assert again.exit_code == 0 and "nothing to do" in again.output
+    # Without the option: one segment again.
+    one = runner.invoke(app, ["index", "optimize", *config])
+    assert one.exit_code == 0 and f"merged {len(after)} segments into one" in one.output
+    assert len(segments()) == 1 and scores() == before
+    bad = runner.invoke(app, ["index", "optimize", *config, "--max-segment-rows", "0"])
+    assert bad.exit_code != 0
+
+
+def test_serve_on_more_shards_than_segments_says_how_to_cut_the_index(index: Path) -> None:
+    # The bundled articles: an index of one segment. The shards were sized for 4: an
+    # error before anything starts, with the command that cuts it.
+    pytest.importorskip("ray", reason="the ray extra is not installed")
+    result = runner.invoke(app, ["serve", "--shards", "4", "--index", str(index), *LEX])
+    assert result.exit_code == 1
+    text = " ".join(result.output.split())
+    assert "has 1 segment(s), fewer than the 4 shards" in text
+    assert "qa index optimize --index" in text and "--max-segment-rows" in text
+
+
 def test_ingest_skips_text_that_is_not_unicode(tmp_path: Path) -> None:
     # A lone surrogate in a .jsonl line, and a file name that is not UTF-8, are skipped
     # with a warning; the rest is indexed (they used to abort the whole ingest).

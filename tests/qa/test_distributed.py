@@ -6,6 +6,9 @@ from __future__ import annotations
 
 import itertools
 import json
+import logging
+import os
+import shutil
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -24,14 +27,22 @@ from tests.embeddings.corpus_fixture import queries, synthetic_texts
 
 ray = pytest.importorskip("ray", reason="the ray extra is not installed")
 
+from embeddings.errors import IndexWriteError  # noqa: E402
 from qa.distributed import (  # noqa: E402
+    RaySegmentSink,
     ShardedIndex,
+    ShardedRetrievers,
     ShardError,
     connect,
     ray_ingest,
+    ray_runner,
     sharded_retrievers,
 )
+from qa.distributed import writers as writers_module  # noqa: E402
 from qa.distributed.shards import partition  # noqa: E402
+from qa.distributed.writers import WrittenSegment  # noqa: E402
+from qa.index import optimize_index  # noqa: E402
+from qa.staged import SegmentJob  # noqa: E402
 
 pytestmark = pytest.mark.slow
 
@@ -56,9 +67,11 @@ def _articles(folder: Path, n: int) -> Path:
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, Path]:
+def ray_written(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> tuple[Path, Path, Path, list[WrittenSegment]]:
     """The same input ingested by plain ingest and by Ray (small parts, many segments,
-    copies merged and replaced: tombstones)."""
+    copies merged and replaced: tombstones), with what each Ray segment writer wrote."""
     root = tmp_path_factory.mktemp("distributed")
     path = _articles(root / "in", 150)
     with pytest.MonkeyPatch.context() as patch:
@@ -66,8 +79,25 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, Path]:
         patch.setattr(loaders, "_PART_LINES", 7)
         patch.setattr(ingest_module, "_IN_PROCESS_BYTES", 0)
         ingest_paths([path], root / "plain", LEXICAL, workers=0, segment_rows=60)
-        ray_ingest([path], root / "ray", LEXICAL, workers=2, segment_rows=60)
-    return path, root / "plain", root / "ray"
+        # What ray_ingest(..., workers=2, writers=2) runs, keeping the sink to look at.
+        sink = RaySegmentSink(2)
+        ingest_paths(
+            [path],
+            root / "ray",
+            LEXICAL,
+            segment_rows=60,
+            runner=ray_runner(2, encode=LEXICAL),
+            sink=sink,
+        )
+    return path, root / "plain", root / "ray", sink.written
+
+
+@pytest.fixture(scope="module")
+def built(
+    ray_written: tuple[Path, Path, Path, list[WrittenSegment]],
+) -> tuple[Path, Path, Path]:
+    """The input, the index plain ingest wrote, the index Ray wrote."""
+    return ray_written[:3]
 
 
 def _segments(directory: Path) -> list[dict[str, object]]:
@@ -96,11 +126,70 @@ def test_ray_ingest_writes_the_index_plain_ingest_writes(built: tuple[Path, Path
         ]
 
 
+def test_ray_segments_are_written_in_parallel_by_several_processes(
+    ray_written: tuple[Path, Path, Path, list[WrittenSegment]],
+) -> None:
+    _, plain_dir, ray_dir, written = ray_written
+    # Every segment of the index but the last (the driver, which has nothing else left
+    # to do then, writes that one) was built and written by a writer actor: two
+    # processes, neither of them this one. All were committed in one generation, in
+    # input order.
+    segments = _segments(ray_dir)
+    names = [s["name"] for s in segments]
+    assert len(names) > 2 and sorted(w.name for w in written) == sorted(names[:-1])
+    processes = {w.pid for w in written}
+    assert len(processes) == 2 and os.getpid() not in processes
+    assert sum(w.rows for w in written) == sum(int(s["chunks"]) for s in segments[:-1])
+    manifest = json.loads((ray_dir / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["generation"] == 2  # the empty index, then everything at once
+    plain = json.loads((plain_dir / "manifest.json").read_text(encoding="utf-8"))
+    assert plain["generation"] > len(names)  # one commit per segment
+    assert sorted(p.name for p in (ray_dir / "segments").iterdir()) == sorted(names)
+
+
+def test_a_failed_ray_segment_leaves_the_index_at_its_previous_generation(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = _articles(tmp_path / "in", 150)
+    monkeypatch.setattr(loaders, "STREAM_BYTES", 1000)
+    monkeypatch.setattr(loaders, "_PART_LINES", 7)
+    first = tmp_path / "first.jsonl"
+    first.write_text(
+        "".join(path.read_text(encoding="utf-8").splitlines(keepends=True)[:40]),
+        encoding="utf-8",
+    )
+    ingest_paths([first], tmp_path / "idx", LEXICAL, workers=0)
+    before = (tmp_path / "idx" / "manifest.json").read_text(encoding="utf-8")
+    files = sorted(p.relative_to(tmp_path) for p in (tmp_path / "idx").rglob("*"))
+
+    class FailingWriter(writers_module._SegmentWriter):
+        """A writer whose second segment fails (a full disk on one machine); defined
+        here, so that Ray sends the class itself to the actors."""
+
+        def __init__(self) -> None:
+            self.calls = 0
+
+        def write(self, job: SegmentJob) -> WrittenSegment:
+            self.calls += 1
+            if self.calls == 2:
+                raise OSError(28, f"No space left on device (test): {job.name}")
+            return super().write(job)
+
+    monkeypatch.setattr(writers_module, "_SegmentWriter", FailingWriter)
+    # Two writers, each failing on its second segment: the third segment fails after
+    # two were written into the staging area (the last would be the driver's).
+    with pytest.raises(IndexWriteError, match="No space left on device"):
+        ray_ingest([path], tmp_path / "idx", LEXICAL, workers=1, writers=2, segment_rows=30)
+    assert (tmp_path / "idx" / "manifest.json").read_text(encoding="utf-8") == before
+    assert sorted(p.relative_to(tmp_path) for p in (tmp_path / "idx").rglob("*")) == files
+    assert Assistant.load(tmp_path / "idx", LEXICAL).snapshot.document_count > 0
+
+
 def test_ray_ingest_into_an_existing_index_is_a_no_op_for_the_same_input(
     built: tuple[Path, Path, Path],
 ) -> None:
     path, _, ray_dir = built
-    _, result = ray_ingest([path], ray_dir, LEXICAL, workers=1)
+    _, result = ray_ingest([path], ray_dir, LEXICAL, workers=1, writers=2)
     assert result.summary.added == result.summary.updated == 0
     assert not result.summary.changed
 
@@ -140,6 +229,46 @@ def test_sharded_top_k_equals_the_single_index(shards: int, built: tuple[Path, P
             assert got.scores.tolist() == want.scores.tolist(), q
             # Whole passages, fused and deduplicated as the assistant returns them.
             assert searcher.search(q, 5) == single.search(q, k=5)
+
+
+def test_shards_over_an_index_cut_with_a_maximum_answer_as_the_single_index(
+    built: tuple[Path, Path, Path], tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    _, plain_dir, _ = built
+    single = Assistant.load(plain_dir, LEXICAL)  # several segments, with deletions
+    directory = tmp_path / "idx"
+    shutil.copytree(plain_dir, directory)
+    optimize_index(directory)  # one segment: what qa index optimize used to leave
+    retrievers = ShardedRetrievers(3, cpus_per_shard=0.5)
+    assistant = Assistant.load(directory, LEXICAL)
+    with pytest.raises(ValueError, match="qa index optimize .*--max-segment-rows"):
+        assistant.use_retrievers(retrievers)
+    # Cut into segments of at most a third of the rows: three shards or more.
+    optimize_index(directory, max_rows=single.snapshot.size // 3)
+    assistant = Assistant.load(directory, LEXICAL)
+    assert len(assistant.snapshot.states) >= 3
+    assistant.use_retrievers(retrievers)
+    index = retrievers.index
+    assert index is not None and index.shards == 3
+
+    def same_as_single() -> None:
+        for q in queries(20):
+            want = single.snapshot.bm25.search(q, 10)
+            got = retrievers.index.search_bm25(normalize_for_matching(q), 10)  # type: ignore[union-attr]
+            assert got.indices.tolist() == want.indices.tolist(), q
+            assert got.scores.tolist() == want.scores.tolist(), q
+            assert assistant.search(q, k=5) == single.search(q, k=5)
+
+    same_as_single()
+    # A later generation with fewer segments than shards is served on fewer, with a
+    # warning (not left unserved).
+    optimize_index(directory)
+    with caplog.at_level(logging.WARNING, logger="qa.distributed.shards"):
+        assert assistant.refresh()
+    assert retrievers.index is not None and retrievers.index.shards == 1
+    assert "fewer than the 3 shards" in caplog.text
+    same_as_single()
+    retrievers.close()
 
 
 def test_a_dead_shard_fails_the_query_by_name(built: tuple[Path, Path, Path]) -> None:
@@ -182,7 +311,7 @@ def test_dense_sharded_search_equals_the_single_index(
     queries = list(tiny_model_corpus) + ["台风", "央行准备金率", "女排决赛"]
     monkeypatch.setattr(loaders, "STREAM_BYTES", 1000)
     monkeypatch.setattr(loaders, "_PART_LINES", 7)
-    ray_ingest([path], tmp_path / "idx", config, workers=2, segment_rows=10)
+    ray_ingest([path], tmp_path / "idx", config, workers=2, writers=1, segment_rows=10)
     single = Assistant.load(tmp_path / "idx", config)
     assert single.dense_enabled and len(single.snapshot.states) >= 2
     encoder = single._encoder  # the assistant's loaded query encoder
@@ -237,7 +366,7 @@ def test_ray_ingest_with_a_model_encodes_on_actors_what_plain_ingest_encodes(
         return real_encode(self, texts, **kwargs)  # type: ignore[arg-type]
 
     monkeypatch.setattr(Encoder, "encode", counting)
-    ray_ingest([path], tmp_path / "ray", config, workers=1, encoders=1, segment_rows=10)
+    ray_ingest([path], tmp_path / "ray", config, workers=1, encoders=1, writers=2, segment_rows=10)
     assert encoded == []
     monkeypatch.setattr(Encoder, "encode", real_encode)
 
@@ -287,7 +416,18 @@ def test_qa_ingest_with_ray_writes_what_qa_ingest_writes(
     assert plain.exit_code == 0, plain.output
     by_ray = runner.invoke(
         cli_app,
-        ["ingest", str(path), "--index", str(tmp_path / "b"), "--ray", "--workers", "2", *lexical],
+        [
+            "ingest",
+            str(path),
+            "--index",
+            str(tmp_path / "b"),
+            "--ray",
+            "--workers",
+            "2",
+            "--ray-writers",
+            "2",
+            *lexical,
+        ],
     )
     assert by_ray.exit_code == 0, by_ray.output
     a, b = Assistant.load(tmp_path / "a", LEXICAL), Assistant.load(tmp_path / "b", LEXICAL)

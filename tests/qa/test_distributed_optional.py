@@ -53,6 +53,8 @@ def test_qa_ingest_ray_options_are_checked(tmp_path: Path) -> None:
     assert alone.exit_code == 1 and "--ray-address goes with --ray" in alone.output
     zero = runner.invoke(app, ["ingest", str(ARTICLES), *index, "--ray", "--workers", "0"])
     assert zero.exit_code == 1 and "--workers 0 cannot go with --ray" in zero.output
+    writers = runner.invoke(app, ["ingest", str(ARTICLES), *index, "--ray-writers", "2"])
+    assert writers.exit_code == 1 and "--ray-writers goes with --ray" in writers.output
 
 
 def test_qa_serve_shards_needs_one_worker_and_ray(monkeypatch: pytest.MonkeyPatch) -> None:

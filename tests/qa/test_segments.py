@@ -201,3 +201,29 @@ def test_prefetched_candidates_find_what_lookups_one_by_one_find(tmp_path: Path)
     found = [eager.find(d, prints[d.id]) for d in incoming]
     assert found == [lazy.find(d) for d in incoming]
     assert [m.doc_id if m else None for m in found] == [d.id for d in indexed[:5]] + [None]
+
+
+def test_an_index_cut_with_a_maximum_keeps_to_it_in_later_merges(tmp_path: Path) -> None:
+    from embeddings.store import MergePolicy
+
+    path = _articles(tmp_path / "in", 60)
+    ingest_paths([path], tmp_path / "idx", LEXICAL, workers=0)
+    optimize_index(tmp_path / "idx", max_rows=40)
+    manifest = json.loads((tmp_path / "idx" / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["max_segment_rows"] == 40 and len(manifest["segments"]) > 2
+    # A policy that merges any two neighbours of a level: without the index's maximum
+    # it would fold the 40-row segments together.
+    assistant = Assistant.load(tmp_path / "idx", LEXICAL)
+    assistant.merge_policy = MergePolicy(factor=2, min_rows=1)
+    for i in range(8):
+        text = f"第{i}条快讯：长三角地区今天发布新的产业政策，涉及{i + 3}个城市。"
+        assistant.add_documents([Document(id=f"n{i}", title=f"快讯{i}", text=text, source="n")])
+    after = json.loads((tmp_path / "idx" / "manifest.json").read_text(encoding="utf-8"))
+    assert after["max_segment_rows"] == 40
+    sizes = [s["chunks"] for s in after["segments"]]
+    assert max(sizes) <= 40
+    assert len(sizes) < len(manifest["segments"]) + 8  # the new ones were merged
+    # An optimize without a maximum: one segment, and the maximum is forgotten.
+    optimize_index(tmp_path / "idx")
+    last = json.loads((tmp_path / "idx" / "manifest.json").read_text(encoding="utf-8"))
+    assert last["max_segment_rows"] is None and len(last["segments"]) == 1
