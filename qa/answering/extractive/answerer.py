@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from corpus.normalize import Script, detect_script, to_script
 from corpus.sentences import clause_spans
 from qa.analysis.question import analyze_question
-from qa.answering.extractive.features import SpanCandidate, question_terms
+from qa.answering.extractive.features import CONFIDENCE_FEATURES, SpanCandidate, question_terms
 from qa.answering.extractive.model import ReaderModel, default_model
 from qa.answering.extractive.reader import Reading, read
 from qa.answering.extractive.sentences import Candidate, SentencePool
@@ -31,6 +31,7 @@ from qa.types import Citation, Draft, Passage, Question
 
 __all__ = [
     "ABSTAIN_TEXT",
+    "RELATED_MIN_COVERAGE",
     "RELATED_TEXT",
     "SECOND_JOIN",
     "ExtractiveAnswerer",
@@ -41,6 +42,12 @@ __all__ = [
 
 ABSTAIN_TEXT = "抱歉，资料库中没有找到能回答这个问题的内容。"
 RELATED_TEXT = "资料库中没有找到能回答这个问题的内容；资料只提到："
+RELATED_MIN_COVERAGE = 0.25
+"""An abstention quotes what the corpus does state only when that sentence covers at
+least this share of the question's IDF-weighted terms: a related fact (第六届 for a
+question about 第五届: 0.33-0.87 on the near-miss set), not a sentence that merely
+contradicts a year of an off-topic question (0.03)."""
+_COV = CONFIDENCE_FEATURES.index("cov")
 SECOND_JOIN = "；另见："
 """Joins the runner-up sentence's window to the answer, when the answer quotes two."""
 _STRIP = "，,：:；;、。！？!?… \u3000"
@@ -177,7 +184,12 @@ class ExtractiveAnswerer:
         confidence = self.model.confidence(reading.features)
         candidate = reading.candidates[reading.best.sentence]
         if reading.conflict:
-            return self._related(question.text, candidate, script)
+            if reading.features[_COV] >= RELATED_MIN_COVERAGE:
+                return self._related(question.text, candidate, script)
+            # Off the subject: what the corpus states is not worth citing.
+            return Draft(
+                abstain_text(question.text), confidence=0.0, abstained=True, generator=self.name
+            )
         if confidence < self.abstain_threshold:
             return Draft(
                 abstain_text(question.text),
