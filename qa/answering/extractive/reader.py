@@ -100,12 +100,7 @@ def read(
     sx = sentence_features(terms, cands, stats, chunks, documents)
     scores = model.sentence_score(sx)
     top = int(np.argmax(scores))
-    spans = span_candidates(terms, cands, [top])
-    if not spans:
-        text = cands[top].sentence.folded.text
-        spans = [SpanCandidate(top, 0, len(text), frozenset({"sentence"}))]
-    px = span_features(terms, cands, spans, stats, model.tables)
-    span_scores = model.span_score(px)
+    spans, px, span_scores = _ranked_spans(terms, cands, top, stats, model)
     best = int(np.argmax(span_scores))
     features = confidence_features(sx, scores, top, px, span_scores, best)
     chosen = spans[best]
@@ -141,14 +136,26 @@ def _best_span(
     stats: TermStatistics,
     model: ReaderModel,
 ) -> SpanCandidate:
-    """The span ranker's best span in one sentence (the whole sentence when it has no
-    candidate span)."""
+    """The span ranker's best span in one sentence."""
+    spans, _, scores = _ranked_spans(terms, cands, sentence, stats, model)
+    return spans[int(np.argmax(scores))]
+
+
+def _ranked_spans(
+    terms: QuestionTerms,
+    cands: Sequence[Candidate],
+    sentence: int,
+    stats: TermStatistics,
+    model: ReaderModel,
+) -> tuple[list[SpanCandidate], npt.NDArray[np.float32], npt.NDArray[np.float32]]:
+    """One sentence's candidate spans (the whole sentence when it has none), their
+    feature rows and the span ranker's scores."""
     spans = span_candidates(terms, cands, [sentence])
     if not spans:
         text = cands[sentence].sentence.folded.text
-        return SpanCandidate(sentence, 0, len(text), frozenset({"sentence"}))
-    scores = model.span_score(span_features(terms, cands, spans, stats, model.tables))
-    return spans[int(np.argmax(scores))]
+        spans = [SpanCandidate(sentence, 0, len(text), frozenset({"sentence"}))]
+    px = span_features(terms, cands, spans, stats, model.tables)
+    return spans, px, model.span_score(px)
 
 
 def answer_span(candidate: Candidate, span: SpanCandidate) -> tuple[int, int, int, int]:
