@@ -63,7 +63,8 @@ class WarcSkip:
 
     Attributes:
         where: the record's target URI, or ``archive@offset``.
-        code: ``not-html``, ``http-error``, ``too-large``, ``truncated`` or ``damaged``.
+        code: ``not-html``, ``http-error``, ``too-large``, ``truncated``, ``damaged`` or
+            ``empty``.
         message: what happened and what to do.
     """
 
@@ -116,14 +117,18 @@ def read_warc(
 
     Yields:
         A :class:`WarcPage` per HTML response, a :class:`WarcSkip` per response that is
-        not used, and one for damage that ends the reading.
+        not used, one for damage that ends the reading, and one (``empty``) for a file
+        that holds no record at all (empty, or not an archive: warcio stops on such a
+        file without an error).
 
     Raises:
         OSError: when the file cannot be opened.
     """
     name = str(path)
     offset = 0
+    seen = 0
     for record, records in _iterate(path):
+        seen += 1
         if records is None:
             yield WarcSkip(
                 f"{name}@{offset}",
@@ -136,6 +141,15 @@ def read_warc(
         rec: Any = record
         headers = rec.rec_headers
         uri = headers.get_header("WARC-Target-URI") or ""
+        if str(getattr(rec, "format", "")).startswith("arc") and ":" not in uri:
+            # warcio reads any line of five words as an old ARC header: text that is no
+            # archive at all would otherwise come out as a "record".
+            yield WarcSkip(
+                f"{name}@{offset}",
+                "damaged",
+                f"not a WARC archive: no record header at offset {offset}",
+            )
+            return
         if rec.rec_type not in _PAGE_RECORDS:
             offset = _offset(records)
             continue
@@ -177,6 +191,13 @@ def read_warc(
             charset=_charset(content_type),
             where=f"{name}@{offset}",
             truncated=headers.get_header("WARC-Truncated") or "",
+        )
+    if not seen:
+        yield WarcSkip(
+            name,
+            "empty",
+            "the archive holds no WARC record: the file is empty, or not a WARC archive "
+            "(a compressed file of something else?)",
         )
 
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 import sys
 from collections import Counter
 
+import jieba
 from tqdm import tqdm
 
 from corpus.normalize import normalize_for_matching
@@ -32,19 +33,19 @@ from qa.types import Question
 
 
 def attribute_missing(analysis: QuestionAnalysis, candidate: Candidate) -> bool:
-    """Not taken: the attribute asked about (秘书长) is in neither the sentence nor the
-    one before it, or only as its deputy (副局长 for 局长)."""
-    if not analysis.attribute:
+    """Not taken on its own: the attribute asked about (秘书长) is in neither the sentence
+    nor the one before it, or only as its deputy (副局长 for 局长)."""
+    return not support.attribute_stated(analysis, candidate)
+
+
+def context_missing(analysis: QuestionAnalysis, candidate: Candidate) -> bool:
+    """The first word (jieba, two characters or more) after the interrogative
+    (成员单位 in ``有多少家成员单位``) is in neither the sentence nor the one before it."""
+    words = [w for w in jieba.lcut(analysis.right.strip("的了呢吗?？。 ")) if len(w) >= 2]
+    if not words:
         return False
     sentences = [candidate.sentence, *([candidate.previous] if candidate.previous else [])]
-    for sentence in sentences:
-        text = sentence.folded.text
-        start = text.find(analysis.attribute)
-        while start >= 0:
-            if analysis.attribute.startswith("副") or not text[:start].endswith("副"):
-                return False
-            start = text.find(analysis.attribute, start + 1)
-    return True
+    return words[0] not in "".join(s.folded.text for s in sentences)
 
 
 def _answers(span: TypedSpan, analysis: QuestionAnalysis, kinds: frozenset[str]) -> bool:
@@ -68,10 +69,13 @@ RULES = (
     "constraint (in use)",
     "currency (in use)",
     "name (in use)",
+    "role (in use)",
     "attribute missing",
     "attribute missing, person questions",
     "no number in the sentence",
     "no number or time in the sentence",
+    "no number, and the word after the interrogative missing",
+    "no number or time, and that word missing",
 )
 
 
@@ -96,6 +100,7 @@ def main() -> None:
             "constraint (in use)": conflicts(analysis, candidate)[2],
             "currency (in use)": currency_conflict(analysis, short),
             "name (in use)": support.unsupported(analysis, candidate, short) == "name",
+            "role (in use)": support.unsupported(analysis, candidate, short) == "role",
             "attribute missing": attribute_missing(analysis, candidate),
             "attribute missing, person questions": analysis.answer_type == "person"
             and attribute_missing(analysis, candidate),
@@ -103,6 +108,14 @@ def main() -> None:
             "no number or time in the sentence": type_missing(
                 analysis, candidate, ("number", "time")
             ),
+            "no number, and the word after the interrogative missing": type_missing(
+                analysis, candidate, ("number",)
+            )
+            and context_missing(analysis, candidate),
+            "no number or time, and that word missing": type_missing(
+                analysis, candidate, ("number", "time")
+            )
+            and context_missing(analysis, candidate),
         }
         assert tuple(rules) == RULES
         for name, hit in rules.items():
@@ -110,9 +123,9 @@ def main() -> None:
                 fired[name] += 1
                 on_gold[name] += holds
     print(f"{read} questions read")
-    print(f"{'rule':40} {'fires':>7} {'holds gold':>11}")
+    print(f"{'rule':58} {'fires':>7} {'holds gold':>11}")
     for name in RULES:
-        print(f"{name:40} {fired[name]:7d} {on_gold[name]:11d}")
+        print(f"{name:58} {fired[name]:7d} {on_gold[name]:11d}")
 
 
 if __name__ == "__main__":

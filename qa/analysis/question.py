@@ -244,7 +244,8 @@ _ENDS_ASKING_WHAT = re.compile(r"(?:是|为)[?？]?\s*$")
 
 def _interrogatives(folded: str) -> list[_Match]:
     """The interrogatives of a question, skipping look-alikes: ``几`` after a number
-    (``20几所``, ``十几个``) asks nothing, and ``名为什么`` is ``名为`` + ``什么``."""
+    (``20几所``, ``十几个``) asks nothing, ``名为什么`` is ``名为`` + ``什么``, and a
+    number interrogative that another follows is mostly part of a word (``多伦多大学``)."""
     out: list[_Match] = []
     for m in _WH.finditer(folded):
         word, start = m.group(), m.start()
@@ -258,6 +259,15 @@ def _interrogatives(folded: str) -> list[_Match]:
             out.append(_Match("什么", start + 1))
             continue
         out.append(_Match(word, start))
+    # ``多伦多大学``, ``许多高校``, ``几乎``, ``几内亚``, ``几经``: a number interrogative
+    # (多X, 几) that another interrogative follows is most often part of a word; the
+    # later one asks. ``几月几日`` and ``几天几夜`` ask together, so 几 before 几 stays.
+    while (
+        len(out) > 1
+        and (out[0].group().startswith("多") or out[0].group() == "几")
+        and not (out[0].group() == "几" and out[1].group() == "几")
+    ):
+        out = out[1:]
     # ``…是否有高血压的方法是?``: an embedded yes/no phrase does not make a yes/no
     # question when the question ends asking for what something is.
     if out and out[0].group() in _EMBEDDED_YESNO and _ENDS_ASKING_WHAT.search(folded):

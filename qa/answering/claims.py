@@ -36,6 +36,7 @@ __all__ = [
     "content_overlap",
     "content_tokens",
     "folded_facts",
+    "names_a_person",
 ]
 
 _DIGITS = {"〇": 0, "零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5}
@@ -222,6 +223,15 @@ def _pos_tokenizer() -> POSTokenizer:
                 tokenizer.initialize()
                 _POS.append(jieba.posseg.POSTokenizer(tokenizer))
     return _POS[0]
+
+
+def names_a_person(folded: str) -> bool:
+    """Whether jieba tags a person's name (``nr``, ``nrt``, ``nrfg``; two characters or
+    more) in a folded text."""
+    return any(
+        pair.flag.startswith("nr") and len(pair.word.strip()) >= 2
+        for pair in _pos_tokenizer().cut(folded)
+    )
 
 
 def _entities(folded: str) -> frozenset[str]:

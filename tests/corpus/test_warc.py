@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 from io import BytesIO
 from pathlib import Path
 
@@ -194,6 +195,31 @@ def test_a_damaged_archive_is_read_up_to_the_damage(tmp_path: Path) -> None:
     result = load_documents([damaged])
     assert len(result.documents) == 2
     assert result.skipped[-1].code == "damaged" and "re-fetch" in result.skipped[-1].reason
+
+
+@pytest.mark.parametrize(
+    "data",
+    [b"", b"\x1f\x8b\x08\x00garbage", gzip.compress(b"")],
+    ids=["empty", "broken-gzip", "empty-gzip"],
+)
+def test_an_archive_with_no_record_is_skipped_with_a_reason(tmp_path: Path, data: bytes) -> None:
+    # warcio ends such a file without an error; the file must not vanish silently.
+    path = tmp_path / "upload.warc.gz"
+    path.write_bytes(data)
+    assert [(s.code, s.where) for s in read_warc(path)] == [("empty", str(path))]
+    result = load_documents([path])
+    assert not result.documents
+    assert [s.code for s in result.skipped] == ["empty"]
+    assert "not a WARC archive" in result.skipped[0].reason
+
+
+def test_text_that_is_no_archive_is_damaged(tmp_path: Path) -> None:
+    # warcio would read a line of five words as an ARC record header.
+    path = tmp_path / "notes.warc.gz"
+    path.write_bytes(gzip.compress("这不是 一个 网页 存档 文件\n正文".encode()))
+    assert [(s.code, "not a WARC archive" in s.message) for s in read_warc(path)] == [
+        ("damaged", True)
+    ]
 
 
 def test_qa_ingest_reads_an_archive(crawl: Path, tmp_path: Path) -> None:

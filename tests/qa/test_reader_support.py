@@ -50,9 +50,19 @@ def candidates() -> list[Candidate]:
         # a quote the sentence holds in part, and names the question states itself
         ("“长三角国资国企发展新质生产力”倡议书是谁发布的?", 2, ""),
         ("《长三角国资国企发展倡议书》改名为《长三角国资国企发展新质生产力倡议书》了吗?", 2, ""),
-        # rules tried and not taken (docs/reader.md): a missing attribute, a number
-        # asked of a sentence that states none
+        # a role asked of a sentence that names neither the role nor anybody
+        ("长三角企业家联盟的秘书长是谁?", 1, "role"),
+        ("倡議書的起草人是誰?", 2, "role"),
+        ("授牌仪式的主持人是谁?", 5, "role"),
+        # ... or names it only as its deputy
+        ("规划发展局的局长是谁?", 3, "role"),
+        # ... but not where the sentence names a person (尚鹏), nor a question with no
+        # attribute, nor another answer type
         ("规划发展局的秘书长是谁?", 3, ""),
+        ("谁推动成立了三批产业链联盟?", 1, ""),
+        ("长三角企业家联盟的秘书处在哪里?", 1, ""),
+        # rules tried and not taken (docs/reader.md): a missing attribute on its own, a
+        # number asked of a sentence that states none
         ("联盟有多少家成员单位?", 4, ""),
     ],
 )
@@ -70,6 +80,13 @@ def test_the_names_of_the_sentence_before_count(candidates: list[Candidate]) -> 
     assert unsupported(analysis, candidates[2], "") == "name"
     assert unsupported(analysis, candidates[3], "") == "name"
     assert unsupported(analysis, candidates[4], "") == ""
+
+
+def test_the_role_stated_in_the_sentence_before_counts(candidates: list[Candidate]) -> None:
+    # 副局长 does not state 局长, but it does state itself; sentence 4 is read with 3.
+    assert unsupported(analyze_question("规划发展局的副局长是谁?"), candidates[4], "") == ""
+    assert unsupported(analyze_question("规划发展局的处长是谁?"), candidates[4], "") == ""
+    assert unsupported(analyze_question("规划发展局的处长是谁?"), candidates[5], "") == "role"
 
 
 def test_a_near_miss_abstains_and_says_what_the_corpus_states() -> None:

@@ -12,12 +12,16 @@ states and the sentence (with the sentence before it) does not:
 * ``name``: the question names something in book-title marks or quotes
   (``《长三角民营企业发展倡议书》``) that the sentence does not, and the sentence names
   something else that differs from it by a little (``《长三角国资国企发展新质生产力倡议书》``):
-  a near miss of a name, not a paraphrase of it.
+  a near miss of a name, not a paraphrase of it;
+* ``role``: the sentence names the attribute asked about only as its deputy (``副局长``
+  for ``…的局长是谁``); or the question asks who holds a role (``…的秘书长是谁``) that
+  neither sentence names, and neither names a person at all: there is nobody in them to
+  be the answer.
 
 Each is a rule about what the question and the sentence state, not a fitted weight;
 their effect on false abstention is measured on the benchmarks (docs/reader.md, which
-also gives the rules tried and not taken: a missing attribute, a number asked of a
-sentence without one).
+also gives the rules tried and not taken: a missing attribute on its own, a number or
+time asked of a sentence without one).
 """
 
 from __future__ import annotations
@@ -28,10 +32,11 @@ from rapidfuzz.distance import Indel
 
 from qa.analysis.question import QuestionAnalysis
 from qa.analysis.spans import NAME_KINDS, TypedSpan, typed_spans
+from qa.answering.claims import names_a_person
 from qa.answering.extractive.features import conflicts, currency_conflict
 from qa.answering.extractive.sentences import Candidate, PreparedSentence
 
-__all__ = ["MIN_NAME_CHARS", "NAME_SIMILARITY", "unsupported"]
+__all__ = ["MIN_NAME_CHARS", "NAME_SIMILARITY", "attribute_stated", "unsupported"]
 
 NAME_SIMILARITY = 0.5
 """Two different names this similar (normalised Indel similarity of their characters)
@@ -77,6 +82,37 @@ def _name_conflict(analysis: QuestionAnalysis, candidate: Candidate) -> bool:
     )
 
 
+def attribute_stated(analysis: QuestionAnalysis, candidate: Candidate) -> bool:
+    """Whether the sentence (or the one before it) names the attribute asked about.
+
+    True when the question asks about no attribute. The attribute's deputy does not
+    count (``副局长`` does not state ``局长``) unless the deputy is what is asked.
+    """
+    attribute = analysis.attribute
+    if not attribute:
+        return True
+    for sentence in _sentences(candidate):
+        text = sentence.folded.text
+        start = text.find(attribute)
+        while start >= 0:
+            if attribute.startswith("副") or not text[:start].endswith("副"):
+                return True
+            start = text.find(attribute, start + 1)
+    return False
+
+
+def _role_unfilled(analysis: QuestionAnalysis, candidate: Candidate) -> bool:
+    """The attribute asked about is stated only as its deputy (``副局长`` for ``局长``), or
+    a person is asked for by a role the sentences neither name nor fill with anybody."""
+    attribute = analysis.attribute
+    if not attribute or attribute_stated(analysis, candidate):
+        return False
+    texts = [s.folded.text for s in _sentences(candidate)]
+    if any("副" + attribute in text for text in texts):
+        return True
+    return analysis.answer_type == "person" and not any(names_a_person(t) for t in texts)
+
+
 def unsupported(analysis: QuestionAnalysis, candidate: Candidate, short: str) -> str:
     """What the question states that ``candidate`` does not support ("" when nothing).
 
@@ -86,7 +122,7 @@ def unsupported(analysis: QuestionAnalysis, candidate: Candidate, short: str) ->
         short: the chosen short answer (folded).
 
     Returns:
-        ``constraint``, ``currency``, ``name`` or "".
+        ``constraint``, ``currency``, ``name``, ``role`` or "".
     """
     if conflicts(analysis, candidate)[2]:
         return "constraint"
@@ -94,4 +130,6 @@ def unsupported(analysis: QuestionAnalysis, candidate: Candidate, short: str) ->
         return "currency"
     if _name_conflict(analysis, candidate):
         return "name"
+    if _role_unfilled(analysis, candidate):
+        return "role"
     return ""

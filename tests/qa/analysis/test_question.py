@@ -48,6 +48,17 @@ def test_look_alikes_are_not_interrogatives() -> None:
     # 称…为什么 asks for a name, not a reason.
     named = analyze_question("於現代，通常稱當時的三種蠻夷為什麼?")
     assert named.wh == "什么" and named.answer_type == "entity"
+    # 多大 in 多倫多大學, 多高 in 許多高校, 幾 in 幾乎 or 幾內亞: the later interrogative asks.
+    for question, wh, kind in [
+        ("多倫多大學的教學深受哪個國家的大學制度影響?", "哪个", "place"),
+        ("許多高校於1969年時由於戰備大疏散和哪一個革命的破壞而遷出北京?", "哪一", "entity"),
+        ("几内亚法郎的辅币单位是什么？", "什么", "entity"),
+        ("多倫多大學是知名研究型大學，該學校論文被引用數量為世界前幾名?", "几", "number"),
+    ]:
+        found = analyze_question(question)
+        assert (found.wh, found.answer_type) == (wh, kind), question
+    # ... but 几月几日 asks with both.
+    assert analyze_question("尖閣諸島開拓日是幾月幾日?").answer_type == "time"
     # An embedded 是否 does not make a yes/no question of one that asks "what is".
     what = analyze_question("英國目前測量患者是否有高血壓的方法是?")
     assert what.answer_type == "entity" and what.wh == ""
