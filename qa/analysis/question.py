@@ -29,6 +29,7 @@ __all__ = [
     "Constraint",
     "QuestionAnalysis",
     "analyze_question",
+    "asks_for_year",
     "constraint_of",
 ]
 
@@ -345,3 +346,11 @@ def analyze_question(text: str) -> QuestionAnalysis:
         constraints=constraints,
         attribute=_attribute(left),
     )
+
+
+def asks_for_year(analysis: QuestionAnalysis) -> bool:
+    """Whether the question asks which year (``哪一年``, ``哪年``, ``什么年份``), not a
+    fuller date (``哪年哪月``)."""
+    if analysis.answer_type != "time" or analysis.right.startswith(("哪月", "几月", "月")):
+        return False
+    return analysis.wh == "哪年" or analysis.head in ("年", "年份", "年度")

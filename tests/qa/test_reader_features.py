@@ -23,6 +23,7 @@ from qa.answering.extractive.features import (
     span_candidates,
     span_features,
 )
+from qa.answering.extractive.features import _lead_length as lead_length
 from qa.answering.extractive.sentences import SentencePool
 
 TEXT = (
@@ -100,6 +101,33 @@ def test_span_candidates_lie_in_their_sentence(snapshot: IndexSnapshot) -> None:
     x = span_features(terms, cands, spans, stats)
     assert x.shape == (len(spans), len(SPAN_FEATURES))
     assert sentence_features(terms, cands, stats).shape[0] == len(cands)
+
+
+@pytest.mark.parametrize(
+    ("text", "lead"),
+    [("位于浙江杭州", 2), ("为岛山", 1), ("称为岛山", 2), ("于杭州", 1), ("为期", 0), ("杭州", 0)],
+)
+def test_lead_words_are_recognised_before_two_characters(text: str, lead: int) -> None:
+    assert lead_length(text, 0, len(text)) == lead
+
+
+def test_span_candidates_come_with_and_without_their_lead_word() -> None:
+    docs = (Document(id="d", title="", text="白马湖实验室位于杭州市滨江区。", source="d"),)
+    chunks = chunk_documents(docs, ChunkingConfig(300, 50))
+    snap = build_snapshot(docs, chunks, IndexSettings(), encoder=None)
+    stats = TermStatistics.for_snapshot(snap)
+    passage = Passage(snap.chunks[0], snap.documents[0], score=1.0, rank=1)
+    cands = SentencePool(stats).candidates([passage])
+    a = analyze_question("白马湖实验室的地址是什么?")
+    spans = span_candidates(question_terms(a, stats), cands, [0])
+    text = cands[0].sentence.folded.text
+    found = {(s.start, s.end): s.sources for s in spans}
+    led = [(k, v) for k, v in found.items() if lead_length(text, *k)]
+    assert "位于杭州市滨江区" in {text[s:e] for (s, e), _ in led}
+    for (start, end), sources in led:
+        stripped = (start + lead_length(text, start, end), end)
+        assert sources <= found[stripped]
+    assert "杭州市滨江区" in {text[s:e] for s, e in found}
 
 
 def test_model_file_round_trip_and_checks(tmp_path) -> None:

@@ -21,7 +21,8 @@ from collections.abc import Sequence
 
 from corpus.normalize import Script, detect_script, to_script
 from corpus.sentences import clause_spans
-from qa.analysis.question import analyze_question
+from qa.analysis.question import analyze_question, asks_for_year
+from qa.analysis.spans import tidy_span
 from qa.answering.extractive.features import CONFIDENCE_FEATURES, SpanCandidate, question_terms
 from qa.answering.extractive.model import ReaderModel, default_model
 from qa.answering.extractive.reader import Reading, read
@@ -84,13 +85,17 @@ def clause_window(text: str, start: int, end: int, budget: int) -> tuple[int, in
     return min(clauses[lo][0], start), max(clauses[hi][1], end)
 
 
-def answer_window(candidate: Candidate, span: SpanCandidate, budget: int) -> tuple[str, str]:
+def answer_window(
+    candidate: Candidate, span: SpanCandidate, budget: int, *, year_only: bool = False
+) -> tuple[str, str]:
     """The answer text for ``span`` (its clause window of at most ``budget``
-    characters, see :func:`clause_window`) and the short answer (the span), both in
-    the source's own text, trimmed of edge punctuation."""
+    characters, see :func:`clause_window`) and the short answer (the span, its edges
+    made whole by :func:`~qa.analysis.spans.tidy_span`), both in the source's own text,
+    trimmed of edge punctuation."""
     sentence = candidate.sentence
     original = sentence.folded.original
-    s, e = sentence.folded.span(span.start, span.end)
+    start, end = tidy_span(sentence.folded.text, span.start, span.end, year_only=year_only)
+    s, e = sentence.folded.span(start, end)
     a, b = clause_window(original, s, e, budget)
     return original[a:b].strip(_STRIP), original[s:e].strip(_STRIP)
 
@@ -197,7 +202,8 @@ class ExtractiveAnswerer:
                 abstained=True,
                 generator=self.name,
             )
-        body, short = answer_window(candidate, reading.best, self.answer_chars)
+        year_only = asks_for_year(reading.analysis)
+        body, short = answer_window(candidate, reading.best, self.answer_chars, year_only=year_only)
         text = f"{to_script(body, script)} [1]"
         citations = [_citation(candidate, 1)]
         if reading.runner_up is not None:

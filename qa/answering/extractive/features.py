@@ -744,6 +744,22 @@ def _trim(text: str, s: int, e: int) -> tuple[int, int]:
     return s, e
 
 
+_LEADS = (
+    *("位于", "由于", "因为", "称为", "名为", "可达"),
+    *("为", "于", "称", "名", "是", "在", "由", "以", "被"),
+)
+"""Words that introduce an answer without being part of it (longest first)."""
+
+
+def _lead_length(text: str, s: int, e: int) -> int:
+    """The length of the word of :data:`_LEADS` that ``text[s:e]`` starts with, where
+    at least two characters follow it (0 when none)."""
+    for lead in _LEADS:
+        if text.startswith(lead, s) and e - s - len(lead) >= 2:
+            return len(lead)
+    return 0
+
+
 def span_candidates(
     terms: QuestionTerms, candidates: Sequence[Candidate], chosen: Sequence[int]
 ) -> list[SpanCandidate]:
@@ -765,6 +781,11 @@ def span_candidates(
         if e <= s or e - s > _MAX_SPAN or text[s:e] in question:
             return
         found.setdefault((idx, s, e), set()).add(source)
+        # The same span without the preposition, copula or naming verb that introduces
+        # it (为…, 位于…, 称…): found the same way, so it carries the same source.
+        lead = _lead_length(text, s, e)
+        if lead and text[s + lead : e] not in question:
+            found.setdefault((idx, s + lead, e), set()).add(source)
 
     for idx in chosen:
         sentence = candidates[idx].sentence

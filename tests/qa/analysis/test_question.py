@@ -7,6 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from qa import analyze_question
+from qa.analysis.question import asks_for_year
 
 
 @pytest.mark.parametrize(
@@ -121,3 +122,18 @@ def test_analysis_never_raises_and_spans_are_in_the_question(text: str) -> None:
         assert a.wh_start < a.wh_end <= len(a.folded)
     for c in a.constraints:
         assert c.text in a.folded
+
+
+@pytest.mark.parametrize(
+    ("question", "year"),
+    [
+        ("海宁西站哪一年启用？", True),
+        ("路德维希·普朗特卒于哪年？", True),
+        ("联盟是什么年份成立的?", True),
+        ("他哪年哪月出生?", False),
+        ("会议是什么时候召开的?", False),
+        ("会议在哪个城市召开?", False),
+    ],
+)
+def test_asks_for_year(question: str, year: bool) -> None:
+    assert asks_for_year(analyze_question(question)) is year

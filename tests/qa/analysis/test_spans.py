@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from corpus.normalize import normalize_for_matching
-from qa.analysis.spans import KINDS, chinese_number, typed_spans
+from qa.analysis.spans import KINDS, chinese_number, tidy_span, typed_spans
 
 
 def _kinds(text: str) -> list[tuple[str, str]]:
@@ -56,3 +56,39 @@ def test_spans_are_ordered_disjoint_and_exact(text: str) -> None:
         assert last <= span.start < span.end <= len(folded)
         assert folded[span.start : span.end] == span.text
         last = span.end
+
+
+@pytest.mark.parametrize(
+    ("text", "span", "year_only", "tidied"),
+    [
+        # a bracket or quote left open is closed, one closed first is opened
+        ("东日本铁道(jr东日本)隶属", "东日本铁道(jr东日", False, "东日本铁道(jr东日本)"),
+        ("《启源》三卷、《珍珠囊》", "启源》三卷、《珍珠", False, "《启源》三卷、《珍珠囊》"),
+        ("称为「岛山」,为纪念", "「岛山", False, "「岛山」"),
+        # a book title takes its marks; a quote answered inside its marks stays so
+        ("收于《大正藏》经集部", "大正藏", False, "《大正藏》"),
+        ("称为「岛山」,为纪念", "岛山", False, "岛山"),
+        # which year: the year of a full date
+        ("卒于1953年8月15日。", "1953年8月15日", True, "1953年"),
+        ("卒于1953年8月15日。", "1953年8月15日", False, "1953年8月15日"),
+        ("卒于1953年,葬于", "1953年", True, "1953年"),
+        # a partner out of reach, or none: the span stays
+        ("甲(" + "乙" * 50 + ")", "甲(乙", False, "甲(乙"),
+        ("没有括号的句子", "括号", False, "括号"),
+    ],
+)
+def test_tidy_span(text: str, span: str, year_only: bool, tidied: str) -> None:
+    start = text.index(span)
+    a, b = tidy_span(text, start, start + len(span), year_only=year_only)
+    assert text[a:b] == tidied
+
+
+@given(st.text(alphabet="甲乙《》「」()“”年月1", max_size=30), st.data())
+def test_tidy_span_stays_in_the_text_and_grows_at_its_edges(text: str, data: st.DataObject) -> None:
+    start = data.draw(st.integers(0, len(text)))
+    end = data.draw(st.integers(start, len(text)))
+    year_only = data.draw(st.booleans())
+    a, b = tidy_span(text, start, end, year_only=year_only)
+    assert 0 <= a <= start <= b <= len(text)  # the start never moves right
+    if not year_only:
+        assert b >= end  # without the year rule the edges only grow
