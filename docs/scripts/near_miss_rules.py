@@ -8,7 +8,8 @@ Usage (from the repository root):
 Every question of the SQuAD-format files is asked against their pooled paragraphs (BM25
 only, the shipped reader). For the sentence the reader chooses, it prints how often each
 rule fires and on how many of those the sentence holds a gold answer: a rule that fires
-there turns a right answer away. The rules in use are those of
+there turns a right answer away ("and confident": of those, how many the learned
+confidence would have answered, at or above its threshold). The rules in use are those of
 ``qa.answering.extractive.support``; the rules tried and not taken (docs/reader.md) are
 written out here.
 """
@@ -65,11 +66,22 @@ def type_missing(analysis: QuestionAnalysis, candidate: Candidate, types: tuple[
     return not any(_answers(s, analysis, wanted) for s in candidate.sentence.spans)
 
 
+def ordinal_unstated(analysis: QuestionAnalysis, candidate: Candidate) -> bool:
+    """Not taken: the question states an ordinal (``排名第一``) that the article never
+    does (it says ``首``, ``第8名``, ``之冠``)."""
+    document = candidate.passage.document
+    text = normalize_for_matching(f"{document.title}\n{document.text}")
+    return any(c.kind == "ordinal" and c.text not in text for c in analysis.constraints)
+
+
 RULES = (
     "constraint (in use)",
     "currency (in use)",
     "name (in use)",
     "role (in use)",
+    "contrast (in use)",
+    "year the article never states (in use)",
+    "ordinal the article never states",
     "attribute missing",
     "attribute missing, person questions",
     "no number in the sentence",
@@ -85,6 +97,7 @@ def main() -> None:
     answerer = ExtractiveAnswerer(TermStatistics.for_snapshot(assistant.snapshot))
     fired: Counter[str] = Counter()
     on_gold: Counter[str] = Counter()
+    right: Counter[str] = Counter()
     read = 0
     for q in tqdm(questions, desc="reading", unit="question"):
         reading = answerer.read(Question(q.question), assistant.search(q.question, k=5))
@@ -96,11 +109,16 @@ def main() -> None:
         text = candidate.sentence.folded.text
         short = text[reading.best.start : reading.best.end]
         holds = any(g and normalize_for_matching(g) in text for g in q.answers)
+        reason = support.unsupported(analysis, candidate, short)
+        confident = answerer.model.confidence(reading.features) >= answerer.abstain_threshold
         rules = {
             "constraint (in use)": conflicts(analysis, candidate)[2],
             "currency (in use)": currency_conflict(analysis, short),
-            "name (in use)": support.unsupported(analysis, candidate, short) == "name",
-            "role (in use)": support.unsupported(analysis, candidate, short) == "role",
+            "name (in use)": reason == "name",
+            "role (in use)": reason == "role",
+            "contrast (in use)": reason == "contrast",
+            "year the article never states (in use)": reason == "year",
+            "ordinal the article never states": ordinal_unstated(analysis, candidate),
             "attribute missing": attribute_missing(analysis, candidate),
             "attribute missing, person questions": analysis.answer_type == "person"
             and attribute_missing(analysis, candidate),
@@ -122,10 +140,11 @@ def main() -> None:
             if hit:
                 fired[name] += 1
                 on_gold[name] += holds
+                right[name] += holds and confident
     print(f"{read} questions read")
-    print(f"{'rule':58} {'fires':>7} {'holds gold':>11}")
+    print(f"{'rule':58} {'fires':>7} {'holds gold':>11} {'and confident':>14}")
     for name in RULES:
-        print(f"{name:58} {fired[name]:7d} {on_gold[name]:11d}")
+        print(f"{name:58} {fired[name]:7d} {on_gold[name]:11d} {right[name]:14d}")
 
 
 if __name__ == "__main__":

@@ -197,8 +197,10 @@ def _answer_type(wh: str, after: str, folded: str, start: int) -> tuple[str, str
     """The answer type of interrogative ``wh`` followed by ``after``, and the head noun."""
     kind = _WH_TYPE.get(wh, "entity")
     if wh == "几":
-        if _TIME_AFTER_JI.match(after):
-            return "time", after[:1]
+        # ``几几年``: the doubled 几 asks for the year.
+        unit = after.lstrip("几")
+        if _TIME_AFTER_JI.match(unit):
+            return "time", unit[:1]
         return "number", ""
     if wh in ("什么", "甚么", "啥", "哪个", "哪一", "哪", "何种", "哪家", "哪些"):
         measure = _MEASURE.match(after)

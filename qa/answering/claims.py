@@ -37,6 +37,7 @@ __all__ = [
     "content_tokens",
     "folded_facts",
     "names_a_person",
+    "words",
 ]
 
 _DIGITS = {"〇": 0, "零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5}
@@ -232,6 +233,11 @@ def names_a_person(folded: str) -> bool:
         pair.flag.startswith("nr") and len(pair.word.strip()) >= 2
         for pair in _pos_tokenizer().cut(folded)
     )
+
+
+def words(folded: str) -> list[str]:
+    """jieba's words of a folded text (the private dictionary of :func:`names_a_person`)."""
+    return _pos_tokenizer().tokenizer.lcut(folded)
 
 
 def _entities(folded: str) -> frozenset[str]:

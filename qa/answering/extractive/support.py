@@ -16,7 +16,13 @@ states and the sentence (with the sentence before it) does not:
 * ``role``: the sentence names the attribute asked about only as its deputy (``副局长``
   for ``…的局长是谁``); or the question asks who holds a role (``…的秘书长是谁``) that
   neither sentence names, and neither names a person at all: there is nobody in them to
-  be the answer.
+  be the answer; or the attribute is an office (:data:`OFFICES`: ``理事长单位``,
+  ``校长``) that neither sentence names;
+* ``contrast``: the question qualifies with one value of a dimension (``全球``, ``国有``)
+  and the sentences state another (``全国``, ``民营``) and not it
+  (:mod:`qa.answering.contrast`);
+* ``year``: the question states a year of four digits (``2023年的…会议``) that the whole
+  article never states, in its text or its publication date, while it states others.
 
 Each is a rule about what the question and the sentence state, not a fitted weight;
 their effect on false abstention is measured on the benchmarks (docs/reader.md, which
@@ -26,17 +32,20 @@ time asked of a sentence without one).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from rapidfuzz.distance import Indel
 
+from corpus.normalize import normalize_for_matching
 from qa.analysis.question import QuestionAnalysis
 from qa.analysis.spans import NAME_KINDS, TypedSpan, typed_spans
-from qa.answering.claims import names_a_person
+from qa.answering.claims import folded_facts, names_a_person, words
+from qa.answering.contrast import contrast, may_contrast
 from qa.answering.extractive.features import conflicts, currency_conflict
 from qa.answering.extractive.sentences import Candidate, PreparedSentence
 
-__all__ = ["MIN_NAME_CHARS", "NAME_SIMILARITY", "attribute_stated", "unsupported"]
+__all__ = ["MIN_NAME_CHARS", "NAME_SIMILARITY", "OFFICES", "attribute_stated", "unsupported"]
 
 NAME_SIMILARITY = 0.5
 """Two different names this similar (normalised Indel similarity of their characters)
@@ -45,6 +54,17 @@ are variants of one another: the sentence names a near miss of the question's na
 MIN_NAME_CHARS = 4
 """Names shorter than this are not compared: in a name of two or three characters, one
 shared character is already a third or half of it."""
+
+
+OFFICES: tuple[str, ...] = tuple(
+    """理事长 秘书长 会长 主席 董事长 总经理 局长 部长 市长 省长 县长 镇长 校长 院长 主任
+    总裁 总统 总理 首相 负责人 队长 社长 行长 厅长 书记 总监""".split()
+)
+"""Offices: an attribute that ends with one (``理事长单位``, ``首任校长``) asks who holds
+it, which a sentence that never names the office does not say."""
+
+_OFFICE_HOLDER = "单位"
+"""``理事长单位``: the organisation holding the office; the sentence names the office."""
 
 
 def _names(spans: Sequence[TypedSpan]) -> list[str]:
@@ -110,7 +130,51 @@ def _role_unfilled(analysis: QuestionAnalysis, candidate: Candidate) -> bool:
     texts = [s.folded.text for s in _sentences(candidate)]
     if any("副" + attribute in text for text in texts):
         return True
+    held = attribute.removesuffix(_OFFICE_HOLDER)
+    office = next((o for o in OFFICES if held.endswith(o)), None)
+    if office is not None and not any(office in text for text in texts):
+        return True
     return analysis.answer_type == "person" and not any(names_a_person(t) for t in texts)
+
+
+def _contrasted(analysis: QuestionAnalysis, candidate: Candidate) -> bool:
+    """The sentences replace a qualifier of the question by another of its dimension."""
+    if not may_contrast(analysis.folded):
+        return False
+    text = "。".join(s.folded.text for s in reversed(_sentences(candidate)))
+    return contrast(words(analysis.folded), words(text)) is not None
+
+
+def _year_unstated(analysis: QuestionAnalysis, candidate: Candidate) -> bool:
+    """The question states a year that the article never does, though it states others.
+
+    Years of four digits only: earlier ones are often given in another reckoning (an
+    era name: ``隆安五年`` for 401). The year counts as stated where its digits stand
+    alone anywhere in the article (``1999-00赛季``, ``541春天``), and an article of that
+    year may say ``今年``: its publication year counts too.
+    """
+    asked = {
+        c.value
+        for c in analysis.constraints
+        if c.kind == "year" and len(c.value) == 4 and c.value.isdigit()
+    }
+    if not asked:
+        return False
+    sentences = _sentences(candidate)
+    if any(c in s.values for s in sentences for c in analysis.constraints if c.kind == "year"):
+        return False
+    document = candidate.passage.document
+    folded = normalize_for_matching(f"{document.title}\n{document.text}")
+    if any(re.search(rf"(?<!\d){year}(?!\d)", folded) for year in asked):
+        return False
+    stated = {
+        d[:-1]
+        for d in folded_facts(folded, entities=False).dates
+        if len(d) == 5 and d.endswith("年")
+    }
+    if document.published[:4].isdigit():
+        stated.add(document.published[:4])
+    return bool(stated) and not asked & stated
 
 
 def unsupported(analysis: QuestionAnalysis, candidate: Candidate, short: str) -> str:
@@ -122,7 +186,7 @@ def unsupported(analysis: QuestionAnalysis, candidate: Candidate, short: str) ->
         short: the chosen short answer (folded).
 
     Returns:
-        ``constraint``, ``currency``, ``name``, ``role`` or "".
+        ``constraint``, ``currency``, ``name``, ``role``, ``contrast``, ``year`` or "".
     """
     if conflicts(analysis, candidate)[2]:
         return "constraint"
@@ -132,4 +196,8 @@ def unsupported(analysis: QuestionAnalysis, candidate: Candidate, short: str) ->
         return "name"
     if _role_unfilled(analysis, candidate):
         return "role"
+    if _contrasted(analysis, candidate):
+        return "contrast"
+    if _year_unstated(analysis, candidate):
+        return "year"
     return ""

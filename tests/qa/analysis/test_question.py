@@ -23,6 +23,7 @@ from qa.analysis.question import asks_for_year
         ("为什么要建设白马湖实验室?", "reason", ""),
         ("林越峰是怎样成为作家的？", "manner", ""),
         ("它是第几批成立的?", "number", ""),
+        ("大曲车站设站于几几年？", "time", "年"),  # a doubled 几 asks for the year
         ("哪一位高句麗國王的死讓高句麗遭受內亂？", "person", ""),
         ("二戰期間九龍半島上唯一的城鎮為?", "entity", ""),
         ("请简述林越峰的写作风格?", "manner", ""),
