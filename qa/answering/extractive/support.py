@@ -21,6 +21,10 @@ states and the sentence (with the sentence before it) does not:
 * ``contrast``: the question qualifies with one value of a dimension (``全球``, ``国有``)
   and the sentences state another (``全国``, ``民营``) and not it
   (:mod:`qa.answering.contrast`);
+* ``count``: the question asks how many of something (``有多少家成员单位``), and neither
+  sentence states any number (:func:`~qa.answering.claims.folded_facts`: digits, or
+  Chinese numerals with a measure word) nor the word after the interrogative
+  (``成员单位``);
 * ``year``: the question states a year of four digits (``2023年的…会议``) that the whole
   article never states, in its text or its publication date, while it states others.
 
@@ -145,6 +149,20 @@ def _contrasted(analysis: QuestionAnalysis, candidate: Candidate) -> bool:
     return contrast(words(analysis.folded), words(text)) is not None
 
 
+_ASKED_END = "的了呢吗啊?？。!！ "
+
+
+def _count_unstated(analysis: QuestionAnalysis, candidate: Candidate) -> bool:
+    """A count is asked, and the sentences state no number and not what is counted."""
+    if analysis.answer_type != "number" or analysis.folded[: analysis.wh_start].endswith("第"):
+        return False
+    texts = [s.folded.text for s in _sentences(candidate)]
+    if folded_facts("。".join(texts), entities=False).numbers:
+        return False
+    counted = next((w for w in words(analysis.right.strip(_ASKED_END)) if len(w) >= 2), "")
+    return bool(counted) and not any(counted in text for text in texts)
+
+
 def _year_unstated(analysis: QuestionAnalysis, candidate: Candidate) -> bool:
     """The question states a year that the article never does, though it states others.
 
@@ -186,7 +204,7 @@ def unsupported(analysis: QuestionAnalysis, candidate: Candidate, short: str) ->
         short: the chosen short answer (folded).
 
     Returns:
-        ``constraint``, ``currency``, ``name``, ``role``, ``contrast``, ``year`` or "".
+        ``constraint``, ``currency``, ``name``, ``role``, ``contrast``, ``count``, ``year`` or "".
     """
     if conflicts(analysis, candidate)[2]:
         return "constraint"
@@ -198,6 +216,8 @@ def unsupported(analysis: QuestionAnalysis, candidate: Candidate, short: str) ->
         return "role"
     if _contrasted(analysis, candidate):
         return "contrast"
+    if _count_unstated(analysis, candidate):
+        return "count"
     if _year_unstated(analysis, candidate):
         return "year"
     return ""
