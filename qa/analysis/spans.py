@@ -130,6 +130,25 @@ def chinese_number(text: str) -> int | None:
     return total + section + digit
 
 
+_DIGIT_RUN = re.compile(r"\d[\d.]*$")
+_NUMERAL_RUN = re.compile(r"[零〇一二两三四五六七八九十百千万亿]+$")
+
+
+def _number_start(folded: str, start: int) -> int:
+    """The start of the number a span starting at ``start`` begins inside of (``178万多人``
+    for a span ``万多人``, ``2.64元`` for ``64元``), else ``start``."""
+    if start <= 0 or start >= len(folded):
+        return start
+    ch, before = folded[start], folded[:start]
+    if ch.isdigit() or (ch in "十百千万亿" and before[-1:].isdigit()):
+        m = _DIGIT_RUN.search(before)
+        if m is not None:
+            return m.start()
+    if ch in "零〇一二两三四五六七八九十百千万亿" and (m := _NUMERAL_RUN.search(before)):
+        return m.start()
+    return start
+
+
 _PAIRS = {"《": "》", "「": "」", "『": "』", "“": "”", "(": ")", "[": "]", "〈": "〉"}
 _PAIR_REACH = 40
 _YEAR_OF_DATE = re.compile(r"(?:公元前?)?\d{1,4}年(?=\d{1,2}月)")
@@ -162,6 +181,8 @@ def tidy_span(folded: str, start: int, end: int, *, year_only: bool = False) -> 
       extending the span to its partner, within 40 characters (``东日本旅客铁道(jr东日本``
       → ``…(jr东日本)``);
     * a span that is exactly the inside of ``《…》`` takes the marks;
+    * a span that starts inside a number takes the whole number (``万多人`` →
+      ``178万多人``, ``64元`` → ``2.64元``);
     * with ``year_only`` (the question asks which year), a span that starts with a full
       date keeps its year (``1953年8月15日`` → ``1953年``; all 399 benchmark answers to
       a 哪一年 question that are a year in digits are the year alone).
@@ -176,6 +197,7 @@ def tidy_span(folded: str, start: int, end: int, *, year_only: bool = False) -> 
         ``(start, end)``, within ``folded``: the span grown at its edges, or with
         ``year_only`` cut to the year at its start.
     """
+    start = _number_start(folded, start)
     if year_only and (m := _YEAR_OF_DATE.match(folded, start, end)) is not None:
         end = m.end()
     for opener, closer in _PAIRS.items():

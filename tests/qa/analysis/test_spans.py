@@ -75,6 +75,12 @@ def test_spans_are_ordered_disjoint_and_exact(text: str) -> None:
         # a partner out of reach, or none: the span stays
         ("甲(" + "乙" * 50 + ")", "甲(乙", False, "甲(乙"),
         ("没有括号的句子", "括号", False, "括号"),
+        # a span never starts inside a number
+        ("共计有178万多人投票", "万多人", False, "178万多人"),
+        ("票价为2.64元", "64元", False, "2.64元"),
+        ("约有一万多人", "万多人", False, "一万多人"),
+        ("第一届会议", "一届", False, "一届"),
+        ("为12月", "12月", False, "12月"),
     ],
 )
 def test_tidy_span(text: str, span: str, year_only: bool, tidied: str) -> None:
