@@ -37,7 +37,7 @@ time asked of a sentence without one).
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from rapidfuzz.distance import Indel
 
@@ -210,14 +210,17 @@ def unsupported(analysis: QuestionAnalysis, candidate: Candidate, short: str) ->
         return "constraint"
     if currency_conflict(analysis, short):
         return "currency"
-    if _name_conflict(analysis, candidate):
-        return "name"
-    if _role_unfilled(analysis, candidate):
-        return "role"
-    if _contrasted(analysis, candidate):
-        return "contrast"
-    if _count_unstated(analysis, candidate):
-        return "count"
-    if _year_unstated(analysis, candidate):
-        return "year"
+    for reason, check in _CHECKS:
+        if check(analysis, candidate):
+            return reason
     return ""
+
+
+_CHECKS: tuple[tuple[str, Callable[[QuestionAnalysis, Candidate], bool]], ...] = (
+    ("name", _name_conflict),
+    ("role", _role_unfilled),
+    ("contrast", _contrasted),
+    ("count", _count_unstated),
+    ("year", _year_unstated),
+)
+"""The checks on what the sentences state, in the order their reason is given."""
