@@ -82,6 +82,7 @@ RULES = (
     "contrast (in use)",
     "count with no number and not what is counted (in use)",
     "year the article never states (in use)",
+    "which year asked, neither sentence writes 年 (in use)",
     "ordinal the article never states",
     "attribute missing",
     "attribute missing, person questions",
@@ -120,6 +121,7 @@ def main() -> None:
             "contrast (in use)": reason == "contrast",
             "count with no number and not what is counted (in use)": reason == "count",
             "year the article never states (in use)": reason == "year",
+            "which year asked, neither sentence writes 年 (in use)": reason == "no_year",
             "ordinal the article never states": ordinal_unstated(analysis, candidate),
             "attribute missing": attribute_missing(analysis, candidate),
             "attribute missing, person questions": analysis.answer_type == "person"

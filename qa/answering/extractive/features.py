@@ -13,6 +13,7 @@ import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
 import numpy.typing as npt
@@ -22,6 +23,7 @@ from corpus.normalize import normalize_for_matching
 from corpus.sentences import clause_spans
 from qa.analysis.question import QuestionAnalysis
 from qa.analysis.spans import NAME_KINDS, NUMBER_KINDS, TIME_KINDS
+from qa.answering.claims import tagged_words
 from qa.answering.extractive.sentences import Candidate
 from qa.answering.terms import TermStatistics
 from qa.lexicon import ANSWER_TYPES
@@ -128,7 +130,6 @@ CONFIDENCE_FEATURES: tuple[str, ...] = (
     "sentence_share",
     "span_score",
     "span_margin",
-    "candidates",
     *_FROM_SENTENCE,
     "span_length",
     "span_type_compatible",
@@ -138,7 +139,9 @@ CONFIDENCE_FEATURES: tuple[str, ...] = (
     *_TYPES,
 )
 """Per question: how sure the reading is (scores and margins of the two rankers, and
-the chosen sentence's and span's own features)."""
+the chosen sentence's and span's own features). Not the number of candidate sentences:
+it measures the corpus, not the reading (a small corpus has fewer), and a model that
+learned it on the benchmark's pooled corpus turned answers away on small ones."""
 
 _SPAN_KINDS: tuple[str, ...] = (
     "none",
@@ -154,6 +157,48 @@ _SPAN_KINDS: tuple[str, ...] = (
     "quote",
     "title",
 )
+_TAG_CLASSES = ("nr", "ns", "nt", "nz", "m", "t", "n", "v", "other")
+
+
+def _tag_class(flag: str) -> str:
+    """The coarse class of a jieba part-of-speech tag."""
+    if flag == "eng":
+        return "nz"
+    if flag.startswith(("nr", "ns", "nt", "nz")):
+        return flag[:2]
+    if flag.startswith("m"):
+        return "m"
+    for c in ("t", "n", "v"):
+        if flag.startswith(c):
+            return c
+    return "other"
+
+
+@dataclass(frozen=True, slots=True)
+class SentenceWords:
+    """A sentence's jieba words: which word each character is in, and its tag class."""
+
+    word_of: tuple[int, ...]
+    starts: frozenset[int]
+    ends: frozenset[int]
+    tags: tuple[str, ...]
+
+
+@lru_cache(maxsize=4096)
+def sentence_words(text: str) -> SentenceWords:
+    """The words of a folded sentence (cached: a sentence is tagged once)."""
+    word_of: list[int] = []
+    starts, ends, tags = set(), set(), []
+    pos = 0
+    for i, (word, flag) in enumerate(tagged_words(text)):
+        starts.add(pos)
+        word_of.extend([i] * len(word))
+        pos += len(word)
+        ends.add(pos)
+        tags.append(_tag_class(flag))
+    return SentenceWords(tuple(word_of), frozenset(starts), frozenset(ends), tuple(tags))
+
+
 SPAN_FEATURES: tuple[str, ...] = (
     "length",
     "log_length",
@@ -198,6 +243,11 @@ SPAN_FEATURES: tuple[str, ...] = (
     "slot_start_gap",
     "slot_end_gap",
     "in_slot",
+    "start_boundary",
+    "end_boundary",
+    "span_words",
+    *(f"first_tag_{t}" for t in _TAG_CLASSES),
+    *(f"last_tag_{t}" for t in _TAG_CLASSES),
     *_TYPES,
 )
 
@@ -925,6 +975,7 @@ def span_features(
     occurrences: dict[int, list[tuple[int, int]]] = {}
     clause_cache: dict[int, list[tuple[int, int]]] = {}
     slots: dict[int, Slot] = {}
+    words_of: dict[int, SentenceWords] = {}
     width = len(SPAN_FEATURES)
     for i, span in enumerate(spans):
         sentence = candidates[span.sentence].sentence
@@ -939,6 +990,7 @@ def span_features(
             occurrences[span.sentence] = occ
             clause_cache[span.sentence] = clause_spans(text)
             slots[span.sentence] = alignment_slot(a, text)
+            words_of[span.sentence] = sentence_words(text)
         occ = occurrences[span.sentence]
         s, e = span.start, span.end
         piece = text[s:e]
@@ -1014,6 +1066,14 @@ def span_features(
             row[c["in_slot"]] = float(lo <= s and e <= hi)
         else:
             row[c["slot_start_gap"]] = row[c["slot_end_gap"]] = 30
+        w = words_of[span.sentence]
+        row[c["start_boundary"]] = float(s in w.starts)
+        row[c["end_boundary"]] = float(e in w.ends)
+        if length and len(w.word_of) == len(text):
+            first_word, last_word = w.word_of[s], w.word_of[e - 1]
+            row[c["span_words"]] = min(last_word - first_word + 1, 10)
+            row[c[f"first_tag_{w.tags[first_word]}"]] = 1.0
+            row[c[f"last_tag_{w.tags[last_word]}"]] = 1.0
         first, last = tables.score(a.answer_type, piece[:1], piece[-1:])
         row[c["first_char_score"]] = first
         row[c["last_char_score"]] = last
@@ -1050,7 +1110,6 @@ def confidence_features(
     pc = np.sort(span_scores)[::-1]
     out[col["span_score"]] = pc[0]
     out[col["span_margin"]] = pc[0] - pc[1] if len(pc) > 1 else 10.0
-    out[col["candidates"]] = len(sentence_scores)
     row = sentence_x[best_sentence]
     for name in (*_FROM_SENTENCE, "q_terms", *_TYPES):
         out[col[name]] = row[_SENTENCE_COLUMNS[name]]

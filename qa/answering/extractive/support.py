@@ -26,7 +26,10 @@ states and the sentence (with the sentence before it) does not:
   Chinese numerals with a measure word) nor the word after the interrogative
   (``成员单位``);
 * ``year``: the question states a year of four digits (``2023年的…会议``) that the whole
-  article never states, in its text or its publication date, while it states others.
+  article never states, in its text or its publication date, while it states others;
+* ``no_year``: the question asks which year (``白马湖实验室是哪一年成立的``), and neither
+  sentence so much as writes the character 年 (no year in any script or reckoning,
+  ``1985年``, ``民国七十一年``, ``同年``, ``元禄年间``, can be stated without it).
 
 Each is a rule about what the question and the sentence state, not a fitted weight;
 their effect on false abstention is measured on the benchmarks (docs/reader.md, which
@@ -42,7 +45,7 @@ from collections.abc import Callable, Sequence
 from rapidfuzz.distance import Indel
 
 from corpus.normalize import normalize_for_matching
-from qa.analysis.question import QuestionAnalysis
+from qa.analysis.question import QuestionAnalysis, asks_for_year
 from qa.analysis.spans import NAME_KINDS, TypedSpan, typed_spans
 from qa.answering.claims import folded_facts, names_a_person, words
 from qa.answering.contrast import contrast, may_contrast
@@ -195,6 +198,11 @@ def _year_unstated(analysis: QuestionAnalysis, candidate: Candidate) -> bool:
     return bool(stated) and not asked & stated
 
 
+def _no_year(analysis: QuestionAnalysis, candidate: Candidate) -> bool:
+    """Which year is asked, and neither sentence writes 年 at all."""
+    return asks_for_year(analysis) and not any("年" in s.folded.text for s in _sentences(candidate))
+
+
 def unsupported(analysis: QuestionAnalysis, candidate: Candidate, short: str) -> str:
     """What the question states that ``candidate`` does not support ("" when nothing).
 
@@ -204,7 +212,8 @@ def unsupported(analysis: QuestionAnalysis, candidate: Candidate, short: str) ->
         short: the chosen short answer (folded).
 
     Returns:
-        ``constraint``, ``currency``, ``name``, ``role``, ``contrast``, ``count``, ``year`` or "".
+        ``constraint``, ``currency``, ``name``, ``role``, ``contrast``, ``count``, ``year``,
+        ``no_year`` or "".
     """
     if conflicts(analysis, candidate)[2]:
         return "constraint"
@@ -222,5 +231,6 @@ _CHECKS: tuple[tuple[str, Callable[[QuestionAnalysis, Candidate], bool]], ...] =
     ("contrast", _contrasted),
     ("count", _count_unstated),
     ("year", _year_unstated),
+    ("no_year", _no_year),
 )
 """The checks on what the sentences state, in the order their reason is given."""

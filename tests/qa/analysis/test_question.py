@@ -24,6 +24,8 @@ from qa.analysis.question import asks_for_year
         ("林越峰是怎样成为作家的？", "manner", ""),
         ("它是第几批成立的?", "number", ""),
         ("大曲车站设站于几几年？", "time", "年"),  # a doubled 几 asks for the year
+        ("范冰冰饰演了哪个年龄段的武则天？", "entity", ""),  # 年龄 is no 年
+        ("昌宁集团在中国居于什么地位？", "entity", ""),
         ("哪一位高句麗國王的死讓高句麗遭受內亂？", "person", ""),
         ("二戰期間九龍半島上唯一的城鎮為?", "entity", ""),
         ("请简述林越峰的写作风格?", "manner", ""),
@@ -132,6 +134,7 @@ def test_analysis_never_raises_and_spans_are_in_the_question(text: str) -> None:
         ("路德维希·普朗特卒于哪年？", True),
         ("联盟是什么年份成立的?", True),
         ("他哪年哪月出生?", False),
+        ("他饰演了哪个年龄段的人物?", False),
         ("会议是什么时候召开的?", False),
         ("会议在哪个城市召开?", False),
     ],
