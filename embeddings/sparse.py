@@ -16,14 +16,18 @@ and summed in float32 in the order of the query's tokens, a repeated token count
 each time), so scores are bit for bit those of ``bm25s.BM25(method="lucene")`` over the
 same tokens (a test checks this).
 
-**Pruning.** Over a large segment, most of a question's postings belong to common
-characters whose idf is small. A query first scores the rows of its rarest terms (the
-highest bound ``idf x max tf part``), takes the ``k``-th best of those partial scores as
-a threshold, and stops adding terms when the bounds of all remaining terms together
-cannot lift a row that holds none of the rare terms to that threshold (MaxScore,
-Turtle and Flood 1995). The few rows left are then scored exactly, term by term in
-query order, by binary search in each term's postings. The result is the same as
-scoring every row (a test compares both paths).
+**Pruning** (opt-in: ``search_tokens(..., prune=True)``). Over a large segment, most of
+a question's postings belong to common characters whose idf is small. A query first
+scores the rows of its rarest terms (the highest bound ``idf x max tf part``), takes the
+``k``-th best of those partial scores as a threshold, and stops adding terms when the
+bounds of all remaining terms together cannot lift a row that holds none of the rare
+terms to that threshold (MaxScore, Turtle and Flood 1995). The few rows left are then
+scored exactly, term by term in query order, by binary search in each term's postings.
+The result is the same as scoring every row (a test compares both paths). It is off by
+default: on the 1M-chunk benchmark (one segment, the 500 questions of ``bench/``) it
+took 29 ms p50 against 16 ms for scoring every row, as the exact scoring of the rows
+left and the dense accumulations cost more than the postings it skips
+(docs/performance.md); below 300,000 rows it never runs.
 """
 
 from __future__ import annotations
@@ -57,8 +61,7 @@ _PARAMS_FILE = "embeddings_bm25.json"
 _FORMAT = 3
 _PROGRESS_EVERY = 1000
 _PRUNE_MIN_ROWS = 300_000
-"""Segments with fewer rows are always scored in full: below this, pruning costs more
-than it saves (docs/performance.md)."""
+"""Segments with fewer rows are always scored in full, even with ``prune=True``."""
 _PRUNE_BUDGET = 0.3
 """Pruning gives up (scores every row) when the essential terms hold more than this
 share of the query's postings."""
@@ -526,7 +529,7 @@ class BM25Index:
         k: int,
         mask: npt.NDArray[np.bool_] | None = None,
         *,
-        prune: bool = True,
+        prune: bool = False,
         frequencies: Mapping[str, int] | None = None,
     ) -> Hits:
         """:meth:`search` for a query already cut into tokens (repeats count).
@@ -535,7 +538,8 @@ class BM25Index:
             tokens: the query's tokens, in order.
             k: the most hits to return.
             mask: optional boolean array over rows.
-            prune: allow pruning (see the module docstring); False scores every row.
+            prune: allow pruning on segments of 300,000 rows or more (see the module
+                docstring: slower than scoring every row where it was measured).
             frequencies: each token's document frequency over the whole index, for a
                 shard built with ``collection`` (default: over these segments).
 
