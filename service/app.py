@@ -181,12 +181,15 @@ def _load(app: FastAPI, settings: Settings) -> None:
 
 
 def _warm_up(assistant: Assistant) -> None:
-    """Load the language model, if one is configured, before the service says it is ready.
+    """Load the answerer's models (the extractive reader's, and the language model if
+    one is configured) before the service says it is ready, so that the first question
+    does not pay for them.
 
     A model that cannot load is logged; answers then fall back to the extractive reader,
     each saying why.
     """
     if assistant.config.generator == "extractive":
+        assistant.warm_up()
         return
 
     def progress(stage: str, done: int, total: int) -> None:

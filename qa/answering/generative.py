@@ -21,6 +21,7 @@ from dataclasses import replace
 
 from corpus.progress import Progress
 from qa.answering.base import Answerer
+from qa.answering.extractive import ExtractiveAnswerer
 from qa.answering.llm.base import Generator, Prompt
 from qa.answering.llm.prompt import answer_prompt, parse_rewrite, rewrite_prompt
 from qa.answering.splitter import SentenceSplitter
@@ -78,6 +79,8 @@ class GenerativeAnswerer:
             ModelUnavailableError: when it cannot be loaded.
         """
         self.generator.warm_up(progress)
+        if isinstance(self.fallback, ExtractiveAnswerer):
+            self.fallback.warm_up()
 
     # -- answers ---------------------------------------------------------------------
 

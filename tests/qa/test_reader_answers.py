@@ -144,3 +144,26 @@ def test_a_runner_up_that_contradicts_the_question_is_not_quoted(tmp_path: Path)
     assert not answer.abstained
     # The forum article's other sentences name the 第四届 forum: never quoted here.
     assert all("第四届" not in c.quote for c in answer.citations[1:])
+
+
+def test_warm_up_builds_the_reader_ahead_of_the_first_question(
+    assistant: Assistant, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from qa.answering import claims
+    from qa.answering.extractive import ExtractiveAnswerer
+    from qa.answering.terms import TermStatistics
+
+    tagged: list[bool] = []
+    monkeypatch.setattr(claims, "_pos_tokenizer", lambda: tagged.append(True))
+    fresh = replace(default_model())  # a new instance: no boosters built yet
+    assert "_sentence" not in vars(fresh)
+    answerer = ExtractiveAnswerer(TermStatistics.for_snapshot(assistant.snapshot), model=fresh)
+    answerer.warm_up()
+    assert {"_sentence", "_span", "_confidence"} <= set(vars(fresh)) and tagged == [True]
+    # Assistant.warm_up reaches the extractive answerer (not only a language model).
+    warmed: list[bool] = []
+    monkeypatch.setattr(
+        ExtractiveAnswerer, "warm_up", lambda self, progress=None: warmed.append(True)
+    )
+    assistant.warm_up()
+    assert warmed == [True]

@@ -86,6 +86,11 @@ class ReaderModel:
     def _confidence(self) -> lightgbm.Booster | None:
         return _booster(self.confidence_model) if self.confidence_model else None
 
+    def build_boosters(self) -> None:
+        """Build the LightGBM boosters now rather than on the first question (the first
+        also imports LightGBM, which imports scikit-learn: about 1.5 s)."""
+        _ = self._sentence, self._span, self._confidence
+
     def sentence_score(self, x: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
         """Ranking scores (higher is better) for rows of :data:`SENTENCE_FEATURES`."""
         if len(x) == 0:
