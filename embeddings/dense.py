@@ -29,8 +29,10 @@ DENSE_KINDS: tuple[str, ...] = ("auto", "flat", "hnsw", "ivfpq")
 EXACT_BELOW = 50_000
 """Rows below which ``auto`` searches exactly (docs/performance.md has the timings)."""
 HNSW = "HNSW32"
-HNSW_EF_SEARCH = 128
-"""HNSW's search breadth (recall@10 against exact in docs/performance.md)."""
+HNSW_EF_SEARCH = 256
+"""HNSW's search breadth (recall@10 against exact in docs/performance.md: at 1M
+clustered vectors 0.902 at 0.50 ms p50, against 0.851 at 0.36 ms with 128; at 100k
+0.998 either way)."""
 IVF_NPROBE = 32
 
 
