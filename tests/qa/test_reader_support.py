@@ -73,10 +73,26 @@ def candidates() -> list[Candidate]:
         ("2023年的第六届联席会议在哪里召开?", 0, ""),
         # a count asked of sentences that state no number and not what is counted
         ("联盟有多少家成员单位?", 4, "count"),
-        # ... but not where they state a number, or the counted word (合作), nor for 第几
+        # ... but not where they state a number, nor for 第几
         ("联盟有多少家成员单位?", 1, ""),
-        ("联盟开展了多少项合作?", 4, ""),
         ("该联盟是第几个成立的?", 4, ""),
+        # a count of things with a measure word, asked of sentences that count nothing
+        # (第四批 is an ordinal), even where they state what is counted (合作)
+        ("联盟开展了多少项合作?", 4, "tally"),
+        ("第四批共有多少家产业链联盟?", 5, "tally"),
+        ("第四批共有几个产业链联盟?", 5, "tally"),
+        # ... but not where they count something (14個), nor a count of people (often a
+        # bare number), nor 第多少
+        ("此前共成立了多少家产业链联盟?", 1, ""),
+        ("第四批有多少人参加授牌?", 5, ""),
+        ("第四批是第多少个产业链联盟?", 5, ""),
+        # a place in a ranking asked of sentences that rank nothing
+        ("倡议书在会上排名第一吗?", 2, "rank"),
+        ("会上排名第一的倡议书是哪份?", 2, "rank"),
+        ("第一名是哪个产业链联盟?", 4, "rank"),
+        # ... but not where they state an ordinal (第四批, 第六届), whatever it is
+        ("排名第一的产业链联盟是哪个?", 5, ""),
+        ("排名第一的联席会议在哪里召开?", 0, ""),
         # which year, asked of sentences that write no 年 at all
         ("该联盟是哪一年成立的?", 4, "no_year"),
         ("第四批产业链联盟是哪一年授牌的?", 5, "no_year"),
@@ -158,3 +174,28 @@ def test_a_near_miss_abstains_and_says_what_the_corpus_states() -> None:
     answer = assistant.ask("長三角企業家聯盟已推動成立四批共多少個產業鏈聯盟?")
     assert answer.abstained and answer.confidence == 0.0
     assert "三批共14個" in answer.text and answer.citations
+
+
+@pytest.mark.parametrize(
+    ("question", "text", "reason"),
+    [
+        # dates (6月5日, 2024年) and ordinals (第四批) count nothing
+        ("有多少支球队参赛?", "2024年6月5日，第四批聯盟在溫州成立。", "tally"),
+        # digits with a space before the measure word, or another measure word (队 for 支)
+        ("有多少支球队参赛?", "本屆賽事有 13 隊球隊參與。", ""),
+        ("香港有多少家分店?", "現時在香港共有28間分店。", ""),
+        # digits with no measure word, and a Chinese numeral with one
+        ("视网膜里有多少个视杆细胞?", "視網膜里約有1.25億視杆細胞。", ""),
+        ("上海有多少间分店?", "上海設有兩間分店。", ""),
+        # a time of day is no count
+        ("有多少家分店开门?", "分店在下午3:30開門。", "tally"),
+    ],
+)
+def test_a_count_stated(question: str, text: str, reason: str) -> None:
+    doc = Document(id="d", title="", text=text, source="d.txt")
+    snapshot = build_snapshot(
+        (doc,), chunk_documents((doc,), ChunkingConfig(300, 50)), IndexSettings(), encoder=None
+    )
+    passage = Passage(snapshot.chunks[0], snapshot.documents[0], score=1.0, rank=1)
+    (only,) = SentencePool(TermStatistics.for_snapshot(snapshot)).candidates([passage])
+    assert unsupported(analyze_question(question), only, "") == reason

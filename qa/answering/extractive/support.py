@@ -25,6 +25,13 @@ states and the sentence (with the sentence before it) does not:
   sentence states any number (:func:`~qa.answering.claims.folded_facts`: digits, or
   Chinese numerals with a measure word) nor the word after the interrogative
   (``成员单位``);
+* ``tally``: the question counts things with a measure word (``由多少家企业组成``,
+  ``有几名教师``), and neither sentence counts anything: no number with a measure word
+  (``五家``, ``30余间``, ``数十名``; ordinals such as ``第四批`` are no count). A sentence
+  that names members but never counts them does not say how many;
+* ``rank``: the question asks about a place in a ranking (``排名第一``, ``位列第三``,
+  ``第二名``), and neither sentence ranks anything (no ordinal, ``首``, ``冠``, ``榜``,
+  ``最``, ``名列``, ``领先``, ``前三``): a list of winners is no ranking of them;
 * ``year``: the question states a year of four digits (``2023年的…会议``) that the whole
   article never states, in its text or its publication date, while it states others;
 * ``no_year``: the question asks which year (``白马湖实验室是哪一年成立的``), and neither
@@ -166,6 +173,48 @@ def _count_unstated(analysis: QuestionAnalysis, candidate: Candidate) -> bool:
     return bool(counted) and not any(counted in text for text in texts)
 
 
+_TALLY_ASKED = frozenset("个家名位项件种条座所届期批支台辆场栋间队只头本部篇枚颗架艘株匹款类首幅张")
+"""Measure words a count of things is asked with (``多少家``, ``几名``). Not ``人``: a
+count of people is often stated as a bare number (``人口8.57万``), and not units
+(``多少元``, ``多少米``), which the quantity constraints cover."""
+
+_NUMERALS = "零〇一二两三四五六七八九十百千万亿"
+_TALLY_STATED = re.compile(
+    rf"(?<![第\d.,:])\d[\d,.]*(?!\s?[\d年月日号时点:])"
+    rf"|(?<![第{_NUMERALS}])[{_NUMERALS}几数]+[余多来]?\s?[{''.join(sorted(_TALLY_ASKED))}人次倍轮]"
+)
+"""A count of anything: digits that are no date or time of day (``13 队``, ``1.25亿``,
+``5领``), or a Chinese numeral with a measure word (``五家``, ``数十名``), which may
+differ from the one asked (``十间分店`` for ``多少家分店``). Ordinals (``第四批``) are no
+count."""
+
+
+def _tally_unstated(analysis: QuestionAnalysis, candidate: Candidate) -> bool:
+    """A count of things is asked with a measure word; the sentences count nothing."""
+    if analysis.answer_type != "number" or analysis.wh not in ("多少", "几"):
+        return False
+    if analysis.folded[: analysis.wh_start].endswith("第"):  # 第多少届: an ordinal
+        return False
+    if analysis.folded[analysis.wh_start + len(analysis.wh) :][:1] not in _TALLY_ASKED:
+        return False
+    return not any(_TALLY_STATED.search(s.folded.text) for s in _sentences(candidate))
+
+
+_RANK_ASKED = re.compile(
+    r"(?:排名|排行|排|名列|位列|位居|居|列)第[一二三四五六七八九十\d]+|第[一二三四五六七八九十\d]+名"
+)
+_RANK_STATED = re.compile(
+    r"第[零〇一二两三四五六七八九十百\d]+|[首冠榜最]|名列|排名|排行|位列|位居|领先|前[一二三四五六七八九十\d]+"
+)
+
+
+def _rank_unstated(analysis: QuestionAnalysis, candidate: Candidate) -> bool:
+    """A place in a ranking is asked, and the sentences rank nothing."""
+    if not _RANK_ASKED.search(analysis.folded):
+        return False
+    return not any(_RANK_STATED.search(s.folded.text) for s in _sentences(candidate))
+
+
 def _year_unstated(analysis: QuestionAnalysis, candidate: Candidate) -> bool:
     """The question states a year that the article never does, though it states others.
 
@@ -212,8 +261,8 @@ def unsupported(analysis: QuestionAnalysis, candidate: Candidate, short: str) ->
         short: the chosen short answer (folded).
 
     Returns:
-        ``constraint``, ``currency``, ``name``, ``role``, ``contrast``, ``count``, ``year``,
-        ``no_year`` or "".
+        ``constraint``, ``currency``, ``name``, ``role``, ``contrast``, ``count``,
+        ``tally``, ``rank``, ``year``, ``no_year`` or "".
     """
     if conflicts(analysis, candidate)[2]:
         return "constraint"
@@ -230,6 +279,8 @@ _CHECKS: tuple[tuple[str, Callable[[QuestionAnalysis, Candidate], bool]], ...] =
     ("role", _role_unfilled),
     ("contrast", _contrasted),
     ("count", _count_unstated),
+    ("tally", _tally_unstated),
+    ("rank", _rank_unstated),
     ("year", _year_unstated),
     ("no_year", _no_year),
 )
