@@ -61,8 +61,16 @@ def test_merge_equals_a_build_over_the_live_rows(
     a, b = _build(TEXTS[:3]), _build(TEXTS[3:])
     live_a = np.array([True, False, True])
     expected = _build([TEXTS[0], TEXTS[2], *TEXTS[3:]])
-    for directory in (None, tmp_path / "merged"):
-        merged = merge_postings([(a, live_a), (b, None)], directory)
+    a.save(tmp_path / "a")
+    b.save(tmp_path / "b")
+    mapped = (Postings.load(tmp_path / "a"), Postings.load(tmp_path / "b"))
+    for (first, second), directory in (
+        ((a, b), None),
+        ((a, b), tmp_path / "merged"),
+        # parts mapped from files: their pages are released block by block
+        (mapped, tmp_path / "merged-mapped"),
+    ):
+        merged = merge_postings([(first, live_a), (second, None)], directory)
         assert _as_dict(merged) == _as_dict(expected)
         assert merged.lengths.tolist() == expected.lengths.tolist()
         np.testing.assert_array_equal(merged.max_tf, expected.max_tf)
