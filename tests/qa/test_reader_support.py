@@ -23,14 +23,18 @@ SENTENCES = (
 )
 
 
-@pytest.fixture(scope="module")
-def candidates() -> list[Candidate]:
-    docs = (Document(id="d", title="", text="".join(SENTENCES), source="d.txt"),)
+def _sentences_of(doc: Document) -> list[Candidate]:
+    """The candidate sentences of one document indexed alone (one chunk)."""
     snapshot: IndexSnapshot = build_snapshot(
-        docs, chunk_documents(docs, ChunkingConfig(300, 50)), IndexSettings(), encoder=None
+        (doc,), chunk_documents((doc,), ChunkingConfig(300, 50)), IndexSettings(), encoder=None
     )
     passage = Passage(snapshot.chunks[0], snapshot.documents[0], score=1.0, rank=1)
-    found = SentencePool(TermStatistics.for_snapshot(snapshot)).candidates([passage])
+    return SentencePool(TermStatistics.for_snapshot(snapshot)).candidates([passage])
+
+
+@pytest.fixture(scope="module")
+def candidates() -> list[Candidate]:
+    found = _sentences_of(Document(id="d", title="", text="".join(SENTENCES), source="d.txt"))
     assert len(found) == len(SENTENCES)
     return found
 
@@ -141,11 +145,7 @@ def test_the_role_stated_in_the_sentence_before_counts(candidates: list[Candidat
 def test_a_year_the_article_never_states(question: str, published: str, reason: str) -> None:
     text = "今年的聯席會議在浙江杭州召開。二〇二四年的會議在上海召開，1999-00賽季的在南京。"
     doc = Document(id="d", title="", text=text, source="d.txt", published=published)
-    snapshot = build_snapshot(
-        (doc,), chunk_documents((doc,), ChunkingConfig(300, 50)), IndexSettings(), encoder=None
-    )
-    passage = Passage(snapshot.chunks[0], snapshot.documents[0], score=1.0, rank=1)
-    first = SentencePool(TermStatistics.for_snapshot(snapshot)).candidates([passage])[0]
+    first = _sentences_of(doc)[0]
     assert unsupported(analyze_question(question), first, "") == reason
 
 
@@ -159,12 +159,7 @@ def test_a_year_the_article_never_states(question: str, published: str, reason: 
 )
 def test_which_year_asked_of_sentences_that_write_a_year(question: str, sentence: int) -> None:
     text = "今年的會議在上海召開。南京的會議也在那時召開。二〇二四年的會議在杭州召開。"
-    doc = Document(id="d", title="", text=text, source="d.txt")
-    snapshot = build_snapshot(
-        (doc,), chunk_documents((doc,), ChunkingConfig(300, 50)), IndexSettings(), encoder=None
-    )
-    passage = Passage(snapshot.chunks[0], snapshot.documents[0], score=1.0, rank=1)
-    found = SentencePool(TermStatistics.for_snapshot(snapshot)).candidates([passage])
+    found = _sentences_of(Document(id="d", title="", text=text, source="d.txt"))
     assert unsupported(analyze_question(question), found[sentence], "") == ""
 
 
@@ -192,10 +187,5 @@ def test_a_near_miss_abstains_and_says_what_the_corpus_states() -> None:
     ],
 )
 def test_a_count_stated(question: str, text: str, reason: str) -> None:
-    doc = Document(id="d", title="", text=text, source="d.txt")
-    snapshot = build_snapshot(
-        (doc,), chunk_documents((doc,), ChunkingConfig(300, 50)), IndexSettings(), encoder=None
-    )
-    passage = Passage(snapshot.chunks[0], snapshot.documents[0], score=1.0, rank=1)
-    (only,) = SentencePool(TermStatistics.for_snapshot(snapshot)).candidates([passage])
+    (only,) = _sentences_of(Document(id="d", title="", text=text, source="d.txt"))
     assert unsupported(analyze_question(question), only, "") == reason
