@@ -91,14 +91,23 @@ def ndcg_at_k(ranked: Sequence[str], relevant: Collection[str], k: int = 10) -> 
 # -- answers ------------------------------------------------------------------------------
 
 
+_EDGE_PUNCT = "，,。．.、；;：:！!？?…\u3000 \t\n"
+"""Sentence punctuation a gold answer may carry at its ends (``…卡皮蒂岛上。``) that an
+answer quoting the same words need not: answers end their quote at the clause, before
+the citation marker, without the full stop."""
+
+
 def contains_gold(answer_text: str, golds: Sequence[str]) -> bool:
     """Whether a gold answer occurs in the answer text, compared script-normalised.
 
     Both sides go through :func:`qa.normalize_for_matching` (traditional -> simplified,
-    full-width -> half-width, case folded); citation markers are ignored.
+    full-width -> half-width, case folded); citation markers are ignored, and so is
+    sentence punctuation at the gold's ends (:data:`_EDGE_PUNCT`: a gold ``…岛上。``
+    is in ``…岛上 [1]``). Punctuation inside the gold must match.
     """
     text = normalize_for_matching(strip_markers(answer_text))
-    return any(g.strip() and normalize_for_matching(g.strip()) in text for g in golds)
+    wanted = (g.strip(_EDGE_PUNCT) for g in golds)
+    return any(g and normalize_for_matching(g) in text for g in wanted)
 
 
 def answer_em(answer_text: str, golds: Sequence[str]) -> float:

@@ -57,6 +57,16 @@ def test_containment_is_script_normalised_and_ignores_markers() -> None:
     assert not contains_gold("anything", ["", "  "])
 
 
+def test_contains_gold_ignores_sentence_punctuation_at_the_gold_ends():
+    # Answers quote up to the clause end, without the full stop, before the marker.
+    assert contains_gold("主要分布在北岛的中部，小部份在岛上 [1]", ["分布在北岛的中部，小部份在岛上。"])
+    assert contains_gold("意思是孔子绝口不谈 [1]", ["，孔子绝口不谈。"])
+    assert not contains_gold("主要分布在北岛的中部 [1]", ["北岛的中部，小部份在岛上。"])
+    # Punctuation inside the gold must still match.
+    assert not contains_gold("北岛的中部小部份 [1]", ["北岛的中部，小部份"])
+    assert not contains_gold("anything", ["。", "，。"])
+
+
 def test_answer_em_f1_compare_in_simplified_without_markers() -> None:
     assert answer_em("尚鵬 [1]", ["尚鹏"]) == 1.0
     assert answer_f1("浙江溫州 [1]", ["浙江温州"]) == 1.0
