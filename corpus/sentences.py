@@ -10,8 +10,6 @@ __all__ = ["clause_spans", "sentence_spans"]
 # follow, or at a line break. ASCII "." ends a sentence only before whitespace, so
 # numbers such as 23.2 stay whole.
 _SENTENCE_END = re.compile(r"(?:[。！？!?；;…]+|\.(?=\s))[”’」』）)\]】\"']*|\n+")
-# Clause breaks inside a sentence: commas and colons (not the enumeration comma 、).
-_CLAUSE_END = re.compile(r"[，,：:]")
 
 
 def _spans(text: str, start: int, end: int, pattern: re.Pattern[str]) -> list[tuple[int, int]]:
@@ -44,6 +42,9 @@ def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tu
 
 _OPEN = "“‘「『《（(【"
 _CLOSE = "”’」』》）)】"
+# The characters clause_spans acts on: brackets and quotes, and the clause breaks inside
+# a sentence, commas and colons (not the enumeration comma 、).
+_CLAUSE_MARK = re.compile("[" + re.escape(_OPEN + _CLOSE) + "，,：:]")
 
 
 def clause_spans(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
@@ -56,14 +57,14 @@ def clause_spans(text: str, start: int = 0, end: int | None = None) -> list[tupl
     spans: list[tuple[int, int]] = []
     depth = 0
     pos = start
-    for i in range(start, end):
-        ch = text[i]
+    for m in _CLAUSE_MARK.finditer(text, start, end):
+        ch = m.group()
         if ch in _OPEN:
             depth += 1
         elif ch in _CLOSE:
             depth = max(0, depth - 1)
-        elif depth == 0 and _CLAUSE_END.match(ch):
-            _append(text, pos, i + 1, spans)
-            pos = i + 1
+        elif depth == 0:
+            _append(text, pos, m.end(), spans)
+            pos = m.end()
     _append(text, pos, end, spans)
     return spans

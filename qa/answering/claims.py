@@ -245,7 +245,7 @@ def names_a_person(folded: str) -> bool:
 
 def words(folded: str) -> list[str]:
     """jieba's words of a folded text (the private dictionary of :func:`names_a_person`)."""
-    return _pos_tokenizer().tokenizer.lcut(folded)
+    return _pos_tokenizer().tokenizer.lcut(folded, HMM=False)
 
 
 def tagged_words(folded: str) -> list[tuple[str, str]]:

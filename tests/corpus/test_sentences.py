@@ -83,3 +83,33 @@ def test_clause_spans_are_ordered_trimmed_and_inside_the_text(text: str) -> None
         assert last <= s < e <= len(text)
         assert text[s:e] == text[s:e].strip()
         last = e
+
+
+def _clause_spans_by_character(text: str) -> list[tuple[int, int]]:
+    """clause_spans written the plain way, one character at a time (the reference)."""
+    spans: list[tuple[int, int]] = []
+    depth, pos = 0, 0
+
+    def append(s: int, e: int) -> None:
+        while s < e and text[s].isspace():
+            s += 1
+        while e > s and text[e - 1].isspace():
+            e -= 1
+        if e > s:
+            spans.append((s, e))
+
+    for i, ch in enumerate(text):
+        if ch in "“‘「『《（(【":
+            depth += 1
+        elif ch in "”’」』》）)】":
+            depth = max(0, depth - 1)
+        elif depth == 0 and ch in "，,：:":
+            append(pos, i + 1)
+            pos = i + 1
+    append(pos, len(text))
+    return spans
+
+
+@given(st.text(alphabet=st.sampled_from("甲乙，,：:“”‘’「」『』《》（）()【】、。 \nab")))
+def test_clause_spans_match_a_character_by_character_reading(text: str) -> None:
+    assert clause_spans(text) == _clause_spans_by_character(text)

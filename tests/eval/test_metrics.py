@@ -57,9 +57,11 @@ def test_containment_is_script_normalised_and_ignores_markers() -> None:
     assert not contains_gold("anything", ["", "  "])
 
 
-def test_contains_gold_ignores_sentence_punctuation_at_the_gold_ends():
+def test_contains_gold_ignores_sentence_punctuation_at_the_gold_ends() -> None:
     # Answers quote up to the clause end, without the full stop, before the marker.
-    assert contains_gold("主要分布在北岛的中部，小部份在岛上 [1]", ["分布在北岛的中部，小部份在岛上。"])
+    assert contains_gold(
+        "主要分布在北岛的中部，小部份在岛上 [1]", ["分布在北岛的中部，小部份在岛上。"]
+    )
     assert contains_gold("意思是孔子绝口不谈 [1]", ["，孔子绝口不谈。"])
     assert not contains_gold("主要分布在北岛的中部 [1]", ["北岛的中部，小部份在岛上。"])
     # Punctuation inside the gold must still match.

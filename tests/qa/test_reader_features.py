@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from corpus.chunking import ChunkingConfig, chunk_documents
@@ -16,7 +16,9 @@ from embeddings.store import IndexSettings, IndexSnapshot, build_snapshot
 from qa import Passage, ReaderModel, TermStatistics, analyze_question
 from qa.answering.extractive import clause_window
 from qa.answering.extractive.features import (
+    _PUNCT,
     SPAN_FEATURES,
+    SpanCandidate,
     alignment_slot,
     conflicts,
     currency_conflict,
@@ -212,3 +214,62 @@ def test_clause_window_holds_the_span_within_budget(
     span_clauses = clause_window(text, start, end, 0)
     # It grows only by whole clauses, and only within the budget.
     assert (a, b) == span_clauses or b - a <= budget
+
+
+def _direct_span_columns(terms: Any, text: str, s: int, e: int) -> dict[str, float]:
+    """The span features that read the question's terms and the span's characters,
+    computed the plain way, from the definitions."""
+    occ = [
+        (i, i + len(t)) for t in terms.bigrams for i in range(len(text)) if text.startswith(t, i)
+    ]
+    piece = text[s:e]
+    asked = frozenset(terms.analysis.content) - _PUNCT - {" "}
+    letters = [ch for ch in piece if ch not in _PUNCT]
+    before = [s - oe for _, oe in occ if oe <= s]
+    after = [os_ - e for os_, _ in occ if os_ >= e]
+    return {
+        "q_bigram_inside": float(any(os_ >= s and oe <= e for os_, oe in occ)),
+        "dist_left": min([*before, 30]),
+        "dist_right": min([*after, 30]),
+        "terms_before": sum(1 for _, oe in occ if s - 10 <= oe <= s),
+        "terms_after": sum(1 for os_, _ in occ if e <= os_ <= e + 10),
+        "q_overlap": sum(ch in asked for ch in letters) / len(letters) if letters else 1.0,
+        "has_comma": float(any(ch in ",，;；" for ch in piece)),
+        "has_digit": float(any(ch.isdigit() for ch in piece)),
+        "cjk_share": sum("\u4e00" <= ch <= "\u9fff" for ch in piece) / max(1, e - s),
+    }
+
+
+@pytest.mark.parametrize(
+    ("question", "sentence"),
+    [("上莱茵省的南侧与哪一个国家相邻?", 1), ("长三角三省一市前三季度GDP总量达多少万亿元?", 2)],
+)
+@settings(deadline=None)  # the first call loads jieba's dictionary
+@given(data=st.data())
+def test_span_features_of_terms_and_characters_match_their_definitions(
+    snapshot: IndexSnapshot, question: str, sentence: int, data: st.DataObject
+) -> None:
+    # Any span of the sentence, not only those span_candidates proposes: the features are
+    # read from prefix counts and sorted occurrences, which must agree with the plain
+    # definitions at every offset.
+    stats = TermStatistics.for_snapshot(snapshot)
+    cands = _candidates(snapshot)
+    terms = question_terms(analyze_question(question), stats)
+    text = cands[sentence].sentence.folded.text
+    spans = [
+        SpanCandidate(sentence, s, e, frozenset({"chunk"}))
+        for s, e in data.draw(
+            st.lists(
+                st.tuples(st.integers(0, len(text) - 1), st.integers(1, len(text))).filter(
+                    lambda p: p[0] < p[1]
+                ),
+                min_size=1,
+                max_size=8,
+            )
+        )
+    ]
+    x = span_features(terms, cands, spans, stats)
+    col = {name: i for i, name in enumerate(SPAN_FEATURES)}
+    for row, span in zip(x, spans, strict=True):
+        for name, value in _direct_span_columns(terms, text, span.start, span.end).items():
+            assert row[col[name]] == pytest.approx(value, abs=1e-6), name

@@ -11,9 +11,12 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable, Mapping, Sequence
+import statistics
+from bisect import bisect_left, bisect_right
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import accumulate
 
 import numpy as np
 import numpy.typing as npt
@@ -24,7 +27,7 @@ from corpus.sentences import clause_spans
 from qa.analysis.question import QuestionAnalysis
 from qa.analysis.spans import NAME_KINDS, NUMBER_KINDS, TIME_KINDS
 from qa.answering.claims import tagged_words
-from qa.answering.extractive.sentences import Candidate
+from qa.answering.extractive.sentences import Candidate, PreparedSentence
 from qa.answering.terms import TermStatistics
 from qa.lexicon import ANSWER_TYPES
 
@@ -253,6 +256,7 @@ SPAN_FEATURES: tuple[str, ...] = (
 
 _FUNCTION_CHARS = frozenset("的了是在和与及等由被把对从向为将于以并而也都就或其之着过所且还又即")
 _PUNCT = frozenset(",.;:!?，。；：！？、()（）“”‘’「」『』《》〈〉\"' \t\n\u3000—-…·")
+_COMMAS = frozenset(",，;；")
 _ORG_SUFFIX: tuple[str, ...] = tuple(
     "公司 集团 大学 学院 学校 中学 小学 委员会 协会 学会 联合会 研究院 研究所 研究中心 中心 "
     "医院 银行 基金会 俱乐部 球队 队 党 政府 部 局 厅 署 院 所 会 社 台 报 组织 机构 联盟 "
@@ -312,6 +316,10 @@ class QuestionTerms:
     unigram_items: tuple[tuple[str, float], ...] = ()
     bigram_items: tuple[tuple[str, float], ...] = ()
     max_idf: float = 0.0
+    slots: dict[str, Slot] = field(default_factory=dict, compare=False, repr=False)
+    """The question's alignment to each sentence read so far (:func:`slot_of`): a
+    sentence's slot serves its sentence features, its span candidates and their
+    features. Lives as long as the question's reading."""
 
 
 def question_terms(analysis: QuestionAnalysis, stats: TermStatistics) -> QuestionTerms:
@@ -359,10 +367,13 @@ def _changed_idf(terms: QuestionTerms, changed: Sequence[str]) -> float:
         return 0.0
     worst = 0.0
     for t, w in terms.weights.items():
-        if any(
-            t in piece or (len(t) == 2 and (t[0] in piece or t[1] in piece)) for piece in changed
-        ):
-            worst = max(worst, w)
+        if w <= worst:
+            continue
+        pair = len(t) == 2
+        for piece in changed:
+            if t in piece or (pair and (t[0] in piece or t[1] in piece)):
+                worst = w
+                break
     return worst / (terms.max_idf or 1.0)
 
 
@@ -503,6 +514,89 @@ def chunk_terms(candidates: Sequence[Candidate]) -> dict[str, frozenset[str]]:
     return {k: frozenset(v) for k, v in out.items()}
 
 
+@dataclass(frozen=True, slots=True)
+class _TermItems:
+    """A question's terms with the groups :func:`sentence_features` weighs them in, and
+    each group's total weight (summed in the order of ``QuestionTerms.weights``, as
+    :func:`_coverage` sums them)."""
+
+    items: tuple[tuple[str, float, bool, bool, bool], ...]  # term, weight, bigram, near, rare
+    uni_total: float
+    bi_total: float
+    near_total: float
+    rare_total: float
+
+
+def _term_items(
+    terms: QuestionTerms, near: Mapping[str, float], rare: Mapping[str, float]
+) -> _TermItems:
+    items = tuple((t, w, len(t) >= 2, t in near, t in rare) for t, w in terms.weights.items())
+    uni = bi = 0.0
+    for _, w, bigram, _, _ in items:
+        if bigram:
+            bi += w
+        else:
+            uni += w
+    return _TermItems(items, uni, bi, sum(near.values()), sum(rare.values()))
+
+
+@dataclass(frozen=True, slots=True)
+class _Matches:
+    """Weights of a question's terms found in one candidate sentence (and with its
+    neighbours), summed in one pass by :func:`_match_terms`."""
+
+    found: float
+    found_uni: float
+    found_bi: float
+    found_prev: float
+    found_next: float
+    found_near: float
+    found_rare: float
+    present: bool
+    max_present: float
+    missing_prev: float
+    worst_missing_prev: float
+
+
+def _match_terms(
+    items: _TermItems,
+    present: frozenset[str],
+    previous: PreparedSentence | None,
+    following: PreparedSentence | None,
+) -> _Matches:
+    """The sums of :class:`_Matches` for a sentence's terms ``present``; the sentence
+    with the one before counts for ``found_prev`` and the missing terms, the sentence
+    with the one after for ``found_next``."""
+    before = previous.terms if previous is not None else frozenset()
+    after = following.terms if following is not None else frozenset()
+    found = uni = bi = prev = nxt = near_w = rare_w = top = missing = worst = 0.0
+    any_present = False
+    for t, w, bigram, near, rare in items.items:
+        if t in present:
+            found += w
+            prev += w
+            nxt += w
+            if bigram:
+                bi += w
+            else:
+                uni += w
+            if near:
+                near_w += w
+            if rare:
+                rare_w += w
+            top = max(top, w) if any_present else w
+            any_present = True
+            continue
+        if t in before:
+            prev += w
+        elif bigram:
+            missing += w
+            worst = max(worst, w)
+        if t in after:
+            nxt += w
+    return _Matches(found, uni, bi, prev, nxt, near_w, rare_w, any_present, top, missing, worst)
+
+
 def sentence_features(
     terms: QuestionTerms,
     candidates: Sequence[Candidate],
@@ -541,18 +635,18 @@ def sentence_features(
     question_chars = frozenset(content)
     title_cov: dict[str, float] = {}
     max_idf = max(terms.weights.values(), default=0.0)
-    median = float(np.median(list(terms.weights.values()))) if terms.weights else 0.0
+    median = statistics.median(terms.weights.values()) if terms.weights else 0.0
     rare = {t: w for t, w in terms.weights.items() if w > median}
+    items = _term_items(terms, near, rare)
     top_doc = min(candidates, key=lambda c: c.passage.rank).passage.document.id
     width = len(SENTENCE_FEATURES)
     covs = []
     for i, cand in enumerate(candidates):
         s = cand.sentence
         text = s.folded.text
-        cov = _coverage(terms, s.terms)
+        m = _match_terms(items, s.terms, cand.previous, cand.next)
+        cov = m.found / terms.total if terms.total > 0 else 0.0
         covs.append(cov)
-        prev_terms = s.terms | cand.previous.terms if cand.previous is not None else s.terms
-        next_terms = s.terms | cand.next.terms if cand.next is not None else s.terms
         left = _longest_suffix_in(a.left, text)
         right = _longest_prefix_in(a.right, text)
         lcs = LCSseq.similarity(content, text) if content else 0
@@ -560,28 +654,23 @@ def sentence_features(
         doc = cand.passage.document
         if doc.id not in title_cov:
             title_cov[doc.id] = _coverage(terms, frozenset(stats_tokens(doc.title)))
-        present = [w for t, w in terms.weights.items() if t in s.terms]
         typed_match = any(t.kind in expected and t.text not in stated for t in s.spans)
         total, sat, conflict = conflicts(a, cand)
         bm25 = cand.passage.scores.get("bm25", 0.0)
         row = [0.0] * width
         row[col["cov"]] = cov
-        row[col["cov_uni"]] = _coverage(terms, s.terms, "uni")
-        row[col["cov_bi"]] = _coverage(terms, s.terms, "bi")
-        row[col["cov_prev"]] = _coverage(terms, prev_terms)
-        row[col["cov_next"]] = _coverage(terms, next_terms)
-        row[col["near_cov"]] = (
-            sum(w for t, w in near.items() if t in s.terms) / sum(near.values()) if near else 0.0
-        )
+        row[col["cov_uni"]] = m.found_uni / items.uni_total if items.uni_total > 0 else 0.0
+        row[col["cov_bi"]] = m.found_bi / items.bi_total if items.bi_total > 0 else 0.0
+        row[col["cov_prev"]] = m.found_prev / terms.total if terms.total > 0 else 0.0
+        row[col["cov_next"]] = m.found_next / terms.total if terms.total > 0 else 0.0
+        row[col["near_cov"]] = m.found_near / items.near_total if near else 0.0
         row[col["lcs"]] = lcs
         row[col["lcs_ratio"]] = lcs / len(content) if content else 0.0
         row[col["align_both"]] = float(gap <= _MAX_ALIGN)
         row[col["align_gap"]] = gap
         row[col["title_cov"]] = title_cov[doc.id]
-        row[col["max_idf_present"]] = max(present) / max_idf if present and max_idf else 0.0
-        row[col["rare_cov"]] = (
-            sum(w for t, w in rare.items() if t in s.terms) / sum(rare.values()) if rare else 0.0
-        )
+        row[col["max_idf_present"]] = m.max_present / max_idf if m.present and max_idf else 0.0
+        row[col["rare_cov"]] = m.found_rare / items.rare_total if rare else 0.0
         row[col["new_after_left"]] = (
             _novel_after(text, a.left[-left:], question_chars) if left else 0
         )
@@ -589,15 +678,21 @@ def sentence_features(
             _novel_before(text, a.right[:right], question_chars) if right else 0
         )
         row[col["top_document"]] = float(doc.id == top_doc)
-        slot = alignment_slot(a, text)
+        slot = slot_of(terms, text)
         row[col["slot_both"]] = float(slot.both and slot.gap <= _MAX_ALIGN)
         row[col["slot_gap"]] = min(slot.gap, _MAX_ALIGN + 1)
         row[col["substituted"]] = slot.substituted
         row[col["deleted"]] = slot.deleted
         row[col["inserted"]] = slot.inserted
         row[col["changed_idf"]] = _changed_idf(terms, slot.changed)
-        row[col["missing_max"]], row[col["missing_share"]] = _missing(terms, prev_terms)
-        row[col["doc_missing_max"]] = _missing(terms, documents.get(doc.id, prev_terms))[0]
+        scale = terms.max_idf or 1.0
+        row[col["missing_max"]] = m.worst_missing_prev / scale
+        row[col["missing_share"]] = m.missing_prev / items.bi_total if items.bi_total else 0.0
+        row[col["doc_missing_max"]] = (
+            _missing(terms, documents[doc.id])[0]
+            if doc.id in documents
+            else row[col["missing_max"]]
+        )
         row[col["left_match"]] = left
         row[col["left_ratio"]] = left / len(a.left) if a.left else 0.0
         row[col["right_match"]] = right
@@ -713,11 +808,13 @@ def alignment_slot(analysis: QuestionAnalysis, text: str) -> Slot:
             j = i
             while j < equal[-1] and ops[j].tag != "equal":
                 j += 1
-            q_lo = min(op.src_start for op in ops[i:j])
-            q_hi = max(op.src_end for op in ops[i:j])
-            s_len = sum(op.dest_end - op.dest_start for op in ops[i:j])
+            q_lo, q_hi, s_len = ops[i].src_start, ops[i].src_end, 0
+            for op in ops[i:j]:
+                q_lo = min(q_lo, op.src_start)
+                q_hi = max(q_hi, op.src_end)
+                s_len += op.dest_end - op.dest_start
             q_text = masked[q_lo:q_hi]
-            if "\0" not in q_text and not any(ch in _PUNCT for ch in q_text):
+            if "\0" not in q_text and _PUNCT.isdisjoint(q_text):
                 q_len = q_hi - q_lo
                 if q_len and s_len and q_len <= 4 and s_len <= 4:
                     substituted += q_len
@@ -729,6 +826,15 @@ def alignment_slot(analysis: QuestionAnalysis, text: str) -> Slot:
                     inserted += s_len
             i = j + 1
     return Slot(before, after, substituted, deleted, inserted, tuple(changed))
+
+
+def slot_of(terms: QuestionTerms, text: str) -> Slot:
+    """:func:`alignment_slot` of the question of ``terms`` in ``text``, computed once per
+    question and sentence."""
+    slot = terms.slots.get(text)
+    if slot is None:
+        slot = terms.slots[text] = alignment_slot(terms.analysis, text)
+    return slot
 
 
 def _novel_after(text: str, needle: str, question_chars: frozenset[str]) -> int:
@@ -801,9 +907,14 @@ _LEADS = (
 """Words that introduce an answer without being part of it (longest first)."""
 
 
+_LEAD_FIRST = frozenset(lead[0] for lead in _LEADS)
+
+
 def _lead_length(text: str, s: int, e: int) -> int:
     """The length of the word of :data:`_LEADS` that ``text[s:e]`` starts with, where
     at least two characters follow it (0 when none)."""
+    if text[s : s + 1] not in _LEAD_FIRST:
+        return 0
     for lead in _LEADS:
         if text.startswith(lead, s) and e - s - len(lead) >= 2:
             return len(lead)
@@ -871,7 +982,7 @@ def span_candidates(
                 for k in range(j, min(j + 3, len(bounds))):
                     add(idx, bounds[j][0], bounds[k][1], "chunk", text)
         # The slot the aligned question leaves open.
-        slot = alignment_slot(a, text)
+        slot = slot_of(terms, text)
         if slot.both and slot.gap <= _MAX_ALIGN:
             add(idx, slot.start, slot.end, "slot", text)
         elif slot.start >= 0:
@@ -932,17 +1043,116 @@ def _common_prefix(a: str, b: str, cap: int = 10) -> int:
     return n
 
 
-def _cohesion(
-    stats: TermStatistics, candidates: Sequence[Candidate], spans: Sequence[SpanCandidate]
-) -> dict[str, float]:
-    """IDF of every bigram at or inside a span's edges, scaled to 0..1 (0: the bigram is
-    everywhere, so a span edge through it cuts a common word)."""
-    wanted: set[str] = set()
+def _prefix_counts(text: str, test: Callable[[str], bool]) -> list[int]:
+    """``out[i]``: how many of the first ``i`` characters of ``text`` pass ``test``."""
+    return list(accumulate(map(test, text), int.__add__, initial=0))
+
+
+def _cjk_prefix_counts(text: str) -> list[int]:
+    """``out[i]``: how many of the first ``i`` characters of ``text`` are CJK ideographs
+    (U+4E00..U+9FFF)."""
+    codes = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+    return [0, *np.cumsum((codes >= 0x4E00) & (codes <= 0x9FFF)).tolist()]
+
+
+@dataclass(frozen=True, slots=True)
+class _SpanSentence:
+    """What :func:`span_features` needs of one candidate sentence, computed once for all
+    of its spans: prefix counts of character classes, so a span's shares cost O(1), and
+    the cohesion of the bigram at each offset."""
+
+    text: str
+    starts: list[int]
+    ends: list[int]
+    first_end_from: list[int]
+    clauses: tuple[tuple[int, int], ...]
+    clause_terms: tuple[tuple[tuple[str, float], ...], ...]
+    slot: Slot
+    words: SentenceWords
+    expected_spans: tuple[tuple[int, int], ...]
+    cjk: list[int]
+    digits: list[int]
+    commas: list[int]
+    letters: list[int]
+    asked: list[int]
+    cohesion: list[float]
+
+
+def _span_sentence(
+    terms: QuestionTerms,
+    sentence: PreparedSentence,
+    marked: bytearray,
+    cohesion: Mapping[str, float],
+    question_chars: frozenset[str],
+    expected: frozenset[str],
+) -> _SpanSentence:
+    text = sentence.folded.text
+    occ: list[tuple[int, int]] = []
+    for term in terms.bigrams:
+        j = text.find(term)
+        while j >= 0:
+            occ.append((j, j + len(term)))
+            j = text.find(term, j + 1)
+    occ.sort()
+    # first_end_from[k]: the earliest end of the occurrences from the k-th start on.
+    first_end_from = [*accumulate((oe for _, oe in reversed(occ)), min), len(text) + 1]
+    first_end_from[:-1] = first_end_from[-2::-1]
+    clauses = tuple(clause_spans(text))
+    bigram_weights = [(t, terms.weights[t]) for t in terms.bigrams]
+    clause_terms = tuple(
+        tuple((t, w) for t, w in bigram_weights if t in text[cs:ce]) for cs, ce in clauses
+    )
+    # Only the offsets some span reads have a cohesion; the others are never read.
+    coh = [cohesion.get(text[j : j + 2], 1.0) if marked[j] else 1.0 for j in range(len(text) - 1)]
+    return _SpanSentence(
+        text,
+        [os_ for os_, _ in occ],
+        sorted(oe for _, oe in occ),
+        first_end_from,
+        clauses,
+        clause_terms,
+        slot_of(terms, text),
+        sentence_words(text),
+        tuple((t.start, t.end) for t in sentence.spans if t.kind in expected),
+        _cjk_prefix_counts(text),
+        _prefix_counts(text, str.isdigit),
+        _prefix_counts(text, _COMMAS.__contains__),
+        [i - p for i, p in enumerate(_prefix_counts(text, _PUNCT.__contains__))],
+        _prefix_counts(text, question_chars.__contains__),
+        coh,
+    )
+
+
+def _marked_offsets(
+    candidates: Sequence[Candidate], spans: Sequence[SpanCandidate]
+) -> dict[int, bytearray]:
+    """For each sentence, the offsets whose bigram some span reads: the two at its edges
+    (``text[s-1:s+1]``, ``text[e-1:e+1]``) and those inside it."""
+    marked: dict[int, bytearray] = {}
     for span in spans:
         text = candidates[span.sentence].sentence.folded.text
+        n = len(text)
+        mark = marked.get(span.sentence)
+        if mark is None:
+            mark = marked[span.sentence] = bytearray(max(n - 1, 0))
         s, e = span.start, span.end
-        wanted.update(text[i : i + 2] for i in (s - 1, e - 1) if 0 <= i and i + 2 <= len(text))
-        wanted.update(text[i : i + 2] for i in range(s, e - 1))
+        if e - 1 > s:
+            mark[s : e - 1] = b"\x01" * (e - 1 - s)
+        for i in (s - 1, e - 1):
+            if 0 <= i and i + 2 <= n:
+                mark[i] = 1
+    return marked
+
+
+def _cohesion(
+    stats: TermStatistics, candidates: Sequence[Candidate], marked: Mapping[int, bytearray]
+) -> dict[str, float]:
+    """IDF of every bigram at or inside a span's edges (``marked`` offsets), scaled to
+    0..1 (0: the bigram is everywhere, so a span edge through it cuts a common word)."""
+    wanted: set[str] = set()
+    for idx, mark in marked.items():
+        text = candidates[idx].sentence.folded.text
+        wanted.update(text[j : j + 2] for j, m in enumerate(mark) if m)
     if not wanted:
         return {}
     grams = sorted(wanted)
@@ -962,121 +1172,126 @@ def span_features(
     without ``tables``)."""
     a = terms.analysis
     tables = tables or CharTables()
-    cohesion = _cohesion(stats, candidates, spans)
+    marked = _marked_offsets(candidates, spans)
+    cohesion = _cohesion(stats, candidates, marked)
     out = np.zeros((len(spans), len(SPAN_FEATURES)), dtype=np.float32)
-    c = _SPAN_COLUMNS
     expected = _compatible_kinds(a.answer_type)
     question_chars = frozenset(a.content) - _PUNCT - {" "}
-    type_col = c[f"type_{a.answer_type}"]
-    # The question's two-character terms with their weights, in one fixed order.
-    bigram_weights = [(t, terms.weights[t]) for t in terms.bigrams]
     total_weight = sum(terms.weights[t] for t in terms.bigrams) or 1.0
     head = a.head
-    occurrences: dict[int, list[tuple[int, int]]] = {}
-    clause_cache: dict[int, list[tuple[int, int]]] = {}
-    slots: dict[int, Slot] = {}
-    words_of: dict[int, SentenceWords] = {}
+    left_q, right_q = a.left, a.right
+    first_scores = tables.first.get(a.answer_type, {})
+    last_scores = tables.last.get(a.answer_type, {})
+    sentences: dict[int, _SpanSentence] = {}
     width = len(SPAN_FEATURES)
+    c = _SPAN_COLUMNS
+    # Column indices as locals: this loop runs for every span of every question.
+    (
+        c_length, c_log_length, c_clause_share, c_is_clause, c_is_sentence,
+        c_from_typed, c_from_chunk, c_from_align, c_from_strip, c_holds_expected,
+        c_type_compatible, c_org_suffix, c_place_suffix, c_person_like, c_q_overlap,
+        c_q_bigram_inside, c_left_adj, c_right_adj, c_dist_left, c_dist_right,
+        c_clause_cov, c_starts_function, c_ends_function, c_has_comma, c_has_digit,
+        c_cjk_share, c_head_after, c_head_inside, c_rel_start, c_start_cohesion,
+        c_end_cohesion, c_inner_cohesion, c_surname_start, c_terms_before, c_terms_after,
+        c_first_char_score, c_last_char_score, c_from_slot, c_slot_iou, c_slot_start_gap,
+        c_slot_end_gap, c_in_slot, c_start_boundary, c_end_boundary, c_span_words,
+    ) = _SPAN_SCALAR_COLUMNS  # fmt: skip
+    type_col = c[f"type_{a.answer_type}"]
     for i, span in enumerate(spans):
-        sentence = candidates[span.sentence].sentence
-        text = sentence.folded.text
-        if span.sentence not in occurrences:
-            occ = []
-            for term in terms.bigrams:
-                j = text.find(term)
-                while j >= 0:
-                    occ.append((j, j + len(term)))
-                    j = text.find(term, j + 1)
-            occurrences[span.sentence] = occ
-            clause_cache[span.sentence] = clause_spans(text)
-            slots[span.sentence] = alignment_slot(a, text)
-            words_of[span.sentence] = sentence_words(text)
-        occ = occurrences[span.sentence]
+        ctx = sentences.get(span.sentence)
+        if ctx is None:
+            ctx = sentences[span.sentence] = _span_sentence(
+                terms,
+                candidates[span.sentence].sentence,
+                marked[span.sentence],
+                cohesion,
+                question_chars,
+                expected,
+            )
+        text = ctx.text
+        n = len(text)
         s, e = span.start, span.end
         piece = text[s:e]
         length = e - s
-        clause = next(((cs, ce) for cs, ce in clause_cache[span.sentence] if cs <= s < ce), None)
-        clause_len = (clause[1] - clause[0]) if clause else len(text)
+        clause_index = next((k for k, (cs, ce) in enumerate(ctx.clauses) if cs <= s < ce), -1)
+        clause_len = (
+            ctx.clauses[clause_index][1] - ctx.clauses[clause_index][0] if clause_index >= 0 else n
+        )
         sources = span.sources
         row = [0.0] * width
-        row[c["length"]] = length
-        row[c["log_length"]] = math.log1p(length)
-        row[c["clause_share"]] = length / max(1, clause_len)
-        row[c["is_clause"]] = float("clause" in sources)
-        row[c["is_sentence"]] = float("sentence" in sources)
-        row[c["from_typed"]] = float("typed" in sources)
-        row[c["from_chunk"]] = float("chunk" in sources)
-        row[c["from_align"]] = float("align" in sources)
-        row[c["from_strip"]] = float("strip" in sources)
+        row[c_length] = length
+        row[c_log_length] = math.log1p(length)
+        row[c_clause_share] = length / max(1, clause_len)
+        row[c_is_clause] = float("clause" in sources)
+        row[c_is_sentence] = float("sentence" in sources)
+        row[c_from_typed] = float("typed" in sources)
+        row[c_from_chunk] = float("chunk" in sources)
+        row[c_from_align] = float("align" in sources)
+        row[c_from_strip] = float("strip" in sources)
         row[c[f"kind_{span.kind}"]] = 1.0
-        row[c["holds_expected"]] = float(
-            any(t.kind in expected for t in sentence.spans if s <= t.start and t.end <= e)
-        )
-        row[c["type_compatible"]] = float(span.kind in expected)
-        row[c["org_suffix"]] = float(piece.endswith(_ORG_SUFFIX))
-        row[c["place_suffix"]] = float(piece.endswith(_PLACE_SUFFIX))
-        row[c["person_like"]] = float("·" in piece or "•" in piece)
-        chars = [ch for ch in piece if ch not in _PUNCT]
-        row[c["q_overlap"]] = (
-            sum(1 for ch in chars if ch in question_chars) / len(chars) if chars else 1.0
-        )
-        row[c["q_bigram_inside"]] = float(any(os_ >= s and oe <= e for os_, oe in occ))
-        row[c["left_adj"]] = _common_suffix(a.left, text[:s])
-        row[c["right_adj"]] = _common_prefix(a.right, text[e:])
-        before = [s - oe for os_, oe in occ if oe <= s]
-        after = [os_ - e for os_, oe in occ if os_ >= e]
-        row[c["dist_left"]] = min(min(before), 30) if before else 30
-        row[c["dist_right"]] = min(min(after), 30) if after else 30
-        if clause is not None:
+        row[c_holds_expected] = float(any(s <= ts and te <= e for ts, te in ctx.expected_spans))
+        row[c_type_compatible] = float(span.kind in expected)
+        row[c_org_suffix] = float(piece.endswith(_ORG_SUFFIX))
+        row[c_place_suffix] = float(piece.endswith(_PLACE_SUFFIX))
+        row[c_person_like] = float("·" in piece or "•" in piece)
+        letters = ctx.letters[e] - ctx.letters[s]
+        row[c_q_overlap] = (ctx.asked[e] - ctx.asked[s]) / letters if letters else 1.0
+        # The question's terms around the span: occurrences ending by its start, starting
+        # from its end, and whether one lies inside it.
+        starts, ends = ctx.starts, ctx.ends
+        left_end = bisect_right(ends, s)
+        right_start = bisect_left(starts, e)
+        row[c_q_bigram_inside] = float(ctx.first_end_from[bisect_left(starts, s)] <= e)
+        row[c_left_adj] = _common_suffix(left_q, text[:s])
+        row[c_right_adj] = _common_prefix(right_q, text[e:])
+        row[c_dist_left] = min(s - ends[left_end - 1], 30) if left_end else 30
+        row[c_dist_right] = min(starts[right_start] - e, 30) if right_start < len(starts) else 30
+        if clause_index >= 0:
             # Question terms in the span's clause but outside the span.
-            clause_text = text[clause[0] : clause[1]]
-            row[c["clause_cov"]] = (
-                sum(w for t, w in bigram_weights if t in clause_text and t not in piece)
-                / total_weight
+            row[c_clause_cov] = (
+                sum(w for t, w in ctx.clause_terms[clause_index] if t not in piece) / total_weight
             )
-        row[c["starts_function"]] = float(piece[:1] in _FUNCTION_CHARS)
-        row[c["ends_function"]] = float(piece[-1:] in _FUNCTION_CHARS)
-        row[c["has_comma"]] = float(any(ch in ",，;；" for ch in piece))
-        row[c["has_digit"]] = float(any(ch.isdigit() for ch in piece))
-        row[c["cjk_share"]] = sum(1 for ch in piece if "\u4e00" <= ch <= "\u9fff") / max(1, length)
-        row[c["head_after"]] = float(bool(head) and text[e : e + len(head)] == head)
-        row[c["head_inside"]] = float(bool(head) and head in piece)
-        row[c["rel_start"]] = s / max(1, len(text))
-        row[c["start_cohesion"]] = cohesion.get(text[s - 1 : s + 1], 1.0) if s > 0 else 1.0
-        row[c["end_cohesion"]] = cohesion.get(text[e - 1 : e + 1], 1.0) if e < len(text) else 1.0
-        inside = [cohesion.get(text[j : j + 2], 1.0) for j in range(s, e - 1)]
-        row[c["inner_cohesion"]] = min(inside) if inside else 1.0
-        row[c["surname_start"]] = float(
-            2 <= length <= 4
-            and piece[0] in _SURNAMES
-            and all("\u4e00" <= ch <= "\u9fff" for ch in piece)
+        row[c_starts_function] = float(piece[:1] in _FUNCTION_CHARS)
+        row[c_ends_function] = float(piece[-1:] in _FUNCTION_CHARS)
+        row[c_has_comma] = float(ctx.commas[e] > ctx.commas[s])
+        row[c_has_digit] = float(ctx.digits[e] > ctx.digits[s])
+        row[c_cjk_share] = (ctx.cjk[e] - ctx.cjk[s]) / max(1, length)
+        row[c_head_after] = float(bool(head) and text[e : e + len(head)] == head)
+        row[c_head_inside] = float(bool(head) and head in piece)
+        row[c_rel_start] = s / max(1, n)
+        coh = ctx.cohesion
+        row[c_start_cohesion] = coh[s - 1] if s > 0 else 1.0
+        row[c_end_cohesion] = coh[e - 1] if e < n else 1.0
+        row[c_inner_cohesion] = min(coh[s : e - 1]) if e - 1 > s else 1.0
+        row[c_surname_start] = float(
+            2 <= length <= 4 and piece[0] in _SURNAMES and ctx.cjk[e] - ctx.cjk[s] == length
         )
-        row[c["terms_before"]] = sum(1 for os_, oe in occ if s - 10 <= oe <= s)
-        row[c["terms_after"]] = sum(1 for os_, oe in occ if e <= os_ <= e + 10)
-        slot = slots[span.sentence]
-        row[c["from_slot"]] = float("slot" in sources)
+        row[c_terms_before] = left_end - bisect_left(ends, s - 10)
+        row[c_terms_after] = bisect_right(starts, e + 10) - right_start
+        slot = ctx.slot
+        row[c_from_slot] = float("slot" in sources)
         if slot.start >= 0 or slot.end >= 0:
             lo = slot.start if slot.start >= 0 else 0
-            hi = slot.end if slot.end > lo else len(text)
+            hi = slot.end if slot.end > lo else n
             overlap = max(0, min(e, hi) - max(s, lo))
             union = max(e, hi) - min(s, lo)
-            row[c["slot_iou"]] = overlap / union if union else 0.0
-            row[c["slot_start_gap"]] = min(abs(s - lo), 30) if slot.start >= 0 else 30
-            row[c["slot_end_gap"]] = min(abs(e - hi), 30) if slot.end >= 0 else 30
-            row[c["in_slot"]] = float(lo <= s and e <= hi)
+            row[c_slot_iou] = overlap / union if union else 0.0
+            row[c_slot_start_gap] = min(abs(s - lo), 30) if slot.start >= 0 else 30
+            row[c_slot_end_gap] = min(abs(e - hi), 30) if slot.end >= 0 else 30
+            row[c_in_slot] = float(lo <= s and e <= hi)
         else:
-            row[c["slot_start_gap"]] = row[c["slot_end_gap"]] = 30
-        w = words_of[span.sentence]
-        row[c["start_boundary"]] = float(s in w.starts)
-        row[c["end_boundary"]] = float(e in w.ends)
-        if length and len(w.word_of) == len(text):
+            row[c_slot_start_gap] = row[c_slot_end_gap] = 30
+        w = ctx.words
+        row[c_start_boundary] = float(s in w.starts)
+        row[c_end_boundary] = float(e in w.ends)
+        if length and len(w.word_of) == n:
             first_word, last_word = w.word_of[s], w.word_of[e - 1]
-            row[c["span_words"]] = min(last_word - first_word + 1, 10)
+            row[c_span_words] = min(last_word - first_word + 1, 10)
             row[c[f"first_tag_{w.tags[first_word]}"]] = 1.0
             row[c[f"last_tag_{w.tags[last_word]}"]] = 1.0
-        first, last = tables.score(a.answer_type, piece[:1], piece[-1:])
-        row[c["first_char_score"]] = first
-        row[c["last_char_score"]] = last
+        row[c_first_char_score] = first_scores.get(piece[:1], 0.0)
+        row[c_last_char_score] = last_scores.get(piece[-1:], 0.0)
         row[type_col] = 1.0
         out[i] = row
     return out
@@ -1122,3 +1337,19 @@ def confidence_features(
 
 
 _SPAN_COLUMNS = {name: i for i, name in enumerate(SPAN_FEATURES)}
+_SPAN_SCALAR_COLUMNS = tuple(
+    _SPAN_COLUMNS[name]
+    for name in (
+        *("length", "log_length", "clause_share", "is_clause", "is_sentence"),
+        *("from_typed", "from_chunk", "from_align", "from_strip", "holds_expected"),
+        *("type_compatible", "org_suffix", "place_suffix", "person_like", "q_overlap"),
+        *("q_bigram_inside", "left_adj", "right_adj", "dist_left", "dist_right"),
+        *("clause_cov", "starts_function", "ends_function", "has_comma", "has_digit"),
+        *("cjk_share", "head_after", "head_inside", "rel_start", "start_cohesion"),
+        *("end_cohesion", "inner_cohesion", "surname_start", "terms_before", "terms_after"),
+        *("first_char_score", "last_char_score", "from_slot", "slot_iou", "slot_start_gap"),
+        *("slot_end_gap", "in_slot", "start_boundary", "end_boundary", "span_words"),
+    )
+)
+"""The columns of :data:`SPAN_FEATURES` that :func:`span_features` sets by index (the
+one-hot groups are looked up by name)."""
