@@ -91,10 +91,8 @@ def _clause_spans_by_character(text: str) -> list[tuple[int, int]]:
     depth, pos = 0, 0
 
     def append(s: int, e: int) -> None:
-        while s < e and text[s].isspace():
-            s += 1
-        while e > s and text[e - 1].isspace():
-            e -= 1
+        piece = text[s:e]
+        s, e = s + len(piece) - len(piece.lstrip()), e - len(piece) + len(piece.rstrip())
         if e > s:
             spans.append((s, e))
 
