@@ -634,6 +634,7 @@ def sentence_features(
     content = "".join(ch for ch in a.content if ch not in _PUNCT)
     question_chars = frozenset(content)
     title_cov: dict[str, float] = {}
+    doc_missing: dict[str, float] = {}
     max_idf = max(terms.weights.values(), default=0.0)
     median = statistics.median(terms.weights.values()) if terms.weights else 0.0
     rare = {t: w for t, w in terms.weights.items() if w > median}
@@ -688,11 +689,12 @@ def sentence_features(
         scale = terms.max_idf or 1.0
         row[col["missing_max"]] = m.worst_missing_prev / scale
         row[col["missing_share"]] = m.missing_prev / items.bi_total if items.bi_total else 0.0
-        row[col["doc_missing_max"]] = (
-            _missing(terms, documents[doc.id])[0]
-            if doc.id in documents
-            else row[col["missing_max"]]
-        )
+        if doc.id in documents:
+            if doc.id not in doc_missing:
+                doc_missing[doc.id] = _missing(terms, documents[doc.id])[0]
+            row[col["doc_missing_max"]] = doc_missing[doc.id]
+        else:
+            row[col["doc_missing_max"]] = row[col["missing_max"]]
         row[col["left_match"]] = left
         row[col["left_ratio"]] = left / len(a.left) if a.left else 0.0
         row[col["right_match"]] = right

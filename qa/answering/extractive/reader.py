@@ -95,8 +95,10 @@ def read(
     """
     if not candidates or not terms.weights:
         return Reading(terms, tuple(candidates), None, np.zeros(0, np.float32), "")
-    chunks = chunk_terms(candidates)
     cands = tuple(candidates[i] for i in shortlist(terms, candidates))
+    # The terms of the shortlisted sentences' chunks (every sentence of each counts).
+    wanted = {c.passage.chunk.id for c in cands}
+    chunks = chunk_terms([c for c in candidates if c.passage.chunk.id in wanted])
     sx = sentence_features(terms, cands, stats, chunks, documents)
     scores = model.sentence_score(sx)
     top = int(np.argmax(scores))
