@@ -24,6 +24,7 @@ from qa.answering.extractive.features import (
     currency_conflict,
     question_terms,
     sentence_features,
+    slot_of,
     span_candidates,
     span_features,
 )
@@ -61,6 +62,18 @@ def test_alignment_slot_is_the_gap_the_question_leaves() -> None:
     b = analyze_question("二战期间九龙半岛上唯一的城镇为?")
     tail = alignment_slot(b, "二战期间九龙半岛上唯一的城镇为九龙寨城。")
     assert tail.start == len("二战期间九龙半岛上唯一的城镇为") and not tail.both
+
+
+def test_a_questions_slot_in_a_sentence_is_computed_once(snapshot: IndexSnapshot) -> None:
+    stats = TermStatistics.for_snapshot(snapshot)
+    a = analyze_question("上莱茵省的南侧与哪一个国家相邻?")
+    terms = question_terms(a, stats)
+    text = normalize_for_matching("上萊茵省北側與德國相鄰，南側與瑞士相鄰。")
+    slot = slot_of(terms, text)
+    assert slot == alignment_slot(a, text) and terms.slots == {text: slot}
+    assert slot_of(terms, text) is slot
+    # Another question's terms start with nothing memoised.
+    assert question_terms(a, stats).slots == {}
 
 
 def test_conflicting_constraints(snapshot: IndexSnapshot) -> None:
