@@ -1187,18 +1187,6 @@ def span_features(
     sentences: dict[int, _SpanSentence] = {}
     width = len(SPAN_FEATURES)
     c = _SPAN_COLUMNS
-    # Column indices as locals: this loop runs for every span of every question.
-    (
-        c_length, c_log_length, c_clause_share, c_is_clause, c_is_sentence,
-        c_from_typed, c_from_chunk, c_from_align, c_from_strip, c_holds_expected,
-        c_type_compatible, c_org_suffix, c_place_suffix, c_person_like, c_q_overlap,
-        c_q_bigram_inside, c_left_adj, c_right_adj, c_dist_left, c_dist_right,
-        c_clause_cov, c_starts_function, c_ends_function, c_has_comma, c_has_digit,
-        c_cjk_share, c_head_after, c_head_inside, c_rel_start, c_start_cohesion,
-        c_end_cohesion, c_inner_cohesion, c_surname_start, c_terms_before, c_terms_after,
-        c_first_char_score, c_last_char_score, c_from_slot, c_slot_iou, c_slot_start_gap,
-        c_slot_end_gap, c_in_slot, c_start_boundary, c_end_boundary, c_span_words,
-    ) = _SPAN_SCALAR_COLUMNS  # fmt: skip
     type_col = c[f"type_{a.answer_type}"]
     for i, span in enumerate(spans):
         ctx = sentences.get(span.sentence)
@@ -1222,78 +1210,78 @@ def span_features(
         )
         sources = span.sources
         row = [0.0] * width
-        row[c_length] = length
-        row[c_log_length] = math.log1p(length)
-        row[c_clause_share] = length / max(1, clause_len)
-        row[c_is_clause] = float("clause" in sources)
-        row[c_is_sentence] = float("sentence" in sources)
-        row[c_from_typed] = float("typed" in sources)
-        row[c_from_chunk] = float("chunk" in sources)
-        row[c_from_align] = float("align" in sources)
-        row[c_from_strip] = float("strip" in sources)
+        row[c["length"]] = length
+        row[c["log_length"]] = math.log1p(length)
+        row[c["clause_share"]] = length / max(1, clause_len)
+        row[c["is_clause"]] = float("clause" in sources)
+        row[c["is_sentence"]] = float("sentence" in sources)
+        row[c["from_typed"]] = float("typed" in sources)
+        row[c["from_chunk"]] = float("chunk" in sources)
+        row[c["from_align"]] = float("align" in sources)
+        row[c["from_strip"]] = float("strip" in sources)
         row[c[f"kind_{span.kind}"]] = 1.0
-        row[c_holds_expected] = float(any(s <= ts and te <= e for ts, te in ctx.expected_spans))
-        row[c_type_compatible] = float(span.kind in expected)
-        row[c_org_suffix] = float(piece.endswith(_ORG_SUFFIX))
-        row[c_place_suffix] = float(piece.endswith(_PLACE_SUFFIX))
-        row[c_person_like] = float("·" in piece or "•" in piece)
+        row[c["holds_expected"]] = float(any(s <= ts and te <= e for ts, te in ctx.expected_spans))
+        row[c["type_compatible"]] = float(span.kind in expected)
+        row[c["org_suffix"]] = float(piece.endswith(_ORG_SUFFIX))
+        row[c["place_suffix"]] = float(piece.endswith(_PLACE_SUFFIX))
+        row[c["person_like"]] = float("·" in piece or "•" in piece)
         letters = ctx.letters[e] - ctx.letters[s]
-        row[c_q_overlap] = (ctx.asked[e] - ctx.asked[s]) / letters if letters else 1.0
+        row[c["q_overlap"]] = (ctx.asked[e] - ctx.asked[s]) / letters if letters else 1.0
         # The question's terms around the span: occurrences ending by its start, starting
         # from its end, and whether one lies inside it.
         starts, ends = ctx.starts, ctx.ends
         left_end = bisect_right(ends, s)
         right_start = bisect_left(starts, e)
-        row[c_q_bigram_inside] = float(ctx.first_end_from[bisect_left(starts, s)] <= e)
-        row[c_left_adj] = _common_suffix(left_q, text[:s])
-        row[c_right_adj] = _common_prefix(right_q, text[e:])
-        row[c_dist_left] = min(s - ends[left_end - 1], 30) if left_end else 30
-        row[c_dist_right] = min(starts[right_start] - e, 30) if right_start < len(starts) else 30
+        row[c["q_bigram_inside"]] = float(ctx.first_end_from[bisect_left(starts, s)] <= e)
+        row[c["left_adj"]] = _common_suffix(left_q, text[:s])
+        row[c["right_adj"]] = _common_prefix(right_q, text[e:])
+        row[c["dist_left"]] = min(s - ends[left_end - 1], 30) if left_end else 30
+        row[c["dist_right"]] = min(starts[right_start] - e, 30) if right_start < len(starts) else 30
         if clause_index >= 0:
             # Question terms in the span's clause but outside the span.
-            row[c_clause_cov] = (
+            row[c["clause_cov"]] = (
                 sum(w for t, w in ctx.clause_terms[clause_index] if t not in piece) / total_weight
             )
-        row[c_starts_function] = float(piece[:1] in _FUNCTION_CHARS)
-        row[c_ends_function] = float(piece[-1:] in _FUNCTION_CHARS)
-        row[c_has_comma] = float(ctx.commas[e] > ctx.commas[s])
-        row[c_has_digit] = float(ctx.digits[e] > ctx.digits[s])
-        row[c_cjk_share] = (ctx.cjk[e] - ctx.cjk[s]) / max(1, length)
-        row[c_head_after] = float(bool(head) and text[e : e + len(head)] == head)
-        row[c_head_inside] = float(bool(head) and head in piece)
-        row[c_rel_start] = s / max(1, n)
+        row[c["starts_function"]] = float(piece[:1] in _FUNCTION_CHARS)
+        row[c["ends_function"]] = float(piece[-1:] in _FUNCTION_CHARS)
+        row[c["has_comma"]] = float(ctx.commas[e] > ctx.commas[s])
+        row[c["has_digit"]] = float(ctx.digits[e] > ctx.digits[s])
+        row[c["cjk_share"]] = (ctx.cjk[e] - ctx.cjk[s]) / max(1, length)
+        row[c["head_after"]] = float(bool(head) and text[e : e + len(head)] == head)
+        row[c["head_inside"]] = float(bool(head) and head in piece)
+        row[c["rel_start"]] = s / max(1, n)
         coh = ctx.cohesion
-        row[c_start_cohesion] = coh[s - 1] if s > 0 else 1.0
-        row[c_end_cohesion] = coh[e - 1] if e < n else 1.0
-        row[c_inner_cohesion] = min(coh[s : e - 1]) if e - 1 > s else 1.0
-        row[c_surname_start] = float(
+        row[c["start_cohesion"]] = coh[s - 1] if s > 0 else 1.0
+        row[c["end_cohesion"]] = coh[e - 1] if e < n else 1.0
+        row[c["inner_cohesion"]] = min(coh[s : e - 1]) if e - 1 > s else 1.0
+        row[c["surname_start"]] = float(
             2 <= length <= 4 and piece[0] in _SURNAMES and ctx.cjk[e] - ctx.cjk[s] == length
         )
-        row[c_terms_before] = left_end - bisect_left(ends, s - 10)
-        row[c_terms_after] = bisect_right(starts, e + 10) - right_start
+        row[c["terms_before"]] = left_end - bisect_left(ends, s - 10)
+        row[c["terms_after"]] = bisect_right(starts, e + 10) - right_start
         slot = ctx.slot
-        row[c_from_slot] = float("slot" in sources)
+        row[c["from_slot"]] = float("slot" in sources)
         if slot.start >= 0 or slot.end >= 0:
             lo = slot.start if slot.start >= 0 else 0
             hi = slot.end if slot.end > lo else n
             overlap = max(0, min(e, hi) - max(s, lo))
             union = max(e, hi) - min(s, lo)
-            row[c_slot_iou] = overlap / union if union else 0.0
-            row[c_slot_start_gap] = min(abs(s - lo), 30) if slot.start >= 0 else 30
-            row[c_slot_end_gap] = min(abs(e - hi), 30) if slot.end >= 0 else 30
-            row[c_in_slot] = float(lo <= s and e <= hi)
+            row[c["slot_iou"]] = overlap / union if union else 0.0
+            row[c["slot_start_gap"]] = min(abs(s - lo), 30) if slot.start >= 0 else 30
+            row[c["slot_end_gap"]] = min(abs(e - hi), 30) if slot.end >= 0 else 30
+            row[c["in_slot"]] = float(lo <= s and e <= hi)
         else:
-            row[c_slot_start_gap] = row[c_slot_end_gap] = 30
+            row[c["slot_start_gap"]] = row[c["slot_end_gap"]] = 30
         w = ctx.words
-        row[c_start_boundary] = float(s in w.starts)
-        row[c_end_boundary] = float(e in w.ends)
+        row[c["start_boundary"]] = float(s in w.starts)
+        row[c["end_boundary"]] = float(e in w.ends)
         if length and len(w.word_of) == n:
             first_word, last_word = w.word_of[s], w.word_of[e - 1]
-            row[c_span_words] = min(last_word - first_word + 1, 10)
+            row[c["span_words"]] = min(last_word - first_word + 1, 10)
             row[c[f"first_tag_{w.tags[first_word]}"]] = 1.0
             row[c[f"last_tag_{w.tags[last_word]}"]] = 1.0
-        row[c_first_char_score] = first_scores.get(piece[:1], 0.0)
-        row[c_last_char_score] = last_scores.get(piece[-1:], 0.0)
+        row[c["first_char_score"]] = first_scores.get(piece[:1], 0.0)
+        row[c["last_char_score"]] = last_scores.get(piece[-1:], 0.0)
         row[type_col] = 1.0
         out[i] = row
     return out
@@ -1339,19 +1327,3 @@ def confidence_features(
 
 
 _SPAN_COLUMNS = {name: i for i, name in enumerate(SPAN_FEATURES)}
-_SPAN_SCALAR_COLUMNS = tuple(
-    _SPAN_COLUMNS[name]
-    for name in (
-        *("length", "log_length", "clause_share", "is_clause", "is_sentence"),
-        *("from_typed", "from_chunk", "from_align", "from_strip", "holds_expected"),
-        *("type_compatible", "org_suffix", "place_suffix", "person_like", "q_overlap"),
-        *("q_bigram_inside", "left_adj", "right_adj", "dist_left", "dist_right"),
-        *("clause_cov", "starts_function", "ends_function", "has_comma", "has_digit"),
-        *("cjk_share", "head_after", "head_inside", "rel_start", "start_cohesion"),
-        *("end_cohesion", "inner_cohesion", "surname_start", "terms_before", "terms_after"),
-        *("first_char_score", "last_char_score", "from_slot", "slot_iou", "slot_start_gap"),
-        *("slot_end_gap", "in_slot", "start_boundary", "end_boundary", "span_words"),
-    )
-)
-"""The columns of :data:`SPAN_FEATURES` that :func:`span_features` sets by index (the
-one-hot groups are looked up by name)."""
