@@ -18,7 +18,7 @@ lower case), so simplified and traditional questions analyse alike:
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from corpus.normalize import normalize_for_matching
 from qa.analysis.spans import TypedSpan, chinese_number, typed_spans
@@ -30,6 +30,7 @@ __all__ = [
     "QuestionAnalysis",
     "analyze_question",
     "asks_for_year",
+    "compatible",
     "constraint_of",
 ]
 
@@ -82,12 +83,15 @@ class Constraint:
     Attributes:
         kind: ``ordinal``, ``year``, ``date``, ``period``, ``era``, ``quantity`` or
             ``percent``.
-        text: the folded surface form (``第五届``).
-        value: a canonical, comparable form (``5|届``, ``2024``, ``q1-3``).
+        text: the folded surface form (``第五届``). Not compared: two constraints are
+            equal when they state the same value (``第一届`` and ``首届``, ``十部`` and
+            ``10部``).
+        value: a canonical, comparable form (``5|届``, ``2024``, ``q1-3``,
+            ``2003-1-24``, ``13c``, ``清``).
     """
 
     kind: str
-    text: str
+    text: str = field(compare=False)
     value: str
 
 
@@ -153,11 +157,16 @@ def constraint_of(span: TypedSpan) -> Constraint | None:
         elif text.startswith("首"):
             value = f"1|{text[1:]}"
     elif span.kind == "year":
-        digits = re.match(r"(?:公元前?)?(\d+)", text)
-        value = digits.group(1) + ("s" if "年代" in text else "") if digits else text
+        digits = re.match(r"(?:公元(前)?)?(\d+)", text)
+        if digits:
+            bc = "bc" if digits.group(1) else ""
+            value = bc + digits.group(2) + ("s" if "年代" in text else "")
+        elif (number := chinese_number(text.split("年", 1)[0])) is not None:
+            value = str(number)
     elif span.kind == "date":
-        parts = re.findall(r"\d+", text)
-        value = "-".join(str(int(p)) for p in parts[-2:]) if len(parts) >= 2 else text
+        value = _date_value(text) or text
+    elif span.kind == "era":
+        value = _era_value(text) or text
     elif span.kind == "period":
         value = _PERIODS.get(text, text)
         m = re.match(r"第?([一二三四1-4])季度$", text)
@@ -173,6 +182,75 @@ def constraint_of(span: TypedSpan) -> Constraint | None:
                 return None
             value = numeral
     return Constraint(span.kind, text, value)
+
+
+_DATE = re.compile(r"(?:公元(前)?)?(?:([^年月]+)年)?(?:([^年月]+)月)?(?:([^年月日号]+)[日号])?")
+
+
+def _date_value(text: str) -> str | None:
+    """``2003-1-24`` for ``2003年1月24号``, ``2003-1-`` for ``2003年1月``, ``-6-2`` for
+    ``6月2日`` (the fields a date does not state are left empty; a year BC is written
+    ``bc221``); None when a field is no number."""
+    m = _DATE.fullmatch(text)
+    if m is None:
+        return None
+    fields = []
+    for part in m.group(2, 3, 4):
+        number = chinese_number(part) if part else None
+        if part and number is None:
+            return None
+        fields.append("" if number is None else str(number))
+    if m.group(1) and fields[0]:
+        fields[0] = f"bc{fields[0]}"
+    return "-".join(fields)
+
+
+_CENTURY = re.compile(r"(?:公元(前)?)?(\d+|[零〇一二两三四五六七八九十]+)世纪")
+
+
+def _era_value(text: str) -> str | None:
+    """``13c`` for ``13世纪``, ``13世纪初`` and ``公元13世纪`` (``bc5c`` BC); ``清`` for
+    ``清朝``, ``清代`` and ``清朝末期``. The part of the era (初, 中叶, 末期, 时期) is left
+    out: a sentence about the early 13th century does not contradict a question about
+    the 13th."""
+    m = _CENTURY.match(text)
+    if m is not None:
+        number = chinese_number(m.group(2))
+        if number is None:
+            return None
+        return f"{'bc' if m.group(1) else ''}{number}c"
+    if len(text) >= 2 and text[1] in "朝代":
+        return text[0]
+    return None
+
+
+def _date_fields(value: str) -> list[str] | None:
+    """The year, month and day fields of a date constraint's value (None: not parsed)."""
+    fields = value.split("-")
+    return fields if len(fields) == 3 else None
+
+
+def compatible(asked: Constraint, stated: Constraint) -> bool:
+    """Whether a value a sentence states agrees with a constraint of the question.
+
+    The same value agrees (whatever its wording). A date agrees with another that states
+    no other year, month or day and shares at least one of them (``2003年1月`` with
+    ``2003年1月24号``, ``2009年6月2日`` with ``6月2日``), and a year with a date in it.
+    """
+    if asked.kind == "year" and stated.kind == "date":
+        fields = _date_fields(stated.value)
+        return fields is not None and fields[0] == asked.value
+    if asked.kind != stated.kind:
+        return False
+    if asked.value == stated.value:
+        return True
+    if asked.kind != "date":
+        return False
+    a, b = _date_fields(asked.value), _date_fields(stated.value)
+    if a is None or b is None:
+        return False
+    shared = [(x, y) for x, y in zip(a, b, strict=True) if x and y]
+    return bool(shared) and all(x == y for x, y in shared)
 
 
 _CN_QUANTITY = re.compile(r"([零〇一二两三四五六七八九十百千万亿]+)(.*)$")

@@ -10,6 +10,7 @@ from corpus.normalize import normalize_for_matching
 from corpus.types import Document
 from embeddings.store import IndexSettings, IndexSnapshot, build_snapshot
 from qa import Assistant, AssistantConfig, Passage, TermStatistics, analyze_question
+from qa.answering.extractive.features import conflicts
 from qa.answering.extractive.sentences import Candidate, SentencePool
 from qa.answering.extractive.support import unsupported
 
@@ -110,6 +111,28 @@ def test_unsupported(
     analysis = analyze_question(question)
     short = normalize_for_matching(SENTENCES[sentence])
     assert unsupported(analysis, candidates[sentence], short) == reason
+
+
+@pytest.mark.parametrize(
+    ("question", "sentence", "expected"),
+    [
+        # the same value in other words satisfies the constraint and is no conflict
+        ("首届联盟是哪一年成立的?", "第一屆聯盟於2018年成立。", (1, 1, False)),
+        ("提名影片从哪一年开始增加到十部?", "2010年起提名影片數擴大到10部。", (1, 1, False)),
+        ("13世纪时罗马人以什么人为主力?", "13世紀初，羅馬人以突厥人為主力。", (1, 1, False)),
+        ("图伯特是清朝时哪一地区的称呼?", "西藏在清代又稱圖伯特。", (1, 1, False)),
+        ("2003年1月担任编辑长的是谁?", "2003年1月24號，擔任編輯長的高橋俊昌過世。", (1, 1, False)),
+        # another value of the same kind still conflicts
+        ("14世纪时罗马人以什么人为主力?", "13世紀初，羅馬人以突厥人為主力。", (1, 0, True)),
+        ("图伯特是唐朝时哪一地区的称呼?", "西藏在清代又稱圖伯特。", (1, 0, True)),
+        ("2003年2月担任编辑长的是谁?", "2003年1月24號，擔任編輯長的高橋俊昌過世。", (1, 0, True)),
+    ],
+)
+def test_constraints_in_other_words(
+    question: str, sentence: str, expected: tuple[int, int, bool]
+) -> None:
+    (candidate,) = _sentences_of(Document(id="c", title="", text=sentence, source="c.txt"))
+    assert conflicts(analyze_question(question), candidate) == expected
 
 
 def test_the_names_of_the_sentence_before_count(candidates: list[Candidate]) -> None:

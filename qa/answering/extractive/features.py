@@ -24,7 +24,7 @@ from rapidfuzz.distance import LCSseq
 
 from corpus.normalize import normalize_for_matching
 from corpus.sentences import clause_spans
-from qa.analysis.question import QuestionAnalysis
+from qa.analysis.question import QuestionAnalysis, compatible
 from qa.analysis.spans import NAME_KINDS, NUMBER_KINDS, TIME_KINDS
 from qa.answering.claims import tagged_words
 from qa.answering.extractive.sentences import Candidate, PreparedSentence
@@ -421,7 +421,9 @@ def conflicts(analysis: QuestionAnalysis, candidate: Candidate) -> tuple[int, in
 
     Returns:
         ``(stated, satisfied, conflict)``: how many constraints the question states, how
-        many the sentence (or the one before it) states too, and whether the sentence
+        many the sentence (or the one before it) states too, in any wording
+        (:func:`~qa.analysis.question.compatible`: ``首届`` for ``第一届``, ``2003年1月24号``
+        for ``2003年1月``), and whether the sentence
         states another value of the same kind instead of one the question states
         (``第六届`` for ``第五届``, ``前三季度`` for ``全年``).
     """
@@ -432,7 +434,7 @@ def conflicts(analysis: QuestionAnalysis, candidate: Candidate) -> tuple[int, in
     satisfied = 0
     conflict = False
     for c in analysis.constraints:
-        if c in values:
+        if any(compatible(c, v) for v in values):
             satisfied += 1
             continue
         unit = c.value.split("|", 1)[1] if "|" in c.value else None

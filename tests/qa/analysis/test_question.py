@@ -6,8 +6,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from corpus.normalize import normalize_for_matching
 from qa import analyze_question
-from qa.analysis.question import asks_for_year
+from qa.analysis.question import Constraint, asks_for_year, compatible, constraint_of
+from qa.analysis.spans import typed_spans
 
 
 @pytest.mark.parametrize(
@@ -101,6 +103,84 @@ def test_quantities_in_chinese_numerals_are_constraints(question: str, value: st
 def test_numerals_that_state_no_value_are_not_constraints(question: str) -> None:
     # A lone 一 is an article or "whole"; two digits in a row are a range.
     assert [c for c in analyze_question(question).constraints if c.kind == "quantity"] == []
+
+
+def _constraint(text: str) -> Constraint:
+    found = [c for t in typed_spans(normalize_for_matching(text)) if (c := constraint_of(t))]
+    assert len(found) == 1, found
+    return found[0]
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "value"),
+    [
+        # eras: the century or dynasty, whatever part of it and however it is written
+        ("13世纪初", "era", "13c"),
+        ("公元6世纪", "era", "6c"),
+        ("公元前5世纪", "era", "bc5c"),
+        ("清代", "era", "清"),
+        ("清朝末期", "era", "清"),
+        # dates: the fields they state, in any numerals
+        ("2003年1月24号", "date", "2003-1-24"),
+        ("2003年1月", "date", "2003-1-"),
+        ("6月2日", "date", "-6-2"),
+        ("二〇〇三年一月", "date", "2003-1-"),
+        # years: BC kept apart, Chinese numerals read, a 年中 is the year
+        ("公元前221年", "year", "bc221"),
+        ("二〇〇三年", "year", "2003"),
+        ("1969年中", "year", "1969"),
+        ("1990年代初", "year", "1990s"),
+    ],
+)
+def test_constraint_values_are_canonical(text: str, kind: str, value: str) -> None:
+    c = _constraint(text)
+    assert (c.kind, c.value) == (kind, value)
+
+
+def test_constraints_stating_one_value_are_equal_in_any_wording() -> None:
+    assert _constraint("第一届") == _constraint("首届")
+    assert _constraint("十部") == _constraint("10部")
+    assert _constraint("清朝") == _constraint("清代时期")
+    assert _constraint("第一届") != _constraint("第二届")
+    assert len({_constraint("首届"), _constraint("第一届")}) == 1
+
+
+@pytest.mark.parametrize(
+    ("asked", "stated", "agree"),
+    [
+        ("第一届", "首届", True),
+        ("第五届", "第六届", False),
+        ("13世纪", "13世纪初", True),
+        ("13世纪", "14世纪", False),
+        ("宋朝时期", "宋代", True),
+        ("宋朝", "唐朝", False),
+        # a date agrees where the fields both state agree
+        ("2003年1月", "2003年1月24号", True),
+        ("2009年6月2日", "6月2日", True),
+        ("2009年5月", "2009年10月", False),
+        ("2009年6月2日", "6月3日", False),
+        # a year agrees with a date in it, and not with another year's
+        ("2003年", "2003年1月24号", True),
+        ("2004年", "2003年1月24号", False),
+        ("公元前221年", "221年", False),
+        # other kinds never agree
+        ("2003年", "13世纪", False),
+    ],
+)
+def test_compatible_constraints(asked: str, stated: str, agree: bool) -> None:
+    assert compatible(_constraint(asked), _constraint(stated)) is agree
+
+
+_CONSTRAINT_CHARS = "0123456789一二三十〇年月日号世纪初末公元前第届朝代清宋季度全"
+
+
+@given(st.text(alphabet=_CONSTRAINT_CHARS, max_size=30))
+def test_every_constraint_agrees_with_itself(text: str) -> None:
+    for t in typed_spans(normalize_for_matching(text)):
+        c = constraint_of(t)
+        if c is not None:
+            assert compatible(c, c)
+            assert c == Constraint(c.kind, "other wording", c.value)
 
 
 def test_attribute_asked_about() -> None:
