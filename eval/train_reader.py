@@ -19,6 +19,11 @@ Run ``python -m eval.train_reader FILE... [--out MODEL.json] [--cv-report DIR]``
    there, the fact is not): unanswerable rows of the kind "who is the alliance's
    secretary-general" asked of an article that names none. Off by default: measured,
    it did not raise abstention on near misses (docs/reader.md).
+   ``--small-corpora N`` also cuts the articles into corpora of N articles each and
+   asks every question against its own article's small corpus (with its near miss,
+   and questions of other articles as unanswerable rows): the term statistics of a
+   corpus of a few dozen chunks, which the pooled corpus never shows. Off by default
+   (measured, not taken: docs/reader.md).
 5. Questions are split into ``--folds`` folds **by article**. For each fold the rankers
    are trained on the other folds and read the fold's questions; those out-of-fold
    readings train the confidence model, its isotonic calibration and the abstention
@@ -40,6 +45,7 @@ import tempfile
 import time
 from collections.abc import Sequence
 from dataclasses import replace
+from functools import partial
 from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any
@@ -190,6 +196,66 @@ def answer_deleted(
     return tuple(changed.get(d.id, d) for d in documents), out
 
 
+def _search(index: Assistant, question: str, k: int) -> tuple[Any, ...]:
+    return index.search(question, k=k)
+
+
+def small_corpora(
+    questions: Sequence[Question],
+    documents: Sequence[Document],
+    article_of: dict[str, str],
+    swapped: Sequence[TrainingQuestion],
+    articles: int,
+    seed: int,
+) -> list[tuple[tuple[Document, ...], list[TrainingQuestion]]]:
+    """Corpora of a few articles each, with the questions to read against them.
+
+    The articles are shuffled and cut into corpora of ``articles`` articles. Against its
+    corpus each question of those articles is asked (answerable), with its near miss
+    from ``swapped`` where there is one, and as many questions of other articles
+    (unanswerable), so that the models also learn from the term statistics of a small
+    corpus (a few dozen chunks, where most terms are rare), not only the pooled one.
+    The unanswerable questions are about half as many as the others.
+
+    Returns:
+        ``(documents, questions)`` for each small corpus; together the corpora hold
+        every article once.
+    """
+    rng = random.Random(seed)
+    docs_of: dict[str, list[Document]] = {}
+    for d in documents:
+        docs_of.setdefault(str(d.get_meta("article")), []).append(d)
+    names = sorted(docs_of)
+    rng.shuffle(names)
+    asked: dict[str, list[Question]] = {}
+    for q in questions:
+        if q.answerable and q.doc_ids:
+            asked.setdefault(article_of.get(q.id, q.id), []).append(q)
+    near: dict[str, list[TrainingQuestion]] = {}
+    for t in swapped:
+        near.setdefault(t.group, []).append(t)
+    every = [q for qs in asked.values() for q in qs]
+    out = []
+    for start in range(0, len(names), articles):
+        group = names[start : start + articles]
+        docs = tuple(d for a in group for d in docs_of[a])
+        rows = [
+            TrainingQuestion(q.question, q.answers, q.doc_ids, a)
+            for a in group
+            for q in asked.get(a, [])
+        ]
+        rows += [t for a in group for t in near.get(a, [])]
+        inside = set(group)
+        drawn = rng.sample(every, min(len(every), 4 * len(rows) + 8))
+        others = [q for q in drawn if article_of.get(q.id, q.id) not in inside]
+        rows += [
+            TrainingQuestion(q.question, (), (), article_of.get(q.id, q.id))
+            for q in others[: len(rows) // 2 + 1]
+        ]
+        out.append((docs, rows))
+    return out
+
+
 _STOP = frozenset(
     "什么哪谁几多何怎啥吗呢的了是在和与及等由被把对从向为将于以并而也都就或其之着过所"
 )
@@ -244,6 +310,13 @@ def main(
         int,
         typer.Option("--near-misses", help="Synthetic near-miss questions to train on."),
     ] = 1500,
+    small: Annotated[
+        int,
+        typer.Option(
+            "--small-corpora",
+            help="Also read every question against corpora of this many articles (0: no).",
+        ),
+    ] = 0,
     deleted: Annotated[
         int,
         typer.Option(
@@ -298,6 +371,16 @@ def main(
             + [stats_held] * len(part_b.questions)
             + [stats_full] * len(part_c.questions)
         )
+        if small:
+            groups = small_corpora(questions, documents, article_of, swapped, small, seed)
+            task = bar.add_task("collecting (small corpora)", total=len(groups))
+            for i, (docs, rows) in enumerate(groups):
+                corpus = Assistant.from_documents(docs, config)
+                stats_small = TermStatistics.for_snapshot(corpus.snapshot)
+                search = partial(_search, corpus)
+                parts.append(collect_reader_data(rows, search, stats_small))
+                stats += [stats_small] * len(parts[-1].questions)
+                bar.update(task, completed=i + 1)
         if deleted:
             cut_docs, cut_questions = answer_deleted(
                 questions, documents, article_of, deleted, seed
@@ -315,6 +398,7 @@ def main(
         "holdout": holdout,
         "near_misses": near,
         "answer_deleted": deleted,
+        "small_corpora": small,
         "command": "python -m eval.train_reader " + " ".join(str(f) for f in files),
     }
     model = fit_reader(

@@ -1,10 +1,11 @@
-"""The training command's synthetic unanswerable questions."""
+"""The training command's synthetic unanswerable questions and small corpora."""
 
 from __future__ import annotations
 
 from corpus.types import Document
 from eval.questions import Question
-from eval.train_reader import answer_deleted
+from eval.train_reader import answer_deleted, small_corpora
+from qa import TrainingQuestion
 
 DOCS = (
     Document(
@@ -66,3 +67,35 @@ def test_one_question_per_paragraph_and_at_most_count() -> None:
     assert len(out) == 2  # one of q1/q2 for p1, q3; p4 would be left empty
     _, out = answer_deleted(questions, DOCS, article, 1, seed=3)
     assert len(out) == 1
+
+
+def test_small_corpora_hold_every_article_once_with_its_questions() -> None:
+    questions = [
+        _q("q1", "论坛在哪里闭幕?", "杭州", "p1"),
+        _q("q2", "论坛由谁主办?", "市政府", "p2"),
+        _q("q3", "新馆藏书多少?", "300萬冊", "p3"),
+        _q("q4", "港口由谁运营?", "省海港集團", "p4"),
+    ]
+    article = {"q1": "A", "q2": "A", "q3": "B", "q4": "C"}
+    near = [TrainingQuestion("论坛在哪里开幕?", (), (), "A")]
+    groups = small_corpora(questions, DOCS, article, near, 2, seed=5)
+    held = [str(d.get_meta("article")) for docs, _ in groups for d in docs]
+    assert sorted(set(held)) == ["A", "B", "C"] and len(held) == len(DOCS)
+    assert [len({str(d.get_meta("article")) for d in docs}) for docs, _ in groups] in (
+        [2, 1],
+        [1, 2],
+    )
+    for docs, rows in groups:
+        inside = {str(d.get_meta("article")) for d in docs}
+        answerable = [r for r in rows if r.answers]
+        # every question of the corpus's articles, answerable, grouped by its article
+        assert sorted(r.question for r in answerable) == sorted(
+            q.question for q in questions if article[q.id] in inside
+        )
+        assert all(r.group in inside for r in answerable)
+        # the near miss of an article in the corpus comes with it
+        assert (near[0] in rows) == ("A" in inside)
+        # unanswerable questions are about other articles, fewer than the rest
+        others = [r for r in rows if not r.answers and r not in near]
+        assert all(r.group not in inside and r.doc_ids == () for r in others)
+        assert 0 < len(others) <= len(rows) // 2 + 1
