@@ -212,10 +212,10 @@ def small_corpora(
 
     The articles are shuffled and cut into corpora of ``articles`` articles. Against its
     corpus each question of those articles is asked (answerable), with its near miss
-    from ``swapped`` where there is one, and as many questions of other articles
-    (unanswerable), so that the models also learn from the term statistics of a small
-    corpus (a few dozen chunks, where most terms are rare), not only the pooled one.
-    The unanswerable questions are about half as many as the others.
+    from ``swapped`` where there is one, and questions of other articles (unanswerable,
+    about half as many as the rest), so that the models also learn from the term
+    statistics of a small corpus (a few dozen chunks, where most terms are rare), not
+    only the pooled one.
 
     Returns:
         ``(documents, questions)`` for each small corpus; together the corpora hold
@@ -314,6 +314,7 @@ def main(
         int,
         typer.Option(
             "--small-corpora",
+            min=0,
             help="Also read every question against corpora of this many articles (0: no).",
         ),
     ] = 0,
