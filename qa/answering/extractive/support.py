@@ -52,7 +52,7 @@ from collections.abc import Callable, Sequence
 from rapidfuzz.distance import Indel
 
 from corpus.normalize import normalize_for_matching
-from qa.analysis.question import QuestionAnalysis, asks_for_year
+from qa.analysis.question import QuestionAnalysis, asks_for_year, compatible
 from qa.analysis.spans import NAME_KINDS, TypedSpan, typed_spans
 from qa.answering.claims import folded_facts, names_a_person, words
 from qa.answering.contrast import contrast, may_contrast
@@ -231,7 +231,8 @@ def _year_unstated(analysis: QuestionAnalysis, candidate: Candidate) -> bool:
     if not asked:
         return False
     sentences = _sentences(candidate)
-    if any(c in s.values for s in sentences for c in analysis.constraints if c.kind == "year"):
+    years = [c for c in analysis.constraints if c.kind == "year"]
+    if any(compatible(c, v) for s in sentences for v in s.values for c in years):
         return False
     document = candidate.passage.document
     folded = normalize_for_matching(f"{document.title}\n{document.text}")
