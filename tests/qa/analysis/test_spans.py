@@ -36,6 +36,26 @@ def test_kinds_in_news_text() -> None:
 
 
 @pytest.mark.parametrize(
+    ("text", "span"),
+    [
+        # the middle, start or end of a year or century belongs to it...
+        ("1969年中,毛泽东", "1969年中"),
+        ("1990年中期", "1990年中"),
+        ("2020年初,疫情", "2020年初"),
+        ("20世纪中后期", "20世纪中"),
+        ("13世纪初期", "13世纪初期"),
+        # ...but not the first character of a name or word after it
+        ("1996年中华民国总统选举", "1996年"),
+        ("2014年中山市", "2014年"),
+        ("20世纪中国文学", "20世纪"),
+        ("2020年初步建成", "2020年"),
+    ],
+)
+def test_years_and_centuries_end_where_their_part_does(text: str, span: str) -> None:
+    assert _kinds(text)[0][1] == span
+
+
+@pytest.mark.parametrize(
     ("text", "value"),
     [("23", 23), ("五", 5), ("十二", 12), ("二十", 20), ("一百零五", 105), ("二〇二四", 2024)],
 )
