@@ -50,6 +50,8 @@ WH_TYPES: tuple[tuple[str, str], ...] = (
     ("哪儿", "place"),
     ("何地", "place"),
     ("何处", "place"),
+    ("什么时候", "time"),
+    ("甚么时候", "time"),
     ("何时", "time"),
     ("几时", "time"),
     ("哪年", "time"),

@@ -27,6 +27,7 @@ from qa.answering.extractive.features import (
     slot_of,
     span_candidates,
     span_features,
+    word_bigrams,
 )
 from qa.answering.extractive.features import _lead_length as lead_length
 from qa.answering.extractive.features import _tag_class as tag_class
@@ -74,6 +75,33 @@ def test_a_questions_slot_in_a_sentence_is_computed_once(snapshot: IndexSnapshot
     assert slot_of(terms, text) is slot
     # Another question's terms start with nothing memoised.
     assert question_terms(a, stats).slots == {}
+
+
+@pytest.mark.parametrize(
+    ("text", "inside", "across"),
+    [
+        # bigrams inside words are kept, those straddling two words are not
+        ("计划是什么", {"计划"}, {"划是"}),
+        ("会上代表国务院讲话", {"会上", "代表", "国务", "务院"}, {"上代", "院讲"}),
+        # two single-character words that are no function words may be a name jieba
+        # does not know; a function word joins nothing
+        ("解缙的诗", {"解缙"}, {"缙的", "的诗"}),
+    ],
+)
+def test_word_bigrams(text: str, inside: set[str], across: set[str]) -> None:
+    found = word_bigrams(text)
+    assert inside <= found and not across & found
+
+
+def test_question_terms_leave_out_bigrams_across_words_and_function_words(
+    snapshot: IndexSnapshot,
+) -> None:
+    stats = TermStatistics.for_snapshot(snapshot)
+    terms = question_terms(analyze_question("联席会议是在哪里召开的?"), stats)
+    assert "会议" in terms.weights and "议是" not in terms.weights
+    assert {"联", "会", "议"} <= set(terms.weights)
+    # function words of one character are no terms
+    assert not {"是", "在", "的"} & set(terms.weights)
 
 
 def test_conflicting_constraints(snapshot: IndexSnapshot) -> None:

@@ -91,6 +91,12 @@ def candidates() -> list[Candidate]:
         ("此前共成立了多少家产业链联盟?", 1, ""),
         ("第四批有多少人参加授牌?", 5, ""),
         ("第四批是第多少个产业链联盟?", 5, ""),
+        # a count of parts (成员单位) asked of a sentence that counts only the things the
+        # question asks about (14個產業鏈聯盟)
+        ("长三角绿色低碳产业链联盟有多少家成员单位?", 1, "counted"),
+        # ... but not of a sentence counting something the question does not name
+        # (產業鏈聯盟 of 长三角企业家联盟): that may be the answer in other words
+        ("长三角企业家联盟有多少家成员单位?", 1, ""),
         # a place in a ranking asked of sentences that rank nothing
         ("倡议书在会上排名第一吗?", 2, "rank"),
         ("会上排名第一的倡议书是哪份?", 2, "rank"),
@@ -211,4 +217,47 @@ def test_a_near_miss_abstains_and_says_what_the_corpus_states() -> None:
 )
 def test_a_count_stated(question: str, text: str, reason: str) -> None:
     (only,) = _sentences_of(Document(id="d", title="", text=text, source="d.txt"))
+    assert unsupported(analyze_question(question), only, "") == reason
+
+
+_SASAC = "浙江省國資委黨委書記、主任董貴波表示,要深化改革。"
+
+
+@pytest.mark.parametrize(
+    ("question", "text", "reason"),
+    [
+        # the same body of another place
+        ("上海市国资委主任是谁?", _SASAC, "place"),
+        ("上海市的国资委主任是谁?", _SASAC, "place"),
+        # the place stated, in full or short, or no place before the body
+        ("浙江省国资委主任是谁?", _SASAC, ""),
+        ("浙江国资委主任是谁?", _SASAC, ""),
+        ("国资委主任是谁?", _SASAC, ""),
+        # a place the question names itself is no replacement (浙江省 and 上海市)
+        ("上海市和浙江省国资委主任分别是谁?", _SASAC, ""),
+        # another place before another word is no swap
+        ("上海市政府主任是谁?", _SASAC, ""),
+        # only administrative places count: jieba's other places are often one place
+        # in two names (印度尼西亚, 印尼)
+        ("印度尼西亚经济在谁手中开始增长?", "印尼經濟直至蘇哈托上台才開始增長。", ""),
+    ],
+)
+def test_the_same_body_of_another_place(question: str, text: str, reason: str) -> None:
+    (only,) = _sentences_of(Document(id="p", title="", text=text, source="p.txt"))
+    assert unsupported(analyze_question(question), only, "") == reason
+
+
+@pytest.mark.parametrize(
+    ("question", "text", "reason"),
+    [
+        # counts of the things asked about, not of the parts asked for
+        ("产业链联盟有多少家成员单位?", "已成立三批共14個產業鏈聯盟。", "counted"),
+        # a count of something else may well be the answer in other words (企業 for
+        # 成員單位), and a sentence naming what is counted is no near miss
+        ("长三角企业家联盟有多少家成员单位?", "聯盟由20家企業組成。", ""),
+        ("产业链联盟有多少家成员单位?", "已成立14個產業鏈聯盟,成員單位達200家。", ""),
+    ],
+)
+def test_a_count_of_the_things_asked_about(question: str, text: str, reason: str) -> None:
+    (only,) = _sentences_of(Document(id="q", title="", text=text, source="q.txt"))
     assert unsupported(analyze_question(question), only, "") == reason

@@ -26,7 +26,7 @@ from corpus.normalize import normalize_for_matching
 from corpus.sentences import clause_spans
 from qa.analysis.question import QuestionAnalysis, compatible
 from qa.analysis.spans import NAME_KINDS, NUMBER_KINDS, TIME_KINDS
-from qa.answering.claims import tagged_words
+from qa.answering.claims import tagged_words, words
 from qa.answering.extractive.sentences import Candidate, PreparedSentence
 from qa.answering.terms import TermStatistics
 from qa.lexicon import ANSWER_TYPES
@@ -322,9 +322,47 @@ class QuestionTerms:
     features. Lives as long as the question's reading."""
 
 
+def _is_cjk_pair(term: str) -> bool:
+    return len(term) == 2 and all("\u4e00" <= ch <= "\u9fff" for ch in term)
+
+
+def word_bigrams(folded: str) -> frozenset[str]:
+    """The character bigrams of a folded text that lie inside one of its words (jieba,
+    without its HMM), or join two single-character words neither of which is a function
+    word (a name jieba does not know, ``解|缙``).
+
+    A bigram across two words (``划是`` in ``计划|是``, ``上代`` in ``会上|代表``) says
+    nothing about the question's meaning, and in a small corpus that never states it,
+    it takes the highest IDF and is always "the rarest term a sentence lacks".
+    """
+    found: set[str] = set()
+    pieces = words(folded)
+    for i, word in enumerate(pieces):
+        found.update(word[j : j + 2] for j in range(len(word) - 1))
+        after = pieces[i + 1] if i + 1 < len(pieces) else ""
+        if (
+            len(word) == 1
+            and len(after) == 1
+            and word not in _FUNCTION_CHARS
+            and after not in _FUNCTION_CHARS
+        ):
+            found.add(word + after)
+    return frozenset(found)
+
+
 def question_terms(analysis: QuestionAnalysis, stats: TermStatistics) -> QuestionTerms:
-    """Weighted matching terms of an analysed question."""
-    terms = list(dict.fromkeys(stats.tokens(analysis.content)))
+    """Weighted matching terms of an analysed question: its terms in the index's
+    tokenisation, less the character bigrams that straddle two words
+    (:func:`word_bigrams`) and the function words of one character (``是``, ``的``,
+    ``在``). Both say nothing of what the question asks, and in a small corpus either
+    can take a high IDF (``是`` is in few of a dozen chunks) and decide which sentence
+    matches best."""
+    inner = word_bigrams(analysis.content)
+    terms = [
+        t
+        for t in dict.fromkeys(stats.tokens(analysis.content))
+        if (t in inner or not _is_cjk_pair(t)) and t not in _FUNCTION_CHARS
+    ]
     weights: dict[str, float] = {}
     if terms:
         for term, w in zip(terms, stats.idf(terms), strict=True):

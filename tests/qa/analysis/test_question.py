@@ -189,6 +189,13 @@ def test_attribute_asked_about() -> None:
     assert analyze_question("谁牵头组建了联盟?").attribute == ""
 
 
+def test_when_is_one_interrogative() -> None:
+    # 什么时候 asks for a time as 何时 does: its 时候 is no term of the question's content
+    a = analyze_question("會議是什麼時候召開的?")
+    assert (a.wh, a.answer_type, a.head) == ("什么时候", "time", "")
+    assert "时候" not in a.content and "召开" in a.content
+
+
 def test_both_scripts_analyse_alike() -> None:
     simplified = analyze_question("长三角企业家联盟是什么时候成立的?")
     traditional = analyze_question("長三角企業家聯盟是什麼時候成立的?")
