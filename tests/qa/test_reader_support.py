@@ -232,6 +232,8 @@ _SASAC = "浙江省國資委黨委書記、主任董貴波表示,要深化改革
         # the place stated, in full or short, or no place before the body
         ("浙江省国资委主任是谁?", _SASAC, ""),
         ("浙江国资委主任是谁?", _SASAC, ""),
+        ("苏州市国资委主任是谁?", "蘇州國資委主任表示,要深化改革。", ""),
+        ("苏州市国资委主任是谁?", "杭州市國資委主任表示,要深化改革。", "place"),
         ("国资委主任是谁?", _SASAC, ""),
         # a place the question names itself is no replacement (浙江省 and 上海市)
         ("上海市和浙江省国资委主任分别是谁?", _SASAC, ""),

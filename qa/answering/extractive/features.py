@@ -44,6 +44,7 @@ __all__ = [
     "span_candidates",
     "span_features",
     "confidence_features",
+    "word_bigrams",
 ]
 
 _TYPES = tuple(f"type_{t}" for t in ANSWER_TYPES)
@@ -323,6 +324,7 @@ class QuestionTerms:
 
 
 def _is_cjk_pair(term: str) -> bool:
+    """Whether a term is a bigram of two Chinese characters (not a Latin word or digits)."""
     return len(term) == 2 and all("\u4e00" <= ch <= "\u9fff" for ch in term)
 
 

@@ -286,7 +286,7 @@ def _place_swapped(analysis: QuestionAnalysis, candidate: Candidate) -> bool:
     for i, place in places:
         if i + 1 >= len(asked) or len(head := asked[i + 1][0]) < 2:
             continue
-        short = place.rstrip(_PLACE_SUFFIXES)
+        short = place[:-1]  # 上海 of 上海市, 苏州 of 苏州市
         if any(place in t or (len(short) >= 2 and short in t) for t in texts):
             continue
         for text in texts:
@@ -298,7 +298,7 @@ def _place_swapped(analysis: QuestionAnalysis, candidate: Candidate) -> bool:
                     j + 1 < len(tagged)
                     and tagged[j + 1][0] == head
                     and other not in named
-                    and other.rstrip(_PLACE_SUFFIXES) != short
+                    and other[:-1] != short
                 ):
                     return True
     return False
