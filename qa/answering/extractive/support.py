@@ -186,9 +186,11 @@ count of people is often stated as a bare number (``人口8.57万``), and not un
 (``多少元``, ``多少米``), which the quantity constraints cover."""
 
 _NUMERALS = "零〇一二两三四五六七八九十百千万亿"
+_MEASURES = "".join(sorted(_TALLY_ASKED))
+
 _TALLY_STATED = re.compile(
     rf"(?<![第\d.,:])\d[\d,.]*(?!\s?[\d年月日号时点:])"
-    rf"|(?<![第{_NUMERALS}])[{_NUMERALS}几数]+[余多来]?\s?[{''.join(sorted(_TALLY_ASKED))}人次倍轮]"
+    rf"|(?<![第{_NUMERALS}])[{_NUMERALS}几数]+[余多来]?\s?[{_MEASURES}人次倍轮]"
 )
 """A count of anything: digits that are no date or time of day (``13 队``, ``1.25亿``,
 ``5领``), or a Chinese numeral with a measure word (``五家``, ``数十名``), which may
@@ -216,8 +218,8 @@ _RANK_STATED = re.compile(
 
 
 _COUNT_STATED = re.compile(
-    rf"(?<![第\d.,:])\d[\d,.]*\s?[{''.join(sorted(_TALLY_ASKED))}]"
-    rf"|(?<![第{_NUMERALS}])[{_NUMERALS}几数]+[余多来]?\s?[{''.join(sorted(_TALLY_ASKED))}]"
+    rf"(?<![第\d.,:])\d[\d,.]*\s?[{_MEASURES}]"
+    rf"|(?<![第{_NUMERALS}])[{_NUMERALS}几数]+[余多来]?\s?[{_MEASURES}]"
 )
 """A count with its measure word (``14个``, ``三家``); the words after it say what it counts."""
 
@@ -270,6 +272,11 @@ def _places(tagged: Sequence[tuple[str, str]]) -> list[tuple[int, str]]:
     ]
 
 
+def _tagged_without_de(folded: str) -> list[tuple[str, str]]:
+    """jieba's tagged words without ``的`` (``上海市的国资委`` reads as ``上海市|国资委``)."""
+    return [(w, tag) for w, tag in tagged_words(folded) if w != "的"]
+
+
 def _place_swapped(analysis: QuestionAnalysis, candidate: Candidate) -> bool:
     """The question names an administrative place before a word (``上海市|国资委``,
     ``上海市的|国资委``) that the sentences never name (nor its short form, ``上海``), and
@@ -277,7 +284,7 @@ def _place_swapped(analysis: QuestionAnalysis, candidate: Candidate) -> bool:
     body of somewhere else."""
     if not any(ch in analysis.folded for ch in _PLACE_SUFFIXES):
         return False
-    asked = [(w, tag) for w, tag in tagged_words(analysis.folded) if w != "的"]
+    asked = _tagged_without_de(analysis.folded)
     places = _places(asked)
     if not places:
         return False
@@ -292,7 +299,7 @@ def _place_swapped(analysis: QuestionAnalysis, candidate: Candidate) -> bool:
         for text in texts:
             if head not in text:
                 continue
-            tagged = [(w, tag) for w, tag in tagged_words(text) if w != "的"]
+            tagged = _tagged_without_de(text)
             for j, other in _places(tagged):
                 if (
                     j + 1 < len(tagged)
