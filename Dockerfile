@@ -9,16 +9,17 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 WORKDIR /app
 
 # CPU-only torch from PyTorch's CPU wheel index, first: from PyPI pip would pull the CUDA
-# build and several GB of CUDA libraries.
-RUN pip install "torch>=2.2" --index-url https://download.pytorch.org/whl/cpu
+# build and several GB of CUDA libraries. The version constraints.txt pins.
+RUN pip install torch==2.13.0 --index-url https://download.pytorch.org/whl/cpu
 
-COPY pyproject.toml README.md ./
+COPY pyproject.toml README.md constraints.txt ./
 COPY corpus ./corpus
 COPY embeddings ./embeddings
 COPY qa ./qa
 COPY eval ./eval
 COPY service ./service
-RUN pip install . && python -c "import qa, service"
+# The versions the project is tested with (constraints.txt).
+RUN pip install . -c constraints.txt && pip check && python -c "import qa, service, trafilatura"
 
 # A user of its own; the index and the model cache live in /data (mount a volume there).
 RUN useradd --create-home --uid 10001 qa && mkdir -p /data && chown qa:qa /data

@@ -313,11 +313,11 @@ class DuplicateIndex:
             print_: its fingerprint, where the caller already has it.
         """
         self.remove(doc.id)
-        entry = print_ if print_ is not None else fingerprint(doc.text)
+        entry = print_ if print_ is not None else fingerprint(doc.body)
         if entry.size == 0:
             return
         self._entries[doc.id] = entry
-        self._texts[doc.id] = doc.text
+        self._texts[doc.id] = doc.body
         for table, key in zip(self._bands, entry.bands.tolist(), strict=True):
             holders = table.get(key)
             if holders is None:
@@ -355,14 +355,14 @@ class DuplicateIndex:
             doc: the new document.
             print_: its fingerprint, where the caller already has it.
         """
-        entry = print_ if print_ is not None else fingerprint(doc.text)
+        entry = print_ if print_ is not None else fingerprint(doc.body)
         if entry.size == 0:
             return None
         best: Match | None = None
         for key in sorted(self.candidates(entry.bands.tolist())):
             if key == doc.id:
                 continue
-            entry = complete(entry, doc.text)
+            entry = complete(entry, doc.body)
             other = self._entries[key]
             if other.grams is None:
                 other = self._entries[key] = complete(other, self._texts[key])

@@ -14,7 +14,7 @@ import logging
 from corpus.charsets import CJK_PUNCTUATION, is_common_cjk
 from corpus.errors import UnreadableFileError
 
-__all__ = ["decode_bytes"]
+__all__ = ["decode_bytes", "plausibly_chinese"]
 
 logger = logging.getLogger(__name__)
 
@@ -39,6 +39,12 @@ def _family(encoding: str | None) -> str:
     if name == "big5hkscs":
         return "big5hkscs"
     return name
+
+
+def plausibly_chinese(text: str) -> bool:
+    """Whether a decoded text reads as Chinese: most of its non-ASCII characters are
+    common Chinese characters or punctuation (the test :func:`decode_bytes` applies)."""
+    return _plausibility(text) >= _MIN_PLAUSIBLE
 
 
 def _plausibility(text: str) -> float:

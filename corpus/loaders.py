@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
@@ -27,6 +28,7 @@ from corpus.cleaning.whitespace import normalize_newlines, tidy_whitespace
 from corpus.encoding import decode_bytes
 from corpus.errors import CorpusError, PathNotFoundError
 from corpus.html import DroppedRegion, decode_page, extract_page, html_to_text
+from corpus.html.authors import leading_names
 from corpus.ids import canonical_url, path_id, relative_name, url_id
 from corpus.markdown import markdown_to_text
 from corpus.progress import Progress
@@ -44,6 +46,8 @@ __all__ = [
     "document_from_text",
     "html_to_text",
     "load_documents",
+    "load_page",
+    "with_headline",
     "markdown_to_text",
     "plan_load",
     "run_load_task",
@@ -118,6 +122,30 @@ class LoadResult:
     pages: tuple[PageReport, ...] = ()
 
 
+_SPACES = re.compile(r"[\s\u3000]+")
+
+
+def with_headline(text: str, title: str) -> str:
+    """The text with its headline as its first line, so that the headline is text that
+    answers can quote and cite like any sentence: unchanged where there is no title or
+    the text already starts with it (whitespace aside).
+
+    Args:
+        text: the cleaned body.
+        title: the article's title ("" for none).
+
+    Returns:
+        ``title + "\n" + text``, or ``text``.
+    """
+    title = title.strip()
+    if not title or not text.strip():
+        return text
+    head = _SPACES.sub("", text[: len(title) * 2 + 8])
+    if head.startswith(_SPACES.sub("", title)):
+        return text
+    return f"{title}\n{text}"
+
+
 def document_from_text(
     raw: str,
     *,
@@ -156,10 +184,11 @@ def document_from_text(
     else:
         text, report, meta = tidy_whitespace(normalize_newlines(raw)), CleaningReport(), ()
         found_title = found_published = found_outlet = found_reporter = place = ""
+    final_title = title.strip() or found_title
     return Document(
         id=doc_id or (url_id(url) if canonical_url(url) else path_id(source)),
-        title=title.strip() or found_title,
-        text=text,
+        title=final_title,
+        text=with_headline(text, final_title) if clean else text,
         source=source,
         url=url,
         published=published.strip() or found_published,
@@ -232,6 +261,10 @@ def _page_document(
         reporter=md.author,
         doc_id=doc_id,
     )
+    if not md.author and doc.reporter:
+        # A byline field that cleaning read from the page's text runs to the end of its
+        # line, where page widgets follow the names ("郭励弘 我来说两句(0)").
+        doc = replace(doc, reporter=leading_names(doc.reporter))
     meta = dict.fromkeys(doc.meta)
     if md.site_name:
         meta[("site_name", md.site_name)] = None
@@ -256,6 +289,39 @@ def _page_document(
         seconds=seconds,
     )
     return doc, None, report
+
+
+def load_page(
+    data: bytes,
+    *,
+    source: str,
+    url: str = "",
+    charset: str = "",
+    fetched: str = "",
+) -> LoadResult:
+    """One web page, as :func:`load_documents` loads an HTML file: its article as a
+    document, or why it gives none.
+
+    Args:
+        data: the page's bytes (any encoding; see :func:`corpus.html.decode_page`).
+        source: its name (a file path or URL); the id where the page states no
+            canonical URL and ``url`` is "".
+        url: the URL it was fetched from, "" for a file.
+        charset: a charset declared by the transport, "" for none.
+        fetched: when it was fetched (ISO 8601), "" for a file.
+
+    Returns:
+        One document, or one skipped entry with its reason; the page's report.
+    """
+    doc, skip, report = _page_document(
+        data, source=source, fallback_id=path_id(source), url=url, charset=charset,
+        fetched=fetched,
+    )
+    if doc is not None and not doc.text:
+        doc, skip = None, SkippedFile(source, "no article text left after cleaning", "no-text")
+    return LoadResult(
+        (doc,) if doc is not None else (), (skip,) if skip is not None else (), (report,)
+    )
 
 
 def _decode_code(reason: str) -> str:

@@ -105,7 +105,8 @@ class Document:
             from; stable across edits of the text, so a changed article replaces its
             earlier version.
         title: the article's title, or its first line where it states none.
-        text: the cleaned body, in the article's own script.
+        text: the cleaned text, in the article's own script: the headline's line first
+            where the article states a title (see :attr:`body`), then the body.
         source: where it came from (file path, URL or the id given in a JSONL line).
         url: the article's (canonical) URL where known, else "".
         published: publish time as ISO 8601 (``2024-07-01T17:35:13`` or ``2024-11-01``),
@@ -135,6 +136,14 @@ class Document:
     meta: tuple[tuple[str, str], ...] = ()
     report: CleaningReport = field(default_factory=CleaningReport)
     alternates: tuple[Alternate, ...] = ()
+
+    @property
+    def body(self) -> str:
+        """The text without its headline line: what two copies of one story share even
+        under different headlines (near-duplicate detection compares bodies)."""
+        if self.title and self.text.startswith(self.title + "\n"):
+            return self.text[len(self.title) + 1 :]
+        return self.text
 
     @property
     def display_title(self) -> str:

@@ -90,6 +90,24 @@ def eval_command(
             show_default=False,
         ),
     ] = None,
+    pages: Annotated[
+        bool,
+        typer.Option(
+            "--pages",
+            help="FILES is one folder of saved web pages with hand-made ground truth "
+            "(original/, cleaned/, date/, author/, as ../shared/pages): measure page "
+            "extraction (content, dates, authors) for the project and, in the same run, "
+            "trafilatura, GNE and htmldate where installed; asks nothing.",
+        ),
+    ] = False,
+    systems: Annotated[
+        str,
+        typer.Option(
+            "--systems",
+            help="With --pages: comma-separated systems to measure "
+            "(project, trafilatura, gne, htmldate); those not installed are left out.",
+        ),
+    ] = "project,trafilatura,gne,htmldate",
     support_threshold: Annotated[
         bool,
         typer.Option(
@@ -135,6 +153,11 @@ def eval_command(
             return
         if not files:
             fail("give a question file (JSONL), SQuAD files with --squad, or --compare A B", 2)
+        if pages:
+            if len(files) != 1 or not files[0].is_dir():
+                fail("--pages takes one folder in the layout of ../shared/pages", 2)
+            _pages(files[0], systems, out_dir)
+            return
         if support_threshold:
             if not squad:
                 fail("--support-threshold measures on SQuAD-format files: add --squad", 2)
@@ -200,6 +223,53 @@ def eval_command(
             f"{gen['sentences']} sentences dropped, fallback {gen['fallback_rate']:.3f}"
         )
     out.print(f"\nReport: {escape(str(written.markdown))}")
+
+
+def _pages(folder: Path, systems: str, out_dir: Path | None) -> None:
+    import json
+
+    from eval.pages import format_table, load_truth, run_system, split_scores, systems_available
+
+    wanted = [s.strip() for s in systems.split(",") if s.strip()]
+    try:
+        chosen = systems_available(wanted)
+    except ValueError as exc:
+        fail(str(exc), 2)
+    missing = [s for s in wanted if s not in chosen]
+    truth = load_truth(folder)
+    scores = []
+    with progress_bars() as hook:
+        for name in chosen:
+            done = 0
+
+            def tick(name: str = name) -> None:
+                nonlocal done
+                done += 1
+                if hook is not None:
+                    hook(f"pages: {name}", done, len(truth))
+
+            scores.append(run_system(name, truth, tick))
+    parts = split_scores(scores, truth)
+    out.print(f"{len(truth)} pages in {escape(str(folder))}\n")
+    out.print(escape(format_table(scores)))
+    for part, part_scores in parts.items():
+        n = part_scores[0].pages if part_scores else 0
+        out.print(f"\n{part} part ({n} pages)\n")
+        out.print(escape(format_table(part_scores)))
+    if missing:
+        out.print(f"\nnot installed, left out: {', '.join(missing)}")
+    folder_out = out_dir or Path("runs") / f"pages-{time.strftime('%Y%m%d-%H%M%S')}"
+    folder_out.mkdir(parents=True, exist_ok=True)
+    summary = {
+        "folder": str(folder),
+        "command": "qa eval " + " ".join(sys.argv[2:]) if sys.argv[1:2] == ["eval"] else "",
+        "systems": [s.as_dict() for s in scores],
+        "parts": {k: [s.as_dict() for s in v] for k, v in parts.items()},
+    }
+    (folder_out / "summary.json").write_text(
+        json.dumps(summary, ensure_ascii=False, indent=1), encoding="utf-8"
+    )
+    out.print(f"\nReport: {escape(str(folder_out / 'summary.json'))}")
 
 
 def _support_threshold(files: list[Path], out_dir: Path | None, seed: int, limit: int) -> None:

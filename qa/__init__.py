@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from corpus.bundled import bundled_articles_dir
 from corpus.chunking import ChunkingConfig
-from corpus.loaders import document_from_text, load_documents
+from corpus.html import decode_page
+from corpus.loaders import document_from_text, load_documents, load_page
 from corpus.normalize import detect_script, normalize_for_matching, to_script
 from corpus.progress import Progress
 from corpus.sentences import sentence_spans
@@ -145,11 +146,13 @@ __all__ = [
     "concat_reader_data",
     "default_model",
     "detect_script",
+    "decode_page",
     "document_from_text",
     "fit_reader",
     "fit_reader_confidence",
     "interrogative_pattern",
     "load_documents",
+    "load_page",
     "make_answerer",
     "make_retrievers",
     "marker_numbers",

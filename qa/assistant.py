@@ -168,7 +168,7 @@ class Assistant:
         config = config or AssistantConfig()
         docs = latest_by_id(documents)
         tokenizer = get_tokenizer(config.tokenizer)
-        prints = {d.id: fingerprint(d.text) for d in docs} if config.duplicate_threshold else {}
+        prints = {d.id: fingerprint(d.body) for d in docs} if config.duplicate_threshold else {}
         duplicates = (
             DuplicateIndex(threshold=config.duplicate_threshold)
             if config.duplicate_threshold

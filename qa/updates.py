@@ -190,11 +190,11 @@ class IndexDuplicates:
     def _print(self, doc: Document) -> Fingerprint:
         found = self._prints.get(doc.id)
         if found is None:
-            found = self._prints[doc.id] = fingerprint(doc.text)
+            found = self._prints[doc.id] = fingerprint(doc.body)
         return found
 
     def find(self, doc: Document, print_: Fingerprint | None = None) -> Match | None:
-        entry = print_ if print_ is not None else fingerprint(doc.text)
+        entry = print_ if print_ is not None else fingerprint(doc.body)
         best = self._batch.find(doc, entry)
         if entry.size == 0:
             return best
@@ -204,7 +204,7 @@ class IndexDuplicates:
         for other in sorted(candidates, key=lambda d: d.id):
             if other.id == doc.id or other.id in self._shadowed:
                 continue
-            entry = complete(entry, doc.text)
+            entry = complete(entry, doc.body)
             best = better(best, compare(entry, self._print(other), other.id, self.threshold))
         return best
 

@@ -413,24 +413,35 @@ def test_every_document_has_examples() -> None:
 
 def test_readme_set_up_commands_match_ci() -> None:
     """The README's two commands (set up + run, set up + test) and .ci/run agree: the same
-    package set-up and the same test command."""
+    package set-up (torch first, then the project with constraints.txt, on the pip the
+    virtualenv brings: neither upgrades it) and the same test command."""
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
     blocks = {b.line: b for b in parse_blocks(ROOT / "README.md")}
     setup = [b for b in blocks.values() if "python3 -m venv .venv" in b.text]
     assert len(setup) == 2, "the README keeps its two commands: set up + run, set up + test"
     run, test = (" ".join(b.text.replace("\\\n", " ").split()) for b in setup)
+    project = 'pip install -e ".[dev]" -c constraints.txt'
     for command in (run, test):
         assert "pip install torch==2.13.0 --index-url https://download.pytorch.org/whl/cpu" in (
             command
         )
-        assert 'pip install -e ".[dev]"' in command
+        assert project in command
+        assert command.index("torch==2.13.0") < command.index(project)
     assert run.endswith('qa ask "长三角国资百企联盟创新子联盟由哪些企业牵头组建?"')
     assert test.endswith("pytest && pytest -m slow")
-    ci_lines = [line.strip() for line in ci.splitlines()]
+    ci_lines = [
+        line.strip().replace(" --quiet", "")
+        for line in ci.splitlines()
+        if not line.lstrip().startswith("#")
+    ]
     assert "pytest" in ci_lines and "pytest -m slow" in ci_lines
-    assert any("torch==2.13.0" in line for line in ci_lines)
-    assert any('-e ".[dev]"' in line for line in ci_lines)
+    torch = ci_lines.index("python -m pip install torch==2.13.0")
+    install = ci_lines.index(f"python -m {project}")
+    assert torch < install < ci_lines.index("python -m pip check") < ci_lines.index("pytest")
+    # The same pip as a user's: neither the README nor CI upgrades it.
+    for text in (run, test, *ci_lines):
+        assert not re.search(r"pip install .*(-U|--upgrade)\b.*\bpip\b", text), text
     assert "fonts-noto-cjk" in ci
     assert "## Set up and run" in readme and "## Set up and test" in readme
 

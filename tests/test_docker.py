@@ -36,7 +36,11 @@ def test_dockerfile_cpu_torch_non_root_and_health_check() -> None:
     # CPU torch from PyTorch's CPU index, installed before the project (which needs torch).
     torch_step = next(i for i, r in enumerate(runs) if "torch" in r)
     assert "--index-url https://download.pytorch.org/whl/cpu" in runs[torch_step]
-    assert torch_step < next(i for i, r in enumerate(runs) if re.search(r"pip install \.", r))
+    project_step = next(i for i, r in enumerate(runs) if re.search(r"pip install \.", r))
+    assert torch_step < project_step
+    # The project at the versions CI tests (the torch pin: tests/test_dependencies.py).
+    assert "-c constraints.txt" in runs[project_step]
+    assert any("constraints.txt" in rest.split() for k, rest in rows if k == "COPY")
     # The service runs as a user of its own, set before the command.
     users = [rest for k, rest in rows if k == "USER"]
     assert users and users[-1] not in ("root", "0")

@@ -10,6 +10,7 @@ from corpus.cleaning.base import RuleResult
 from corpus.cleaning.boilerplate import is_boilerplate_line, remove_boilerplate
 from corpus.cleaning.captions import CaptionResult, extract_captions, is_caption
 from corpus.cleaning.garbled import find_garbled, remove_garbled, repair_fragment
+from corpus.cleaning.linebreaks import join_broken_lines
 from corpus.cleaning.metadata import (
     ArticleMetadata,
     Dateline,
@@ -21,6 +22,7 @@ from corpus.cleaning.metadata import (
 from corpus.cleaning.pinyin import remove_pinyin, syllable_matches
 from corpus.cleaning.pipeline import CleanedArticle, clean_article
 from corpus.cleaning.whitespace import normalize_newlines, tidy_whitespace
+from corpus.cleaning.widgets import is_widget_line, widget_tail
 
 __all__ = [
     "ArticleMetadata",
@@ -35,6 +37,8 @@ __all__ = [
     "find_garbled",
     "is_boilerplate_line",
     "is_caption",
+    "is_widget_line",
+    "join_broken_lines",
     "normalize_newlines",
     "parse_dateline",
     "parse_datetime",
@@ -44,4 +48,5 @@ __all__ = [
     "repair_fragment",
     "syllable_matches",
     "tidy_whitespace",
+    "widget_tail",
 ]

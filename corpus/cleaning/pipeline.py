@@ -4,7 +4,9 @@ Order matters: pinyin annotations go first so that every later pattern sees plai
 (``發(fā)布時(shí)間`` -> ``發布時間``); then garbled runs (a repaired run can uncover an
 orphaned annotation, so pinyin runs once more); then metadata and field lines; then
 boilerplate, so that nothing after the end mark is taken for a caption; then captions;
-finally whitespace.
+then sentences broken over two lines are joined (last: every line rule above sees the
+lines as given, and a caption or field line is never glued to a paragraph); finally
+whitespace.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from corpus.cleaning.base import Edit, RuleResult
 from corpus.cleaning.boilerplate import remove_boilerplate
 from corpus.cleaning.captions import extract_captions
 from corpus.cleaning.garbled import remove_garbled
+from corpus.cleaning.linebreaks import join_broken_lines
 from corpus.cleaning.metadata import extract_metadata
 from corpus.cleaning.offsets import EditMap
 from corpus.cleaning.pinyin import remove_pinyin
@@ -99,6 +102,7 @@ def clean_article(raw: str) -> CleanedArticle:
     text = trace.add(remove_boilerplate(text))
     caption_step = extract_captions(text)
     text = trace.add(caption_step)
+    text = trace.add(join_broken_lines(text))
 
     found = meta_step.metadata
     meta = found.meta + tuple(("caption", c) for c in caption_step.captions)

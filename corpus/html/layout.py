@@ -9,7 +9,7 @@ only labels for reports; extraction itself is trafilatura's.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from lxml import etree
 from lxml.html import HtmlElement
@@ -81,6 +81,7 @@ class Block:
         link_chars: how many of its characters are link text.
         times: the ``datetime`` attributes of ``<time>`` elements in it.
         heading: whether it is an ``<h1>``-``<h3>`` heading.
+        plain: its text outside links (link labels left out), whitespace squashed.
     """
 
     text: str
@@ -88,12 +89,14 @@ class Block:
     link_chars: int = 0
     times: tuple[str, ...] = ()
     heading: bool = False
+    plain: str = ""
 
 
 class _Builder:
     def __init__(self) -> None:
         self.blocks: list[Block] = []
         self.parts: list[str] = []
+        self.plain: list[str] = []
         self.link_chars = 0
         self.times: list[str] = []
         self.region = ""
@@ -104,6 +107,9 @@ class _Builder:
             self.parts.append(value)
             if in_link:
                 self.link_chars += len(value.strip())
+                self.plain.append(" ")
+            else:
+                self.plain.append(value)
 
     def close(self) -> None:
         text = _SPACE.sub(" ", "".join(self.parts)).strip()
@@ -115,13 +121,14 @@ class _Builder:
                     min(self.link_chars, len(text)),
                     tuple(self.times),
                     self.heading,
+                    _SPACE.sub(" ", "".join(self.plain)).strip(),
                 )
             )
         elif self.times and self.blocks:  # a <time> with no text: give it to the block before
             last = self.blocks[-1]
-            times = last.times + tuple(self.times)
-            self.blocks[-1] = Block(last.text, last.region, last.link_chars, times, last.heading)
-        self.parts, self.link_chars, self.times, self.heading = [], 0, [], False
+            self.blocks[-1] = replace(last, times=last.times + tuple(self.times))
+        self.parts, self.plain, self.link_chars, self.times = [], [], 0, []
+        self.heading = False
 
 
 def page_blocks(tree: HtmlElement) -> tuple[Block, ...]:

@@ -28,6 +28,8 @@ from urllib.parse import urlsplit
 from lxml.html import HtmlElement, document_fromstring
 
 from corpus.cleaning.metadata import parse_datetime
+from corpus.html.authors import is_names, page_author
+from corpus.html.dates import page_date
 from corpus.html.layout import Block
 from corpus.ids import canonical_url
 
@@ -348,6 +350,7 @@ def page_metadata(
     *,
     base_url: str = "",
     latest: date | None = None,
+    body_end: int = -1,
 ) -> PageMetadata:
     """What the page states about its article.
 
@@ -359,6 +362,8 @@ def page_metadata(
         base_url: the page's own URL, to resolve a relative canonical link ("" if
             unknown).
         latest: the latest possible publication date (the fetch date; default today).
+        body_end: index in ``blocks`` after the article's last block (-1: unknown, the
+            article's end is not read for a date).
 
     Returns:
         The metadata.
@@ -368,7 +373,7 @@ def page_metadata(
     # trafilatura and htmldate read only the head and JSON-LD: the body's dates and names
     # belong to sidebars as often as to the article.
     mini = _head_only(tree)
-    structured_title, author, site = _structured(mini)
+    structured_title, meta_author, site = _structured(mini)
     title, title_from, suffix_site = _choose_title(tree, structured_title, site)
     if title:
         evidence.append(("title", title_from))
@@ -377,8 +382,6 @@ def page_metadata(
     elif suffix_site:
         site = suffix_site
         evidence.append(("site_name", "title"))
-    if author:
-        evidence.append(("author", "meta"))
 
     # One day of slack: a page dated in its local time can be a day ahead of a UTC fetch.
     published = _structured_date(mini, latest + timedelta(days=1))
@@ -393,11 +396,34 @@ def page_metadata(
             evidence.append(("published", "byline"))
         elif byline.published.startswith(published) and len(byline.published) > len(published):
             published = byline.published  # the byline adds the time of day
+    if not published:
+        title_at, _ = byline_span(blocks, title, first_text)
+        published, where = page_date(
+            blocks,
+            title_at=title_at,
+            body_start=first_text,
+            body_end=body_end if body_end >= 0 else first_text + 1,
+            latest=(latest + timedelta(days=1)).isoformat(),
+        )
+        if published:
+            evidence.append(("published", where))
+    # The names the page shows its readers first; a meta author only where it is a name
+    # (meta tags often carry the site, the CMS or an account id).
+    title_at, _ = byline_span(blocks, title, first_text)
+    author, where = page_author(
+        blocks,
+        title_at=title_at,
+        body_start=first_text,
+        body_end=body_end if body_end >= 0 else first_text + 1,
+    )
     if not author and byline.author:
-        author = byline.author
-        evidence.append(("author", "byline"))
+        author, where = byline.author, "byline"
+    if not author and meta_author and is_names(meta_author):
+        author, where = meta_author, "meta"
     if author and author in (site, byline.source):
         author = ""  # a site or outlet given as the author
+    if author:
+        evidence.append(("author", where))
     source = byline.source
     if source:
         evidence.append(("source", "byline"))

@@ -22,6 +22,7 @@ from lxml.html import HtmlElement, HTMLParser, document_fromstring
 
 from corpus.html.extract import MainText, extract_main_text
 from corpus.html.fragment import html_to_text
+from corpus.html.hidden import reveal_hidden_bodies
 from corpus.html.layout import INVISIBLE, Block, page_blocks, region_of
 from corpus.html.metadata import PageMetadata, byline_span, page_metadata
 
@@ -51,7 +52,13 @@ everything after)."""
 MIN_SENTENCELESS_CHARS = 50
 """A main text without a sentence end (。！？!?) must be at least this long to count."""
 MAX_LINK_SHARE = 0.3
-"""A main text with at least this share of link labels is an index page."""
+"""A main text with at least this share of link labels is an index page, unless it has a
+body (:data:`MIN_BODY_CHARS`)."""
+MIN_BODY_CHARS = 200
+"""A main text whose blocks of prose (sentences, mostly not link labels) hold at least
+this many characters is an article, however many related links surround it."""
+MAX_PROSE_LINK_SHARE = 0.5
+"""A block with at least this share of link labels is not prose."""
 MAX_ITEM_SHARE = 0.6
 """A main text with at least this share in (five or more) list items is a list page."""
 
@@ -61,6 +68,7 @@ METADATA_REGION = "title/byline"
 _PAGE_TAGS = re.compile(r"<(?:html|head|body)[\s>/]", re.I)
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>", re.I)
 _SENTENCE_END = re.compile(r"[。！？!?]")
+_COMMA = re.compile(r"[，,；;]")
 _FURNITURE = frozenset({"navigation", "sidebar", "footer", "comments", "breadcrumb", "header"})
 _SPACE = re.compile(r"[\s\u3000\xa0]+")
 
@@ -104,7 +112,9 @@ class PageExtraction:
     """The article of one page, or why there is none.
 
     Attributes:
-        text: the article's text, one block per line ("" when skipped).
+        text: the article's text, one block per line ("" when skipped): sentences
+            broken inside a block are joined, widget labels and link lists are left
+            out, and an empty line may separate blocks.
         metadata: what the page states about the article.
         mode: ``page`` (trafilatura), ``fragment`` (kept whole) or "" (skipped).
         kept_blocks: visible blocks of the page that are in the text.
@@ -222,13 +232,53 @@ def _dropped(
     return tuple(regions)
 
 
-def _article_check(main: MainText | None) -> SkipReason | None:
+def _is_prose(block: Block) -> bool:
+    """A block that holds a sentence (a sentence end, or 80 characters of running text
+    with a comma and no link) and is mostly not link labels."""
+    n = len(block.text)
+    if not n or block.link_chars >= MAX_PROSE_LINK_SHARE * n:
+        return False
+    if _SENTENCE_END.search(block.text):
+        return True
+    return n >= 80 and not block.link_chars and bool(_COMMA.search(block.text))
+
+
+def body_chars(blocks: Sequence[Block], kept: Sequence[bool]) -> int:
+    """Characters of the longest run of prose (see :func:`_is_prose`) in the main text: a
+    run is broken by a block that is mostly link labels, so a list page's teasers between
+    its headline links do not add up to a body, while an article's paragraphs do."""
+    best = run = 0
+    for b, inside in zip(blocks, kept, strict=True):
+        if not inside:
+            continue
+        if _is_prose(b):
+            run += len(b.text) - b.link_chars
+            best = max(best, run)
+        elif b.link_chars >= MAX_PROSE_LINK_SHARE * len(b.text):
+            run = 0
+    return best
+
+
+def _body_range(blocks: Sequence[Block], kept: Sequence[bool], first: int) -> tuple[int, int]:
+    """Where the article's body lies among the blocks: its first prose block kept in the
+    main text (else ``first``) and the index after its last kept block."""
+    prose = [i for i, (b, inside) in enumerate(zip(blocks, kept, strict=True))
+             if inside and _is_prose(b)]
+    if not prose:
+        return first, first + 1 if first >= 0 else -1
+    last = max(i for i, inside in enumerate(kept) if inside)
+    return prose[0], last + 1
+
+
+def _article_check(main: MainText | None, body: int) -> SkipReason | None:
     if main is None or not main.text.strip():
         return SkipReason(
             "no-article-text",
             "no article text found on the page (an index, list or empty page?); nothing "
             "was ingested from it",
         )
+    if body >= MIN_BODY_CHARS:
+        return None  # a body of sentences: an article, whatever links surround it
     if main.link_share >= MAX_LINK_SHARE:
         return SkipReason(
             "list-page",
@@ -307,14 +357,16 @@ def extract_page(
             mode="fragment",
             kept_blocks=len(blocks),
         )
+    reveal_hidden_bodies(tree)
     main = extract_main_text(tree)
     kept, first = _kept(blocks, main.text if main is not None else "")
-    skip = _article_check(main)
-    metadata = page_metadata(tree, blocks, first, base_url=url, latest=fetched)
+    skip = _article_check(main, body_chars(blocks, kept))
+    start, end = _body_range(blocks, kept, first)
+    metadata = page_metadata(tree, blocks, start, base_url=url, latest=fetched, body_end=end)
     if skip is not None or main is None:
         dropped = _dropped(blocks, kept, invisible, set())
         return PageExtraction(metadata=metadata, dropped=dropped, skip=skip)
-    title_at, byline = byline_span(blocks, metadata.title, first)
+    title_at, byline = byline_span(blocks, metadata.title, start)
     read = {i for i in (title_at, *byline) if i >= 0 and not kept[i]}
     dropped = _dropped(blocks, kept, invisible, read)
     return PageExtraction(

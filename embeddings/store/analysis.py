@@ -144,5 +144,5 @@ def prepare_document(
         ends=np.fromiter((c.end for c in cut), dtype=np.int32, count=len(cut)),
         terms=tuple(terms),
         analyzer=None if analyzer is None else tuple(analyzer),
-        fingerprint=fingerprint(document.text) if with_fingerprint else None,
+        fingerprint=fingerprint(document.body) if with_fingerprint else None,
     )

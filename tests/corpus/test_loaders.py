@@ -142,6 +142,7 @@ def test_markdown(tmp_path: Path) -> None:
     (doc,) = load_documents([path]).documents
     assert doc.title == "長三角綠色聯盟成立"
     assert doc.text == (
+        "長三角綠色聯盟成立\n"
         "小標題\n\n新華社北京3月5日電 據澎湃新聞報道,聯盟成立。\n\n第一點:合作\n引用一句話。"
     )
     assert "#" not in doc.text and "*" not in doc.text and "](" not in doc.text
@@ -159,7 +160,10 @@ def test_html(tmp_path: Path) -> None:
     (doc,) = load_documents([path]).documents
     assert doc.title == "長三角聯盟成立"
     # A whole page goes through main-content extraction: one block per line.
-    assert doc.text == "中新網杭州11月1日電(奚金燕)會議 在杭州召開。\n長三角國資國企\n深化合作。"
+    # The headline is the text's first line, then the body.
+    assert doc.text == (
+        "長三角聯盟成立\n中新網杭州11月1日電(奚金燕)會議 在杭州召開。\n長三角國資國企\n深化合作。"
+    )
     assert doc.reporter == "奚金燕"
     for junk in ("不要這段", "首頁", "版權", "color"):
         assert junk not in doc.text
@@ -168,7 +172,7 @@ def test_html(tmp_path: Path) -> None:
 def test_html_title_falls_back_to_title_tag(tmp_path: Path) -> None:
     path = _write(tmp_path / "b.htm", "<html><head><title>只有標題</title></head><p>正文。</p>")
     (doc,) = load_documents([path]).documents
-    assert (doc.title, doc.text) == ("只有標題", "正文。")
+    assert (doc.title, doc.text) == ("只有標題", "只有標題\n正文。")
 
 
 def test_jsonl(tmp_path: Path) -> None:

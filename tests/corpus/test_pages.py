@@ -52,7 +52,9 @@ def test_only_the_article_survives(exp: Expected, loaded: dict[str, Document]) -
     text = _norm(doc.text)
     for paragraph in exp.paragraphs:
         assert _norm(paragraph) in text, paragraph[:30]
-    for line in doc.text.split("\n"):
+    headline, _, body = doc.text.partition("\n")
+    assert headline == doc.title  # the headline is the first line of the text, once
+    for line in body.split("\n"):
         assert _norm(line) in gold, f"not article text: {line[:40]!r}"
     for fact in exp.sidebar_facts:
         assert _norm(fact)[:12] not in text, fact
