@@ -326,11 +326,13 @@ def _chars(element: etree._Element) -> int:
     return sum(len(re.sub(r"\s+", "", t)) for t in element.itertext())
 
 
-def extract_main_text(tree: HtmlElement) -> MainText | None:
+def extract_main_text(tree: HtmlElement, *, favor_recall: bool = False) -> MainText | None:
     """The main text of a parsed page.
 
     Args:
         tree: the page, parsed by ``lxml.html`` (not modified).
+        favor_recall: run trafilatura for recall instead of precision (for a page whose
+            body the precise run missed).
 
     Returns:
         The main text, or None where trafilatura finds none.
@@ -339,7 +341,8 @@ def extract_main_text(tree: HtmlElement) -> MainText | None:
 
     document = trafilatura.bare_extraction(
         tree,
-        favor_precision=True,
+        favor_precision=not favor_recall,
+        favor_recall=favor_recall,
         include_comments=False,
         include_tables=True,
         include_images=False,

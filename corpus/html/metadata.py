@@ -396,26 +396,23 @@ def page_metadata(
             evidence.append(("published", "byline"))
         elif byline.published.startswith(published) and len(byline.published) > len(published):
             published = byline.published  # the byline adds the time of day
+    # Where the headline and the article's body lie among the blocks, for the date and
+    # the author stated around them.
+    title_at, _ = byline_span(blocks, title, first_text)
+    end = body_end if body_end >= 0 else first_text + 1
     if not published:
-        title_at, _ = byline_span(blocks, title, first_text)
         published, where = page_date(
             blocks,
             title_at=title_at,
             body_start=first_text,
-            body_end=body_end if body_end >= 0 else first_text + 1,
+            body_end=end,
             latest=(latest + timedelta(days=1)).isoformat(),
         )
         if published:
             evidence.append(("published", where))
     # The names the page shows its readers first; a meta author only where it is a name
     # (meta tags often carry the site, the CMS or an account id).
-    title_at, _ = byline_span(blocks, title, first_text)
-    author, where = page_author(
-        blocks,
-        title_at=title_at,
-        body_start=first_text,
-        body_end=body_end if body_end >= 0 else first_text + 1,
-    )
+    author, where = page_author(blocks, title_at=title_at, body_start=first_text, body_end=end)
     if not author and byline.author:
         author, where = byline.author, "byline"
     if not author and meta_author and is_names(meta_author):

@@ -360,6 +360,17 @@ def extract_page(
     reveal_hidden_bodies(tree)
     main = extract_main_text(tree)
     kept, first = _kept(blocks, main.text if main is not None else "")
+    # Where the precise extraction missed a body the page visibly has (a run of prose
+    # outside its menus, sidebars and footers), extract again for recall and keep the
+    # extraction with the larger body.
+    prose = body_chars(blocks, kept)
+    visible = body_chars(blocks, [b.region not in _FURNITURE for b in blocks])
+    if prose < MIN_BODY_CHARS and visible >= 2 * max(prose, MIN_BODY_CHARS // 2):
+        again = extract_main_text(tree, favor_recall=True)
+        if again is not None:
+            kept_again, first_again = _kept(blocks, again.text)
+            if body_chars(blocks, kept_again) > prose:
+                main, kept, first = again, kept_again, first_again
     skip = _article_check(main, body_chars(blocks, kept))
     start, end = _body_range(blocks, kept, first)
     metadata = page_metadata(tree, blocks, start, base_url=url, latest=fetched, body_end=end)

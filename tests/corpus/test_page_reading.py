@@ -302,3 +302,32 @@ def test_bad_pages_among_good_ones(tmp_path) -> None:  # type: ignore[no-untyped
     skipped = {s.path.rsplit("/", 1)[-1]: s.code for s in result.skipped}
     assert "good.html" in read and "truncated.html" in read
     assert skipped == {"scripts.html": "no-article-text"}
+
+
+def test_a_body_the_precise_extraction_missed_is_extracted_for_recall(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import corpus.html.page as page_module
+    from corpus.html.extract import extract_main_text
+
+    calls: list[bool] = []
+
+    def precise_misses(tree, *, favor_recall: bool = False):  # type: ignore[no-untyped-def]
+        calls.append(favor_recall)
+        found = extract_main_text(tree, favor_recall=favor_recall)
+        if favor_recall or found is None:
+            return found
+        # The precise run keeps only the notice's metadata line.
+        return type(found)("发文字号：吉政明电〔2022〕1号", 14, 0, 0, 0)
+
+    monkeypatch.setattr(page_module, "extract_main_text", precise_misses)
+    result = extract_page(page())
+    assert calls == [False, True]
+    assert result.skip is None and SENTENCE[:20] in result.text
+    # A page with a body found at once is extracted once.
+    calls.clear()
+    monkeypatch.setattr(page_module, "extract_main_text", lambda tree, **kw: (
+        calls.append(kw.get("favor_recall", False)) or extract_main_text(tree, **kw)
+    ))
+    extract_page(page())
+    assert calls == [False]
