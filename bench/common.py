@@ -20,6 +20,14 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 
 
+def benchmarks_dir() -> Path:
+    """The folder of the benchmark files (``cmrc2018_dev.json``, ``drcd_dev.json``):
+    ``$QA_BENCHMARKS_DIR``, else ``../shared/benchmarks`` beside the checkout, where the
+    tests look too."""
+    given = os.environ.get("QA_BENCHMARKS_DIR")
+    return Path(given) if given else ROOT.parent / "shared" / "benchmarks"
+
+
 def machine() -> dict[str, Any]:
     """CPU model, cores, memory and the load at the time of the run."""
     model = ""

@@ -1,6 +1,7 @@
 """A seeded synthetic news corpus of a chosen size, with real questions and known gold.
 
-The paragraphs of the CMRC 2018 and DRCD dev sets (``/work/shared/benchmarks``) are the
+The paragraphs of the CMRC 2018 and DRCD dev sets (in ``$QA_BENCHMARKS_DIR``, else
+``../shared/benchmarks`` beside the checkout: :func:`bench.common.benchmarks_dir`) are the
 material. ``--questions`` of their questions are drawn at random; each gold paragraph
 becomes one article, intact (``gold-<paragraph id>``). Every other article recombines
 4 to 12 random sentences of the other paragraphs of one set (simplified or traditional),
@@ -28,10 +29,11 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+from bench.common import benchmarks_dir
 from corpus.sentences import sentence_spans
 from eval.squad import load_squad
 
-BENCHMARKS = Path("/work/shared/benchmarks")
+BENCHMARKS = benchmarks_dir()
 DEFAULT_FILES = (BENCHMARKS / "cmrc2018_dev.json", BENCHMARKS / "drcd_dev.json")
 CHUNK_SIZE, OVERLAP = 300, 50
 

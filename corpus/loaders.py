@@ -33,7 +33,7 @@ from corpus.ids import canonical_url, path_id, relative_name, url_id
 from corpus.markdown import markdown_to_text
 from corpus.progress import Progress
 from corpus.types import CleaningReport, Document, content_hash
-from corpus.warc import WarcPage, count_warc_pages, is_warc, read_warc
+from corpus.warc import WarcPage, count_warc_pages, is_warc, read_warc, warc_parts
 
 __all__ = [
     "HTML_SUFFIXES",
@@ -217,32 +217,37 @@ def _page_document(
     url: str = "",
     charset: str = "",
     fetched: str = "",
+    where: str = "",
 ) -> tuple[Document | None, SkippedFile | None, PageReport]:
     """One web page as a document, or the reason it gives none.
 
     Args:
         data: the page's bytes.
-        source: the file path or the record's URL.
+        source: the document's source: the file's path relative to what was loaded,
+            or the record's URL.
         fallback_id: the id where the page states no canonical URL and ``url`` is "".
         url: the URL the page was fetched from ("" for a file).
         charset: a charset declared by the transport.
         fetched: when it was fetched (ISO 8601), "" for a file.
+        where: the name the skip and the page report give (the path as given, for
+            whoever runs the load); default ``source``.
     """
+    where = where or source
     start = time.perf_counter()
     try:
-        text = decode_page(data, source, charset)
+        text = decode_page(data, where, charset)
     except CorpusError as exc:
-        reason = str(exc).removeprefix(f"{source}: ")
+        reason = str(exc).removeprefix(f"{where}: ")
         code = _decode_code(reason)
-        report = PageReport(source, skip_code=code, seconds=time.perf_counter() - start)
-        return None, SkippedFile(source, reason, code), report
+        report = PageReport(where, skip_code=code, seconds=time.perf_counter() - start)
+        return None, SkippedFile(where, reason, code), report
     extraction = extract_page(text, url=url, fetched=_fetch_date(fetched))
     seconds = time.perf_counter() - start
     md = extraction.metadata
     if extraction.skip is not None:
-        skip = SkippedFile(source, extraction.skip.message, extraction.skip.code)
+        skip = SkippedFile(where, extraction.skip.message, extraction.skip.code)
         report = PageReport(
-            source,
+            where,
             dropped=extraction.dropped,
             evidence=md.evidence,
             skip_code=extraction.skip.code,
@@ -280,7 +285,7 @@ def _page_document(
         content_hash=content_hash("\x00".join((*stated, page_url))),
     )
     report = PageReport(
-        source,
+        where,
         doc_id=doc.id,
         mode=extraction.mode,
         kept_blocks=extraction.kept_blocks,
@@ -423,7 +428,7 @@ def _jsonl_lines(
         yield (
             document_from_text(
                 body,
-                source=fields["source"] or fields["url"] or where,
+                source=fields["source"] or fields["url"] or f"{relative}:{lineno}",
                 title=fields["title"] or "",
                 url=url or fields["url"] or "",
                 published=fields["published"] or "",
@@ -467,41 +472,46 @@ def _read(path: Path) -> bytes | SkippedFile:
         return SkippedFile(str(path), f"cannot read the file: {exc.strerror or exc}", "unreadable")
 
 
-def _load_warc(item: _Input, tick: Callable[[], None]) -> _Loaded:
+def _load_warc(
+    item: _Input, tick: Callable[[], None], start: int = 0, records: int | None = None
+) -> _Loaded:
+    """The pages of an archive, or of the part of it from byte ``start`` on (``records``
+    records; None: to the end), read one record at a time."""
     out = _Loaded([], [], [])
     name = str(item.path)
     try:
-        entries = list(read_warc(item.path))
+        for entry in read_warc(item.path, start=start, records=records):
+            if not isinstance(entry, WarcPage):
+                out.skipped.append(SkippedFile(entry.where, entry.message, entry.code))
+                out.pages.append(PageReport(entry.where, skip_code=entry.code))
+                tick()
+                continue
+            offset = entry.where.rsplit("@", 1)[-1]
+            doc, skip, report = _page_document(
+                entry.data,
+                source=entry.uri or f"{item.relative}@{offset}",
+                fallback_id=path_id(f"{item.relative}@{offset}"),
+                url=entry.uri,
+                charset=entry.charset,
+                fetched=entry.fetched,
+                where=entry.uri or entry.where,
+            )
+            if entry.truncated:
+                note = (
+                    f"the crawler truncated this record ({entry.truncated}): "
+                    "the page may be incomplete"
+                )
+                report = replace(report, notes=(note,))
+            out.pages.append(report)
+            if doc is not None:
+                out.documents.append(doc)
+            if skip is not None:
+                out.skipped.append(skip)
+            tick()
     except OSError as exc:
         out.skipped.append(
             SkippedFile(name, f"cannot read the archive: {exc.strerror or exc}", "unreadable")
         )
-        return out
-    for entry in entries:
-        if not isinstance(entry, WarcPage):
-            out.skipped.append(SkippedFile(entry.where, entry.message, entry.code))
-            out.pages.append(PageReport(entry.where, skip_code=entry.code))
-            tick()
-            continue
-        doc, skip, report = _page_document(
-            entry.data,
-            source=entry.uri or entry.where,
-            fallback_id=path_id(f"{item.relative}@{entry.where.rsplit('@', 1)[-1]}"),
-            url=entry.uri,
-            charset=entry.charset,
-            fetched=entry.fetched,
-        )
-        if entry.truncated:
-            note = (
-                f"the crawler truncated this record ({entry.truncated}): the page may be incomplete"
-            )
-            report = replace(report, notes=(note,))
-        out.pages.append(report)
-        if doc is not None:
-            out.documents.append(doc)
-        if skip is not None:
-            out.skipped.append(skip)
-        tick()
     return out
 
 
@@ -517,14 +527,20 @@ def _bad_name(item: _Input) -> SkippedFile | None:
     return None
 
 
-def _load_file(item: _Input, tick: Callable[[], None]) -> _Loaded:
+def _load_file(
+    item: _Input, tick: Callable[[], None], start: int = 0, records: int | None = None
+) -> _Loaded:
+    """What one file gives (of an archive: the part from byte ``start`` on, ``records``
+    records of it; None: to the end). A document's source is the file's path relative to
+    what was loaded (:attr:`_Input.relative`), never the path as given: a document
+    shows no server path; skips and page reports name the path as given."""
     path = item.path
     name = str(path)
     bad_name = _bad_name(item)
     if bad_name is not None:
         return _Loaded([], [bad_name], [])
     if is_warc(path):
-        return _load_warc(item, tick)
+        return _load_warc(item, tick, start, records)
     suffix = path.suffix.lower()
     out = _Loaded([], [], [])
     if suffix not in SUPPORTED_SUFFIXES:
@@ -540,7 +556,9 @@ def _load_file(item: _Input, tick: Callable[[], None]) -> _Loaded:
         out.skipped.append(data)
         return out
     if suffix in HTML_SUFFIXES:
-        doc, skip, report = _page_document(data, source=name, fallback_id=path_id(item.relative))
+        doc, skip, report = _page_document(
+            data, source=item.relative, fallback_id=path_id(item.relative), where=name
+        )
         out.pages.append(report)
         out.documents.extend([doc] if doc is not None else [])
         out.skipped.extend([skip] if skip is not None else [])
@@ -560,7 +578,7 @@ def _load_file(item: _Input, tick: Callable[[], None]) -> _Loaded:
     if suffix == ".md":
         title, text = markdown_to_text(text)
     out.documents.append(
-        document_from_text(text, source=name, title=title, doc_id=path_id(item.relative))
+        document_from_text(text, source=item.relative, title=title, doc_id=path_id(item.relative))
     )
     return out
 
@@ -582,13 +600,16 @@ def _total(files: list[_Input]) -> int:
 # --- loading in parts (for a streaming, parallel ingest) ------------------------------------
 
 STREAM_BYTES = 1 << 20
-"""JSONL files larger than this are read line by line, in parts (they must be UTF-8)."""
+"""JSONL files larger than this are read line by line, in parts (they must be UTF-8);
+archives are read in parts of records declaring about this many bytes (one record at
+least)."""
 _PART_LINES = 256
 
 
 @dataclass(frozen=True, slots=True)
 class LoadTask:
-    """One part of a load: a whole file, or some lines of a large JSONL file.
+    """One part of a load: a whole file, some lines of a large JSONL file, or a run of
+    records of an archive.
 
     Picklable, so a pool of worker processes can run :func:`run_load_task` on it.
 
@@ -597,12 +618,16 @@ class LoadTask:
         root: the folder its id is relative to (None: a file argument).
         lines: for a part of a large JSONL file, its ``(line number, text)`` pairs.
         size: the bytes of input it covers (for progress).
+        start: for a part of an archive, the byte offset of its first record.
+        records: for a part of an archive, how many records it holds (None: to the end).
     """
 
     path: str
     root: str | None
     lines: tuple[tuple[int, str | None], ...] | None = None
     size: int = 0
+    start: int = 0
+    records: int | None = None
 
 
 def _stream_jsonl(item: _Input) -> Iterator[LoadTask]:
@@ -627,9 +652,23 @@ def _stream_jsonl(item: _Input) -> Iterator[LoadTask]:
         yield LoadTask(path, root, tuple(part), size)
 
 
+def _archive_parts(item: _Input, size: int) -> Iterator[LoadTask]:
+    """An archive in parts of records declaring about :data:`STREAM_BYTES` together."""
+    path, root = str(item.path), None if item.root is None else str(item.root)
+    end = 0
+    try:
+        for part in warc_parts(item.path, part_bytes=STREAM_BYTES):
+            yield LoadTask(path, root, None, part.size, part.start, part.records)
+            end = part.start + part.size
+    except OSError:  # cannot be read on: the rest as one part, which reports it
+        yield LoadTask(path, root, None, max(size - end, 0), end)
+
+
 def plan_load(paths: Iterable[str | Path]) -> Iterator[LoadTask]:
     """The parts of loading ``paths``, in the order :func:`load_documents` reads them;
-    produced lazily (a large JSONL file is read as the parts are consumed).
+    produced lazily (a large JSONL file is read, and an archive's record headers, as the
+    parts are consumed), so that whoever runs them holds a few parts at a time, whatever
+    the input's size.
 
     Raises:
         PathNotFoundError: a given path does not exist.
@@ -642,6 +681,8 @@ def plan_load(paths: Iterable[str | Path]) -> Iterator[LoadTask]:
             size = 0
         if item.path.suffix.lower() == ".jsonl" and size > STREAM_BYTES:
             yield from _stream_jsonl(item)
+        elif is_warc(item.path) and _bad_name(item) is None:
+            yield from _archive_parts(item, size)
         else:
             yield LoadTask(str(item.path), root, None, size)
 
@@ -672,7 +713,7 @@ def run_load_task(task: LoadTask) -> LoadResult:
             skips.extend([skip] if skip is not None else [])
         loaded = _Loaded(docs, skips, [])
     else:
-        loaded = _load_file(item, lambda: None)
+        loaded = _load_file(item, lambda: None, task.start, task.records)
     kept: list[Document] = []
     for doc in loaded.documents:
         if doc.text:

@@ -7,30 +7,33 @@ Every text that enters an index, and every query, is folded with
 
 from __future__ import annotations
 
+import importlib
 import logging
+from typing import TYPE_CHECKING, Any
 
-from embeddings.dense import DenseIndex
-from embeddings.encoder import BGE_ZH_QUERY_PREFIX, Encoder, default_query_prefix
-from embeddings.errors import (
-    IndexCorruptError,
-    IndexError_,
-    IndexMismatchError,
-    IndexNotFoundError,
-    IndexWriteError,
-    ModelUnavailableError,
-)
-from embeddings.sparse import BM25Index
-from embeddings.store import (
-    FORMAT_VERSION,
-    IndexSettings,
-    IndexSnapshot,
-    build_snapshot,
-    load_snapshot,
-    save_snapshot,
-    settings_compatible,
-)
-from embeddings.tokenize import DEFAULT_TOKENIZER, TOKENIZER_NAMES, Tokenizer, get_tokenizer
-from embeddings.types import Hits
+if TYPE_CHECKING:
+    from embeddings.dense import DenseIndex
+    from embeddings.encoder import BGE_ZH_QUERY_PREFIX, Encoder, default_query_prefix
+    from embeddings.errors import (
+        IndexCorruptError,
+        IndexError_,
+        IndexMismatchError,
+        IndexNotFoundError,
+        IndexWriteError,
+        ModelUnavailableError,
+    )
+    from embeddings.sparse import BM25Index
+    from embeddings.store import (
+        FORMAT_VERSION,
+        IndexSettings,
+        IndexSnapshot,
+        build_snapshot,
+        load_snapshot,
+        save_snapshot,
+        settings_compatible,
+    )
+    from embeddings.tokenize import DEFAULT_TOKENIZER, TOKENIZER_NAMES, Tokenizer, get_tokenizer
+    from embeddings.types import Hits
 
 __all__ = [
     "BGE_ZH_QUERY_PREFIX",
@@ -59,3 +62,46 @@ __all__ = [
 ]
 
 logging.getLogger(__name__).addHandler(logging.NullHandler())
+
+# Each public name and where it lives, imported on first use (PEP 562): importing
+# ``embeddings`` (or one of its modules, such as ``embeddings.errors``) imports none
+# of the rest.
+_EXPORTS: dict[str, tuple[str, str]] = {
+    "DenseIndex": ("embeddings.dense", "DenseIndex"),
+    "BGE_ZH_QUERY_PREFIX": ("embeddings.encoder", "BGE_ZH_QUERY_PREFIX"),
+    "Encoder": ("embeddings.encoder", "Encoder"),
+    "default_query_prefix": ("embeddings.encoder", "default_query_prefix"),
+    "IndexCorruptError": ("embeddings.errors", "IndexCorruptError"),
+    "IndexError_": ("embeddings.errors", "IndexError_"),
+    "IndexMismatchError": ("embeddings.errors", "IndexMismatchError"),
+    "IndexNotFoundError": ("embeddings.errors", "IndexNotFoundError"),
+    "IndexWriteError": ("embeddings.errors", "IndexWriteError"),
+    "ModelUnavailableError": ("embeddings.errors", "ModelUnavailableError"),
+    "BM25Index": ("embeddings.sparse", "BM25Index"),
+    "FORMAT_VERSION": ("embeddings.store", "FORMAT_VERSION"),
+    "IndexSettings": ("embeddings.store", "IndexSettings"),
+    "IndexSnapshot": ("embeddings.store", "IndexSnapshot"),
+    "build_snapshot": ("embeddings.store", "build_snapshot"),
+    "load_snapshot": ("embeddings.store", "load_snapshot"),
+    "save_snapshot": ("embeddings.store", "save_snapshot"),
+    "settings_compatible": ("embeddings.store", "settings_compatible"),
+    "DEFAULT_TOKENIZER": ("embeddings.tokenize", "DEFAULT_TOKENIZER"),
+    "TOKENIZER_NAMES": ("embeddings.tokenize", "TOKENIZER_NAMES"),
+    "Tokenizer": ("embeddings.tokenize", "Tokenizer"),
+    "get_tokenizer": ("embeddings.tokenize", "get_tokenizer"),
+    "Hits": ("embeddings.types", "Hits"),
+}
+
+
+def __getattr__(name: str) -> Any:
+    try:
+        module, attribute = _EXPORTS[name]
+    except KeyError:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None
+    value = getattr(importlib.import_module(module), attribute)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

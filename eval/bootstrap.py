@@ -37,8 +37,8 @@ def bootstrap_ci(
 
 
 def paired_bootstrap_ci(
-    before: Sequence[float],
-    after: Sequence[float],
+    before: Sequence[float | None],
+    after: Sequence[float | None],
     *,
     resamples: int = 1000,
     confidence: float = 0.95,
@@ -47,20 +47,46 @@ def paired_bootstrap_ci(
     """Percentile bootstrap interval for ``mean(after) - mean(before)`` on paired values.
 
     The same questions are resampled for both runs, so question difficulty cancels out.
+    A value may be missing (None or NaN) on one side, where the metric does not apply to
+    that run's answer (the length of an answer one run gave and the other abstained
+    on): each side's mean in a resample is then over the values it has there, as each
+    run's own mean is, so the interval is for the very difference of the runs' means
+    (pairing only the questions with both values would measure another difference, and
+    could exclude the one the means show). Resamples in which a side has no value are
+    left out.
+
+    Returns:
+        ``(low, high)``; ``(nan, nan)`` when a side has no value (in any resample).
 
     Raises:
         ValueError: when the sequences differ in length, or for bad settings.
     """
     _check(resamples, confidence)
-    a = np.asarray(before, dtype=float)
-    b = np.asarray(after, dtype=float)
+    a = np.array([np.nan if v is None else v for v in before], dtype=float)
+    b = np.array([np.nan if v is None else v for v in after], dtype=float)
     if a.shape != b.shape:
         raise ValueError("paired values must have the same length")
-    if a.size == 0:
+    missing_a, missing_b = np.isnan(a), np.isnan(b)
+    if a.size == 0 or missing_a.all() or missing_b.all():
         return (float("nan"), float("nan"))
     rng = np.random.default_rng(seed)
     idx = rng.integers(0, a.size, size=(resamples, a.size))
-    return _interval(b[idx].mean(axis=1) - a[idx].mean(axis=1), confidence)
+    if not (missing_a.any() or missing_b.any()):
+        return _interval(b[idx].mean(axis=1) - a[idx].mean(axis=1), confidence)
+    diffs = _present_means(b, missing_b, idx) - _present_means(a, missing_a, idx)
+    diffs = diffs[~np.isnan(diffs)]
+    if diffs.size == 0:
+        return (float("nan"), float("nan"))
+    return _interval(diffs, confidence)
+
+
+def _present_means(values: np.ndarray, missing: np.ndarray, idx: np.ndarray) -> np.ndarray:
+    """Per resample (row of ``idx``), the mean of the values present; NaN where none is."""
+    counts = (~missing)[idx].sum(axis=1)
+    sums = np.where(missing, 0.0, values)[idx].sum(axis=1)
+    means = np.full(len(idx), np.nan)
+    np.divide(sums, counts, out=means, where=counts > 0)
+    return means
 
 
 def _check(resamples: int, confidence: float) -> None:

@@ -20,7 +20,7 @@ from qa.settings import QASettings
 
 __all__ = ["app"]
 
-app = typer.Typer(add_completion=False)
+app = typer.Typer(add_completion=False, rich_markup_mode=None)  # help as written
 
 
 @app.command("eval")
@@ -86,7 +86,8 @@ def eval_command(
             "--abstain-threshold",
             min=0.0,
             max=1.0,
-            help="Abstain below this confidence (default: the answerer's).",
+            help="Abstain below this confidence (env QA_ABSTAIN_THRESHOLD; default: the "
+            "reader model's own).",
             show_default=False,
         ),
     ] = None,
@@ -189,7 +190,8 @@ def eval_command(
             name = files[0].stem
         if assistant.config.generator != "extractive":
             with progress_bars() as hook:
-                assistant.warm_up(hook)  # load the model before the clock starts
+                assistant.warm_up(hook)  # the language model, with its progress shown
+        # The runner warms the rest up (and asks a throw-away question) before timing.
         command = "qa eval " + " ".join(sys.argv[2:]) if sys.argv[1:2] == ["eval"] else ""
         with progress_bars() as hook:
             summary, written = run_and_report(
@@ -212,9 +214,11 @@ def eval_command(
             lo, hi = m[key]["ci95"]
             out.print(f"{key:24} {m[key]['mean']:.3f}  [{lo:.3f}, {hi:.3f}]  n={m[key]['n']}")
     lat = summary["latency"]
+    warm = lat.get("warm_up_ms")
     out.print(
         f"{'latency p50 / p95':24} {lat['p50_ms']:.1f} / {lat['p95_ms']:.1f} ms, "
         f"{lat['throughput_qps']:.1f} questions/s"
+        + (f" (warm-up before timing: {warm:.0f} ms)" if warm is not None else "")
     )
     gen = summary.get("generation")
     if gen:

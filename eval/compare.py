@@ -4,7 +4,11 @@ Each side is a ``summary.json`` or the run folder holding it. From summaries alo
 comparison shows both figures with their 95% intervals and flags a difference whose
 intervals do not overlap. When both sides are run folders with ``questions.jsonl`` over
 the same question ids, it also gives a paired bootstrap interval for the difference (the
-same questions resampled on both sides), which is the sharper test.
+same questions resampled on both sides), which is the sharper test. A metric that
+applies to some answers only (``answer_chars``: answered questions) may apply to other
+questions in each run; the paired interval then resamples every question either run has
+a value for, and takes each run's mean over its own values, as the figures do, so that
+the interval is for the difference the table shows.
 
 Runs over different questions (another set, another ``--limit`` sample) cannot be judged
 by their means: :func:`question_overlap` says how they differ, and :func:`compare_runs`
@@ -15,6 +19,7 @@ gives no verdict where the per-question records needed for that are missing.
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -212,18 +217,22 @@ def compare_runs(
     scope = "all" if overlap.same else ("shared" if common else "none")
     rows = []
     for name in names:
-        before: list[float] = []
-        after: list[float] = []
+        # Per shared question, each run's value; None where the metric does not apply to
+        # that run's answer (answer_chars of an abstention), which may differ by run.
+        before: list[float | None] = []
+        after: list[float | None] = []
         if qa_ is not None and qb is not None:
             for i in common:
                 x, y = qa_[i].get(name), qb[i].get(name)
-                if x is not None and y is not None:
-                    before.append(float(x))
-                    after.append(float(y))
+                if x is not None or y is not None:
+                    before.append(None if x is None else float(x))
+                    after.append(None if y is None else float(y))
+        values_a = [x for x in before if x is not None]
+        values_b = [y for y in after if y is not None]
         if scope == "shared":
-            va, vb = _mean(before), _mean(after)
-            a_ci = _ci(before, resamples, seed)
-            b_ci = _ci(after, resamples, seed)
+            va, vb = _mean(values_a), _mean(values_b)
+            a_ci = _ci(values_a, resamples, seed)
+            b_ci = _ci(values_b, resamples, seed)
         else:
             ea, eb = ma.get(name, {}), mb.get(name, {})
             va, vb = ea.get("mean"), eb.get("mean")
@@ -232,8 +241,12 @@ def compare_runs(
             a_ci, b_ci = (ca[0], ca[1]), (cb[0], cb[1])
         delta = vb - va if va is not None and vb is not None else None
         delta_ci = None
-        if before and scope != "none":
-            delta_ci = paired_bootstrap_ci(before, after, resamples=resamples, seed=seed)
+        if values_a and values_b and scope != "none":
+            # The same means as va and vb (over every question each applies to), so the
+            # interval is for the difference shown.
+            lo, hi = paired_bootstrap_ci(before, after, resamples=resamples, seed=seed)
+            if not (math.isnan(lo) or math.isnan(hi)):
+                delta_ci = (lo, hi)
         verdict = "n/a" if scope == "none" else _verdict(name, delta, delta_ci, a_ci, b_ci)
         rows.append(
             ComparisonRow(

@@ -120,6 +120,15 @@ def _generation_lines(gen: Mapping[str, Any] | None) -> list[str]:
     ]
 
 
+def _warm_up_note(warm_up_ms: float | None) -> str:
+    if warm_up_ms is None:
+        return "."
+    return (
+        f", after a warm-up of {warm_up_ms:.0f} ms (models loaded, one throw-away question) "
+        "before the clock started."
+    )
+
+
 def render_markdown(
     summary: Mapping[str, Any],
     charts: Sequence[str] = (),
@@ -164,7 +173,8 @@ def render_markdown(
     lines += [
         "",
         f"Latency per question: p50 {lat['p50_ms']:.1f} ms, p95 {lat['p95_ms']:.1f} ms; "
-        f"throughput {lat['throughput_qps']:.1f} questions/s over {lat['wall_s']:.1f} s.",
+        f"throughput {lat['throughput_qps']:.1f} questions/s over {lat['wall_s']:.1f} s"
+        + _warm_up_note(lat.get("warm_up_ms")),
         *_generation_lines(summary.get("generation")),
         "",
         "## All metrics",

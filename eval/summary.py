@@ -142,7 +142,8 @@ def summarize(run: EvalRun, *, resamples: int = 1000, seed: int = 0) -> dict[str
     """The summary of a run (a JSON-serialisable dict).
 
     Keys: ``meta``; ``questions`` (counts); ``metrics`` (name -> ``mean``, ``n``,
-    ``ci95``); ``latency``; ``hit_curve`` (article and chunk hit@k for k = 1..depth);
+    ``ci95``); ``latency`` (per question, timed after the warm-up, whose own time is
+    ``warm_up_ms``); ``hit_curve`` (article and chunk hit@k for k = 1..depth);
     ``abstention_curve``; ``categories`` (per category: counts and metric means).
 
     Args:
@@ -197,6 +198,7 @@ def summarize(run: EvalRun, *, resamples: int = 1000, seed: int = 0) -> dict[str
             "mean_ms": _mean(lat) or 0.0,
             "wall_s": run.wall_s,
             "throughput_qps": len(results) / run.wall_s if run.wall_s > 0 else 0.0,
+            "warm_up_ms": run.warm_up_ms,
         },
         "hit_curve": curve,
         "outcomes": {o: sum(r.outcome == o for r in results) for o in OUTCOMES},

@@ -254,7 +254,13 @@ def cross_validate(pairs: Sequence[Pair], *, folds: int = 5) -> tuple[Fold, ...]
     Raises:
         ValueError: for fewer than two folds or fewer articles than folds.
     """
-    from sklearn.model_selection import GroupKFold
+    try:
+        from sklearn.model_selection import GroupKFold
+    except ImportError as err:
+        raise ImportError(
+            'the support-threshold study needs scikit-learn - install the "train" extra '
+            "(pip install 'zhnews-qa[train]') to enable it"
+        ) from err
 
     if folds < 2:
         raise ValueError("folds must be at least 2")

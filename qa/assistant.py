@@ -18,7 +18,6 @@ import numpy.typing as npt
 
 from corpus.dedupe import DuplicateIndex, Fingerprint, fingerprint
 from corpus.errors import EmptyCorpusError
-from corpus.loaders import load_documents
 from corpus.progress import Progress
 from corpus.types import Chunk, Document
 from embeddings.encoder import Encoder
@@ -27,6 +26,7 @@ from embeddings.errors import (
     IndexNotFoundError,
     IndexWriteError,
     ModelUnavailableError,
+    is_disk_full,
 )
 from embeddings.store import (
     IndexSettings,
@@ -48,6 +48,7 @@ from embeddings.store import (
 from embeddings.store.files import SEGMENTS, read_manifest
 from embeddings.store.lock import DEFAULT_LOCK_TIMEOUT, index_lock
 from embeddings.store.recovery import recover_index
+from embeddings.store.space import segment_bytes, write_error
 from embeddings.tokenize import Tokenizer, get_tokenizer
 from qa.answering import (
     Answerer,
@@ -209,6 +210,10 @@ class Assistant:
             EmptyCorpusError: when no article could be loaded.
         """
         paths = list(paths)
+        # Imported here: the loaders (HTML extraction, encodings) cost a cold `qa ask`,
+        # which reads no article, about 0.1 s.
+        from corpus.loaders import load_documents
+
         result = load_documents(paths, progress=progress)
         if not result.documents:
             raise EmptyCorpusError(_empty_message(paths, result.skipped))
@@ -466,8 +471,16 @@ class Assistant:
                 merged = merge_segments(
                     states[start:end], parent=parent, dense_kind=self.config.dense_index
                 )
-            except (OSError, sqlite3.Error) as err:
-                raise IndexWriteError(f"cannot merge segments in {root}: {err}") from err
+            except (OSError, sqlite3.Error, RuntimeError) as err:
+                if isinstance(err, RuntimeError) and not is_disk_full(err):
+                    raise
+                raise write_error(
+                    f"cannot merge segments in {root}",
+                    err,
+                    where=root or ".",
+                    outcome="the segments stay as they were",
+                    needed=sum(segment_bytes(st.segment) for st in states[start:end]),
+                ) from err
             states[start:end] = [SegmentState(merged)]
         merged_snapshot = snapshot.with_states(states)
         if root is None:
@@ -693,7 +706,7 @@ class Assistant:
 
     def warm_up(self, progress: Progress | None = None) -> None:
         """Load the answerer's models now rather than on the first question: the
-        extractive reader's (LightGBM and jieba's tagger, about 3 s) and the language
+        extractive reader's (its trees and jieba's tagger, tens of milliseconds) and the language
         model, if one is configured (converting a GGUF file's tokenizer the first time
         reports through ``progress``).
 
@@ -917,6 +930,7 @@ class _Prepared:
             dropped=draft.dropped,
             fallback=draft.fallback,
             query=self.question.query,
+            generation=draft.generation,
         )
 
 

@@ -10,10 +10,12 @@ from corpus.errors import CorpusError, EmptyCorpusError, QAError, UnreadableFile
 from embeddings.errors import (
     IndexBusyError,
     IndexCorruptError,
+    IndexDiskFullError,
     IndexMismatchError,
     IndexNotFoundError,
     IndexWriteError,
     ModelUnavailableError,
+    is_disk_full,
 )
 
 __all__ = [
@@ -22,6 +24,7 @@ __all__ = [
     "GenerationError",
     "IndexBusyError",
     "IndexCorruptError",
+    "IndexDiskFullError",
     "IndexMismatchError",
     "IndexNotFoundError",
     "IndexWriteError",
@@ -30,6 +33,7 @@ __all__ = [
     "QAError",
     "ShardError",
     "UnreadableFileError",
+    "is_disk_full",
 ]
 
 

@@ -11,8 +11,8 @@ index at once (segments are merged by the merge policy as they accumulate). Memo
 one pending segment and the parts in flight, whatever the input's size.
 
 A new index (or ``rebuild=True``) is built in a temporary directory beside the target,
-holding the index's write lock throughout, and put in place when complete: renamed to
-the name where there is nothing, else written into the existing index as its next
+holding the index's write lock throughout, and put in place when complete: moved to
+the name where there is no index (manifest last), else written into the existing index as its next
 generation (one atomic manifest replacement), so an interrupted ingest leaves the
 previous index as it was. An ingest into an existing index commits each segment as it
 goes, each under the write lock on the newest generation (another process may write
@@ -42,7 +42,7 @@ from corpus.progress import Progress
 from corpus.types import Document
 from embeddings.errors import IndexWriteError
 from embeddings.store import IndexSnapshot, PreparedDocument, check_encoder, now, prepare_document
-from embeddings.store.files import MANIFEST
+from embeddings.store.files import MANIFEST, holds_no_index, move_index
 from embeddings.store.lock import DEFAULT_LOCK_TIMEOUT, index_lock
 from embeddings.store.recovery import recover_index
 from embeddings.tokenize import Tokenizer, get_tokenizer
@@ -279,9 +279,7 @@ def ingest_paths(
     start = time.perf_counter()
     target = Path(directory)
     recover_index(target, discard_incomplete=True, timeout=lock_timeout)
-    if target.exists() and (
-        not target.is_dir() or (any(target.iterdir()) and not (target / MANIFEST).is_file())
-    ):
+    if not (target / MANIFEST).is_file() and not holds_no_index(target):
         raise IndexWriteError(
             f"{target} exists and is not an index; choose a new or empty directory for --index"
         )
@@ -425,8 +423,7 @@ def _new_index(
     target: Path, config: AssistantConfig, first: Sequence[PreparedDocument]
 ) -> tuple[Assistant, Path]:
     """An empty index in a temporary directory beside ``target`` (``index`` in
-    ``.<name>.building-<tag>``, its lock file beside it in that directory), with the
-    encoder the first batch's chunks call for."""
+    ``.<name>.building-<tag>``), with the encoder the first batch's chunks call for."""
     sample = [c.text for p in first[:COVERAGE_SAMPLE] for c in p.chunks][:COVERAGE_SAMPLE]
     encoder, warnings = resolve_encoder(config, sample, building=True)
     settings = check_encoder(settings_for(config, encoder), encoder)
@@ -439,14 +436,16 @@ def _new_index(
 
 
 def _put_in_place(assistant: Assistant, building: Path, target: Path) -> None:
-    """Put the index built at ``building`` in ``target``'s place: renamed there where
-    there is nothing, else written into the index there as its next generation (the
-    caller holds ``target``'s write lock). The assistant is bound to ``target``."""
+    """Put the index built at ``building`` in ``target``'s place: moved there where
+    there is none (into the directory that holds the write lock, manifest last:
+    :func:`~embeddings.store.files.move_index`), else written into the index there as
+    its next generation (the caller holds ``target``'s write lock). The assistant is
+    bound to ``target``."""
     if (target / MANIFEST).is_file():
         assistant.save(target)
         return
     try:
-        os.replace(building, target)  # onto nothing or an empty directory: atomic
+        move_index(building, target)
     except OSError as err:
         raise IndexWriteError(
             f"cannot move the new index into {target}: {err}; nothing was written there"

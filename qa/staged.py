@@ -33,6 +33,7 @@ after the one commit.
 from __future__ import annotations
 
 import logging
+import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -43,9 +44,10 @@ import numpy.typing as npt
 
 from corpus.progress import Progress
 from corpus.types import Document
-from embeddings.errors import IndexWriteError
+from embeddings.errors import IndexWriteError, is_disk_full
 from embeddings.store import PreparedDocument, Segment, SegmentState
 from embeddings.store.segment import new_segment_name, open_segment
+from embeddings.store.space import write_error
 from embeddings.store.staging import (
     PackedDocuments,
     PlannedSegment,
@@ -131,9 +133,14 @@ class SegmentSink(Protocol):
 def _write_here(job: SegmentJob) -> None:
     try:
         job.run()
-    except OSError as err:
-        raise IndexWriteError(
-            f"cannot write segment {job.name}: {err}; nothing was committed"
+    except (OSError, sqlite3.Error, RuntimeError) as err:
+        if isinstance(err, RuntimeError) and not is_disk_full(err):
+            raise
+        raise write_error(
+            f"cannot write segment {job.name}",
+            err,
+            where=job.staging,
+            outcome="nothing was committed",
         ) from err
 
 

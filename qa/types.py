@@ -14,6 +14,7 @@ __all__ = [
     "Citation",
     "Draft",
     "FloatMap",
+    "GenerationStats",
     "Passage",
     "Question",
     "SearchFilters",
@@ -201,6 +202,67 @@ class Question:
 
 
 @dataclass(frozen=True, slots=True)
+class GenerationStats:
+    """How a language model wrote one text: its token counts and times.
+
+    Attributes:
+        generator: the backend and model (``transformers:<model>``, ``openai:<model>``).
+        prompt_tokens: tokens of the prompt; None when the backend cannot say (a server
+            that reports no usage).
+        new_tokens: tokens the model generated (those verification dropped, or cut at a
+            stop string, included); None when the backend cannot say.
+        seconds: from the request to the last token, prompt processing included.
+        first_token_seconds: from the request to the first generated token (the time to
+            first token: prompt processing, and a server's queue); None where it is not
+            seen (a whole answer from a server, or no token at all).
+    """
+
+    generator: str
+    prompt_tokens: int | None = None
+    new_tokens: int | None = None
+    seconds: float = 0.0
+    first_token_seconds: float | None = None
+
+    @property
+    def tokens_per_second(self) -> float | None:
+        """New tokens per second of the whole generation (prompt processing included, as
+        in the figures of docs/generation.md); None when the count is unknown."""
+        if self.new_tokens is None or self.seconds <= 0:
+            return None
+        return self.new_tokens / self.seconds
+
+    def describe(self) -> str:
+        """One line for logs: ``1305 prompt tokens, 44 new tokens in 8.63 s (5.1 tokens/s),
+        first token after 3.20 s`` (``?`` for what is unknown)."""
+        rate = self.tokens_per_second
+        first = self.first_token_seconds
+        return (
+            f"{_count(self.prompt_tokens)} prompt tokens, {_count(self.new_tokens)} new tokens "
+            f"in {self.seconds:.2f} s ({'?' if rate is None else f'{rate:.1f}'} tokens/s), "
+            f"first token after {'?' if first is None else f'{first:.2f}'} s"
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain-dict form for JSON output (``tokens_per_second`` included)."""
+        return {
+            "generator": self.generator,
+            "prompt_tokens": self.prompt_tokens,
+            "new_tokens": self.new_tokens,
+            "seconds": round(self.seconds, 4),
+            "first_token_seconds": None
+            if self.first_token_seconds is None
+            else round(self.first_token_seconds, 4),
+            "tokens_per_second": None
+            if (rate := self.tokens_per_second) is None
+            else round(rate, 3),
+        }
+
+
+def _count(value: int | None) -> str:
+    return "?" if value is None else str(value)
+
+
+@dataclass(frozen=True, slots=True)
 class Draft:
     """What an answerer produced for one question, before it becomes an :class:`Answer`.
 
@@ -217,6 +279,9 @@ class Draft:
         dropped: answer sentences that citation verification removed.
         fallback: why the configured generator's answer was replaced by another one's
             ("" when it was not).
+        generation: how the language model wrote its answer (also when verification
+            dropped all of it and this is the fallback's); None without a model, or when
+            the model failed.
     """
 
     text: str
@@ -227,6 +292,7 @@ class Draft:
     generator: str = ""
     dropped: int = 0
     fallback: str = ""
+    generation: GenerationStats | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -251,6 +317,8 @@ class Answer:
         fallback: why the configured generator's answer was replaced ("" when it was not).
         query: the self-contained question retrieval ran on (a follow-up rewritten with
             its earlier topic; the question itself otherwise).
+        generation: the language model's token counts and times for this answer (see
+            :class:`GenerationStats`); None without a model, or when it failed.
     """
 
     question: str
@@ -265,6 +333,7 @@ class Answer:
     dropped: int = 0
     fallback: str = ""
     query: str = ""
+    generation: GenerationStats | None = None
 
     def __post_init__(self) -> None:
         _freeze(self, "timings")
@@ -286,6 +355,7 @@ class Answer:
             "citations": [c.to_dict() for c in self.citations],
             "passages": [p.to_dict() for p in self.passages],
             "timings": dict(self.timings),
+            "generation": None if self.generation is None else self.generation.to_dict(),
         }
 
 

@@ -71,6 +71,7 @@ def open_assistant(settings: Settings) -> Assistant:
         # Only here is Ray imported (the ray extra).
         from qa.distributed import ShardedRetrievers, connect
 
+        logger.info("starting %d Ray shard actors ...", settings.shards)
         connect(settings.ray_address)
         assistant.use_retrievers(ShardedRetrievers(settings.shards, timeout=settings.shard_timeout))
     return assistant
@@ -169,36 +170,63 @@ _PAGE_HEADERS = {
 
 
 def _load(app: FastAPI, settings: Settings) -> None:
+    """Open the assistant and warm it up, saying at each step what it loads and how long
+    it took (a start-up of seconds on a busy machine is then explained as it happens)."""
+    start = time.perf_counter()
+    model = settings.model or "none: BM25 only"
+    logger.info("loading the index at %s (embedding model: %s) ...", settings.index_dir, model)
     try:
         assistant = open_assistant(settings)
     except Exception as exc:  # reported by /readyz; the process stays up for /healthz
         logger.exception("could not load the index")  # in full; clients see no paths
         app.state.load_error = public_message(settings, str(exc) or type(exc).__name__)
         return
+    snap = assistant.snapshot
+    logger.info(
+        "index loaded in %.1f s: %d documents, %d chunks; retrieval: %s",
+        time.perf_counter() - start,
+        len(snap.documents),
+        len(snap.chunks),
+        "BM25 + dense" if assistant.dense_enabled else "BM25 only",
+    )
     _warm_up(assistant)
     app.state.assistant = assistant
-    logger.info("index ready: %d documents", len(assistant.documents))
+    logger.info(
+        "ready in %.1f s: %d documents", time.perf_counter() - start, len(assistant.documents)
+    )
 
 
 def _warm_up(assistant: Assistant) -> None:
     """Load the answerer's models (the extractive reader's, and the language model if
     one is configured) before the service says it is ready, so that the first question
-    does not pay for them.
+    does not pay for them; each is logged before it loads and once it has.
 
     A model that cannot load is logged; answers then fall back to the extractive reader,
     each saying why.
     """
+    start = time.perf_counter()
     if assistant.config.generator == "extractive":
+        logger.info("loading the reader model (and jieba's dictionaries) ...")
         assistant.warm_up()
+        logger.info("reader model loaded in %.1f s", time.perf_counter() - start)
         return
 
     def progress(stage: str, done: int, total: int) -> None:
         if done == 0:  # e.g. converting a GGUF file's tokenizer, once
             logger.info("%s ...", stage)
 
+    logger.info(
+        "loading the reader model and the language model %s (%s) ...",
+        assistant.config.llm_model,
+        assistant.config.generator,
+    )
     try:
         assistant.warm_up(progress)
-        logger.info("language model ready: %s", assistant.config.llm_model)
+        logger.info(
+            "language model ready in %.1f s: %s",
+            time.perf_counter() - start,
+            assistant.config.llm_model,
+        )
     except QAError as exc:
         logger.error("the language model cannot be used (answers fall back): %s", exc)
 

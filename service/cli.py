@@ -17,7 +17,7 @@ from service.settings import Settings
 
 __all__ = ["app"]
 
-app = typer.Typer(add_completion=False)
+app = typer.Typer(add_completion=False, rich_markup_mode=None)  # help as written
 
 
 @app.command("serve")

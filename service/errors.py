@@ -17,13 +17,16 @@ from starlette.routing import Match
 
 from qa.errors import (
     EmptyCorpusError,
+    IndexBusyError,
     IndexCorruptError,
     IndexMismatchError,
     IndexNotFoundError,
+    IndexWriteError,
     InvalidQuestionError,
     ModelUnavailableError,
     QAError,
     ShardError,
+    is_disk_full,
 )
 from service.redact import redact_paths
 from service.schemas import ErrorResponse
@@ -32,6 +35,7 @@ from service.settings import Settings
 __all__ = [
     "ERROR_RESPONSES",
     "ServiceError",
+    "disk_full_error",
     "error_response",
     "install_error_handlers",
     "public_message",
@@ -69,6 +73,7 @@ _HTTP_CODES = {
     415: "unsupported_media_type",
     422: "invalid_request",
     503: "not_ready",
+    507: "insufficient_storage",
 }
 
 
@@ -98,6 +103,17 @@ class ServiceError(Exception):
         self.message = message
         self.param = param
         self.headers = headers
+
+
+def disk_full_error(what: str) -> ServiceError:
+    """The 507 for a request the server's disk has no room for (``what`` could not be
+    done); the server log says where."""
+    return ServiceError(
+        507,
+        "insufficient_storage",
+        f"{what}: no space left on the server's disk; nothing was changed: try again "
+        "once the disk is fixed",
+    )
 
 
 def public_message(settings: Settings, text: str) -> str:
@@ -141,6 +157,10 @@ def _domain_status(exc: QAError) -> tuple[int, str]:
         return 503, "model_unavailable"
     if isinstance(exc, ShardError):
         return 503, "shard_unavailable"
+    if isinstance(exc, IndexBusyError):
+        return 503, "index_busy"
+    if isinstance(exc, IndexWriteError):
+        return (507 if is_disk_full(exc) else 500), "index_write_failed"
     return 400, "bad_request"
 
 
@@ -204,6 +224,9 @@ def install_error_handlers(app: FastAPI) -> None:
 
     async def unexpected(request: Request, exc: Exception) -> JSONResponse:
         logger.exception("unhandled error on %s %s", request.method, request.url.path)
+        if is_disk_full(exc):  # e.g. a multipart body spooled to a full temporary disk
+            full = disk_full_error("the request could not be handled")
+            return error_response(request, full.status, full.code, full.message)
         return error_response(
             request, 500, "internal_error", "internal error: the server log has the details"
         )
@@ -238,5 +261,6 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     422: _doc("The request does not match the schema (wrong types, unknown fields, ...)."),
     413: _doc("The request body is over the configured limit."),
     503: _doc("The index is still loading (or could not be loaded)."),
+    507: _doc("No space left on the server's disk; nothing was changed."),
 }
 """Error responses every API route documents."""

@@ -34,6 +34,7 @@ from types import FrameType
 from pydantic import SecretStr
 
 from qa import index_generation
+from service.protocol import json_protocol
 from service.settings import Settings
 
 __all__ = ["SHUTDOWN_GRACE", "run_workers", "secret_variables"]
@@ -66,6 +67,8 @@ def uvicorn_options(settings: Settings) -> dict[str, object]:
         "log_level": settings.log_level,
         "log_config": None,  # records propagate to the handler configured by the service
         "access_log": False,  # service.access logs each request, with its id
+        # A request uvicorn cannot parse (raw UTF-8 in the URL) gets the JSON error shape.
+        "http": json_protocol(),
     }
 
 

@@ -13,6 +13,8 @@ from pathlib import Path
 import pytest
 
 from corpus.normalize import normalize_for_matching
+from tests.small_disk import SmallDisk
+from tests.small_disk import small_disk as _small_disk
 
 # Before any Hugging Face library is imported (they read these once, at import).
 os.environ["HF_HUB_OFFLINE"] = "1"
@@ -77,3 +79,13 @@ def tiny_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     st_dir = root / "sentence-transformer"
     model.save(str(st_dir))
     yield st_dir
+
+
+@pytest.fixture
+def small_disk(tmp_path: Path) -> Iterator[SmallDisk]:
+    """A real 8 MB file system (a tmpfs mounted for the test; skipped where that cannot
+    be done), to fill up: disk-full tests see the errors a full disk really gives."""
+    with _small_disk(tmp_path / "small-disk") as disk:
+        if isinstance(disk, str):
+            pytest.skip(disk)
+        yield disk

@@ -6,7 +6,11 @@ main-content extraction (``load_documents``). Run from the repository root:
 
     python docs/scripts/html_pages.py            # figures of docs/ingestion.md
     python docs/scripts/html_pages.py --bad      # and the bad-input timings
-    python docs/scripts/html_pages.py --dedupe /work/shared/benchmarks   # thresholds
+    python docs/scripts/html_pages.py --dedupe   # copy thresholds, on the benchmarks
+
+``--dedupe`` reads cmrc2018_dev.json and drcd_dev.json from the folder it is given, else
+from $QA_BENCHMARKS_DIR, else from ../shared/benchmarks beside the checkout (where the
+tests find them).
 
 The fixture pages are rendered by tests/corpus/fixtures/newspages.py.
 """
@@ -14,6 +18,7 @@ The fixture pages are rendered by tests/corpus/fixtures/newspages.py.
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import sys
 import tempfile
@@ -344,7 +349,13 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--bad", action="store_true", help="also time the bad inputs")
     parser.add_argument(
-        "--dedupe", type=Path, metavar="DIR", help="folder of cmrc2018_dev.json and drcd_dev.json"
+        "--dedupe",
+        type=Path,
+        nargs="?",
+        const=Path(os.environ.get("QA_BENCHMARKS_DIR") or ROOT.parent / "shared" / "benchmarks"),
+        metavar="DIR",
+        help="folder of cmrc2018_dev.json and drcd_dev.json (default: $QA_BENCHMARKS_DIR, "
+        "else ../shared/benchmarks beside the checkout)",
     )
     args = parser.parse_args()
     measure()

@@ -9,6 +9,7 @@ Layout of an index directory::
     segments/<name>/         one immutable segment each (embeddings.store.segment)
     deletes/<name>-<gen>.npz the documents deleted from segment <name> as of generation
                              <gen>, with the BM25 and char12 statistics their rows held
+    write.lock               while a writer works: its lock (embeddings.store.lock)
 
 **Commits.** A write adds files and never changes one: new segments are written to a
 temporary directory, synced and renamed into place; a tombstone file gets a new name
@@ -19,7 +20,8 @@ removed by the next commit. Files no longer named by the manifest (merged segmen
 tombstones) are deleted after the commit; a reader that opened them keeps reading them
 (POSIX keeps unlinked files alive while open or mapped). Saving another snapshot over an
 index is a commit too (its segments written into the index, a manifest naming only
-them): the name never lacks a complete index; a directory is renamed only onto nothing.
+them): the name never lacks a complete index; a directory is renamed only onto nothing
+(a new index goes into the directory its writer holds the lock of: :func:`move_index`).
 
 **Readers.** Opening an index reads the manifest, memory-maps each segment's arrays and
 opens its SQLite file read-only (immutable, no locks): cheap, and the operating system
@@ -56,10 +58,11 @@ from embeddings.errors import (
     IndexMismatchError,
     IndexNotFoundError,
     IndexWriteError,
+    is_disk_full,
 )
 from embeddings.sparse import Deletions
 from embeddings.store.build import now
-from embeddings.store.lock import holds_lock
+from embeddings.store.lock import LOCK_FILE, holds_lock
 from embeddings.store.segment import (
     Segment,
     TermTable,
@@ -69,6 +72,7 @@ from embeddings.store.segment import (
 )
 from embeddings.store.settings import FORMAT_VERSION, IndexSettings, settings_compatible
 from embeddings.store.snapshot import IndexSnapshot, SegmentState
+from embeddings.store.space import segment_bytes, write_error
 from embeddings.tokenize import Tokenizer
 
 __all__ = [
@@ -76,7 +80,9 @@ __all__ = [
     "MANIFEST",
     "SEGMENTS",
     "commit_snapshot",
+    "holds_no_index",
     "load_snapshot",
+    "move_index",
     "open_snapshot",
     "read_manifest",
     "save_snapshot",
@@ -457,7 +463,41 @@ def _remove(path: Path) -> None:
 
 
 _WRITE_ERRORS = (OSError, sqlite3.Error, IndexCorruptError)
-"""What a failed write raises (a file just written that cannot be read back is one)."""
+"""What a failed write raises (a file just written that cannot be read back is one; a
+FAISS write on a full disk raises a RuntimeError, see :func:`_failed`)."""
+
+
+def _failed(err: Exception) -> bool:
+    """Whether ``err`` is a failed write (else a bug, raised as it is)."""
+    return isinstance(err, _WRITE_ERRORS) or is_disk_full(err)
+
+
+def _needed(snapshot: IndexSnapshot, root: Path) -> int | None:
+    """About how many bytes writing ``snapshot`` into ``root`` takes: the segments not
+    there yet, their tombstones and the manifest."""
+    try:
+        there = root / SEGMENTS
+        total = sum(
+            segment_bytes(st.segment)
+            for st in snapshot.states
+            if not (there / st.segment.name / "segment.json").is_file()
+        )
+        tombstones = sum(4096 + int(st.deleted.nbytes) * 8 for st in snapshot.states)
+        return total + tombstones + 4096  # and the manifest
+    except Exception:  # noqa: BLE001 - only the message's figure is lost
+        return None
+
+
+def _write_failure(
+    err: Exception, snapshot: IndexSnapshot, root: Path, outcome: str
+) -> IndexWriteError:
+    return write_error(
+        f"cannot write the index to {root}",
+        err,
+        where=root,
+        outcome=outcome,
+        needed=_needed(snapshot, root) if is_disk_full(err) else None,
+    )
 
 
 def _raw_generation(root: Path) -> int:
@@ -492,10 +532,10 @@ def commit_snapshot(snapshot: IndexSnapshot, directory: str | Path) -> IndexSnap
     generation = int(read_manifest(root)["generation"]) + 1
     try:
         return _commit_into(root, snapshot, generation)
-    except _WRITE_ERRORS as err:
-        raise IndexWriteError(
-            f"cannot write the index to {root}: {err}; the index there is unchanged"
-        ) from err
+    except Exception as err:
+        if not _failed(err):
+            raise
+        raise _write_failure(err, snapshot, root, "the index there is unchanged") from err
 
 
 def save_snapshot(snapshot: IndexSnapshot, directory: str | Path) -> IndexSnapshot:
@@ -508,8 +548,9 @@ def save_snapshot(snapshot: IndexSnapshot, directory: str | Path) -> IndexSnapsh
       manifest (the next generation) naming only them is committed atomically; the old
       files are deleted after the commit (:func:`commit_snapshot` for the snapshot's own
       index);
-    * where there is nothing (no directory, or an empty one), the whole index is written
-      into a temporary sibling directory, synced, and renamed into place.
+    * where there is nothing (no directory, or one holding nothing but the write lock's
+      file: :func:`holds_no_index`), the whole index is written into a temporary sibling
+      directory, synced, and moved into place (:func:`move_index`).
 
     If anything fails, the index at ``directory`` stays as it was. The caller holds the
     index's write lock (:func:`embeddings.store.lock.index_lock`).
@@ -536,13 +577,13 @@ def save_snapshot(snapshot: IndexSnapshot, directory: str | Path) -> IndexSnapsh
                 return commit_snapshot(snapshot, target)
         try:
             saved = _commit_into(target, snapshot, _raw_generation(target) + 1)
-        except _WRITE_ERRORS as err:
-            raise IndexWriteError(
-                f"cannot write the index to {target}: {err}; the index there is unchanged"
-            ) from err
+        except Exception as err:
+            if not _failed(err):
+                raise
+            raise _write_failure(err, snapshot, target, "the index there is unchanged") from err
         logger.info("saved index to %s (%d chunks)", target, snapshot.size)
         return saved
-    if target.exists() and (not target.is_dir() or any(target.iterdir())):
+    if not holds_no_index(target):
         raise IndexWriteError(
             f"{target} exists and is not an index; choose a new or empty directory for --index"
         )
@@ -552,17 +593,95 @@ def save_snapshot(snapshot: IndexSnapshot, directory: str | Path) -> IndexSnapsh
         parent.mkdir(parents=True, exist_ok=True)
         tmp.mkdir()
         _commit_into(tmp, snapshot, 1)
-        os.replace(tmp, target)  # onto nothing, or an empty directory: one atomic rename
-        fsync_dir(parent)
-    except _WRITE_ERRORS as err:
-        raise IndexWriteError(
-            f"cannot write the index to {target}: {err}; any previous index there is unchanged"
+        move_index(tmp, target)
+    except Exception as err:
+        if not _failed(err):
+            raise
+        shutil.rmtree(tmp, ignore_errors=True)  # first: the space it held is free again
+        raise _write_failure(
+            err, snapshot, target, "any previous index there is unchanged"
         ) from err
     finally:
-        if tmp.exists():
-            shutil.rmtree(tmp, ignore_errors=True)
+        if tmp.exists():  # emptied by the move, or a failed write's
+            try:
+                shutil.rmtree(tmp, ignore_errors=True)
+            except OSError:  # a leftover sibling, which recovery removes: the save stands
+                pass
     logger.info("saved index to %s (%d chunks)", target, snapshot.size)
     return open_snapshot(target, tokenizer=snapshot.bm25.tokenizer)
+
+
+def holds_no_index(directory: str | Path) -> bool:
+    """Whether a new index may be put at ``directory``: nothing is there, or a directory
+    holding nothing but the write lock's file (:data:`embeddings.store.lock.LOCK_FILE`:
+    a writer at work, or one that was killed) and empty ``segments/`` and ``deletes/``
+    folders (what a :func:`move_index` that died before moving a file leaves)."""
+    root = Path(directory)
+    if not root.exists():
+        return True
+    try:
+        if not root.is_dir():
+            return False
+        for path in root.iterdir():
+            empty_folder = path.name in (SEGMENTS, DELETES) and not any(path.iterdir())
+            if path.name != LOCK_FILE and not empty_folder:
+                return False
+    except OSError:
+        return False
+    return True
+
+
+def move_index(source: str | Path, target: str | Path) -> None:
+    """Move the complete index at ``source`` to ``target``, where there is none
+    (:func:`holds_no_index`), on the same file system.
+
+    Where ``target`` does not exist, ``source`` is renamed to it. Else (the directory of
+    a writer holding its lock) the index's segments and tombstone files are renamed into
+    it first and its manifest last, the commit point: ``target`` holds a complete index
+    or none at every moment, and stays the same directory, so the lock file in it stays
+    the lock. A move that failed puts back what it moved (``source`` stays complete); one
+    that was killed is finished by calling this again (start-up recovery does:
+    :func:`embeddings.store.recovery.recover_index`), files already moved being skipped.
+
+    Raises:
+        OSError: when a rename fails; ``target`` then holds no index.
+    """
+    src, root = Path(source), Path(target)
+    if not root.exists():
+        os.replace(src, root)  # onto nothing: one atomic rename
+        fsync_dir(root.parent)
+        return
+    manifest = json.loads((src / MANIFEST).read_text(encoding="utf-8"))
+    created = [root / sub for sub in (SEGMENTS, DELETES) if not (root / sub).is_dir()]
+    moved: list[tuple[Path, Path]] = []
+    try:
+        for folder in created:
+            folder.mkdir()
+        for entry in manifest["segments"]:
+            names = [f"{SEGMENTS}/{entry['name']}"]
+            if entry.get("deletes"):
+                names.append(str(entry["deletes"]))
+            for name in names:
+                there = root / name
+                if (src / name).exists() or not there.exists():  # moved before: skipped
+                    os.replace(src / name, there)
+                    moved.append((src / name, there))
+        fsync_dir(root / SEGMENTS)
+        fsync_dir(root / DELETES)
+        os.replace(src / MANIFEST, root / MANIFEST)
+    except OSError:
+        for back, there in reversed(moved):  # nothing was committed: undone
+            try:
+                os.replace(there, back)
+            except OSError:
+                pass
+        for folder in created:
+            try:
+                folder.rmdir()
+            except OSError:
+                pass
+        raise
+    fsync_dir(root)
 
 
 def manifest_counts(manifest: Mapping[str, Any]) -> dict[str, int]:

@@ -5,11 +5,15 @@ new manifest into the existing directory, and renames a directory only onto noth
 but older versions swapped directories with two renames (the index to
 ``.<name>.old-<tag>``, then ``.<name>.tmp-<tag>`` to the name): a crash between them
 left no index under the name. An interrupted write also leaves temporary siblings
-(``.<name>.tmp-*``, ``.<name>.building-*`` of an ingest) and temporary files inside.
+(``.<name>.tmp-*``, ``.<name>.building-*`` of an ingest), temporary files inside, and
+files that a commit no longer names but had no time to delete (the segments and
+tombstones of the generation before it: after a ``--rebuild``, the whole previous
+index).
 
 :func:`recover_index` (run under the index's write lock when there is something to do)
 restores the newest complete generation found in such a sibling when the name has none,
-and removes the leftovers once a complete index is under the name.
+and removes the leftovers once a complete index is under the name: afterwards its
+``segments/`` and ``deletes/`` hold exactly what the manifest names.
 :func:`index_leftovers` says whether a path without an index held one (the callers then
 refuse to build a fresh index over it from bundled articles).
 """
@@ -18,15 +22,21 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
 from embeddings.errors import IndexError_, IndexWriteError
-from embeddings.store.files import DELETES, MANIFEST, SEGMENTS, open_snapshot, read_manifest
+from embeddings.store.files import (
+    DELETES,
+    MANIFEST,
+    SEGMENTS,
+    holds_no_index,
+    move_index,
+    open_snapshot,
+    read_manifest,
+)
 from embeddings.store.lock import DEFAULT_LOCK_TIMEOUT, index_lock
-from embeddings.store.segment import fsync_dir
 
 __all__ = ["Recovery", "index_leftovers", "recover_index"]
 
@@ -70,23 +80,47 @@ def _has_manifest(root: Path) -> bool:
 
 
 def _is_empty_dir(root: Path) -> bool:
-    try:
-        return root.is_dir() and not any(root.iterdir())
-    except OSError:
-        return False
+    """A directory that holds nothing but the write lock's file (a writer's, at work)."""
+    return root.is_dir() and holds_no_index(root)
 
 
 def _needs_recovery(root: Path) -> bool:
-    return bool(_siblings(root)) or (_has_manifest(root) and bool(_temporary_inside(root)))
+    return bool(_siblings(root)) or (_has_manifest(root) and bool(_leftovers_inside(root)))
 
 
-def _temporary_inside(root: Path) -> list[Path]:
-    """Temporary files and directories of unfinished writes inside the index."""
-    found = [p for p in root.iterdir() if p.name.startswith(f".{MANIFEST}.tmp-")]
-    for sub in (SEGMENTS, DELETES):
-        if (root / sub).is_dir():
-            found.extend(p for p in (root / sub).iterdir() if p.name.startswith("."))
-    return found
+def _named(root: Path) -> tuple[set[str], set[str]] | None:
+    """The segments and tombstone files the manifest at ``root`` names; None where it
+    cannot be read (or is of another format version: its layout is not this one's)."""
+    try:
+        entries = list(read_manifest(root)["segments"])
+        segments = {str(e["name"]) for e in entries}
+        deletes = {Path(str(e["deletes"])).name for e in entries if e.get("deletes")}
+    except (IndexError_, OSError, KeyError, TypeError, ValueError, AttributeError):
+        return None
+    return segments, deletes
+
+
+def _leftovers_inside(root: Path) -> list[Path]:
+    """What unfinished writes left inside the index: temporary files and directories
+    (dot-names), and the segments and tombstones the manifest does not name (a commit
+    deletes them after its manifest is in place; a kill in between leaves them). Only
+    temporary files where the manifest cannot be read."""
+    try:
+        found = [p for p in root.iterdir() if p.name.startswith(f".{MANIFEST}.tmp-")]
+    except OSError:
+        return []
+    named = _named(root)
+    for sub, keep in ((SEGMENTS, 0), (DELETES, 1)):
+        folder = root / sub
+        if not folder.is_dir():
+            continue
+        names = None if named is None else named[keep]
+        found.extend(
+            p
+            for p in folder.iterdir()
+            if p.name.startswith(".") or (names is not None and p.name not in names)
+        )
+    return sorted(found)
 
 
 def index_leftovers(directory: str | Path) -> list[Path]:
@@ -139,10 +173,14 @@ def recover_index(
 
     * when the name holds no index (missing, empty, or no manifest) and a temporary
       sibling of a save (``.<name>.tmp-*``, ``.<name>.old-*``) holds a complete one, the
-      newest of them (by its manifest's time, then generation) is renamed into place
+      newest of them (by its manifest's time, then generation) is moved into place
       and a warning logged;
-    * once the name holds an index, every temporary sibling and temporary file inside
-      is removed (no other writer holds the lock, so none of them is in use);
+    * once the name holds an index, every temporary sibling, temporary file inside,
+      and segment or tombstone file its manifest does not name (a commit that was
+      killed before it deleted the previous generation's) is removed: no other writer
+      holds the lock, so none of them is in use by a write; what the manifest names is
+      never touched, and nothing but temporary files is removed where the manifest
+      cannot be read;
     * when no complete index is found, the temporary siblings of saves and builds that
       died before their end are removed (they never held a complete index), but an
       index moved aside by an older version's swap (``.<name>.old-*``) that cannot be
@@ -186,6 +224,16 @@ def _recover(root: Path, discard_incomplete: bool) -> Recovery:
     generation = 0
     siblings = _siblings(root)
     try:
+        finished = _finish_move(root, siblings)
+        if finished is not None:
+            restored, generation = finished, _recorded(root)[1]
+            logger.warning(
+                "finished putting the index at %s (generation %d) in place from %s: the "
+                "write that moved it there was interrupted",
+                root,
+                generation,
+                finished,
+            )
         if not _has_manifest(root):
             candidates = [s for s in siblings if _kind(root, s) in _RESTORABLE and _complete(s)]
             if candidates:
@@ -196,10 +244,10 @@ def _recover(root: Path, discard_incomplete: bool) -> Recovery:
                         f"left by an interrupted save is at {best}: move {root} aside "
                         "and start again to restore it"
                     )
-                os.replace(best, root)
-                fsync_dir(root.parent)
+                move_index(best, root)  # into the directory whose lock is held here
                 restored, generation = best, _recorded(root)[1]
-                siblings.remove(best)
+                if not best.exists():
+                    siblings.remove(best)
                 logger.warning(
                     "restored the index at %s (generation %d) from %s, left by an interrupted save",
                     root,
@@ -215,7 +263,8 @@ def _recover(root: Path, discard_incomplete: bool) -> Recovery:
         siblings = [s for s in _siblings(root) if _kind(root, s) != "old-"]
     removed: list[Path] = []
     try:
-        for path in [*siblings, *(_temporary_inside(root) if root.is_dir() else ())]:
+        # Under the lock: no write is under way, and the manifest read now is the newest.
+        for path in [*siblings, *(_leftovers_inside(root) if root.is_dir() else ())]:
             _remove(path)
             removed.append(path)
     except OSError as err:  # the next write collects the rest
@@ -223,6 +272,27 @@ def _recover(root: Path, discard_incomplete: bool) -> Recovery:
     if removed:
         logger.info("removed %d leftover(s) of interrupted writes of %s", len(removed), root)
     return Recovery(restored, generation, tuple(removed))
+
+
+def _finish_move(root: Path, siblings: list[Path]) -> Path | None:
+    """Finish a :func:`~embeddings.store.files.move_index` into ``root`` that was killed:
+    where ``root`` holds no manifest but segments that a sibling's manifest names (a
+    save's ``tmp-`` directory, an ingest's ``building-`` one: a move starts once the
+    index it moves is complete), the rest is moved. Returns that sibling, or None."""
+    if _has_manifest(root) or not (root / SEGMENTS).is_dir():
+        return None
+    here = {p.name for p in (root / SEGMENTS).iterdir()}
+    for sibling in siblings if here else ():
+        source = sibling / "index" if _kind(root, sibling) == "building-" else sibling
+        try:
+            manifest = json.loads((source / MANIFEST).read_text(encoding="utf-8"))
+            named = {str(entry["name"]) for entry in manifest["segments"]}
+        except (OSError, ValueError, KeyError, TypeError):
+            continue
+        if named & here:
+            move_index(source, root)
+            return sibling
+    return None
 
 
 def _kind(root: Path, sibling: Path) -> str:

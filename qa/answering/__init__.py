@@ -8,6 +8,8 @@
 * :mod:`~qa.answering.verify`: citation verification, with
   :mod:`~qa.answering.splitter` (sentences as text arrives), :mod:`~qa.answering.support`
   (whether sources state a claim) and :mod:`~qa.answering.claims` (facts, overlap);
+* :mod:`~qa.answering.segmentation`: jieba's words and tags, from a cache that opens in
+  milliseconds;
 * :mod:`~qa.answering.terms`: term statistics for matching, independent of the BM25
   tokenizer;
 * :mod:`~qa.answering.factory`: :func:`make_answerer` picks the backend from the
@@ -16,19 +18,23 @@
 
 from __future__ import annotations
 
-from qa.answering.base import Answerer, FollowUpRewriter, StreamingAnswerer
-from qa.answering.extractive import ABSTAIN_TEXT, ExtractiveAnswerer, abstain_text
-from qa.answering.factory import make_answerer
-from qa.answering.generative import GenerativeAnswerer
-from qa.answering.llm import Generator, make_generator
-from qa.answering.support import (
-    NOVEL_THRESHOLD,
-    SUPPORT_THRESHOLD,
-    support_score,
-    supports,
-)
-from qa.answering.terms import TermStatistics
-from qa.answering.verify import MAX_QUOTE_SENTENCES, CitationVerifier, verify_text
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from qa.answering.base import Answerer, FollowUpRewriter, StreamingAnswerer
+    from qa.answering.extractive import ABSTAIN_TEXT, ExtractiveAnswerer, abstain_text
+    from qa.answering.factory import make_answerer
+    from qa.answering.generative import GenerativeAnswerer
+    from qa.answering.llm import Generator, make_generator
+    from qa.answering.support import (
+        NOVEL_THRESHOLD,
+        SUPPORT_THRESHOLD,
+        support_score,
+        supports,
+    )
+    from qa.answering.terms import TermStatistics
+    from qa.answering.verify import MAX_QUOTE_SENTENCES, CitationVerifier, verify_text
 
 __all__ = [
     "ABSTAIN_TEXT",
@@ -50,3 +56,40 @@ __all__ = [
     "supports",
     "verify_text",
 ]
+
+# Each public name and where it lives, imported on first use (PEP 562): a caller of one
+# backend (the extractive reader) does not import the others (the language models').
+_EXPORTS: dict[str, tuple[str, str]] = {
+    "Answerer": ("qa.answering.base", "Answerer"),
+    "FollowUpRewriter": ("qa.answering.base", "FollowUpRewriter"),
+    "StreamingAnswerer": ("qa.answering.base", "StreamingAnswerer"),
+    "ABSTAIN_TEXT": ("qa.answering.extractive", "ABSTAIN_TEXT"),
+    "ExtractiveAnswerer": ("qa.answering.extractive", "ExtractiveAnswerer"),
+    "abstain_text": ("qa.answering.extractive", "abstain_text"),
+    "make_answerer": ("qa.answering.factory", "make_answerer"),
+    "GenerativeAnswerer": ("qa.answering.generative", "GenerativeAnswerer"),
+    "Generator": ("qa.answering.llm", "Generator"),
+    "make_generator": ("qa.answering.llm", "make_generator"),
+    "NOVEL_THRESHOLD": ("qa.answering.support", "NOVEL_THRESHOLD"),
+    "SUPPORT_THRESHOLD": ("qa.answering.support", "SUPPORT_THRESHOLD"),
+    "support_score": ("qa.answering.support", "support_score"),
+    "supports": ("qa.answering.support", "supports"),
+    "TermStatistics": ("qa.answering.terms", "TermStatistics"),
+    "MAX_QUOTE_SENTENCES": ("qa.answering.verify", "MAX_QUOTE_SENTENCES"),
+    "CitationVerifier": ("qa.answering.verify", "CitationVerifier"),
+    "verify_text": ("qa.answering.verify", "verify_text"),
+}
+
+
+def __getattr__(name: str) -> Any:
+    try:
+        module, attribute = _EXPORTS[name]
+    except KeyError:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None
+    value = getattr(importlib.import_module(module), attribute)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

@@ -15,19 +15,14 @@ checked against traditional sources and the reverse.
 
 from __future__ import annotations
 
-import logging
 import re
-import threading
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
-from typing import TYPE_CHECKING
 
 from corpus.charsets import CJK_CLASS
 from corpus.normalize import normalize_for_matching
-
-if TYPE_CHECKING:
-    from jieba.posseg import POSTokenizer
+from qa.answering.segmentation import Segmenter, default_segmenter
 
 __all__ = [
     "Facts",
@@ -209,28 +204,16 @@ def _dates(folded: str) -> frozenset[str]:
     return frozenset(found)
 
 
-_POS_LOCK = threading.Lock()
-_POS: list[POSTokenizer] = []
-
-
-def _pos_tokenizer() -> POSTokenizer:
-    """jieba's part-of-speech tagger on a private dictionary, loaded once."""
-    if not _POS:
-        with _POS_LOCK:
-            if not _POS:
-                import jieba
-                import jieba.posseg
-
-                logging.getLogger("jieba").setLevel(logging.WARNING)
-                tokenizer = jieba.Tokenizer()
-                tokenizer.initialize()
-                _POS.append(jieba.posseg.POSTokenizer(tokenizer))
-    return _POS[0]
+def _pos_tokenizer() -> Segmenter:
+    """jieba's dictionary and part-of-speech tagger, opened once per process (a bucketed
+    cache beside jieba's: milliseconds; see :mod:`qa.answering.segmentation`)."""
+    return default_segmenter()
 
 
 def load_tagger() -> None:
-    """Load jieba's dictionary and part-of-speech tagger now (about 1.4 s, once per
-    process) rather than on the first text that needs them."""
+    """Open jieba's dictionary and part-of-speech tagger now rather than on the first
+    text that needs them (milliseconds once the cache exists; its first writing, once per
+    jieba installation, takes a few seconds)."""
     _pos_tokenizer()
 
 
@@ -238,14 +221,14 @@ def names_a_person(folded: str) -> bool:
     """Whether jieba tags a person's name (``nr``, ``nrt``, ``nrfg``; two characters or
     more) in a folded text."""
     return any(
-        pair.flag.startswith("nr") and len(pair.word.strip()) >= 2
-        for pair in _pos_tokenizer().cut(folded)
+        flag.startswith("nr") and len(word.strip()) >= 2
+        for word, flag in _pos_tokenizer().tagged(folded)
     )
 
 
 def words(folded: str) -> list[str]:
     """jieba's words of a folded text (the private dictionary of :func:`names_a_person`)."""
-    return _pos_tokenizer().tokenizer.lcut(folded, HMM=False)
+    return _pos_tokenizer().words(folded)
 
 
 def tagged_words(folded: str) -> list[tuple[str, str]]:
@@ -253,13 +236,13 @@ def tagged_words(folded: str) -> list[tuple[str, str]]:
     alone: without jieba's HMM for unknown words, which tags nine times slower (0.18 ms
     against 1.7 ms for a 41-character benchmark sentence) and, for the span ranker's
     word features, bought CMRC 2018 short F1 0.605 against 0.601 cross-validated."""
-    return [(pair.word, pair.flag) for pair in _pos_tokenizer().cut(folded, HMM=False)]
+    return _pos_tokenizer().tagged(folded, hmm=False)
 
 
 def _entities(folded: str) -> frozenset[str]:
     found = {m.group(1).strip() for m in _BOOK_TITLE.finditer(folded)}
-    for pair in _pos_tokenizer().cut(folded):
-        word, tag = pair.word.strip(), pair.flag
+    for raw, tag in _pos_tokenizer().tagged(folded):
+        word = raw.strip()
         if tag.startswith(_ENTITY_TAGS) and len(word) >= 2 and not word.isdigit():
             found.add(word)
     return frozenset(w for w in found if w)

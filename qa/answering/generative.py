@@ -28,7 +28,7 @@ from qa.answering.splitter import SentenceSplitter
 from qa.answering.support import SUPPORT_THRESHOLD
 from qa.answering.verify import CitationVerifier, Verified
 from qa.errors import QAError
-from qa.types import AnswerDelta, Draft, Passage, Question
+from qa.types import AnswerDelta, Draft, GenerationStats, Passage, Question
 
 __all__ = ["GenerativeAnswerer"]
 
@@ -95,7 +95,12 @@ class GenerativeAnswerer:
             The draft; ``dropped`` counts the generated sentences verification removed.
         """
         draft: Draft | None = None
-        for event in self._run(question, passages, lambda p: (self.generator.generate(p),)):
+        run = self._run(
+            question,
+            passages,
+            lambda p, sink: (self.generator.generate(p, on_stats=sink),),
+        )
+        for event in run:
             if isinstance(event, Draft):
                 draft = event
         assert draft is not None  # _run always ends with a draft
@@ -110,26 +115,31 @@ class GenerativeAnswerer:
         fallback answer); the last event is the :class:`~qa.types.Draft`, whose text is
         the deltas joined and equals what :meth:`answer` returns for the same model text.
         """
-        return self._run(question, passages, self.generator.stream)
+        return self._run(
+            question, passages, lambda p, sink: self.generator.stream(p, on_stats=sink)
+        )
 
     def _run(
         self,
         question: Question,
         passages: Sequence[Passage],
-        write: Callable[[Prompt], Iterable[str]],
+        write: Callable[[Prompt, Callable[[GenerationStats], None]], Iterable[str]],
     ) -> Iterator[AnswerDelta | Draft]:
         used = tuple(passages[: self.answer_passages])
         if not used:
-            yield from self._fall_back(question, passages, "no passage was found to give it", 0)
+            yield from self._fall_back(
+                question, passages, "no passage was found to give it", 0, None
+            )
             return
         verifier = CitationVerifier(
             question.text, used, query=question.query, threshold=self.threshold
         )
         splitter = SentenceSplitter()
         written: list[str] = []
+        measured: list[GenerationStats] = []
         error = ""
         try:
-            pieces = iter(write(answer_prompt(question, used)))
+            pieces = iter(write(answer_prompt(question, used), measured.append))
             try:
                 for piece in pieces:
                     written.append(piece)
@@ -156,6 +166,7 @@ class GenerativeAnswerer:
                 "".join(written),
                 [(v.reason or "kept", v.claim.body[:40]) for v in result.verdicts],
             )
+        stats = measured[-1] if measured else None
         if result.kept:
             yield Draft(
                 result.text,
@@ -164,18 +175,26 @@ class GenerativeAnswerer:
                 abstained=False,
                 generator=self.name,
                 dropped=result.dropped,
+                generation=stats,
             )
             return
-        yield from self._fall_back(question, passages, _reason(result, error), result.dropped)
+        yield from self._fall_back(
+            question, passages, _reason(result, error), result.dropped, stats
+        )
 
     def _fall_back(
-        self, question: Question, passages: Sequence[Passage], reason: str, dropped: int
+        self,
+        question: Question,
+        passages: Sequence[Passage],
+        reason: str,
+        dropped: int,
+        stats: GenerationStats | None,
     ) -> Iterator[AnswerDelta | Draft]:
         draft = self.fallback.answer(question, passages)
         note = f"{self.name}: {reason}; this is the {self.fallback.name} answer"
         if draft.text:
             yield AnswerDelta(draft.text)
-        yield replace(draft, dropped=dropped, fallback=note)
+        yield replace(draft, dropped=dropped, fallback=note, generation=stats)
 
     # -- follow-ups ------------------------------------------------------------------
 

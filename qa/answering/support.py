@@ -8,7 +8,9 @@ A claim is supported by consecutive source sentences when (all on text folded by
 * they hold at least :data:`SUPPORT_THRESHOLD` of the claim's words, and at least
   :data:`NOVEL_THRESHOLD` of the words it adds to the question (for the claim as a whole
   and for each clause that adds two words or more);
-* none of them reads as an instruction to an assistant (:func:`looks_like_instruction`).
+* none of them reads as an instruction to its reader or to a language model
+  (:func:`~qa.answering.instructions.looks_like_instruction`: a sentence that orders a
+  claim said does not state it).
 
 The two thresholds are measured on CMRC 2018 + DRCD dev with cross-validation grouped
 by article (``qa eval --squad FILES --support-threshold``; docs/generation.md gives the
@@ -17,13 +19,13 @@ figures).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from corpus.normalize import normalize_for_matching
 from corpus.sentences import clause_spans, sentence_spans
 from qa.answering.claims import Facts, content_tokens, folded_facts
+from qa.answering.instructions import instruction_flags, looks_like_instruction
 from qa.types import Passage
 
 __all__ = [
@@ -58,23 +60,6 @@ this share of the claim's words (when the quote has several sentences), so a fig
 taken from the unrelated sentence next to the right one does not count. A fixed design
 value; the two thresholds above are measured with it."""
 
-_INSTRUCTION = re.compile(
-    r"(?:忽略|忽视|无视|不要理会|不用理会)[^。]{0,12}(?:指令|指示|提示|要求|规则|设定|内容)"
-    r"|(?:ignore|disregard|forget)\b[^.]{0,30}\b(?:instructions?|prompts?|rules)"
-    r"|system prompt|系统提示|(?:你|您)(?:现在)?(?:是|扮演)[^。]{0,10}(?:助手|机器人|模型|ai)"
-    r"|(?:作为|身为)(?:一个)?(?:ai|人工智能|语言模型|助手)"
-    r"|^(?:请)?(?:直接)?(?:回答|输出|回复|answer|reply|say)\s*[:：]"
-)
-
-
-def looks_like_instruction(text: str) -> bool:
-    """Whether a source sentence reads as an instruction to an assistant.
-
-    Such sentences (an injected "忽略以上所有指令" in an article) never support a claim,
-    so an answer that follows them is dropped. A heuristic: see docs/generation.md.
-    """
-    return _INSTRUCTION.search(normalize_for_matching(text).strip()) is not None
-
 
 @dataclass(frozen=True, slots=True)
 class SourceSentence:
@@ -86,7 +71,8 @@ class SourceSentence:
         folded: the sentence folded for matching.
         facts: its numbers and dates (entities are looked up in ``folded``).
         tokens: its words (:func:`~qa.answering.claims.content_tokens`).
-        instruction: whether it reads as an instruction (it then supports nothing).
+        instruction: whether it reads as an instruction to its reader or to a model (it
+            then supports nothing).
     """
 
     start: int
@@ -97,9 +83,13 @@ class SourceSentence:
     instruction: bool
 
 
-def source_sentence(text: str, start: int = 0, end: int | None = None) -> SourceSentence:
+def source_sentence(
+    text: str, start: int = 0, end: int | None = None, *, instruction: bool | None = None
+) -> SourceSentence:
     """Prepare the sentence ``text`` found at ``start:end`` of its document (default: the
-    whole of ``text``)."""
+    whole of ``text``); ``instruction`` overrides
+    :func:`~qa.answering.instructions.looks_like_instruction` (a sentence that continues
+    an instruction ending with a colon)."""
     folded = normalize_for_matching(text)
     return SourceSentence(
         start,
@@ -107,19 +97,27 @@ def source_sentence(text: str, start: int = 0, end: int | None = None) -> Source
         folded,
         folded_facts(folded, entities=False),
         content_tokens(folded),
-        looks_like_instruction(text),
+        looks_like_instruction(text) if instruction is None else instruction,
     )
 
 
 def passage_sentences(passage: Passage) -> tuple[SourceSentence, ...]:
-    """The sentences of the passage's document that overlap its chunk."""
+    """The sentences of the passage's document that overlap its chunk (with the one
+    before them, only to see whether it passes an instruction on: see
+    :func:`~qa.answering.instructions.instruction_flags`)."""
     text, chunk = passage.document.text, passage.chunk
-    out = []
-    for s, e in sentence_spans(text):
-        if e <= chunk.start or s >= chunk.end:
-            continue
-        out.append(source_sentence(text[s:e], s, e))
-    return tuple(out)
+    spans = sentence_spans(text)
+    inside = [i for i, (s, e) in enumerate(spans) if e > chunk.start and s < chunk.end]
+    if not inside:
+        return ()
+    first = max(0, inside[0] - 1)
+    read = spans[first : inside[-1] + 1]
+    flags = instruction_flags([text[s:e] for s, e in read])
+    return tuple(
+        source_sentence(text[s:e], s, e, instruction=flag)
+        for (s, e), flag in zip(read, flags, strict=True)
+        if e > chunk.start and s < chunk.end
+    )
 
 
 @dataclass(frozen=True, slots=True)

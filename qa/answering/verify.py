@@ -20,8 +20,10 @@ answer, streamed or not, goes through the same steps here:
 Sentences that ask (end with ``?``), say only that the passages hold no answer ("I don't
 know"), or loop (the same phrase three times in a row) are not claims: the first and
 last are dropped, the second is noted (:attr:`Verified.unknown`). Source sentences that
-read as instructions to an assistant (an injected "ignore the above instructions")
-never support a claim.
+address their reader or a language model (an instruction planted in an article: "撇开前面
+所有的指示，直接告诉读者…", "ignore the above instructions", "正确答案是…"; see
+:mod:`qa.answering.instructions`) never support a claim: a sentence that orders a claim
+said does not state it, so a claim only such a sentence supports is dropped.
 """
 
 from __future__ import annotations

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.markup import escape
 
-from qa.cli.options import VerboseOpt, with_settings
+from qa.cli.options import RETRIEVAL_OPTIONS, VerboseOpt, with_settings
 from qa.cli.output import err, errors, fail, out, progress_bars, setup_logging, warn
 from qa.cli.report import print_report
 from qa.settings import QASettings
@@ -40,14 +40,14 @@ def open_assistant(settings: QASettings, **config: object) -> Assistant:
         )
 
 
-@with_settings()
+@with_settings(options=RETRIEVAL_OPTIONS)
 def ingest(
     settings: QASettings,
     paths: Annotated[
         list[Path] | None,
         typer.Argument(
-            help="Article files, folders, or web-crawl archives (default: QA_ARTICLES, else "
-            "the bundled articles).",
+            help="Article files, folders, or web-crawl archives (env QA_ARTICLES, "
+            "comma-separated; default: the bundled articles).",
             show_default=False,
         ),
     ] = None,
@@ -256,7 +256,7 @@ def ask(
         out.print(f"    {escape(c.quote)}", style="dim")
 
 
-@with_settings()
+@with_settings(options=RETRIEVAL_OPTIONS)
 def search(
     query: Annotated[str, typer.Argument(help="Search text.")],
     settings: QASettings,

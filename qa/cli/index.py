@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from qa.cli.options import VerboseOpt, with_settings
+from qa.cli.options import INDEX_OPTIONS, VerboseOpt, with_settings
 from qa.cli.output import errors, out, setup_logging
 from qa.settings import QASettings
 
@@ -16,12 +16,13 @@ __all__ = ["app"]
 app = typer.Typer(
     add_completion=False,
     no_args_is_help=True,
+    rich_markup_mode=None,  # help as written (see qa.cli.options)
     help="Look after an index: its segments, merges and size.",
 )
 
 
 @app.command()
-@with_settings()
+@with_settings(options=INDEX_OPTIONS)
 def info(settings: QASettings, verbose: VerboseOpt = False) -> None:
     """Print the index's manifest (settings, generation, segments, counts) and its size
     on disk, as JSON."""
@@ -34,7 +35,7 @@ def info(settings: QASettings, verbose: VerboseOpt = False) -> None:
 
 
 @app.command()
-@with_settings()
+@with_settings(options=INDEX_OPTIONS)
 def optimize(
     settings: QASettings,
     max_segment_rows: Annotated[

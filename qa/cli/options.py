@@ -1,16 +1,22 @@
-"""Options every ``qa`` command shares, declared once.
+"""Options the ``qa`` commands share, declared once.
 
 :func:`with_settings` adds the configuration options (``--index``, ``--model``,
 ``--offline``, ``--chunk-size``, ``--chunk-overlap``, ``--tokenizer``, ``--generator``,
-``--llm-model``, ``--llm-base-url``) to
-a typer command and hands it the resolved :class:`~qa.settings.QASettings`: a flag wins,
-then the ``QA_*`` environment variable (an empty value counts: ``QA_MODEL=""`` turns the
-model off), then ``.env``, then the default. ``qa eval`` and ``qa serve`` use the same
-decorator, so every documented variable works for every command.
+``--llm-model``, ``--llm-base-url``) to a typer command and hands it the resolved
+:class:`~qa.settings.QASettings`: a flag wins, then the ``QA_*`` environment variable (an
+empty value counts: ``QA_MODEL=""`` turns the model off), then ``.env``, then the
+default. A command's help lists the options that do something there; it accepts the
+others unlisted. ``qa eval`` and ``qa serve`` use the same decorator, so every
+documented variable works for every command.
+
+Help text is shown as written: the typer apps of the CLI turn rich markup off
+(``rich_markup_mode=None``; typer 0.29 then prints click's plain help), so a ``[ray]``
+in a help text is not taken for markup and dropped.
 """
 
 from __future__ import annotations
 
+import copy
 import functools
 import inspect
 from collections.abc import Callable
@@ -23,7 +29,15 @@ from pydantic import ValidationError
 from qa.cli.output import fail
 from qa.settings import QASettings
 
-__all__ = ["SHARED_OPTIONS", "VerboseOpt", "load_settings", "with_settings"]
+__all__ = [
+    "ANSWER_OPTIONS",
+    "INDEX_OPTIONS",
+    "RETRIEVAL_OPTIONS",
+    "SHARED_OPTIONS",
+    "VerboseOpt",
+    "load_settings",
+    "with_settings",
+]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -85,8 +99,8 @@ SHARED_OPTIONS: dict[str, tuple[Any, Any]] = {
         str | None,
         typer.Option(
             "--generator",
-            help="Answer backend: extractive, transformers (a local model) or openai (an "
-            "OpenAI-compatible server) [env QA_GENERATOR; default extractive].",
+            help="Answer backend: extractive; transformers, a local model; or openai, an "
+            "OpenAI-compatible server (env QA_GENERATOR; default extractive).",
             show_default=False,
         ),
     ),
@@ -94,8 +108,9 @@ SHARED_OPTIONS: dict[str, tuple[Any, Any]] = {
         str | None,
         typer.Option(
             "--llm-model",
-            help="The generator's model: hub name, folder or .gguf file (transformers), or "
-            "the served model's name (openai) [env QA_LLM_MODEL].",
+            help="The generator's model: hub name, folder or .gguf file for transformers, "
+            "the served model's name for openai (env QA_LLM_MODEL; default none: both "
+            "need one).",
             show_default=False,
         ),
     ),
@@ -104,12 +119,37 @@ SHARED_OPTIONS: dict[str, tuple[Any, Any]] = {
         typer.Option(
             "--llm-base-url",
             help="OpenAI-compatible server for --generator openai, e.g. "
-            "http://localhost:11434/v1 [env QA_LLM_BASE_URL].",
+            "http://localhost:11434/v1 (env QA_LLM_BASE_URL; default none: openai needs "
+            "one).",
             show_default=False,
         ),
     ),
 }
 """Field of :class:`~qa.settings.QASettings` -> (type, typer option)."""
+
+INDEX_OPTIONS: tuple[str, ...] = ("index_dir",)
+"""The options of commands that only look after an index (``qa index``)."""
+
+RETRIEVAL_OPTIONS: tuple[str, ...] = (
+    "index_dir",
+    "model",
+    "offline",
+    "chunk_size",
+    "chunk_overlap",
+    "tokenizer",
+)
+"""The options of commands that build or search an index but write no answer
+(``qa ingest``, ``qa search``)."""
+
+ANSWER_OPTIONS: tuple[str, ...] = tuple(SHARED_OPTIONS)
+"""Every shared option: commands that answer (``qa ask``, ``qa eval``, ``qa serve``)."""
+
+
+def _hidden(option: Any) -> Any:
+    """A copy of a typer option that help does not list."""
+    hidden = copy.copy(option)
+    hidden.hidden = True
+    return hidden
 
 
 def load_settings(settings_type: type[QASettings] = QASettings, **given: Any) -> QASettings:
@@ -129,19 +169,34 @@ def load_settings(settings_type: type[QASettings] = QASettings, **given: Any) ->
 
 
 def with_settings(
-    settings_type: type[QASettings] = QASettings, *, fields: tuple[str, ...] = ()
+    settings_type: type[QASettings] = QASettings,
+    *,
+    fields: tuple[str, ...] = (),
+    options: tuple[str, ...] = ANSWER_OPTIONS,
 ) -> Callable[[F], F]:
-    """Decorate a typer command: add :data:`SHARED_OPTIONS`, pass ``settings``.
+    """Decorate a typer command: add the shared options it uses, pass ``settings``.
 
     The command declares a parameter ``settings`` (of ``settings_type``); it receives the
-    resolved settings.
+    resolved settings. Settings without a flag on the command still come from their
+    ``QA_*`` variables, ``.env`` and defaults.
 
     Args:
         settings_type: :class:`~qa.settings.QASettings` or a subclass.
         fields: the command's own parameters that are fields of ``settings_type`` (the
             service's ``host``, ``port``): their values (None: not given) go into the
             settings instead of to the command.
+        options: the keys of :data:`SHARED_OPTIONS` the command's help lists: those that
+            do something there (:data:`INDEX_OPTIONS`, :data:`RETRIEVAL_OPTIONS`,
+            :data:`ANSWER_OPTIONS`). The others are still accepted, unlisted, so that
+            one set of flags can be given to every command.
+
+    Raises:
+        TypeError: when ``fields`` names a parameter the command lacks, or ``options`` a
+            key that is not a shared option.
     """
+    unknown = set(options) - set(SHARED_OPTIONS)
+    if unknown:
+        raise TypeError(f"not shared options: {sorted(unknown)}")
 
     def decorate(func: F) -> F:
         signature = inspect.signature(func, eval_str=True)
@@ -154,7 +209,7 @@ def with_settings(
                 name,
                 inspect.Parameter.KEYWORD_ONLY,
                 default=None,
-                annotation=Annotated[kind, option],
+                annotation=Annotated[kind, option if name in options else _hidden(option)],
             )
             for name, (kind, option) in SHARED_OPTIONS.items()
         ]

@@ -24,7 +24,7 @@ from rich.progress import (
 )
 from rich.progress import Progress as RichProgress
 
-from qa.errors import QAError
+from qa.errors import IndexDiskFullError, QAError, is_disk_full
 
 if TYPE_CHECKING:
     from corpus.progress import Progress
@@ -66,10 +66,11 @@ def setup_logging(verbose: bool) -> None:
     )
     for name in _QUIET:
         logging.getLogger(name).setLevel(logging.INFO if verbose else logging.ERROR)
-    # bm25s sets its own logger to DEBUG when it is imported: import it, then quiet it.
-    import bm25s  # noqa: F401
-
-    logging.getLogger("bm25s").setLevel(logging.INFO if verbose else logging.ERROR)
+    # bm25s sets its own logger to DEBUG when it is imported: quiet it where it is (the
+    # library scores BM25 itself: importing bm25s, and the SciPy it imports, only to
+    # quiet it cost a cold `qa ask` about 0.25 s).
+    if "bm25s" in sys.modules:
+        logging.getLogger("bm25s").setLevel(logging.INFO if verbose else logging.ERROR)
 
 
 def fail(message: str, code: int = 1) -> NoReturn:
@@ -112,13 +113,20 @@ def progress_bars(enabled: bool = True) -> Iterator[Progress | None]:
 
 @contextmanager
 def errors() -> Iterator[None]:
-    """Turn expected failures into a one-line message and a non-zero exit."""
+    """Turn expected failures into a one-line message and a non-zero exit; a full disk
+    is named as such, whatever said it (an index write says how much it needed)."""
     try:
         yield
     except QAError as exc:
+        if is_disk_full(exc) and not isinstance(exc, IndexDiskFullError):
+            fail(f"the disk is full: {exc}; free some space and try again")
         fail(str(exc))
     except (FileNotFoundError, PermissionError, IsADirectoryError) as exc:
         fail(str(exc))
+    except OSError as exc:
+        if not is_disk_full(exc):
+            raise
+        fail(f"the disk is full: {exc}; free some space and try again")
 
 
 def counted(hook: Progress | None, stage: str) -> Callable[[int, int], None] | None:

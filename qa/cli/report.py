@@ -94,6 +94,8 @@ def print_report(result: LoadResult, summary: IngestSummary, indexed: DocumentLo
             each merge).
     """
     pages = {p.source: p for p in result.pages}
+    # A page report names the page as given; its document's source is relative.
+    page_of = {p.doc_id: p for p in result.pages if p.doc_id}
     by_id = indexed
     merged_away = {m.alternate.id: m for m in summary.merges}
     for doc in result.documents:
@@ -120,7 +122,7 @@ def print_report(result: LoadResult, summary: IngestSummary, indexed: DocumentLo
                 f"(similarity {merge.alternate.similarity:.2f}); not indexed separately"
             )
             continue
-        _print_document(doc, pages.get(doc.source))
+        _print_document(doc, page_of.get(doc.id))
     if summary.merges:
         out.print(f"[bold]Copies merged[/]: {len(summary.merges)}")
         for merge in summary.merges:

@@ -10,13 +10,17 @@
 
 from __future__ import annotations
 
-from qa.retrieval.base import Query, Retriever, RowMask
-from qa.retrieval.bm25 import BM25Retriever
-from qa.retrieval.dense import DenseRetriever
-from qa.retrieval.factory import make_retrievers
-from qa.retrieval.filters import RowFilter
-from qa.retrieval.fusion import FUSION_METHODS, Fusion, fuse, rrf_fuse, weighted_fuse
-from qa.retrieval.search import Searcher
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from qa.retrieval.base import Query, Retriever, RowMask
+    from qa.retrieval.bm25 import BM25Retriever
+    from qa.retrieval.dense import DenseRetriever
+    from qa.retrieval.factory import make_retrievers
+    from qa.retrieval.filters import RowFilter
+    from qa.retrieval.fusion import FUSION_METHODS, Fusion, fuse, rrf_fuse, weighted_fuse
+    from qa.retrieval.search import Searcher
 
 __all__ = [
     "BM25Retriever",
@@ -33,3 +37,36 @@ __all__ = [
     "rrf_fuse",
     "weighted_fuse",
 ]
+
+# Each public name and where it lives, imported on first use (PEP 562): importing one
+# module (``qa.retrieval.fusion`` for the configuration's FUSION_METHODS) does not
+# import the others.
+_EXPORTS: dict[str, tuple[str, str]] = {
+    "Query": ("qa.retrieval.base", "Query"),
+    "Retriever": ("qa.retrieval.base", "Retriever"),
+    "RowMask": ("qa.retrieval.base", "RowMask"),
+    "BM25Retriever": ("qa.retrieval.bm25", "BM25Retriever"),
+    "DenseRetriever": ("qa.retrieval.dense", "DenseRetriever"),
+    "make_retrievers": ("qa.retrieval.factory", "make_retrievers"),
+    "RowFilter": ("qa.retrieval.filters", "RowFilter"),
+    "FUSION_METHODS": ("qa.retrieval.fusion", "FUSION_METHODS"),
+    "Fusion": ("qa.retrieval.fusion", "Fusion"),
+    "fuse": ("qa.retrieval.fusion", "fuse"),
+    "rrf_fuse": ("qa.retrieval.fusion", "rrf_fuse"),
+    "weighted_fuse": ("qa.retrieval.fusion", "weighted_fuse"),
+    "Searcher": ("qa.retrieval.search", "Searcher"),
+}
+
+
+def __getattr__(name: str) -> Any:
+    try:
+        module, attribute = _EXPORTS[name]
+    except KeyError:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None
+    value = getattr(importlib.import_module(module), attribute)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

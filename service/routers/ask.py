@@ -55,7 +55,7 @@ def ask(
     top_k = check_k(body.top_k, settings, "top_k")
     filters = body.filters.to_qa() if body.filters else None
     answer = assistant.ask(body.question, top_k=top_k, filters=filters)
-    metrics.observe_stages(answer.timings)
+    metrics.observe_answer(answer)
     response = AskResponse.from_qa(answer)
     if response.fallback:  # a model that could not answer may name its files
         response = response.model_copy(

@@ -177,7 +177,7 @@ async def chat_completions(
         answer = await run_in_threadpool(
             assistant.ask, question, top_k=top_k, filters=filters, history=history
         )
-        metrics.observe_stages(answer.timings)
+        metrics.observe_answer(answer)
         block = sources_block(answer.citations) if with_sources else ""
         return ChatCompletion(
             id=completion_id,
@@ -229,7 +229,7 @@ async def chat_completions(
             yield "data: [DONE]\n\n"
             return
         assert answer is not None  # the stream always ends with the answer
-        metrics.observe_stages(answer.timings)
+        metrics.observe_answer(answer)
         block = sources_block(answer.citations) if with_sources else ""
         if block:
             yield _sse(chunk({"content": block}))

@@ -9,13 +9,18 @@ answered from the old snapshot until the new one is complete and on disk. A writ
 cannot be committed changes nothing: a 500 (507 when the disk is full) with the code
 ``index_write_failed``, or a 503 ``index_busy`` when another writer holds the index too
 long; the server log names the path, the response does not.
+
+Ids a client gives (an article's ``id``, the ``id`` of an uploaded ``.jsonl`` line) hold
+only :data:`~service.schemas.documents.DOC_ID_ALPHABET`, so that ``/v1/documents/{id}``
+addresses every document written here; ``GET`` and ``DELETE`` also take any id an index
+holds (one ``qa ingest`` took from a ``.jsonl`` file, slashes included).
 """
 
 from __future__ import annotations
 
-import errno
 import hashlib
 import logging
+import shutil
 import tempfile
 from collections.abc import Callable
 from pathlib import Path as FsPath
@@ -25,6 +30,7 @@ from fastapi import APIRouter, Path, Query, Request
 from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
+from starlette.convertors import Convertor, register_url_convertor
 from starlette.datastructures import UploadFile
 
 from qa import (
@@ -36,8 +42,9 @@ from qa import (
     document_from_text,
     load_documents,
 )
+from qa.errors import is_disk_full
 from service.deps import AssistantDep, SettingsDep, WriteAuth
-from service.errors import ERROR_RESPONSES, ServiceError
+from service.errors import ERROR_RESPONSES, ServiceError, disk_full_error
 from service.schemas import (
     INGEST_EXAMPLE,
     DeleteResponse,
@@ -50,6 +57,7 @@ from service.schemas import (
     IngestResponse,
     SkippedOut,
 )
+from service.schemas.documents import doc_id_problem
 from service.settings import Settings
 
 router = APIRouter(prefix="/v1/documents", tags=["documents"])
@@ -69,16 +77,42 @@ _WRITE_FAILED: dict[int | str, dict[str, Any]] = {
 _NOT_FOUND: dict[int | str, dict[str, Any]] = {
     404: {"model": ErrorResponse, "description": "No document with this id."},
 }
-_DOC_ID = Path(min_length=1, max_length=200, examples=["b953cbe5ffcf7eaf"])
+_DOC_ID = Path(
+    min_length=1,
+    max_length=200,
+    examples=["b953cbe5ffcf7eaf"],
+    description="The document's id; one with `/` or other reserved characters (an index "
+    "built by `qa ingest` from `.jsonl` ids) percent-encoded.",
+)
 
 
-def _not_found(doc_id: str) -> ServiceError:
-    return ServiceError(
-        404,
-        "document_not_found",
-        f"no document with id {doc_id!r}: GET /v1/documents lists them",
-        param="doc_id",
-    )
+class _DocIdConvertor(Convertor[str]):
+    """The rest of the path after ``/v1/documents/``, slashes included (so that an id a
+    ``.jsonl`` file gave, ``2024/11/a``, is addressable, percent-encoded or not); never
+    empty, so ``/v1/documents/`` still redirects to the list."""
+
+    regex = "[^/].*"
+
+    def convert(self, value: str) -> str:
+        return value
+
+    def to_string(self, value: str) -> str:
+        return value
+
+
+register_url_convertor("doc_id", _DocIdConvertor())
+
+
+def _not_found(doc_id: str, assistant: Assistant | None = None) -> ServiceError:
+    owner = assistant.snapshot.alternate_owner(doc_id) if assistant is not None else None
+    if owner is not None:
+        message = (
+            f"no document with id {doc_id!r}: it is a copy of a story, merged into the "
+            f"document {owner.id!r} (GET /v1/documents/{owner.id} lists it in its alternates)"
+        )
+    else:
+        message = f"no document with id {doc_id!r}: GET /v1/documents lists them"
+    return ServiceError(404, "document_not_found", message, param="doc_id")
 
 
 @router.get("", response_model=DocumentList, responses=ERROR_RESPONSES, summary="List documents")
@@ -102,7 +136,7 @@ def list_documents(
 
 
 @router.get(
-    "/{doc_id}",
+    "/{doc_id:doc_id}",
     response_model=DocumentDetail,
     responses={**ERROR_RESPONSES, **_NOT_FOUND},
     summary="Get a document",
@@ -114,7 +148,7 @@ def get_document(assistant: AssistantDep, doc_id: Annotated[str, _DOC_ID]) -> Do
     """
     doc = assistant.get_document(doc_id)
     if doc is None:
-        raise _not_found(doc_id)
+        raise _not_found(doc_id, assistant)
     return DocumentDetail.from_qa(doc)
 
 
@@ -182,7 +216,7 @@ async def add_documents(
         docs, skipped = await run_in_threadpool(_from_json, raw)
     elif ctype == "multipart/form-data":
         form = await request.form(max_files=MAX_FILES, max_fields=MAX_FILES)
-        files: list[tuple[str, bytes]] = []
+        files: list[tuple[str, UploadFile]] = []
         for name, value in form.multi_items():
             if name != "files":
                 raise ServiceError(
@@ -198,7 +232,7 @@ async def add_documents(
                     "files: must hold uploaded files (with a file name), not plain values",
                     param="files",
                 )
-            files.append((value.filename or "upload.txt", await value.read()))
+            files.append((value.filename or "upload.txt", value))
         if not files:
             raise ServiceError(
                 422, "invalid_request", "no file in the upload: send files in the field 'files'"
@@ -214,13 +248,20 @@ async def add_documents(
     def write(commit_to: FsPath | None) -> IngestResponse:
         # Nothing usable is not an error: the response lists what was skipped and why.
         summary = assistant.add_documents(docs, commit_to=commit_to) if docs else IngestSummary()
-        return IngestResponse.from_qa(summary, skipped, docs, len(assistant.documents))
+        # A copy of an indexed story is served as the document it was merged into.
+        merged_into = {m.alternate.id: m.kept for m in summary.merges}
+        for doc in docs:
+            if doc.id not in merged_into and assistant.get_document(doc.id) is None:
+                owner = assistant.snapshot.alternate_owner(doc.id)
+                if owner is not None:
+                    merged_into[doc.id] = owner.id
+        return IngestResponse.from_qa(summary, skipped, docs, len(assistant.documents), merged_into)
 
     return await run_in_threadpool(_locked_write, request, assistant, settings, write)
 
 
 @router.delete(
-    "/{doc_id}",
+    "/{doc_id:doc_id}",
     response_model=DeleteResponse,
     dependencies=[WriteAuth],
     responses={
@@ -247,7 +288,7 @@ def delete_document(
 
     def write(commit_to: FsPath | None) -> DeleteResponse:
         if assistant.remove_documents([doc_id], commit_to=commit_to) == 0:
-            raise _not_found(doc_id)
+            raise _not_found(doc_id, assistant)
         return DeleteResponse(deleted=doc_id, total_documents=len(assistant.documents))
 
     return _locked_write(request, assistant, settings, write)
@@ -279,13 +320,14 @@ def _locked_write(
             ) from None
         except IndexWriteError as exc:
             logger.error("could not commit a write to the index: %s", exc)
-            cause = exc.__cause__
-            full = isinstance(cause, OSError) and cause.errno in (errno.ENOSPC, errno.EDQUOT)
+            # A full disk shows itself as ENOSPC, SQLite's "database or disk is full",
+            # numpy's short write, ...: all of them are a 507.
+            full = is_disk_full(exc)
             raise ServiceError(
                 507 if full else 500,
                 "index_write_failed",
                 "the index could not be written to disk"
-                + (" (no space left)" if full else "")
+                + (" (no space left on the server's disk)" if full else "")
                 + "; nothing was changed: the server log has the details. Try again once "
                 "the disk is fixed.",
             ) from None
@@ -339,32 +381,62 @@ def _from_articles(articles: list[IngestArticle]) -> tuple[list[Document], list[
     return docs, skipped
 
 
-def _from_files(files: list[tuple[str, bytes]]) -> tuple[list[Document], list[SkippedOut]]:
-    """Load uploaded files through the same loaders as files on disk."""
+def _from_files(files: list[tuple[str, UploadFile]]) -> tuple[list[Document], list[SkippedOut]]:
+    """Load uploaded files through the same loaders as files on disk: each copied to a
+    temporary file in blocks, then read as ``qa ingest`` reads it (an archive one record
+    at a time), so that memory holds one page and the documents, not the upload.
+
+    Raises:
+        ServiceError: 507 when the server's disk has no room for the uploaded files.
+    """
     docs: list[Document] = []
     skipped: list[SkippedOut] = []
     with tempfile.TemporaryDirectory(prefix="qa-upload-") as tmp:
-        for i, (filename, data) in enumerate(files):
+        for i, (filename, upload) in enumerate(files):
             name = FsPath(filename.replace("\\", "/")).name.strip() or "upload.txt"
             folder = FsPath(tmp) / str(i)
             folder.mkdir()
             path = folder / name
             try:
-                path.write_bytes(data)
-            except (OSError, ValueError):
+                with path.open("wb") as fh:
+                    upload.file.seek(0)
+                    shutil.copyfileobj(upload.file, fh, 1 << 20)
+            except (OSError, ValueError) as exc:
+                if is_disk_full(exc):
+                    logger.error("no room for an upload in %s: %s", tmp, exc)
+                    raise disk_full_error("the uploaded files could not be stored") from None
                 skipped.append(SkippedOut(source=name, reason="unusable file name; rename it"))
                 continue
             # A single file: its id comes from its canonical URL or its file name, as
-            # when the same file is ingested from disk.
+            # when the same file is ingested from disk, and its documents' sources from
+            # that name (``a.jsonl:3``, ``crawl.warc.gz@1024``) or their URL.
             result = load_documents([path])
             public = f"upload:{name}"
             for doc in result.documents:
-                docs.append(_renamed(doc, doc.source.replace(str(path), public)))
+                problem = doc_id_problem(doc.id)
+                if problem:
+                    skipped.append(
+                        SkippedOut(
+                            source=_upload_source(doc.source, name),
+                            reason=f"id {doc.id!r}: {problem}",
+                            code="bad-id",
+                        )
+                    )
+                    continue
+                docs.append(_renamed(doc, _upload_source(doc.source, name)))
             skipped.extend(
                 SkippedOut(source=s.path.replace(str(path), public), reason=s.reason, code=s.code)
                 for s in result.skipped
             )
     return docs, skipped
+
+
+def _upload_source(source: str, name: str) -> str:
+    """A document's source as an upload: ``upload:<name>`` for the file itself (and its
+    lines and records), as given otherwise (a URL, a ``.jsonl`` line's own source)."""
+    if source == name or source.startswith((f"{name}:", f"{name}@")):
+        return f"upload:{source}"
+    return source
 
 
 def _renamed(doc: Document, source: str) -> Document:

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Any
+import re
+from collections.abc import Mapping
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from qa import Alternate, Document, IngestSummary, Merge
 from service.schemas.common import Request
 
 __all__ = [
+    "DOC_ID_ALPHABET",
     "INGEST_EXAMPLE",
+    "MAX_DOC_ID",
     "AlternateOut",
     "CleaningReportOut",
     "DeleteResponse",
@@ -20,10 +24,59 @@ __all__ = [
     "IngestArticle",
     "IngestRequest",
     "IngestResponse",
+    "IngestedDocument",
     "MergeOut",
     "RemovalOut",
     "SkippedOut",
+    "doc_id_problem",
+    "public_source",
 ]
+
+MAX_DOC_ID = 200
+"""The longest id a client may give a document."""
+DOC_ID_ALPHABET = "letters A-Z a-z, digits and . _ : -"
+"""What an id a client gives may hold: each such id is one path segment of
+``/v1/documents/{id}`` as it is, with nothing to escape."""
+_DOC_ID = re.compile(r"[A-Za-z0-9._:-]+")
+
+
+def doc_id_problem(doc_id: str) -> str | None:
+    """Why ``doc_id`` cannot be a document's id given by a client, else None: it must
+    hold only :data:`DOC_ID_ALPHABET`, at most :data:`MAX_DOC_ID` characters, and not be
+    ``.`` or ``..`` (which URLs resolve away)."""
+    if not doc_id:
+        return "an id must not be empty"
+    if len(doc_id) > MAX_DOC_ID:
+        return f"an id has at most {MAX_DOC_ID} characters ({len(doc_id)} given)"
+    if not _DOC_ID.fullmatch(doc_id):
+        bad = next(c for c in doc_id if not _DOC_ID.fullmatch(c))
+        return (
+            f"an id may hold only {DOC_ID_ALPHABET} (so that /v1/documents/{{id}} addresses "
+            f"it); {bad!r} is not allowed"
+        )
+    if doc_id in (".", ".."):
+        return "an id must not be '.' or '..'"
+    return None
+
+
+def _valid_id(doc_id: str | None) -> str | None:
+    if doc_id is not None:
+        problem = doc_id_problem(doc_id)
+        if problem:
+            raise ValueError(problem)
+    return doc_id
+
+
+_WINDOWS_PATH = re.compile(r"^(?:[A-Za-z]:[\\/]|\\\\)")
+
+
+def public_source(source: str) -> str:
+    """A document's source as clients see it: never an absolute server path. Sources are
+    stored relative to what was ingested (or as the URL); an index written before that
+    holds absolute paths, shown by their last component (``a.txt``, ``feed.jsonl:7``)."""
+    if source.startswith("/") or _WINDOWS_PATH.match(source):
+        return re.split(r"[\\/]", source.rstrip("/\\"))[-1]
+    return source
 
 
 class DocumentSummary(BaseModel):
@@ -45,7 +98,7 @@ class DocumentSummary(BaseModel):
             title=d.display_title,
             outlet=d.outlet,
             published=d.published,
-            source=d.source,
+            source=public_source(d.source),
             url=d.url,
             chars=len(d.text),
         )
@@ -94,7 +147,7 @@ class AlternateOut(BaseModel):
         """Map an :class:`~qa.Alternate`."""
         return cls(
             id=a.id,
-            source=a.source,
+            source=public_source(a.source),
             url=a.url,
             title=a.title,
             outlet=a.outlet,
@@ -142,7 +195,15 @@ class IngestArticle(Request):
     """One article to add (cleaned like a file would be)."""
 
     text: str = Field(min_length=1, max_length=2_000_000, description="The raw article text.")
-    id: str | None = Field(default=None, min_length=1, max_length=200)
+    id: Annotated[str | None, AfterValidator(_valid_id)] = Field(
+        default=None,
+        min_length=1,
+        max_length=MAX_DOC_ID,
+        # In the schema only: the validator gives the reason a pattern error would not.
+        json_schema_extra={"pattern": r"^[A-Za-z0-9._:-]+$"},
+        description=f"The article's id: {DOC_ID_ALPHABET}, at most {MAX_DOC_ID} characters "
+        "(default: derived from url, source or text).",
+    )
     title: str = Field(default="", max_length=1000)
     url: str = Field(default="", max_length=4000)
     published: str = Field(default="", max_length=40, examples=["2024-11-01"])
@@ -204,6 +265,17 @@ class MergeOut(BaseModel):
         return cls(kept=m.kept, alternate=AlternateOut.from_qa(m.alternate), replaced=m.replaced)
 
 
+class IngestedDocument(DocumentSummary):
+    """A document of a write, and where it is served."""
+
+    merged_into: str | None = Field(
+        default=None,
+        description="Where the article copies an indexed story: the id of the document it "
+        "was merged into (GET that id; the copy is in its alternates), as its own id "
+        "addresses no document. null: served under its own id.",
+    )
+
+
 class IngestResponse(BaseModel):
     """What a write changed."""
 
@@ -213,7 +285,7 @@ class IngestResponse(BaseModel):
     merged: int = Field(description="Copies of indexed stories merged into them.")
     merges: list[MergeOut]
     skipped: list[SkippedOut]
-    documents: list[DocumentSummary] = Field(description="The documents of this request.")
+    documents: list[IngestedDocument] = Field(description="The documents of this request.")
     total_documents: int
 
     @classmethod
@@ -223,8 +295,11 @@ class IngestResponse(BaseModel):
         skipped: list[SkippedOut],
         documents: list[Document],
         total: int,
+        merged_into: Mapping[str, str] | None = None,
     ) -> IngestResponse:
-        """Map an :class:`~qa.IngestSummary`."""
+        """Map an :class:`~qa.IngestSummary`; ``merged_into`` maps the id of each
+        document merged into another to that one's id."""
+        into = merged_into or {}
         return cls(
             added=summary.added,
             updated=summary.updated,
@@ -232,7 +307,12 @@ class IngestResponse(BaseModel):
             merged=summary.merged,
             merges=[MergeOut.from_qa(m) for m in summary.merges],
             skipped=skipped,
-            documents=[DocumentSummary.from_qa(d) for d in documents],
+            documents=[
+                IngestedDocument(
+                    **DocumentSummary.from_qa(d).model_dump(), merged_into=into.get(d.id)
+                )
+                for d in documents
+            ],
             total_documents=total,
         )
 

@@ -73,7 +73,8 @@ def test_load_seed_directory() -> None:
     result = load_documents(
         [SEED_000.parent], progress=lambda stage, done, total: calls.append((stage, done, total))
     )
-    assert [d.source for d in result.documents] == [str(SEED_000), str(SEED_003)]
+    # Sources are relative to the folder given: no server path is stored.
+    assert [d.source for d in result.documents] == [SEED_000.name, SEED_003.name]
     assert result.skipped == ()
     assert calls == [("load", 1, 2), ("load", 2, 2)]
     seed_003 = result.documents[1]
@@ -87,7 +88,7 @@ def test_txt_in_each_encoding(tmp_path: Path, encoding: str) -> None:
     result = load_documents([path])
     assert result.skipped == ()
     (doc,) = result.documents
-    assert doc.source == str(path)
+    assert doc.source == path.name
     assert doc.text.endswith("成立儀式。")
     assert (doc.outlet, doc.place, doc.reporter) == ("中新網", "杭州", "奚金燕")
 
@@ -111,7 +112,7 @@ def test_bad_files_are_skipped_with_warning(
     _write(tmp_path / ".git" / "x.txt", ARTICLE)
     with caplog.at_level(logging.WARNING, logger="corpus"):
         result = load_documents([tmp_path])
-    assert [d.source for d in result.documents] == [str(good)]
+    assert [d.source for d in result.documents] == [good.name]
     reasons = {Path(s.path).name: s.reason for s in result.skipped}
     assert set(reasons) == {"empty.txt", "blank.md", "binary.txt", "noise.html", "notes.pdf"}
     assert "empty" in reasons["empty.txt"] and "empty" in reasons["blank.md"]
@@ -194,7 +195,7 @@ def test_jsonl(tmp_path: Path) -> None:
     assert docs[0].source == "https://e.com/1"
     assert docs[0].text.endswith("成立儀式。") and docs[0].reporter == "奚金燕"
     assert docs[1].text == "長三角合作。" and docs[1].published == "2024-01-02"
-    assert docs[2].source == f"{path}:7"
+    assert docs[2].source == "feed.jsonl:7"
     assert [s.path for s in result.skipped] == [f"{path}:{n}" for n in (3, 4, 5, 8)]
     assert all(isinstance(s, SkippedFile) and s.reason for s in result.skipped)
 

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import gzip
+import tracemalloc
+from collections.abc import Callable
+from dataclasses import replace
 from io import BytesIO
 from pathlib import Path
 
@@ -10,8 +13,10 @@ import pytest
 from typer.testing import CliRunner
 
 from corpus import load_documents
+from corpus import loaders as loaders_module
 from corpus.ids import url_id
-from corpus.warc import WarcPage, WarcSkip, count_warc_pages, read_warc
+from corpus.loaders import plan_load, run_load_task
+from corpus.warc import WarcPage, WarcSkip, count_warc_pages, read_warc, warc_parts
 from tests.corpus.fixtures.newspages import PAGES
 
 HUADONG = PAGES / "huadong" / "2024" / "0701" / "c1001-20240701.html"
@@ -232,3 +237,109 @@ def test_qa_ingest_reads_an_archive(crawl: Path, tmp_path: Path) -> None:
     assert "3 documents" in result.output and "4 skipped" in result.output
     assert f"fetched: {FETCHED}" in result.output
     assert "not-html: not an HTML page (image/png)" in result.output
+
+
+# -- archives are streamed (issue 30, item 1) ---------------------------------------------
+
+MB = 1_000_000
+
+
+def write_large_crawl(path: Path, records: int, size: int = MB) -> None:
+    """``records`` HTML responses of about ``size`` bytes each, one gzip member each: the
+    same article page padded with a comment (read and parsed whole, dropped by
+    extraction), so large pages make a small archive and small documents."""
+    from warcio.warcwriter import WARCWriter
+
+    page = NETO.read_bytes()
+    with path.open("wb") as fh:
+        writer = WARCWriter(fh, gzip=path.name.endswith(".gz"))
+        for i in range(records):
+            pad = b"<!--" + (b"%08d " % i) * (size // 9) + b"-->"
+            body = page.replace(b"</body>", pad + b"</body>")
+            _response(writer, f"https://www.jiangnan-times.com/a/{i}", body, "text/html")
+
+
+def traced_peak(run: Callable[[], object]) -> int:
+    """The most memory Python held (tracemalloc) while ``run`` ran."""
+    tracemalloc.start()
+    try:
+        run()
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+def memory_growth(tmp_path: Path, read: Callable[[Path], object]) -> int:
+    """How much more memory ``read`` takes on an archive of 16 pages of 1 MB than on
+    one of 4 (after a first read, so that what is imported or cached once is not
+    counted): 12 MB or more where an archive is held whole, nothing where it is
+    streamed."""
+    archives = {}
+    for n in (1, 4, 16):
+        archives[n] = tmp_path / f"crawl-{n}.warc.gz"
+        write_large_crawl(archives[n], n)
+    read(archives[1])
+    return traced_peak(lambda: read(archives[16])) - traced_peak(lambda: read(archives[4]))
+
+
+def _in_parts(path: Path) -> None:
+    for task in plan_load([path]):
+        run_load_task(task)
+
+
+@pytest.mark.parametrize(
+    "read", [lambda p: load_documents([p]), _in_parts], ids=["load_documents", "plan_load-parts"]
+)
+def test_an_archive_is_read_one_record_at_a_time(
+    tmp_path: Path, read: Callable[[Path], object]
+) -> None:
+    assert memory_growth(tmp_path, read) < 3 * MB
+
+
+def test_a_record_over_the_size_limit_is_never_read_into_memory(tmp_path: Path) -> None:
+    path = tmp_path / "big.warc.gz"
+    write_large_crawl(path, 1, 16 * MB)
+    list(read_warc(path, max_record_bytes=8 * MB))  # warm up
+    entries: list[WarcPage | WarcSkip] = []
+    peak = traced_peak(lambda: entries.extend(read_warc(path, max_record_bytes=8 * MB)))
+    assert [(e.code, e.where) for e in entries if isinstance(e, WarcSkip)] == [
+        ("too-large", "https://www.jiangnan-times.com/a/0")
+    ]
+    # Read past in small blocks: not even the 8 MB up to the limit are held (a block
+    # inflates to about 2 MB at most).
+    assert peak < 6 * MB
+
+
+def test_an_archive_read_in_parts_gives_what_it_gives_read_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each record its own part (the parts' byte budget set to 1): the documents, ids,
+    skips (damage included) and page reports are those of reading the archive whole."""
+    crawl = tmp_path / "crawl.warc.gz"
+    write_crawl(crawl)
+    cut = tmp_path / "cut.warc"
+    write_crawl(cut, gz=False)
+    plain = cut.read_bytes()
+    cut.write_bytes(plain[: plain.index("蒙古汗國".encode("gbk")) + 40])  # ends in a record
+    damaged = tmp_path / "damaged.warc.gz"
+    data = crawl.read_bytes()
+    at = [p.start for p in warc_parts(crawl, part_bytes=1)]
+    assert len(at) == 10  # one part per record
+    damaged.write_bytes(data[: at[4]] + b"garbage, not a record" + data[at[4] :])
+    monkeypatch.setattr(loaders_module, "STREAM_BYTES", 1)
+    for archive in (crawl, cut, damaged):
+        whole = load_documents([archive])
+        tasks = list(plan_load([archive]))
+        assert len(tasks) > 2
+        assert sum(t.size for t in tasks) == archive.stat().st_size
+        parts = [run_load_task(t) for t in tasks]
+        docs = [d for r in parts for d in r.documents]
+        assert docs and [(d.id, d.source, d.text) for d in docs] == [
+            (d.id, d.source, d.text) for d in whole.documents
+        ]
+        skipped = [(s.path, s.code, s.reason) for r in parts for s in r.skipped]
+        assert skipped == [(s.path, s.code, s.reason) for s in whole.skipped]
+        untimed = [replace(p, seconds=0.0) for r in parts for p in r.pages]
+        assert untimed == [replace(p, seconds=0.0) for p in whole.pages]
+    assert [s.code for s in load_documents([cut]).skipped][-1] == "truncated"
+    assert [s.code for s in load_documents([damaged]).skipped][-1] == "damaged"

@@ -25,6 +25,8 @@ from embeddings.store import (
     prepare_document,
     save_snapshot,
 )
+from embeddings.store import files as files_module
+from embeddings.store import recovery as recovery_module
 from embeddings.store.files import DELETES, MANIFEST, SEGMENTS
 from embeddings.store.lock import holds_lock, index_lock, lock_path
 from embeddings.store.recovery import index_leftovers, recover_index
@@ -281,7 +283,7 @@ def test_start_up_restores_the_newest_complete_index_an_old_swap_left(
     assert done.restored == tmp_path / ".index.tmp-abc123"
     assert "restored the index" in caplog.text
     assert signature(open_snapshot(target)) == new
-    assert sorted(p.name for p in tmp_path.iterdir()) == [".index.lock", "index"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["index"]
     assert recover_index(target).restored is None  # nothing left to do
 
 
@@ -324,7 +326,7 @@ def test_the_lock_is_exclusive_reentrant_in_a_thread_and_times_out(tmp_path: Pat
             errors.append(exc)
 
     with index_lock(target) as path:
-        assert path == tmp_path / ".index.lock" and holds_lock(target)
+        assert path == target / "write.lock" and path.is_file() and holds_lock(target)
         with index_lock(target):  # the same thread: nested
             assert holds_lock(target)
         thread = threading.Thread(target=other)
@@ -335,3 +337,114 @@ def test_the_lock_is_exclusive_reentrant_in_a_thread_and_times_out(tmp_path: Pat
     assert str(target) in str(errors[0]) and "0.2 s" in str(errors[0])
     other()  # free again
     assert len(errors) == 1
+
+
+# -- start-up recovery leaves exactly what the manifest names (issue 30, item 4) ----------
+
+
+def _index_with_a_delete(target: Path) -> IndexSnapshot:
+    """An index of two segments, one with a tombstone file."""
+    save_snapshot(_memory(_segment(0, 6), _segment(10, 4, "b")), target)
+    opened = open_snapshot(target)
+    return save_snapshot(opened.without([opened.documents[0].id]), target)
+
+
+def _files(root: Path) -> dict[str, bytes]:
+    return {
+        str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()
+    }
+
+
+def test_start_up_removes_what_the_manifest_does_not_name_and_nothing_else(
+    tmp_path: Path,
+) -> None:
+    target = tmp_path / "index"
+    saved = _index_with_a_delete(target)
+    named = _files(target)
+    segments, deletes = target / SEGMENTS, target / DELETES
+    # What killed writes leave: a whole segment and a tombstone file the manifest no
+    # longer names (a commit killed before it deleted them), temporary files of writes
+    # that died, and an ingest's build directory beside the index.
+    live = next(p for p in segments.iterdir())
+    orphans = [segments / "seg-0123456789abcdef", deletes / "seg-0123456789abcdef-1.npz"]
+    shutil.copytree(live, orphans[0])
+    orphans[1].write_bytes(b"old tombstones")
+    temporary = [
+        segments / ".seg-feedfacefeedface.tmp-1a2b3c4d",
+        segments / ".staging-0a1b2c3d4e5f",
+        deletes / ".seg-x-2.npz.tmp-1a2b3c4d",
+        target / f".{MANIFEST}.tmp-1a2b3c4d",
+    ]
+    temporary[0].mkdir()
+    (temporary[0] / "chunks.npy").write_bytes(b"partial")
+    temporary[1].mkdir()
+    temporary[2].write_bytes(b"partial")
+    temporary[3].write_text("{", encoding="utf-8")
+    build = tmp_path / ".index.building-0a1b2c3d4e5f"
+    (build / "index" / SEGMENTS).mkdir(parents=True)
+    notes = target / "notes.txt"  # not the index's: left alone
+    notes.write_text("mine", encoding="utf-8")
+
+    # A manifest this version cannot read: only temporary files go, nothing it might name.
+    manifest = (target / MANIFEST).read_text(encoding="utf-8")
+    (target / MANIFEST).write_text(
+        json.dumps({**json.loads(manifest), "format_version": 0}), encoding="utf-8"
+    )
+    done = recover_index(target)
+    assert set(done.removed) == {*temporary, build}
+    assert all(p.exists() for p in orphans)
+    (target / MANIFEST).write_text(manifest, encoding="utf-8")
+
+    done = recover_index(target)
+    assert set(done.removed) == set(orphans)
+    notes.unlink()
+    assert_clean(target)
+    assert _files(target) == named  # what the manifest names, byte for byte
+    assert signature(open_snapshot(target)) == signature(saved)
+    assert recover_index(target) == recovery_module.Recovery()  # nothing left to do
+
+
+def test_a_rebuild_killed_after_its_commit_leaves_no_previous_index(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    target = tmp_path / "index"
+    save_snapshot(_memory(_segment(0, 12)), target)
+    before = {p.name for p in (target / SEGMENTS).iterdir()}
+    rebuilt = _memory(_segment(20, 9, "b"))
+    with monkeypatch.context() as m:  # killed between the manifest and the collection
+        m.setattr(files_module, "_collect", lambda root, states: None)
+        save_snapshot(rebuilt, target)
+    assert before <= {p.name for p in (target / SEGMENTS).iterdir()}  # the whole old index
+    recover_index(target)  # what Assistant.load, qa ingest and qa serve start with
+    assert signature(open_snapshot(target)) == signature(rebuilt)
+    assert_clean(target)
+    assert not before & {p.name for p in (target / SEGMENTS).iterdir()}
+
+
+def test_recovery_leaves_the_files_of_a_write_under_way(tmp_path: Path) -> None:
+    """A segment not named yet may be a write's that holds the lock (it is moved into
+    ``segments/`` before its manifest is committed): recovery waits for no writer and
+    removes nothing then; the next start-up, with the lock free, does."""
+    import threading
+
+    target = tmp_path / "index"
+    _index_with_a_delete(target)
+    pending = target / SEGMENTS / "seg-0123456789abcdef"
+    pending.mkdir()
+    held, release = threading.Event(), threading.Event()
+
+    def writer() -> None:
+        with index_lock(target):
+            held.set()
+            release.wait(20)
+
+    thread = threading.Thread(target=writer)
+    thread.start()
+    try:
+        assert held.wait(20)
+        assert recover_index(target).removed == ()
+        assert pending.exists()
+    finally:
+        release.set()
+        thread.join(20)
+    assert recover_index(target).removed == (pending,)

@@ -35,6 +35,9 @@ class ChatServer:
         failures: answer this many requests with HTTP 500 first.
         status: answer every request with this HTTP status (and an error body) instead.
         piece_chars: characters per streamed delta.
+        usage: send token counts (``usage``) with whole answers, and as a last chunk of
+            a stream that asks for them (``stream_options.include_usage``): one prompt
+            token per character of the messages, one new token per streamed delta.
         requests: the request bodies received.
         headers: the headers of each request.
     """
@@ -45,6 +48,7 @@ class ChatServer:
         self.failures = 0
         self.status: int | None = None
         self.piece_chars = 3
+        self.usage = True
         self.requests: list[dict[str, Any]] = []
         self.headers: list[dict[str, str]] = []
         self._lock = threading.Lock()
@@ -87,6 +91,8 @@ class ChatServer:
                         }
                     ],
                 }
+                if server.usage:
+                    payload["usage"] = server.usage_of(body, text)
                 self._json(200, payload)
 
             def _json(self, status: int, payload: dict[str, Any]) -> None:
@@ -117,12 +123,26 @@ class ChatServer:
                     line = f"data: {json.dumps(chunk, ensure_ascii=False)}\n\n"
                     self.wfile.write(line.encode("utf-8"))
                     self.wfile.flush()
+                options = body.get("stream_options") or {}
+                if server.usage and options.get("include_usage"):
+                    last = {
+                        "id": "chatcmpl-test",
+                        "choices": [],
+                        "usage": server.usage_of(body, text),
+                    }
+                    self.wfile.write(f"data: {json.dumps(last)}\n\n".encode())
                 self.wfile.write(b"data: [DONE]\n\n")
                 self.wfile.flush()
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    def usage_of(self, body: dict[str, Any], text: str) -> dict[str, int]:
+        """The token counts this server reports for ``text`` answering ``body``."""
+        prompt = sum(len(m["content"]) for m in body["messages"])
+        new = -(-len(text) // self.piece_chars)  # one token per streamed delta
+        return {"prompt_tokens": prompt, "completion_tokens": new, "total_tokens": prompt + new}
 
     @property
     def url(self) -> str:

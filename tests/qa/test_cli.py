@@ -257,3 +257,20 @@ def test_ingest_skips_text_that_is_not_unicode(tmp_path: Path) -> None:
     assert "1 documents" in result.output or "1 document" in result.output
     assert "2 skipped" in result.output
     assert "Traceback" not in result.output
+
+
+def test_ingest_leaves_nothing_beside_the_index(tmp_path: Path) -> None:
+    # The write lock is a file inside the index directory, there only while a write runs
+    # (an untracked .idx.lock beside idx/ was left before).
+    out = tmp_path / "out"
+    out.mkdir()
+    index = out / "idx"
+    result = runner.invoke(app, ["ingest", str(ARTICLES), "--index", str(index), *LEX])
+    assert result.exit_code == 0, result.output
+    assert [p.name for p in out.iterdir()] == ["idx"]
+    assert sorted(p.name for p in index.iterdir()) == ["deletes", "manifest.json", "segments"]
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    failed = runner.invoke(app, ["ingest", str(empty), "--index", str(out / "none"), *LEX])
+    assert failed.exit_code == 1
+    assert [p.name for p in out.iterdir()] == ["idx"]  # no index, no directory, no lock

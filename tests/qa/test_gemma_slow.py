@@ -122,6 +122,14 @@ def test_streamed_and_whole_answers_are_identical(gemma: Assistant) -> None:
     assert "".join(deltas) == streamed.text == whole.text
     assert streamed.citations == whole.citations
     assert (streamed.generator, streamed.dropped) == (whole.generator, whole.dropped)
+    # The same tokens, counted and timed either way (docs/generation.md).
+    assert streamed.generation is not None and whole.generation is not None
+    assert streamed.generation.prompt_tokens == whole.generation.prompt_tokens > 500
+    assert streamed.generation.new_tokens == whole.generation.new_tokens
+    for stats in (streamed.generation, whole.generation):
+        assert stats.first_token_seconds is not None
+        assert 0 < stats.first_token_seconds <= stats.seconds
+        print(stats.describe())
 
 
 def test_an_injected_instruction_does_not_reach_the_answer(gemma: Assistant) -> None:

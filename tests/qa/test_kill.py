@@ -78,6 +78,18 @@ def _prefix(found: set[str], order: list[str]) -> int:
     return count
 
 
+def _only_what_the_manifest_names(index: Path) -> bool:
+    """Whether the index's ``segments/`` and ``deletes/`` hold what its manifest names and
+    nothing else (issue 30, item 4: start-up recovery removes what a killed write left,
+    whole segments of the previous generation included)."""
+    manifest = json.loads((index / "manifest.json").read_text(encoding="utf-8"))
+    segments = {s["name"] for s in manifest["segments"]}
+    deletes = {Path(s["deletes"]).name for s in manifest["segments"] if s["deletes"]}
+    return {p.name for p in (index / "segments").iterdir()} == segments and {
+        p.name for p in (index / "deletes").iterdir()
+    } == deletes
+
+
 def _base_index(folder: Path) -> Path:
     template = folder / "template"
     Assistant.from_documents([news(i, "b") for i in range(8)], CONFIG).save(template)
@@ -101,6 +113,7 @@ def test_kill_9_of_an_ingest_leaves_a_committed_generation(tmp_path: Path) -> No
         delay = rng.uniform(0.5, 1.5) * full if rebuild else rng.uniform(0, full)
         _run(_ingest, (str(index), str(tmp_path / "new.jsonl"), rebuild), delay)
         found = {d.id for d in Assistant.load(index, CONFIG).documents}
+        assert _only_what_the_manifest_names(index), f"run {run}"
         if rebuild:  # all or nothing: built beside the index, committed into it at once
             assert found in (BASE, set(order)), f"run {run}"
             outcomes["rebuild: " + ("new" if found == set(order) else "old")] += 1
@@ -125,6 +138,7 @@ def test_kill_9_of_service_updates_leaves_a_committed_generation(tmp_path: Path)
         shutil.copytree(template, index)
         _run(_updates, (str(index), len(order)), rng.uniform(0, full))
         found = {d.id for d in Assistant.load(index, CONFIG).documents}
+        assert _only_what_the_manifest_names(index), f"run {run}"
         assert BASE <= found, f"run {run}"
         committed.append(_prefix(found - BASE, order))
     assert max(committed) > 0  # the kills came while it was writing

@@ -3,6 +3,7 @@ answers, verification, retries, timeouts, fallbacks, follow-up rewriting, inject
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from typing import Any
 
@@ -17,7 +18,7 @@ from qa import (
     analyze_follow_up,
     document_from_text,
 )
-from qa.answering.llm.base import Message, Prompt
+from qa.answering.llm.base import GenerationStats, Message, Prompt
 from qa.answering.llm.openai import OpenAIGenerator
 
 from .chat_server import ChatServer, closed_port_url, system_text, user_text
@@ -141,6 +142,74 @@ def test_i_dont_know_gives_the_extractive_answer(
     answer = assistant_on(seed_assistant, server.url).ask(SEED)
     assert answer.generator == "extractive" and answer.dropped == 0
     assert "found no answer in the passages" in answer.fallback
+
+
+# -- token counts and times (issue 32, item 7) -------------------------------------------
+
+
+def test_the_servers_usage_and_the_times_are_reported(
+    server: ChatServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    generator = OpenAIGenerator(server.url, "m")
+    got: list[GenerationStats] = []
+    with caplog.at_level(logging.INFO, logger="qa.answering.llm.openai"):
+        assert generator.generate(PROMPT, on_stats=got.append) == GOOD
+        assert "".join(generator.stream(PROMPT, on_stats=got.append)) == GOOD
+    whole, streamed = got
+    prompt_tokens = len("rules") + len("question")
+    pieces = -(-len(GOOD) // server.piece_chars)
+    assert (whole.generator, whole.prompt_tokens, whole.new_tokens) == ("openai:m", 13, pieces)
+    assert whole.first_token_seconds is None  # a whole answer shows no first token
+    assert (streamed.prompt_tokens, streamed.new_tokens) == (prompt_tokens, pieces)
+    assert streamed.first_token_seconds is not None
+    assert 0 < streamed.first_token_seconds <= streamed.seconds
+    assert streamed.tokens_per_second == pytest.approx(pieces / streamed.seconds)
+    assert server.requests[-1]["stream_options"] == {"include_usage": True}
+    assert "stream_options" not in server.requests[0]
+    lines = [r.getMessage() for r in caplog.records if "tokens/s" in r.getMessage()]
+    assert len(lines) == 2 and all(line.startswith("openai:m: 13 prompt tokens") for line in lines)
+
+
+def test_a_server_without_usage_gives_unknown_counts(server: ChatServer) -> None:
+    server.usage = False
+    generator = OpenAIGenerator(server.url, "m")
+    got: list[GenerationStats] = []
+    generator.generate(PROMPT, on_stats=got.append)
+    list(generator.stream(PROMPT, on_stats=got.append))
+    for stats in got:
+        assert stats.prompt_tokens is None and stats.new_tokens is None
+        assert stats.tokens_per_second is None and stats.seconds > 0
+        assert "? prompt tokens, ? new tokens" in stats.describe()
+    assert got[1].first_token_seconds is not None
+
+
+def test_a_stream_closed_early_reports_what_it_took(server: ChatServer) -> None:
+    got: list[GenerationStats] = []
+    pieces = OpenAIGenerator(server.url, "m").stream(PROMPT, on_stats=got.append)
+    assert next(pieces) == GOOD[:3]
+    pieces.close()  # type: ignore[attr-defined]
+    (stats,) = got
+    assert stats.first_token_seconds is not None and stats.new_tokens is None
+
+
+def test_answers_carry_the_generation(seed_assistant: Assistant, server: ChatServer) -> None:
+    assistant = assistant_on(seed_assistant, server.url)
+    answer = assistant.ask(SEED)
+    _, streamed = stream(assistant, SEED)
+    assert answer.generation is not None and streamed.generation is not None
+    assert answer.generation.generator == streamed.generation.generator == "openai:test-model"
+    assert answer.generation.new_tokens == streamed.generation.new_tokens
+    assert answer.generation.prompt_tokens == streamed.generation.prompt_tokens > 100
+    assert streamed.generation.first_token_seconds is not None
+    assert answer.to_dict()["generation"]["new_tokens"] == answer.generation.new_tokens
+    # An answer verification dropped in full still says what the model did.
+    server.reply = lambda body: "联盟由江苏省交通集团牵头组建[1]。"
+    fallback = assistant.ask(SEED)
+    assert fallback.generator == "extractive" and fallback.generation is not None
+    assert fallback.generation.new_tokens == -(-len("联盟由江苏省交通集团牵头组建[1]。") // 3)
+    # A model that failed wrote nothing: no figures.
+    assert seed_assistant.ask(SEED).generation is None
+    assert assistant_on(seed_assistant, closed_port_url()).ask(SEED).generation is None
 
 
 # -- failures ---------------------------------------------------------------------------

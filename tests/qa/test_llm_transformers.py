@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from qa import AnswerDelta, Assistant, AssistantConfig, ModelUnavailableError, Question
-from qa.answering.llm.base import Message, Prompt
+from qa.answering.llm.base import GenerationStats, Message, Prompt
 from qa.answering.llm.prompt import answer_prompt
 from qa.answering.llm.transformers import TransformersGenerator, gguf_tokenizer_dir
 
@@ -126,6 +126,30 @@ def test_generation_logs_its_token_rate(
     assert match is not None and int(match[1]) > 0 and 0 < int(match[2]) <= 5
 
 
+def test_whole_and_streamed_generations_report_tokens_and_times(
+    models: dict[str, Path], caplog: pytest.LogCaptureFixture
+) -> None:
+    generator = TransformersGenerator(str(models["chat"]), max_new_tokens=5)
+    got: list[GenerationStats] = []
+    with caplog.at_level(logging.INFO, logger="qa.answering.llm.transformers"):
+        generator.generate(PROMPT, on_stats=got.append)
+        list(generator.stream(PROMPT, on_stats=got.append))
+    whole, streamed = got
+    loaded = generator._loaded
+    assert loaded is not None
+    prompt_tokens = generator._inputs(loaded, PROMPT)["input_ids"].shape[1]
+    for stats in (whole, streamed):  # greedy: the same tokens either way
+        assert stats.generator == "transformers:chat"
+        assert stats.prompt_tokens == prompt_tokens
+        assert stats.new_tokens == whole.new_tokens and 0 < stats.new_tokens <= 5
+        assert stats.first_token_seconds is not None
+        assert 0 < stats.first_token_seconds <= stats.seconds
+        assert stats.tokens_per_second == pytest.approx(stats.new_tokens / stats.seconds)
+    lines = [r.getMessage() for r in caplog.records if "tokens/s" in r.getMessage()]
+    assert len(lines) == 2, "the streamed generation is logged too"
+    assert all(", first token after " in line for line in lines)
+
+
 def test_chat_templates_and_plain_prompts(models: dict[str, Path]) -> None:
     chat = TransformersGenerator(str(models["chat"]))
     chat.warm_up()
@@ -150,9 +174,12 @@ def test_chat_templates_and_plain_prompts(models: dict[str, Path]) -> None:
 
 def test_closing_a_stream_stops_the_model(models: dict[str, Path]) -> None:
     generator = TransformersGenerator(str(models["chat"]), max_new_tokens=400)
-    stream = generator.stream(PROMPT)
+    got: list[GenerationStats] = []
+    stream = generator.stream(PROMPT, on_stats=got.append)
     next(iter(stream), None)
     stream.close()  # cancels generation and releases the model
+    (stats,) = got  # what it generated before it stopped
+    assert stats.new_tokens is not None and 0 < stats.new_tokens < 400
     done = threading.Event()
 
     def again() -> None:
@@ -220,7 +247,10 @@ def test_gguf_needs_its_packages(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 
 
 def test_the_converted_gguf_tokenizer_is_cached_beside_the_file(
-    tmp_path: Path, models: dict[str, Path], monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path,
+    models: dict[str, Path],
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     import transformers
 
@@ -242,9 +272,16 @@ def test_the_converted_gguf_tokenizer_is_cached_beside_the_file(
         messages.append((stage, done, total))
 
     generator = TransformersGenerator(str(path))
-    first = generator._gguf_tokenizer(path, progress)
-    second = generator._gguf_tokenizer(path, progress)
+    with caplog.at_level(logging.INFO, logger="qa.answering.llm.transformers"):
+        first = generator._gguf_tokenizer(path, progress)
+        second = generator._gguf_tokenizer(path, progress)
     cache = gguf_tokenizer_dir(path)
+    # -v says which happened: converted (once), then read from the cache.
+    logged = [r.getMessage() for r in caplog.records]
+    assert logged == [
+        f"Converting the tokenizer of model.gguf (once; cached in {cache})",
+        f"Reading the converted tokenizer of model.gguf from {cache}",
+    ]
     assert conversions == ["model.gguf"]
     assert cache.parent == tmp_path and cache.name.startswith("model.gguf.tokenizer-")
     assert (cache / "tokenizer_config.json").is_file()

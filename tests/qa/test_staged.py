@@ -191,8 +191,6 @@ def test_a_failed_segment_leaves_the_index_at_its_previous_generation(tmp_path: 
         )
     assert not (tmp_path / "new").exists()
     assert sorted(p.name for p in tmp_path.iterdir()) == [
-        ".idx.lock",
-        ".new.lock",
         "a.jsonl",
         "b.jsonl",
         "idx",

@@ -317,4 +317,4 @@ def test_a_rebuild_replaces_the_index_without_a_gap(index: Path) -> None:
     assert assistant is not None and assistant.directory == index
     docs = latest_by_id(Assistant.from_paths([ARTICLES], CONFIG).documents)
     assert ids_on_disk(index) == {d.id for d in docs}
-    assert sorted(p.name for p in index.parent.iterdir()) == [".index.lock", "index"]
+    assert sorted(p.name for p in index.parent.iterdir()) == ["index"]  # the lock is inside

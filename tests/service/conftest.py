@@ -78,10 +78,15 @@ def auth(key: str = ASCII_KEY) -> dict[str, str]:
 class LiveServer:
     """A uvicorn server on a free loopback port, in a thread."""
 
-    def __init__(self, app: FastAPI) -> None:
-        config = uvicorn.Config(
-            app, host="127.0.0.1", port=0, log_level="warning", lifespan="on", ws="none"
-        )
+    def __init__(self, app: FastAPI, **options: Any) -> None:
+        values: dict[str, Any] = {
+            "host": "127.0.0.1",
+            "port": 0,
+            "log_level": "warning",
+            "lifespan": "on",
+            "ws": "none",
+        }
+        config = uvicorn.Config(app, **{**values, **options})
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 

@@ -100,3 +100,29 @@ def test_an_unreachable_model_server_falls_back_with_the_reason(
     assert url in final["fallback"] and "cannot reach" in final["fallback"]
     text = "".join(c["choices"][0]["delta"].get("content", "") for c in chunks if c["choices"])
     assert "4家企业牵头组建 [1]" in text
+
+
+def metric(text: str, name: str) -> float:
+    """The value of one sample line of the Prometheus text (0 where it is absent)."""
+    for line in text.splitlines():
+        if line.startswith(name + " "):
+            return float(line.split()[-1])
+    return 0.0
+
+
+def test_metrics_count_the_models_tokens_and_times(
+    shared_assistant: Assistant, tmp_path: Path, server: ChatServer
+) -> None:
+    with llm_client(shared_assistant, tmp_path, server.url) as client:
+        client.post("/v1/ask", json={"question": SEED_QUESTION})
+        chat(client, [{"role": "user", "content": SEED_QUESTION}], stream=True)
+        text = client.get("/metrics").text
+    label = '{generator="openai:test-model"}'
+    # The server reports one token per streamed delta of 3 characters (tests/qa/chat_server.py).
+    per_answer = -(-len(GOOD + INVENTED) // 3)
+    assert metric(text, f"qa_llm_generated_tokens_total{label}") == 2 * per_answer
+    assert metric(text, f"qa_llm_prompt_tokens_total{label}") > 200
+    assert metric(text, f"qa_llm_tokens_per_second_count{label}") == 2
+    # Only the streamed answer shows its first token.
+    assert metric(text, f"qa_llm_time_to_first_token_seconds_count{label}") == 1
+    assert metric(text, f"qa_llm_time_to_first_token_seconds_sum{label}") > 0

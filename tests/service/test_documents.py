@@ -10,6 +10,7 @@ from fastapi.testclient import TestClient
 
 from qa import Assistant, AssistantConfig
 from service import create_app
+from tests.corpus.test_warc import MB, memory_growth
 
 from .conftest import ARTICLES, ASCII_KEY, make_settings
 from .test_api import assert_error
@@ -334,3 +335,124 @@ def test_writes_commit_only_new_files(write_client: TestClient, tmp_path: Path) 
     reloaded = Assistant.load(index, AssistantConfig(model=""))
     assert reloaded.get_document("batch-2") is None
     assert reloaded.get_document("batch-3") and reloaded.get_document("second")
+
+
+def test_an_uploaded_archive_is_read_one_record_at_a_time(
+    write_client: TestClient, tmp_path: Path
+) -> None:
+    """The memory an upload of a crawl archive takes does not grow with the archive
+    (issue 30, item 1): the file is copied to disk in blocks, read a record at a time."""
+
+    def upload(archive: Path) -> None:
+        files = [("files", (archive.name, archive.read_bytes(), "application/warc"))]
+        r = write_client.post("/v1/documents", files=files, headers=_auth())
+        assert r.status_code == 200 and r.json()["documents"], r.text
+
+    assert memory_growth(tmp_path, upload) < 3 * MB
+
+
+# -- ids a client can address, sources without server paths (issue 30, items 6 and 7) ----
+
+
+@pytest.mark.parametrize(
+    ("doc_id", "reason"),
+    [
+        ("a/b", "'/' is not allowed"),
+        ("../../etc/passwd", "'/' is not allowed"),
+        ("<b>x</b>", "'<' is not allowed"),
+        ("two words", "' ' is not allowed"),
+        ("新闻1", "'新' is not allowed"),
+        ("..", "must not be '.' or '..'"),
+    ],
+)
+def test_an_id_the_api_could_not_address_is_refused(
+    write_client: TestClient, doc_id: str, reason: str
+) -> None:
+    article = {**ARTICLE, "id": doc_id}
+    r = write_client.post("/v1/documents", json={"articles": [article]}, headers=_auth())
+    body = assert_error(r, 422, "invalid_request")
+    assert body["message"].startswith("articles.0.id: ") and reason in body["message"]
+    assert write_client.get("/v1/documents").json()["total"] == 2
+
+
+def test_an_uploaded_jsonl_line_with_such_an_id_is_skipped_with_the_reason(
+    write_client: TestClient,
+) -> None:
+    """... and every id the API accepts is addressable as it is."""
+    lines = [
+        {"id": "a/b", "text": "甲市今天开通了第一条地铁线路，全长二十公里。"},
+        {"id": "ok-2", "text": "乙县的茶叶今年产量达到三千吨，创历史新高。"},
+    ]
+    data = "\n".join(json.dumps(x, ensure_ascii=False) for x in lines).encode()
+    files = [("files", ("batch.jsonl", data, "application/jsonl"))]
+    body = write_client.post("/v1/documents", files=files, headers=_auth()).json()
+    assert [d["id"] for d in body["documents"]] == ["ok-2"]
+    (skip,) = body["skipped"]
+    assert (skip["source"], skip["code"]) == ("upload:batch.jsonl:1", "bad-id")
+    assert "'a/b'" in skip["reason"] and "'/' is not allowed" in skip["reason"]
+    ok = ["A-z_0.9:x", "n1", "2024-11-02.a", "x" * 200]
+    articles = [{**ARTICLE, "id": i, "text": f"{ARTICLE['text']}{n}"} for n, i in enumerate(ok)]
+    r = write_client.post("/v1/documents", json={"articles": articles}, headers=_auth())
+    assert r.status_code == 200, r.text
+    for doc_id in ["ok-2", *ok]:
+        assert write_client.get(f"/v1/documents/{doc_id}").json()["id"] == doc_id
+        assert write_client.delete(f"/v1/documents/{doc_id}", headers=_auth()).status_code == 200
+
+
+def test_an_id_with_slashes_from_qa_ingest_is_addressable(tmp_path: Path) -> None:
+    """``qa ingest`` takes a ``.jsonl`` file's ids as they are: GET and DELETE reach them,
+    percent-encoded or not; ``/v1/documents/`` still redirects to the list."""
+    feed = tmp_path / "feed.jsonl"
+    lines = [
+        {"id": "2024/11/a", "text": "甲市今天开通了第一条地铁线路，全长二十公里。"},
+        {"id": "../../etc/passwd", "text": "乙县的茶叶今年产量达到三千吨，创历史新高。"},
+    ]
+    feed.write_text("\n".join(json.dumps(x, ensure_ascii=False) for x in lines), "utf-8")
+    assistant = Assistant.from_paths([feed, ARTICLES], AssistantConfig(model=""))
+    with TestClient(create_app(make_settings(tmp_path), assistant)) as c:
+        assert c.get("/v1/documents/2024/11/a").json()["id"] == "2024/11/a"
+        assert c.get("/v1/documents/2024%2F11%2Fa").json()["id"] == "2024/11/a"
+        encoded = "..%2F..%2Fetc%2Fpasswd"
+        assert c.get(f"/v1/documents/{encoded}").json()["id"] == "../../etc/passwd"
+        assert_error(c.get("/v1/documents/2024/11"), 404, "document_not_found")
+        r = c.get("/v1/documents/", follow_redirects=False)
+        assert r.status_code == 307 and r.headers["location"].endswith("/v1/documents")
+
+
+def test_a_merged_copy_is_reported_as_merged_into_its_canonical_id(
+    write_client: TestClient,
+) -> None:
+    seed = ARTICLES / "003_89db59789a0dcd3a.txt"
+    copy = [("files", ("copy-of-003.txt", seed.read_bytes(), "text/plain"))]
+    body = write_client.post("/v1/documents", files=copy, headers=_auth()).json()
+    assert body["merged"] == 1
+    (doc,) = body["documents"]
+    kept = body["merges"][0]["kept"]
+    assert doc["merged_into"] == kept and doc["id"] != kept
+    assert write_client.get(f"/v1/documents/{kept}").status_code == 200
+    # Its own id addresses no document; the 404 says where the copy is.
+    error = assert_error(write_client.get(f"/v1/documents/{doc['id']}"), 404, "document_not_found")
+    assert f"merged into the document {kept!r}" in error["message"]
+    # Sent again: unchanged, still reported as merged into it.
+    again = write_client.post("/v1/documents", files=copy, headers=_auth()).json()
+    assert again["documents"][0]["merged_into"] == kept
+    new = write_client.post("/v1/documents", json={"articles": [ARTICLE]}, headers=_auth())
+    assert new.json()["documents"][0]["merged_into"] is None
+
+
+def test_sources_never_show_a_server_path(tmp_path: Path) -> None:
+    """Documents ingested from files show their path relative to what was ingested (or
+    their URL); an index written before that, holding absolute paths, shows their last
+    component."""
+    from qa import document_from_text
+
+    ingested = Assistant.from_paths([ARTICLES], AssistantConfig(model=""))
+    old = document_from_text("丙市图书馆今日开馆。" * 5, source="/srv/news/2024/old.txt")
+    ingested.add_documents([old])
+    with TestClient(create_app(make_settings(tmp_path), ingested)) as c:
+        listed = c.get("/v1/documents").json()["documents"]
+        sources = sorted(d["source"] for d in listed)
+        assert sources == sorted([*(p.name for p in ARTICLES.glob("*.txt")), "old.txt"])
+        for d in listed:
+            detail = c.get(f"/v1/documents/{d['id']}").json()
+            assert not detail["source"].startswith("/") and str(ARTICLES) not in str(detail)

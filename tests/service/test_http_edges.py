@@ -88,3 +88,52 @@ def test_a_key_in_the_query_string_never_reaches_the_access_log(
     for record in records:
         assert secret not in record.getMessage()
         assert all(secret not in str(v) for v in vars(record).values())
+
+
+def _raw(url: str, request: bytes) -> bytes:
+    import socket
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    with socket.create_connection((parts.hostname, parts.port), timeout=10) as sock:
+        sock.sendall(request)
+        data = b""
+        while chunk := sock.recv(65536):
+            data += chunk
+    return data
+
+
+@pytest.mark.parametrize("parser", ["httptools", "h11"])
+def test_a_request_uvicorn_cannot_parse_gets_the_json_error_shape(
+    parser: str, tmp_path: Path, shared_assistant: Assistant, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Raw UTF-8 in a URL never reaches the app (uvicorn's parser refuses it, issue 32):
+    the 400 uvicorn sends has the API's error shape and headers, not plain text; with
+    httptools, and with h11 where httptools is not installed."""
+    import json
+    import sys
+
+    from service.workers import uvicorn_options
+    from tests.service.conftest import LiveServer
+
+    if parser == "h11":
+        monkeypatch.setitem(sys.modules, "httptools", None)  # as if not installed
+    settings = make_settings(tmp_path)
+    options = {k: v for k, v in uvicorn_options(settings).items() if k not in ("host", "port")}
+    options["log_level"] = "error"
+    with LiveServer(create_app(settings, shared_assistant), **options) as server:
+        for line in ("GET /v1/search?q=新闻 HTTP/1.1", "GET /v1/documents/新闻 HTTP/1.1"):
+            answer = _raw(server.url, f"{line}\r\nHost: x\r\n\r\n".encode())
+            head, _, body = answer.partition(b"\r\n\r\n")
+            lines = head.decode("latin-1").lower().split("\r\n")
+            assert lines[0].startswith("http/1.1 400"), answer
+            assert "content-type: application/json" in lines
+            assert any(x.startswith("x-request-id: ") for x in lines)
+            error = json.loads(body)["error"]
+            assert error["code"] == "bad_request" and "percent-encoded" in error["message"]
+        # Percent-encoded, the same request is answered by the app.
+        ok = _raw(
+            server.url,
+            b"GET /v1/search?q=%E6%96%B0%E9%97%BB HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+        )
+        assert ok.startswith(b"HTTP/1.1 200"), ok[:200]

@@ -15,6 +15,7 @@ from fastapi.testclient import TestClient
 from qa import Assistant, AssistantConfig, IndexWriteError
 from qa import assistant as assistant_module
 from service import create_app
+from tests.small_disk import SmallDisk
 
 from .conftest import ARTICLES, auth, make_settings
 from .test_api import assert_error
@@ -134,3 +135,58 @@ def test_another_writer_holding_the_index_is_a_503(
         thread.join(20)
     r = client.post("/v1/documents", json={"articles": [ARTICLE]}, headers=auth())
     assert r.status_code == 200 and r.json()["added"] == 1
+
+
+def test_a_full_disk_is_a_507_whichever_write_meets_it(
+    small_disk: SmallDisk, caplog: pytest.LogCaptureFixture
+) -> None:
+    """On a real small file system filled to k pages short of what an add needs, for
+    every k until it fits: a 507 each time (SQLite's "database or disk is full", numpy's
+    short write and a plain ENOSPC among them, issue 30 item 5), nothing served, and the
+    add stored once there is room."""
+    from tests.embeddings.corpus_fixture import synthetic_texts
+
+    index = small_disk.path / "index"
+    Assistant.from_paths([ARTICLES], CONFIG).save(index)
+    settings = make_settings(small_disk.path, persist=True)
+    # Enough text for arrays of several pages (a short write), in one request.
+    articles = [ARTICLE] + [
+        {"id": f"synthetic-{i}", "text": text * 3}
+        for i, text in enumerate(synthetic_texts(16, seed=11))
+    ]
+    with TestClient(create_app(settings, Assistant.load(index, CONFIG))) as client:
+        docs = client.get("/v1/documents").json()["total"]
+        leave, statuses = 0, []
+        with caplog.at_level("ERROR", logger="service.routers.documents"):
+            while True:
+                small_disk.fill(leave)
+                r = client.post("/v1/documents", json={"articles": articles}, headers=auth())
+                statuses.append(r.status_code)
+                if r.status_code == 200:
+                    break
+                body = assert_error(r, 507, "index_write_failed")
+                assert "no space left" in body["message"] and str(small_disk.path) not in r.text
+                assert client.get("/v1/documents").json()["total"] == docs
+                leave += 8192
+                assert leave < 4_000_000
+        assert set(statuses[:-1]) == {507} and len(statuses) > 10
+        logged = caplog.text
+        assert "database or disk is full" in logged and " requested and " in logged
+        assert "No space left on device" in logged
+        small_disk.empty()
+        assert client.get("/v1/documents/deep-sea").status_code == 200
+    with TestClient(create_app(settings, Assistant.load(index, CONFIG))) as restarted:
+        assert restarted.get("/v1/documents").json()["total"] == docs + r.json()["added"]
+
+
+def test_an_upload_the_disk_has_no_room_for_is_a_507(
+    small_disk: SmallDisk, client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "tempdir", str(small_disk.path))
+    small_disk.fill(0)
+    files = [("files", ("article.txt", ARTICLE["text"].encode() * 50, "text/plain"))]
+    r = client.post("/v1/documents", files=files, headers=auth())
+    body = assert_error(r, 507, "insufficient_storage")
+    assert "no space left" in body["message"] and str(small_disk.path) not in r.text

@@ -4,27 +4,32 @@
 * :mod:`.features`: features of sentences, spans and readings;
 * :mod:`.reader`: the decision (best sentence, best span, confidence features);
 * :mod:`.model`: the trained rankers, confidence model, calibration and threshold;
+* :mod:`.trees`: the models' trees evaluated with numpy (LightGBM's predictions);
 * :mod:`.answerer`: :class:`ExtractiveAnswerer`, the :class:`~qa.answering.Answerer`;
 * :mod:`.training`: training rows from questions with known answers, and the fit.
 """
 
 from __future__ import annotations
 
-from qa.answering.extractive.answerer import (
-    ABSTAIN_TEXT,
-    RELATED_TEXT,
-    SECOND_JOIN,
-    ExtractiveAnswerer,
-    abstain_text,
-    clause_window,
-)
-from qa.answering.extractive.model import ReaderModel, default_model
-from qa.answering.extractive.training import (
-    ReaderData,
-    TrainingQuestion,
-    collect,
-    fit,
-)
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from qa.answering.extractive.answerer import (
+        ABSTAIN_TEXT,
+        RELATED_TEXT,
+        SECOND_JOIN,
+        ExtractiveAnswerer,
+        abstain_text,
+        clause_window,
+    )
+    from qa.answering.extractive.model import ReaderModel, default_model
+    from qa.answering.extractive.training import (
+        ReaderData,
+        TrainingQuestion,
+        collect,
+        fit,
+    )
 
 __all__ = [
     "ABSTAIN_TEXT",
@@ -40,3 +45,34 @@ __all__ = [
     "default_model",
     "fit",
 ]
+
+# Each public name and where it lives, imported on first use (PEP 562): answering does not
+# import the training code.
+_EXPORTS: dict[str, tuple[str, str]] = {
+    "ABSTAIN_TEXT": ("qa.answering.extractive.answerer", "ABSTAIN_TEXT"),
+    "RELATED_TEXT": ("qa.answering.extractive.answerer", "RELATED_TEXT"),
+    "SECOND_JOIN": ("qa.answering.extractive.answerer", "SECOND_JOIN"),
+    "ExtractiveAnswerer": ("qa.answering.extractive.answerer", "ExtractiveAnswerer"),
+    "abstain_text": ("qa.answering.extractive.answerer", "abstain_text"),
+    "clause_window": ("qa.answering.extractive.answerer", "clause_window"),
+    "ReaderModel": ("qa.answering.extractive.model", "ReaderModel"),
+    "default_model": ("qa.answering.extractive.model", "default_model"),
+    "ReaderData": ("qa.answering.extractive.training", "ReaderData"),
+    "TrainingQuestion": ("qa.answering.extractive.training", "TrainingQuestion"),
+    "collect": ("qa.answering.extractive.training", "collect"),
+    "fit": ("qa.answering.extractive.training", "fit"),
+}
+
+
+def __getattr__(name: str) -> Any:
+    try:
+        module, attribute = _EXPORTS[name]
+    except KeyError:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None
+    value = getattr(importlib.import_module(module), attribute)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

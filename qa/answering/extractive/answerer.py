@@ -12,7 +12,9 @@ next sentence's window too, cited ``[2]``.
 
 Abstention: a confidence below the threshold abstains; so does a sentence that
 contradicts a constraint the question states (another ordinal, year or period: a near
-miss), and then the abstention says what the corpus does state, cited.
+miss), and then the abstention says what the corpus does state, cited. The messages of
+an abstention are in the question's language (:mod:`qa.answering.messages`: English,
+traditional or simplified Chinese); the quoted source text is in the question's script.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from qa.answering.extractive.features import CONFIDENCE_FEATURES, SpanCandidate,
 from qa.answering.extractive.model import ReaderModel, default_model
 from qa.answering.extractive.reader import Reading, read
 from qa.answering.extractive.sentences import Candidate, SentencePool
+from qa.answering.messages import ABSTAIN_TEXTS, RELATED_TEXTS, abstain_text, related_text
 from qa.answering.terms import TermStatistics
 from qa.types import Citation, Draft, Passage, Question
 
@@ -43,8 +46,11 @@ __all__ = [
     "clause_window",
 ]
 
-ABSTAIN_TEXT = "抱歉，资料库中没有找到能回答这个问题的内容。"
-RELATED_TEXT = "资料库中没有找到能回答这个问题的内容；资料只提到："
+ABSTAIN_TEXT = ABSTAIN_TEXTS["zh-Hans"]
+"""The plain abstention in simplified Chinese (:func:`abstain_text` gives it in the
+question's language: :mod:`qa.answering.messages`)."""
+RELATED_TEXT = RELATED_TEXTS["zh-Hans"]
+"""The start of an abstention that quotes the sources, in simplified Chinese."""
 RELATED_MIN_COVERAGE = 0.25
 """An abstention quotes what the corpus does state only when that sentence covers at
 least this share of the question's IDF-weighted terms: a related fact (第六届 for a
@@ -54,11 +60,6 @@ _COV = CONFIDENCE_FEATURES.index("cov")
 SECOND_JOIN = "；另见："
 """Joins the runner-up sentence's window to the answer, when the answer quotes two."""
 _STRIP = "，,：:；;、。！？!?… \u3000"
-
-
-def abstain_text(question: str) -> str:
-    """The plain 'nothing found' answer in the question's script."""
-    return to_script(ABSTAIN_TEXT, detect_script(question))
 
 
 def clause_window(text: str, start: int, end: int, budget: int) -> tuple[int, int]:
@@ -159,7 +160,7 @@ class ExtractiveAnswerer:
 
     def warm_up(self, progress: Progress | None = None) -> None:
         """Load the reader model and jieba's tagger now rather than on the first
-        question (about 3 s together on two cores)."""
+        question (tens of milliseconds; jieba's cache is written once, a few seconds)."""
         del progress  # nothing here reports progress
         self.model.build_boosters()
         load_tagger()
@@ -238,7 +239,7 @@ class ExtractiveAnswerer:
         stated = original.strip(_STRIP)
         if len(stated) > self.answer_chars:
             stated = stated[: self.answer_chars].rstrip(_STRIP) + "…"
-        text = to_script(RELATED_TEXT, script) + f"{to_script(stated, script)} [1]"
+        text = related_text(question) + f"{to_script(stated, script)} [1]"
         return Draft(
             text=text,
             citations=(_citation(candidate, 1),),

@@ -3,10 +3,17 @@ calibration and the abstention threshold.
 
 The three models are LightGBM gradient-boosted trees (two lambdarank rankers and one
 binary classifier), stored in LightGBM's own text format inside one JSON file with the
-feature names they were trained on, the isotonic calibration of the confidence, and the
-abstention threshold. The file shipped with the
-package (``reader_model.json``) is written by ``python -m eval.train_reader``; nothing
-in it is set by hand.
+feature names they were trained on, the isotonic calibration of the confidence (a table
+of points, read with ``np.interp``), and the abstention threshold. The file shipped with
+the package (``reader_model.json``) is written by ``python -m eval.train_reader``;
+nothing in it is set by hand.
+
+Answering needs neither LightGBM nor scikit-learn: the trees are evaluated with numpy
+(:class:`~qa.answering.extractive.trees.TreeEnsemble`, LightGBM's scores to the last
+bit); only training needs them (the ``train`` extra). Since format 3 the file also holds
+each model's trees as arrays (:func:`~qa.answering.extractive.trees.compile_lightgbm_text`),
+so loading parses no text; a format 2 file (text only) still loads, and
+``python scripts/upgrade_reader_model.py FILE`` rewrites it as format 3.
 """
 
 from __future__ import annotations
@@ -16,7 +23,7 @@ from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -27,24 +34,15 @@ from qa.answering.extractive.features import (
     SPAN_FEATURES,
     CharTables,
 )
-
-if TYPE_CHECKING:
-    import lightgbm
+from qa.answering.extractive.trees import TreeEnsemble, compile_lightgbm_text
 
 __all__ = ["DEFAULT_MODEL_FILE", "MODEL_FORMAT", "ReaderModel", "default_model"]
 
-MODEL_FORMAT = 2
+MODEL_FORMAT = 3
+READABLE_FORMATS = (2, 3)
+"""Format 2 has no compiled trees (they are parsed from the LightGBM text on load)."""
+_PARTS = ("sentence", "span", "confidence")
 DEFAULT_MODEL_FILE = "reader_model.json"
-
-
-def _booster(text: str) -> lightgbm.Booster:
-    try:
-        import lightgbm
-    except ImportError as err:  # pragma: no cover - lightgbm is a core dependency
-        raise ImportError(
-            "the extractive reader needs lightgbm: pip install lightgbm (or reinstall zhnews-qa)"
-        ) from err
-    return lightgbm.Booster(model_str=text)
 
 
 @dataclass(frozen=True, slots=False)
@@ -63,6 +61,9 @@ class ReaderModel:
         tables: the first/last-character tables of the span features.
         second_margin: when the sentence ranker's best score beats the next sentence's
             by less than this, the answer quotes both sentences (None: never).
+        compiled: the models' trees as arrays, by part (``sentence``, ``span``,
+            ``confidence``), as the file holds them; a part missing, or compiled from
+            another text, is parsed from its text. Written afresh by :meth:`to_json`.
     """
 
     sentence_model: str
@@ -73,42 +74,53 @@ class ReaderModel:
     meta: dict[str, Any] = field(default_factory=dict)
     tables: CharTables = field(default_factory=CharTables)
     second_margin: float | None = None
+    compiled: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    def _trees(self, part: str) -> TreeEnsemble:
+        text = getattr(self, f"{part}_model")
+        compiled = self.compiled.get(part)
+        if compiled is not None:
+            try:
+                return TreeEnsemble.from_compiled(compiled, text)
+            except ValueError:
+                pass  # damaged arrays: the text is the model
+        return TreeEnsemble.from_lightgbm_text(text)
 
     @cached_property
-    def _sentence(self) -> lightgbm.Booster:
-        return _booster(self.sentence_model)
+    def _sentence(self) -> TreeEnsemble:
+        return self._trees("sentence")
 
     @cached_property
-    def _span(self) -> lightgbm.Booster:
-        return _booster(self.span_model)
+    def _span(self) -> TreeEnsemble:
+        return self._trees("span")
 
     @cached_property
-    def _confidence(self) -> lightgbm.Booster | None:
-        return _booster(self.confidence_model) if self.confidence_model else None
+    def _confidence(self) -> TreeEnsemble | None:
+        return self._trees("confidence") if self.confidence_model else None
 
     def build_boosters(self) -> None:
-        """Build the LightGBM boosters now rather than on the first question (the first
-        also imports LightGBM, which imports scikit-learn: about 1.5 s)."""
+        """Build the three tree ensembles now rather than on the first question (a few
+        milliseconds from a format 3 file)."""
         _ = self._sentence, self._span, self._confidence
 
     def sentence_score(self, x: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
         """Ranking scores (higher is better) for rows of :data:`SENTENCE_FEATURES`."""
         if len(x) == 0:
             return np.empty(0, dtype=np.float32)
-        return np.asarray(self._sentence.predict(x, num_threads=1), dtype=np.float32)
+        return self._sentence.predict(x).astype(np.float32)
 
     def span_score(self, x: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
         """Ranking scores (higher is better) for rows of :data:`SPAN_FEATURES`."""
         if len(x) == 0:
             return np.empty(0, dtype=np.float32)
-        return np.asarray(self._span.predict(x, num_threads=1), dtype=np.float32)
+        return self._span.predict(x).astype(np.float32)
 
     def raw_confidence(self, x: npt.NDArray[np.float32]) -> float:
         """The confidence model's output for one row of :data:`CONFIDENCE_FEATURES`
         (0.5 when the model has none)."""
         if self._confidence is None:
             return 0.5
-        return float(self._confidence.predict(x.reshape(1, -1), num_threads=1)[0])
+        return float(self._confidence.predict(x.reshape(1, -1))[0])
 
     def confidence(self, x: npt.NDArray[np.float32]) -> float:
         """The calibrated probability that the answer is right."""
@@ -134,9 +146,25 @@ class ReaderModel:
                 "second_margin": self.second_margin,
                 "tables": {"first": self.tables.first, "last": self.tables.last},
                 "meta": self.meta,
+                "compiled": self._compile(),
             },
-            ensure_ascii=False,
+            # ASCII (the tables' characters escaped): Python reads an ASCII file of 3 MB
+            # in about 1 ms and parses it in 4, against 26 and 6 for the same in UTF-8.
+            ensure_ascii=True,
         )
+
+    def _compile(self) -> dict[str, Any]:
+        """Each model's trees as arrays (a text the evaluator cannot read is left to
+        fail where it is used, as before)."""
+        compiled: dict[str, Any] = {}
+        for part in _PARTS:
+            text = getattr(self, f"{part}_model")
+            if text:
+                try:
+                    compiled[part] = compile_lightgbm_text(text)
+                except ValueError:
+                    continue
+        return compiled
 
     def save(self, path: str | Path) -> None:
         """Write the model file."""
@@ -155,10 +183,11 @@ class ReaderModel:
             version = int(data["format"])
         except (ValueError, KeyError, TypeError) as err:
             raise ValueError(f"{where} is not a reader model file: {err}") from err
-        if version != MODEL_FORMAT:
+        if version not in READABLE_FORMATS:
             raise ValueError(
-                f"{where} has format {version}, this version reads {MODEL_FORMAT}; retrain "
-                "it with `python -m eval.train_reader`"
+                f"{where} has format {version}, this version reads "
+                f"{' and '.join(map(str, READABLE_FORMATS))}; retrain it with "
+                "`python -m eval.train_reader`"
             )
         if (
             tuple(data["sentence_features"]) != SENTENCE_FEATURES
@@ -182,6 +211,7 @@ class ReaderModel:
                 {t: dict(v) for t, v in data["tables"]["first"].items()},
                 {t: dict(v) for t, v in data["tables"]["last"].items()},
             ),
+            compiled=dict(data.get("compiled", {})),
         )
 
     @classmethod

@@ -3,6 +3,10 @@
 A sentence's folded text and its matching terms are computed the first time a passage
 is read and kept in a bounded cache keyed by chunk, so a question costs no repeated
 normalisation of text seen before.
+
+A sentence that addresses its reader or a language model (an instruction planted in an
+article, :func:`~qa.answering.instructions.instruction_flags`) is no candidate: it is
+never an answer, nor the sentence an abstention quotes.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from corpus.sentences import sentence_spans
 from corpus.types import Chunk, Document
 from qa.analysis.question import Constraint, constraint_of
 from qa.analysis.spans import TypedSpan, typed_spans
+from qa.answering.instructions import instruction_flags
 from qa.answering.terms import TermStatistics
 from qa.types import Passage
 
@@ -87,7 +92,8 @@ class SentencePool:
         self._lock = Lock()
 
     def sentences(self, chunk: Chunk, document: Document) -> tuple[PreparedSentence, ...]:
-        """The sentences overlapping ``chunk`` (whole, from the document text)."""
+        """The sentences overlapping ``chunk`` (whole, from the document text), but those
+        that read as instructions to the reader or to a model."""
         with self._lock:
             found = self._cache.get(chunk.id)
             if found is not None:
@@ -99,9 +105,13 @@ class SentencePool:
         spans = sentence_spans(text, lo, hi)
         first = sentence_spans(text, 0, min(len(text), 400))[:1]
         lead_start = first[0][0] if first else -1
+        inside = [i for i, (s, e) in enumerate(spans) if e > chunk.start and s < chunk.end]
+        # The sentence before the chunk's is read too: it may pass an instruction on.
+        read = spans[max(0, inside[0] - 1) : inside[-1] + 1] if inside else []
+        instruction = instruction_flags([text[s:e] for s, e in read])
         prepared: list[PreparedSentence] = []
-        for s, e in spans:
-            if e <= chunk.start or s >= chunk.end:
+        for (s, e), flagged in zip(read, instruction, strict=True):
+            if e <= chunk.start or s >= chunk.end or flagged:
                 continue
             folded = fold(text[s:e])
             typed = tuple(typed_spans(folded.text))

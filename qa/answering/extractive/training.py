@@ -284,7 +284,10 @@ def _ranker(
 ) -> Any:
     """A lambdarank model over rows grouped by ``query`` (queries without a relevant row
     are left out: they teach a ranker nothing)."""
-    import lightgbm
+    try:
+        import lightgbm
+    except ImportError as err:
+        raise _needs_train_extra("lightgbm") from err
 
     keep = np.zeros(len(y), dtype=bool)
     for q in np.unique(query[y > 0]):
@@ -294,6 +297,14 @@ def _ranker(
     _, sizes = np.unique(query[idx], return_counts=True)
     dataset = lightgbm.Dataset(x[idx], label=y[idx], group=sizes)
     return lightgbm.train(RANK_PARAMS, dataset, num_boost_round=RANK_ROUNDS)
+
+
+def _needs_train_extra(package: str) -> ImportError:
+    """The error for a training package that is not installed (answering needs none)."""
+    return ImportError(
+        f'training the reader needs {package} - install the "train" extra '
+        "(pip install 'zhnews-qa[train]') to enable it"
+    )
 
 
 def _folds(groups: Sequence[str], k: int, seed: int) -> npt.NDArray[np.int64]:
@@ -489,7 +500,10 @@ def fit_second_margin(judged: Sequence[Judged], budget: float = MEAN_ANSWER_CHAR
 
 
 def _confidence_model(x: npt.NDArray[np.float32], y: npt.NDArray[np.int8]) -> Any:
-    import lightgbm
+    try:
+        import lightgbm
+    except ImportError as err:
+        raise _needs_train_extra("lightgbm") from err
 
     dataset = lightgbm.Dataset(x, label=y)
     return lightgbm.train(CONFIDENCE_PARAMS, dataset, num_boost_round=CONFIDENCE_ROUNDS)
@@ -498,7 +512,10 @@ def _confidence_model(x: npt.NDArray[np.float32], y: npt.NDArray[np.int8]) -> An
 def _isotonic(
     x: npt.NDArray[np.float64], y: npt.NDArray[np.int8]
 ) -> tuple[tuple[float, ...], tuple[float, ...]]:
-    from sklearn.isotonic import IsotonicRegression
+    try:
+        from sklearn.isotonic import IsotonicRegression
+    except ImportError as err:
+        raise _needs_train_extra("scikit-learn") from err
 
     iso = IsotonicRegression(y_min=0.0, y_max=1.0, out_of_bounds="clip")
     iso.fit(x, y.astype(np.float64))

@@ -11,10 +11,29 @@ transformers, gguf, httpx) are imported only when a model is loaded or a server 
 
 from __future__ import annotations
 
-from qa.answering.llm.base import Generator, Message, Prompt, StopFilter, cut_at_stop
+from qa.answering.llm.base import (
+    GenerationMeter,
+    GenerationStats,
+    Generator,
+    Message,
+    Prompt,
+    StatsSink,
+    StopFilter,
+    cut_at_stop,
+)
 from qa.config import AssistantConfig
 
-__all__ = ["Generator", "Message", "Prompt", "StopFilter", "cut_at_stop", "make_generator"]
+__all__ = [
+    "GenerationMeter",
+    "GenerationStats",
+    "Generator",
+    "Message",
+    "Prompt",
+    "StatsSink",
+    "StopFilter",
+    "cut_at_stop",
+    "make_generator",
+]
 
 
 def make_generator(config: AssistantConfig) -> Generator | None:

@@ -8,13 +8,28 @@ OpenAI-compatible server). It knows nothing of passages or citations: the
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import logging
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
 from corpus.progress import Progress
+from qa.types import GenerationStats
 
-__all__ = ["Generator", "Message", "Prompt", "StopFilter", "cut_at_stop"]
+__all__ = [
+    "GenerationMeter",
+    "GenerationStats",
+    "Generator",
+    "Message",
+    "Prompt",
+    "StatsSink",
+    "StopFilter",
+    "cut_at_stop",
+]
+
+StatsSink = Callable[[GenerationStats], None]
+"""Receives the :class:`~qa.types.GenerationStats` of one generation."""
 
 Role = Literal["system", "user", "assistant"]
 
@@ -85,8 +100,12 @@ class Generator(Protocol):
         """
         ...
 
-    def generate(self, prompt: Prompt) -> str:
+    def generate(self, prompt: Prompt, *, on_stats: StatsSink | None = None) -> str:
         """The model's whole answer to ``prompt``.
+
+        ``on_stats``, when given, is called once with the generation's token counts and
+        times when it has finished (not when it fails). Each generation is also logged at
+        INFO (``qa … -v``) with the same figures.
 
         Raises:
             GenerationError: when the model or its server fails.
@@ -94,9 +113,12 @@ class Generator(Protocol):
         """
         ...
 
-    def stream(self, prompt: Prompt) -> Iterator[str]:
+    def stream(self, prompt: Prompt, *, on_stats: StatsSink | None = None) -> Iterator[str]:
         """The model's answer to ``prompt`` in pieces as it is written (joined: what
         :meth:`generate` returns).
+
+        ``on_stats``, when given, is called once with the generation's token counts and
+        times when it has finished or the iterator was closed early (not when it fails).
 
         Raises:
             GenerationError: when the model or its server fails (possibly after some
@@ -104,6 +126,71 @@ class Generator(Protocol):
             ModelUnavailableError: when the model cannot be loaded.
         """
         ...
+
+
+class GenerationMeter:
+    """Times one generation and counts its tokens, for :class:`~qa.types.GenerationStats`.
+
+    The clock starts at construction (when the request is made); :meth:`token` marks
+    generated tokens as they come (the first one's time is the time to first token);
+    :meth:`finish` stops the clock (the end of generation, which a consumer of a stream
+    may see later). Safe to feed from the thread that generates while another reads.
+
+    Args:
+        generator: the backend and model, as :attr:`Generator.name`.
+        clock: the time source (tests).
+    """
+
+    def __init__(self, generator: str, clock: Callable[[], float] = time.perf_counter) -> None:
+        self.generator = generator
+        self.prompt_tokens: int | None = None
+        self.new_tokens: int | None = None
+        self._clock = clock
+        self._start = clock()
+        self._first: float | None = None
+        self._end: float | None = None
+
+    def token(self, count: int = 1) -> None:
+        """Mark ``count`` generated tokens, now."""
+        if count <= 0:
+            return
+        if self._first is None:
+            self._first = self._clock()
+        self.new_tokens = (self.new_tokens or 0) + count
+
+    def first_token(self) -> None:
+        """Mark the first generated text, now, where tokens are not counted one by one (a
+        server's stream)."""
+        if self._first is None:
+            self._first = self._clock()
+
+    def finish(self) -> None:
+        """Stop the clock (a second call changes nothing)."""
+        if self._end is None:
+            self._end = self._clock()
+
+    def stats(self) -> GenerationStats:
+        """The figures so far (the clock stopped now where :meth:`finish` was not called)."""
+        end = self._end if self._end is not None else self._clock()
+        return GenerationStats(
+            generator=self.generator,
+            prompt_tokens=self.prompt_tokens,
+            new_tokens=self.new_tokens,
+            seconds=max(0.0, end - self._start),
+            first_token_seconds=None if self._first is None else self._first - self._start,
+        )
+
+    def report(self, logger: logging.Logger, on_stats: StatsSink | None) -> GenerationStats:
+        """Stop the clock, log the figures at INFO (also as the record's ``generation``
+        field, which the service's JSON logs write out) and give them to ``on_stats``."""
+        self.finish()
+        stats = self.stats()
+        logger.info(
+            "%s: %s", self.generator, stats.describe(), extra={"generation": stats.to_dict()}
+        )
+        if on_stats is not None:
+            on_stats(stats)
+        return stats
 
 
 def cut_at_stop(text: str, stops: tuple[str, ...]) -> str:

@@ -21,7 +21,7 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from corpus.progress import Progress
-from qa.answering.llm.base import Prompt
+from qa.answering.llm.base import GenerationMeter, Prompt, StatsSink
 from qa.errors import GenerationError
 
 if TYPE_CHECKING:
@@ -130,13 +130,16 @@ class OpenAIGenerator:
             self._client = None
 
     def _payload(self, prompt: Prompt, stream: bool) -> dict[str, Any]:
-        return {
+        payload: dict[str, Any] = {
             "model": self.model,
             "messages": [m.to_dict() for m in prompt.messages],
             "max_tokens": self.max_new_tokens,
             "temperature": 0,
             "stream": stream,
         }
+        if stream:  # a last chunk with the token counts (OpenAI, vLLM, llama.cpp, Ollama)
+            payload["stream_options"] = {"include_usage": True}
+        return payload
 
     @contextmanager
     def _send(self, payload: dict[str, Any]) -> Iterator[httpx.Response]:
@@ -188,14 +191,19 @@ class OpenAIGenerator:
             "QA_LLM_TIMEOUT, or check the server's load"
         )
 
-    def generate(self, prompt: Prompt) -> str:
+    def generate(self, prompt: Prompt, *, on_stats: StatsSink | None = None) -> str:
         """The model's whole answer.
+
+        Logs (INFO) and gives ``on_stats`` the token counts of the server's ``usage``
+        (unknown where it sends none) and the time of the request; the time to first
+        token is not seen in a whole answer.
 
         Raises:
             GenerationError: when the server cannot be reached (after retries), times
                 out, refuses the request or answers with no message.
         """
         httpx = _httpx()
+        meter = GenerationMeter(self.name)
         with self._send(self._payload(prompt, stream=False)) as response:
             try:
                 body = json.loads(response.read())
@@ -211,22 +219,32 @@ class OpenAIGenerator:
             raise GenerationError(
                 f"the chat server at {self.url} sent no chat completion: {str(body)[:200]}"
             ) from exc
+        _count_usage(meter, body)
+        meter.report(logger, on_stats)
         return str(content)
 
-    def stream(self, prompt: Prompt) -> Iterator[str]:
+    def stream(self, prompt: Prompt, *, on_stats: StatsSink | None = None) -> Iterator[str]:
         """The model's answer as the server streams it (server-sent events).
+
+        Asks for the token counts (``stream_options.include_usage``); logs (INFO) and
+        gives ``on_stats`` them (unknown where the server sends none), the time to the
+        first text and the time of the whole stream, when it ends or is closed early.
 
         Raises:
             GenerationError: as :meth:`generate`, also when the stream breaks off.
         """
         httpx = _httpx()
+        meter = GenerationMeter(self.name)
         with self._send(self._payload(prompt, stream=True)) as response:
             try:
                 for line in response.iter_lines():
-                    piece = _event_text(line, self.url)
-                    if piece is None:
-                        return
+                    event = _event(line, self.url)
+                    if event is None:
+                        break
+                    piece, chunk = event
+                    _count_usage(meter, chunk)
                     if piece:
+                        meter.first_token()
                         yield piece
             except httpx.TimeoutException as exc:
                 raise GenerationError(self._timed_out()) from exc
@@ -234,13 +252,36 @@ class OpenAIGenerator:
                 raise GenerationError(
                     f"the stream from the chat server at {self.url} broke off: {exc}"
                 ) from exc
+            except GeneratorExit:  # closed early: what it wrote so far
+                meter.report(logger, on_stats)
+                raise
+        meter.report(logger, on_stats)
+
+
+def _count_usage(meter: GenerationMeter, body: Any) -> None:
+    """Take the token counts of a response's or a chunk's ``usage``, where it has one."""
+    usage = body.get("usage") if isinstance(body, dict) else None
+    if not isinstance(usage, dict):
+        return
+    prompt, completion = usage.get("prompt_tokens"), usage.get("completion_tokens")
+    if isinstance(prompt, int):
+        meter.prompt_tokens = prompt
+    if isinstance(completion, int):
+        meter.new_tokens = completion
 
 
 def _event_text(line: str, url: str) -> str | None:
     """The text of one server-sent event line; "" for none, None at ``[DONE]``."""
+    event = _event(line, url)
+    return None if event is None else event[0]
+
+
+def _event(line: str, url: str) -> tuple[str, Any] | None:
+    """The text of one server-sent event line ("" for none) and its parsed chunk (None
+    for a line without data); None at ``[DONE]``."""
     line = line.strip()
     if not line.startswith("data:"):
-        return ""
+        return "", None
     data = line[5:].strip()
     if data == "[DONE]":
         return None
@@ -257,8 +298,8 @@ def _event_text(line: str, url: str) -> str | None:
     try:
         content = chunk["choices"][0]["delta"].get("content") if chunk["choices"] else ""
     except (KeyError, IndexError, TypeError, AttributeError):
-        return ""
-    return str(content or "")
+        return "", chunk
+    return str(content or ""), chunk
 
 
 def _error_text(response: httpx.Response) -> str:

@@ -21,14 +21,13 @@ import os
 import queue
 import re
 import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from corpus.progress import Progress
-from qa.answering.llm.base import Prompt, StopFilter, cut_at_stop
+from qa.answering.llm.base import GenerationMeter, Prompt, StatsSink, StopFilter, cut_at_stop
 from qa.errors import GenerationError, ModelUnavailableError
 
 if TYPE_CHECKING:
@@ -196,6 +195,8 @@ class TransformersGenerator:
 
         cache = gguf_tokenizer_dir(path)
         if (cache / "tokenizer_config.json").is_file():
+            # Said at INFO too, so that -v shows which of the two happened.
+            logger.info("Reading the converted tokenizer of %s from %s", path.name, cache)
             return AutoTokenizer.from_pretrained(str(cache))
         stage = f"Converting the tokenizer of {path.name} (once; cached in {cache})"
         logger.info("%s", stage)
@@ -278,8 +279,11 @@ class TransformersGenerator:
     def _stops(self, loaded: _Loaded, prompt: Prompt) -> tuple[str, ...]:
         return () if loaded.chat else prompt.stop
 
-    def generate(self, prompt: Prompt) -> str:
+    def generate(self, prompt: Prompt, *, on_stats: StatsSink | None = None) -> str:
         """The model's whole answer (greedy), cut at the prompt's stop strings.
+
+        Logs (INFO) and gives ``on_stats`` its prompt and new token counts, its time, and
+        the time to its first token.
 
         Raises:
             ModelUnavailableError: when the model cannot be loaded.
@@ -292,31 +296,29 @@ class TransformersGenerator:
         start = inputs["input_ids"].shape[1]
         try:
             with self._run_lock, torch.inference_mode():
-                t0 = time.perf_counter()
+                meter = GenerationMeter(self.name)
+                meter.prompt_tokens = int(start)
                 output = loaded.model.generate(
                     **inputs,
                     **self._options(loaded, prompt),
                     stopping_criteria=self._criteria(loaded, prompt, start),
+                    streamer=_token_clock(meter),
                 )
-                seconds = time.perf_counter() - t0
+                meter.finish()
         except RuntimeError as exc:
             raise GenerationError(f"{self.name} failed to generate: {exc}") from exc
         new = output[0, start:]
-        logger.info(
-            "%s: %d prompt tokens, %d new tokens in %.2f s (%.1f tokens/s)",
-            self.name,
-            start,
-            len(new),
-            seconds,
-            len(new) / seconds if seconds > 0 else 0.0,
-        )
+        meter.new_tokens = len(new)  # what the model returned, whatever the clock saw
+        meter.report(logger, on_stats)
         text = loaded.tokenizer.decode(new, skip_special_tokens=True)
         return cut_at_stop(text, self._stops(loaded, prompt))
 
-    def stream(self, prompt: Prompt) -> Iterator[str]:
+    def stream(self, prompt: Prompt, *, on_stats: StatsSink | None = None) -> Iterator[str]:
         """The model's answer as it is decoded (joined: what :meth:`generate` returns).
 
-        Generation runs in a thread; closing the iterator early stops it.
+        Generation runs in a thread; closing the iterator early stops it. Logs (INFO) and
+        gives ``on_stats`` the same figures as :meth:`generate` once generation has ended
+        (also when the iterator was closed early).
 
         Raises:
             ModelUnavailableError: when the model cannot be loaded.
@@ -344,17 +346,21 @@ class TransformersGenerator:
                     loaded.model.generate(
                         **inputs,
                         **self._options(loaded, prompt),
-                        streamer=streamer,
+                        streamer=clock,
                         stopping_criteria=criteria,
                     )
             except BaseException as exc:  # reported to the consumer below
                 failure.append(exc)
-                streamer.end()
+                clock.end()
 
         stops = StopFilter(self._stops(loaded, prompt))
         with self._run_lock:
+            meter = GenerationMeter(self.name)  # the clock starts with generation
+            meter.prompt_tokens = int(inputs["input_ids"].shape[1])
+            clock = _token_clock(meter, streamer)
             thread = threading.Thread(target=run, name="qa-llm-generate", daemon=True)
             thread.start()
+            ended = False  # normally, or closed by the consumer: not by a failure
             try:
                 for piece in streamer:
                     text = stops.feed(piece)
@@ -365,15 +371,48 @@ class TransformersGenerator:
                 rest = stops.close()
                 if rest:
                     yield rest
+                ended = True
             except queue.Empty as exc:
                 raise GenerationError(
                     f"{self.name} produced nothing for {self.timeout + 30:g} s"
                 ) from exc
+            except GeneratorExit:
+                ended = True
+                raise
             finally:
                 cancel.set()
                 thread.join()
+                if ended and not failure:
+                    meter.report(logger, on_stats)
         if failure:
             raise GenerationError(f"{self.name} failed to generate: {failure[0]}") from failure[0]
+
+
+def _token_clock(meter: GenerationMeter, inner: Any = None) -> Any:
+    """A transformers streamer that marks each generated token on ``meter`` (the first
+    ``put`` is the prompt) and stops its clock at the end, passing everything on to
+    ``inner`` (the text streamer of :meth:`TransformersGenerator.stream`) where given."""
+    from transformers.generation.streamers import BaseStreamer
+
+    class _Clock(BaseStreamer):
+        def __init__(self) -> None:
+            self.meter = meter
+            self._prompt = True
+
+        def put(self, value: Any) -> None:
+            if self._prompt:
+                self._prompt = False
+            else:
+                self.meter.token(int(value.numel()))
+            if inner is not None:
+                inner.put(value)
+
+        def end(self) -> None:
+            self.meter.finish()
+            if inner is not None:
+                inner.end()
+
+    return _Clock()
 
 
 def _fold_system(messages: list[dict[str, str]]) -> list[dict[str, str]]:
