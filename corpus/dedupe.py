@@ -6,7 +6,7 @@ one: ``containment >= threshold`` (0.8 by default; all of them for a text shorte
 60 5-grams, where one changed character already moves the share by a tenth), and the
 shorter states no number the longer lacks (counted with repeats, beyond one in ten), so
 two reports on one template with different figures stay two articles. Candidates come
-from MinHash LSH (datasketch) at a Jaccard similarity of 0.5, so checking a new article
+from MinHash LSH (computed with numpy) at a Jaccard similarity of 0.5, so checking a new article
 against an index costs a few milliseconds however large the index; only candidates are
 compared exactly.
 

@@ -18,12 +18,12 @@ Run ``python -m eval.train_reader FILE... [--out MODEL.json] [--cv-report DIR]``
    sentences holding their answer are deleted from their paragraph (the article is
    there, the fact is not): unanswerable rows of the kind "who is the alliance's
    secretary-general" asked of an article that names none. Off by default: measured,
-   it did not raise abstention on near misses (docs/reader.md).
+   it did not raise abstention on near misses (docs/decisions.md).
    ``--small-corpora N`` also cuts the articles into corpora of N articles each and
    asks every question against its own article's small corpus (with its near miss,
    and questions of other articles as unanswerable rows): the term statistics of a
    corpus of a few dozen chunks, which the pooled corpus never shows. Off by default
-   (measured, not taken: docs/reader.md).
+   (measured, not taken: docs/decisions.md).
 5. Questions are split into ``--folds`` folds **by article**. For each fold the rankers
    are trained on the other folds and read the fold's questions; those out-of-fold
    readings train the confidence model, its isotonic calibration and the abstention
@@ -323,7 +323,7 @@ def main(
         typer.Option(
             "--answer-deleted",
             help="Questions asked with the sentence holding their answer deleted (measured, "
-            "not taken by default: docs/reader.md).",
+            "not taken by default: docs/decisions.md).",
         ),
     ] = 0,
 ) -> None:

@@ -36,7 +36,6 @@ __all__ = [
     "SnapshotLookup",
     "latest_by_id",
     "merge_documents",
-    "merges_in",
     "plan_changes",
     "remove_documents",
 ]
@@ -90,11 +89,6 @@ def latest_by_id(documents: Iterable[Document]) -> list[Document]:
     """Documents with text, keeping the last of each id (a later version replaces an
     earlier one, in the earlier one's place)."""
     return list({d.id: d for d in documents if d.text.strip()}.values())
-
-
-def merges_in(documents: Iterable[Document]) -> tuple[Merge, ...]:
-    """The merges recorded on ``documents`` (their alternates)."""
-    return tuple(Merge(d.id, a) for d in documents for a in d.alternates)
 
 
 class DocumentLookup(Protocol):

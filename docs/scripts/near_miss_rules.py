@@ -10,7 +10,7 @@ only, the shipped reader). For the sentence the reader chooses, it prints how of
 rule fires and on how many of those the sentence holds a gold answer: a rule that fires
 there turns a right answer away ("and confident": of those, how many the learned
 confidence would have answered, at or above its threshold). The rules in use are those of
-``qa.answering.extractive.support``; the rules tried and not taken (docs/reader.md) are
+``qa.answering.extractive.support``; the rules tried and not taken (docs/decisions.md) are
 written out here.
 """
 

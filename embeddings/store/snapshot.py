@@ -499,16 +499,6 @@ class IndexSnapshot:
         out.flags.writeable = False
         return out
 
-    def vectors_of(self, rows: npt.NDArray[np.int64]) -> npt.NDArray[np.float32]:
-        """The vectors of some rows."""
-        out = np.empty((rows.shape[0], self.settings.dimension), dtype=np.float32)
-        for j, row in enumerate(rows.tolist()):
-            i, local = self.layout.locate_row(int(row))
-            vectors = self.states[i].segment.vectors
-            assert vectors is not None
-            out[j] = vectors[local]
-        return out
-
     # -- filters ------------------------------------------------------------------------------
 
     def _positions_by_id(self, doc_ids: Iterable[str]) -> list[npt.NDArray[np.int64]]:

@@ -49,10 +49,6 @@ class Fusion:
         if any(w < 0 for _, w in self.weights):
             raise ValueError("fusion weights must be at least 0")
 
-    def weight(self, name: str) -> float:
-        """The weight of retriever ``name`` (1 when not given)."""
-        return dict(self.weights).get(name, 1.0)
-
 
 def rrf_fuse(rankings: Mapping[str, npt.NDArray[np.int64]], k: int) -> list[tuple[int, float]]:
     """Reciprocal-rank fusion of several rankings of row indices.

@@ -4,6 +4,7 @@ top-k, or an error naming the shard that failed; never a silently partial result
 
 from __future__ import annotations
 
+import functools
 import itertools
 import json
 import logging
@@ -18,7 +19,9 @@ import pytest
 
 from corpus import loaders
 from corpus.normalize import normalize_for_matching
+from embeddings.store.merge import MergePolicy
 from qa import Assistant, AssistantConfig
+from qa import assistant as assistant_module
 from qa import ingest as ingest_module
 from qa.cli import app as cli_app
 from qa.ingest import ingest_paths
@@ -78,6 +81,11 @@ def ray_written(
         patch.setattr(loaders, "STREAM_BYTES", 1000)
         patch.setattr(loaders, "_PART_LINES", 7)
         patch.setattr(ingest_module, "_IN_PROCESS_BYTES", 0)
+        # The segments as written: no merge rewrites one after the commit (a segment whose
+        # share of replaced copies passes the policy's 30% would otherwise be rewritten,
+        # which is the merge policy's business, not the writers').
+        no_rewrites = functools.partial(MergePolicy, max_deleted=1.0)
+        patch.setattr(assistant_module, "MergePolicy", no_rewrites)
         ingest_paths([path], root / "plain", LEXICAL, workers=0, segment_rows=60)
         # What ray_ingest(..., workers=2, writers=2) runs, keeping the sink to look at.
         sink = RaySegmentSink(2)

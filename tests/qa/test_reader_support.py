@@ -107,7 +107,7 @@ def candidates() -> list[Candidate]:
         # which year, asked of sentences that write no 年 at all
         ("该联盟是哪一年成立的?", 4, "no_year"),
         ("第四批产业链联盟是哪一年授牌的?", 5, "no_year"),
-        # rules tried and not taken (docs/reader.md): a missing attribute on its own
+        # rules tried and not taken (docs/decisions.md): a missing attribute on its own
         ("该联盟的成员单位有哪些?", 4, ""),
     ],
 )

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from corpus.sentences import clause_spans
 from qa.analysis.question import QuestionAnalysis
 from qa.answering.extractive.features import (
     QuestionTerms,
@@ -31,12 +30,7 @@ from qa.answering.extractive.sentences import Candidate
 from qa.answering.extractive.support import unsupported
 from qa.answering.terms import TermStatistics
 
-__all__ = ["MIN_ANSWER_CHARS", "Reading", "answer_span", "read"]
-
-# Answers shorter than this many characters take the clause before them too, so that
-# a bare figure ("达23.2万亿元") comes with what it is about.
-MIN_ANSWER_CHARS = 10
-_STRIP = "，,：:；;、。！？!? \u3000"
+__all__ = ["Reading", "read"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,26 +152,3 @@ def _ranked_spans(
         spans = [SpanCandidate(sentence, 0, len(text), frozenset({"sentence"}))]
     px = span_features(terms, cands, spans, stats, model.tables)
     return spans, px, model.span_score(px)
-
-
-def answer_span(candidate: Candidate, span: SpanCandidate) -> tuple[int, int, int, int]:
-    """Document offsets of the answer text and of the short answer around ``span``.
-
-    The answer text is the clause (or clauses) holding the span, with the clause before
-    when that alone would be shorter than :data:`MIN_ANSWER_CHARS` characters.
-
-    Returns:
-        ``(text_start, text_end, short_start, short_end)``, offsets into the document.
-    """
-    sentence = candidate.sentence
-    original = sentence.folded.original
-    s, e = sentence.folded.span(span.start, span.end)
-    clauses = clause_spans(original)
-    inside = [(cs, ce) for cs, ce in clauses if ce > s and cs < e] or [(s, e)]
-    first = clauses.index(inside[0]) if inside[0] in clauses else -1
-    a, b = inside[0][0], inside[-1][1]
-    piece = original[a:b].strip(_STRIP)
-    if len(piece) < MIN_ANSWER_CHARS and first > 0:
-        a = clauses[first - 1][0]
-    base = sentence.start
-    return base + a, base + b, base + s, base + e

@@ -46,9 +46,9 @@ states and the sentence (with the sentence before it) does not:
   ``1985年``, ``民国七十一年``, ``同年``, ``元禄年间``, can be stated without it).
 
 Each is a rule about what the question and the sentence state, not a fitted weight;
-their effect on false abstention is measured on the benchmarks (docs/reader.md, which
-also gives the rules tried and not taken: a missing attribute on its own, a number or
-time asked of a sentence without one).
+their effect on false abstention is measured on the benchmarks (docs/reader.md; the
+rules tried and not taken, a missing attribute on its own, a number or time asked of a
+sentence without one, are in docs/decisions.md).
 """
 
 from __future__ import annotations
@@ -263,7 +263,7 @@ def _places(tagged: Sequence[tuple[str, str]]) -> list[tuple[int, str]]:
 
     Not every ``ns``: jieba tags many words as places that are none or that a sentence
     names otherwise (``太阴``, ``都市``, ``印度尼西亚`` for ``印尼``); with them the rule
-    turned away 7 right benchmark answers and caught no near miss (docs/reader.md).
+    turned away 7 right benchmark answers and caught no near miss (docs/decisions.md).
     """
     return [
         (i, w)

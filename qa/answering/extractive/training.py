@@ -68,7 +68,6 @@ __all__ = [
     "fit_rankers",
     "judge",
     "false_abstention_threshold",
-    "youden_threshold",
 ]
 
 logger = logging.getLogger(__name__)
@@ -523,21 +522,6 @@ def _isotonic(
         tuple(float(v) for v in iso.X_thresholds_),
         tuple(float(v) for v in iso.y_thresholds_),
     )
-
-
-def youden_threshold(
-    confidence: npt.NDArray[np.float64], answerable: npt.NDArray[np.bool_]
-) -> float:
-    """The threshold that maximises Youden's J: abstention on unanswerable questions minus
-    abstention on answerable ones (abstain when ``confidence < threshold``)."""
-    if answerable.all() or not answerable.any():
-        return 0.0
-    best, best_j = 0.0, -1.0
-    for t in np.unique(confidence):
-        j = float(np.mean(confidence[~answerable] < t) - np.mean(confidence[answerable] < t))
-        if j > best_j:
-            best, best_j = float(t), j
-    return best
 
 
 def concat(parts: Sequence[ReaderData]) -> ReaderData:
