@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import functools
 import logging
-import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -26,7 +26,6 @@ from embeddings.errors import (
     IndexNotFoundError,
     IndexWriteError,
     ModelUnavailableError,
-    is_disk_full,
 )
 from embeddings.store import (
     IndexSettings,
@@ -48,7 +47,7 @@ from embeddings.store import (
 from embeddings.store.files import SEGMENTS, read_manifest
 from embeddings.store.lock import DEFAULT_LOCK_TIMEOUT, index_lock
 from embeddings.store.recovery import recover_index
-from embeddings.store.space import segment_bytes, write_error
+from embeddings.store.space import segment_bytes, write_errors
 from embeddings.tokenize import Tokenizer, get_tokenizer
 from qa.answering import (
     Answerer,
@@ -92,6 +91,11 @@ __all__ = [
 RetrieverFactory = Callable[[IndexSnapshot, Encoder | None], list[Retriever]]
 """Makes the retrievers of a snapshot, given the query encoder (None: lexical only)."""
 
+
+
+def _segments_bytes(states: Sequence[SegmentState]) -> int:
+    """About how many bytes the segments of ``states`` take on disk."""
+    return sum(segment_bytes(st.segment) for st in states)
 
 class Assistant:
     """Question answering over an indexed corpus of news articles.
@@ -467,20 +471,14 @@ class Assistant:
         parent = None if root is None else root / SEGMENTS
         states = list(snapshot.states)
         for start, end in reversed(plans):
-            try:
-                merged = merge_segments(
-                    states[start:end], parent=parent, dense_kind=self.config.dense_index
-                )
-            except (OSError, sqlite3.Error, RuntimeError) as err:
-                if isinstance(err, RuntimeError) and not is_disk_full(err):
-                    raise
-                raise write_error(
-                    f"cannot merge segments in {root}",
-                    err,
-                    where=root or ".",
-                    outcome="the segments stay as they were",
-                    needed=sum(segment_bytes(st.segment) for st in states[start:end]),
-                ) from err
+            run = states[start:end]
+            with write_errors(
+                f"cannot merge segments in {root}",
+                where=root or ".",
+                outcome="the segments stay as they were",
+                needed=functools.partial(_segments_bytes, run),
+            ):
+                merged = merge_segments(run, parent=parent, dense_kind=self.config.dense_index)
             states[start:end] = [SegmentState(merged)]
         merged_snapshot = snapshot.with_states(states)
         if root is None:

@@ -7,13 +7,13 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from corpus.progress import Progress
-from embeddings.errors import IndexCorruptError, IndexError_, IndexNotFoundError, is_disk_full
+from embeddings.errors import IndexCorruptError, IndexError_, IndexNotFoundError
 from embeddings.store import SegmentState, commit_snapshot, merge_segments, open_snapshot
 from embeddings.store.files import SEGMENTS, read_manifest
 from embeddings.store.lock import DEFAULT_LOCK_TIMEOUT, index_lock
 from embeddings.store.merge import rewrite_needed, rewrite_segments
 from embeddings.store.recovery import index_leftovers, recover_index
-from embeddings.store.space import segment_bytes, write_error
+from embeddings.store.space import segment_bytes, write_errors
 from qa.assistant import Assistant
 from qa.config import AssistantConfig
 
@@ -117,7 +117,6 @@ def optimize_index(
         IndexWriteError: when the merged segment cannot be written.
         IndexBusyError: when another writer holds the index too long.
     """
-    import sqlite3
 
     if max_rows is not None and max_rows <= 0:
         raise ValueError("max_rows must be greater than 0")
@@ -134,7 +133,12 @@ def optimize_index(
             snapshot.close()
             return count, 0
         parent = root / SEGMENTS
-        try:
+        with write_errors(
+            f"cannot merge the segments of {root}",
+            where=root,
+            outcome="the index there is unchanged",
+            needed=lambda: sum(segment_bytes(st.segment) for st in snapshot.states),
+        ):
             if not rewrite:  # only the recorded maximum changes
                 merged = [st.segment for st in snapshot.states]
             elif max_rows is None:
@@ -143,16 +147,6 @@ def optimize_index(
                 merged = rewrite_segments(
                     snapshot.states, max_rows, parent=parent, dense_kind=dense_kind
                 )
-        except (OSError, sqlite3.Error, RuntimeError) as err:
-            if isinstance(err, RuntimeError) and not is_disk_full(err):
-                raise
-            raise write_error(
-                f"cannot merge the segments of {root}",
-                err,
-                where=root,
-                outcome="the index there is unchanged",
-                needed=sum(segment_bytes(st.segment) for st in snapshot.states),
-            ) from err
         # The maximum is recorded in the index: later merges keep to it (none after a
         # merge into one segment).
         rewritten = snapshot.with_states([SegmentState(m) for m in merged])

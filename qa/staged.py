@@ -33,7 +33,6 @@ after the one commit.
 from __future__ import annotations
 
 import logging
-import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -44,10 +43,10 @@ import numpy.typing as npt
 
 from corpus.progress import Progress
 from corpus.types import Document
-from embeddings.errors import IndexWriteError, is_disk_full
+from embeddings.errors import IndexWriteError
 from embeddings.store import PreparedDocument, Segment, SegmentState
 from embeddings.store.segment import new_segment_name, open_segment
-from embeddings.store.space import write_error
+from embeddings.store.space import write_errors
 from embeddings.store.staging import (
     PackedDocuments,
     PlannedSegment,
@@ -131,17 +130,10 @@ class SegmentSink(Protocol):
 
 
 def _write_here(job: SegmentJob) -> None:
-    try:
+    with write_errors(
+        f"cannot write segment {job.name}", where=job.staging, outcome="nothing was committed"
+    ):
         job.run()
-    except (OSError, sqlite3.Error, RuntimeError) as err:
-        if isinstance(err, RuntimeError) and not is_disk_full(err):
-            raise
-        raise write_error(
-            f"cannot write segment {job.name}",
-            err,
-            where=job.staging,
-            outcome="nothing was committed",
-        ) from err
 
 
 class LocalSink:

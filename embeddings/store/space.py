@@ -13,6 +13,9 @@ from __future__ import annotations
 import dataclasses
 import json
 import shutil
+import sqlite3
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -23,7 +26,7 @@ from embeddings.errors import IndexDiskFullError, IndexWriteError, is_disk_full
 if TYPE_CHECKING:
     from embeddings.store.segment import Segment
 
-__all__ = ["free_bytes", "human_bytes", "segment_bytes", "write_error"]
+__all__ = ["free_bytes", "human_bytes", "segment_bytes", "write_error", "write_errors"]
 
 
 def human_bytes(n: int) -> str:
@@ -118,3 +121,36 @@ def write_error(
         needed=needed,
         free=free,
     )
+
+
+@contextmanager
+def write_errors(
+    what: str,
+    *,
+    where: str | Path,
+    outcome: str,
+    needed: Callable[[], int] | None = None,
+) -> Iterator[None]:
+    """Turn a failed write inside the block into :func:`write_error`'s error.
+
+    Catches ``OSError``, SQLite's errors and a ``RuntimeError`` that says the disk is
+    full (FAISS's write error); any other ``RuntimeError`` passes through.
+
+    Args:
+        what: what could not be done.
+        where: a path on the file system written to.
+        outcome: what the failure leaves.
+        needed: computes about how many bytes the write needed (called only on failure).
+
+    Raises:
+        IndexDiskFullError: the disk is full.
+        IndexWriteError: any other failed write.
+    """
+    try:
+        yield
+    except (OSError, sqlite3.Error, RuntimeError) as err:
+        if isinstance(err, RuntimeError) and not is_disk_full(err):
+            raise
+        raise write_error(
+            what, err, where=where, outcome=outcome, needed=needed() if needed else None
+        ) from err
