@@ -201,7 +201,7 @@ def main(argv: list[str] | None = None) -> None:
         build = time.perf_counter()
         store = FAISS.from_embeddings(
             list(zip(htexts, vectors.tolist(), strict=True)),
-            embedding=_langchain_embeddings(hybrid._encoder),
+            embedding=_langchain_embeddings(hybrid.encoder),
             metadatas=[{"doc_id": d} for d in hdocs],
             distance_strategy=DistanceStrategy.MAX_INNER_PRODUCT,
         )

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.markup import escape
@@ -117,6 +118,15 @@ def eval_command(
             "(cross-validated, folds grouped by article); asks nothing.",
         ),
     ] = False,
+    checks: Annotated[
+        bool,
+        typer.Option(
+            "--checks/--no-checks",
+            help="After the run, read the answerable questions again and print how often "
+            "each of the reader's checks (veto rules) fires and how often the sentence it "
+            "rejects holds the gold answer (checks.md in the report folder).",
+        ),
+    ] = True,
     verbose: VerboseOpt = False,
 ) -> None:
     """Evaluate a question set: retrieval, answers, citations, abstention, latency.
@@ -226,6 +236,8 @@ def eval_command(
             f"{'generation':24} {gen['generator']}: {gen['sentences_dropped_share']:.3f} of "
             f"{gen['sentences']} sentences dropped, fallback {gen['fallback_rate']:.3f}"
         )
+    if checks:
+        _check_statistics(assistant, questions, limit, seed, written.markdown.parent)
     out.print(f"\nReport: {escape(str(written.markdown))}")
 
 
@@ -274,6 +286,27 @@ def _pages(folder: Path, systems: str, out_dir: Path | None) -> None:
         json.dumps(summary, ensure_ascii=False, indent=1), encoding="utf-8"
     )
     out.print(f"\nReport: {escape(str(folder_out / 'summary.json'))}")
+
+
+def _check_statistics(
+    assistant: Any, questions: Sequence[Any], limit: int, seed: int, out_dir: Path
+) -> None:
+    """Print and write the firing statistics of the reader's checks on the run's
+    answerable questions (the same sample)."""
+    from eval.driver import sample
+    from qa import assistant_check_statistics
+
+    pairs = [(q.question, q.answers) for q in sample(questions, limit, seed) if q.answers]
+    if not pairs:
+        return
+    with progress_bars() as hook:
+        tick = None if hook is None else (lambda done: hook("checks", done, len(pairs)))
+        stats = assistant_check_statistics(assistant, pairs, progress=tick)
+    table = stats.table()
+    out.print(f"\nChecks on {len(pairs)} answerable questions:\n{escape(table)}")
+    (out_dir / "checks.md").write_text(
+        f"# Checks on {len(pairs)} answerable questions\n\n{table}\n", encoding="utf-8"
+    )
 
 
 def _support_threshold(files: list[Path], out_dir: Path | None, seed: int, limit: int) -> None:

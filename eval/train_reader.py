@@ -24,6 +24,12 @@ Run ``python -m eval.train_reader FILE... [--out MODEL.json] [--cv-report DIR]``
    and questions of other articles as unanswerable rows): the term statistics of a
    corpus of a few dozen chunks, which the pooled corpus never shows. Off by default
    (measured, not taken: docs/decisions.md).
+   ``--near-miss-questions FILE`` (repeatable) adds generated near misses
+   (``python -m eval.nearmiss generate``, their **dev** part only: a line whose
+   ``split`` is ``test`` is refused) asked against the whole corpus as unanswerable
+   rows, each in the fold of its ``article``, so the confidence model learns the near
+   misses of every kind of change at scale, and no out-of-fold reading comes from a
+   model that saw its article's questions or near misses.
 5. Questions are split into ``--folds`` folds **by article**. For each fold the rankers
    are trained on the other folds and read the fold's questions; those out-of-fold
    readings train the confidence model, its isotonic calibration and the abstention
@@ -35,6 +41,12 @@ Run ``python -m eval.train_reader FILE... [--out MODEL.json] [--cv-report DIR]``
    and the usual ``qa eval`` reports are written to ``DIR/pooled`` (all questions,
    whole corpus) and ``DIR/holdout`` (the hold-out corpus: abstention). These are the
    figures docs/evaluation.md reports: no question is scored by a model that saw it.
+   ``--cv-questions FILE`` (repeatable; JSONL sets whose lines name their benchmark
+   ``article``, as the near-miss sets do) answers those too with the model of their
+   article's fold, to ``DIR/<file stem>``; with ``--near-miss-questions`` the same sets
+   are also answered by fold models whose confidence was fitted without the near
+   misses (``DIR/without-near-misses/<file stem>``), and ``DIR/ablation.json`` compares
+   the two on the out-of-fold readings themselves.
 """
 
 from __future__ import annotations
@@ -53,7 +65,7 @@ from typing import Annotated, Any
 import numpy as np
 import typer
 
-from eval.questions import Question, load_squad_questions
+from eval.questions import Question, load_jsonl, load_squad_questions
 from eval.report import write_report
 from eval.runner import EvalRun, run_questions
 from eval.summary import summarize
@@ -270,11 +282,16 @@ def _is_cjk_pair(token: str) -> bool:
 
 
 def _fold_model(
-    oof: OutOfFold, k: int, groups: Sequence[str], folds: int, seed: int
+    oof: OutOfFold,
+    k: int,
+    groups: Sequence[str],
+    folds: int,
+    seed: int,
+    leave_out: frozenset[int] = frozenset(),
 ) -> ReaderModel:
     """The model of fold ``k``: its rankers, and a confidence model trained on the
-    out-of-fold readings of the other folds."""
-    judged = [j for j in oof.judged if oof.fold[j.question] != k]
+    out-of-fold readings of the other folds (less the questions ``leave_out``)."""
+    judged = [j for j in oof.judged if oof.fold[j.question] != k and j.question not in leave_out]
     fitted = fit_reader_confidence(
         judged, [groups[j.question] for j in judged], folds=folds, seed=seed
     )
@@ -289,6 +306,81 @@ def _fold_model(
         tables,
         fitted.second_margin,
     )
+
+
+def near_miss_questions(path: Path) -> list[tuple[Question, str]]:
+    """The questions of a near-miss set (``eval/questions/near_miss_*.jsonl``) with the
+    benchmark article each is about (its ``article`` field).
+
+    Raises:
+        typer.BadParameter: when a line is of the frozen test part (``"split": "test"``),
+            names no article, or is answerable.
+    """
+    article: dict[str, str] = {}
+    for lineno, line in enumerate(path.read_text(encoding="utf-8-sig").splitlines(), 1):
+        if not line.strip():
+            continue
+        obj = json.loads(line)
+        if obj.get("split") == "test":
+            raise typer.BadParameter(
+                f"{path}:{lineno}: a near miss of the frozen test part; train on the dev "
+                "part only (near_miss_*_dev.jsonl)"
+            )
+        if not obj.get("article"):
+            raise typer.BadParameter(f"{path}:{lineno}: names no 'article' (its fold)")
+        article[str(obj["id"])] = str(obj["article"])
+    out = []
+    for q in load_jsonl(path):
+        if q.answerable:
+            raise typer.BadParameter(f"{path}: {q.id!r} is answerable, not a near miss")
+        out.append((q, article[q.id]))
+    return out
+
+
+def _articles_of(path: Path) -> dict[str, str]:
+    """Question id -> ``article`` of a JSONL set (lines without one are left out)."""
+    out = {}
+    for line in path.read_text(encoding="utf-8-sig").splitlines():
+        if line.strip():
+            obj = json.loads(line)
+            if obj.get("article"):
+                out[str(obj["id"])] = str(obj["article"])
+    return out
+
+
+def _ablation(
+    oof: OutOfFold,
+    groups: Sequence[str],
+    origin: Sequence[str],
+    folds: int,
+    seed: int,
+    leave_out: frozenset[int],
+) -> dict[str, dict[str, dict[str, float]]]:
+    """Out-of-fold figures of the readings, with fold confidence models fitted with and
+    without the questions ``leave_out``: per origin of the rows, the share abstaining
+    (the reading's check fires, or its calibrated confidence is under its fold's
+    threshold) and, for answerable rows, the share answered right."""
+    out: dict[str, dict[str, dict[str, float]]] = {}
+    for variant, left in (("with", frozenset()), ("without", leave_out)):
+        abstain = np.zeros(len(oof.judged), dtype=bool)
+        right = np.zeros(len(oof.judged), dtype=bool)
+        for k in range(folds):
+            model = _fold_model(oof, k, groups, folds, seed, left)
+            for j in oof.judged:
+                if oof.fold[j.question] != k:
+                    continue
+                confident = j.features.any() and model.confidence(j.features) >= model.threshold
+                abstain[j.question] = bool(j.conflict) or not confident
+                right[j.question] = (not abstain[j.question]) and j.right_with(model.second_margin)
+        names = np.array(origin)
+        rows: dict[str, dict[str, float]] = {}
+        for name in dict.fromkeys(origin):
+            mask = names == name
+            rows[name] = {"n": int(mask.sum()), "abstain": float(abstain[mask].mean())}
+            if name == "answerable":
+                rows[name]["right"] = float(right[mask].mean())
+        out[variant] = rows
+    return out
 
 
 def main(
@@ -326,6 +418,22 @@ def main(
             "not taken by default: docs/decisions.md).",
         ),
     ] = 0,
+    near_files: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--near-miss-questions",
+            help="Generated near misses (the dev part of python -m eval.nearmiss generate) "
+            "to train on as unanswerable rows, each in its article's fold; repeatable.",
+        ),
+    ] = None,
+    cv_files: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--cv-questions",
+            help="With --cv-report: also answer these JSONL sets (lines naming their "
+            "'article') with the model of their article's fold; repeatable.",
+        ),
+    ] = None,
 ) -> None:
     """Train the extractive reader with article-grouped cross-validation."""
     from rich.console import Console
@@ -372,6 +480,21 @@ def main(
             + [stats_held] * len(part_b.questions)
             + [stats_full] * len(part_c.questions)
         )
+        origin = (
+            ["answerable"] * len(part_a.questions)
+            + ["held-out"] * len(part_b.questions)
+            + ["synthetic near miss"] * len(part_c.questions)
+        )
+        generated: list[TrainingQuestion] = []
+        for path in near_files or []:
+            generated += [
+                TrainingQuestion(q.question, (), (), article, confidence_only=True)
+                for q, article in near_miss_questions(path)
+            ]
+        if generated:
+            parts.append(collect("generated near misses", generated, full, stats_full))
+            stats += [stats_full] * len(parts[-1].questions)
+            origin += ["generated near miss"] * len(parts[-1].questions)
         if small:
             groups = small_corpora(questions, documents, article_of, swapped, small, seed)
             task = bar.add_task("collecting (small corpora)", total=len(groups))
@@ -381,6 +504,7 @@ def main(
                 search = partial(_search, corpus)
                 parts.append(collect_reader_data(rows, search, stats_small))
                 stats += [stats_small] * len(parts[-1].questions)
+                origin += ["small corpus"] * len(parts[-1].questions)
                 bar.update(task, completed=i + 1)
         if deleted:
             cut_docs, cut_questions = answer_deleted(
@@ -390,6 +514,7 @@ def main(
             stats_cut = TermStatistics.for_snapshot(cut.snapshot)
             parts.append(collect("answers deleted", cut_questions, cut, stats_cut))
             stats += [stats_cut] * len(parts[-1].questions)
+            origin += ["answer deleted"] * len(parts[-1].questions)
     data = concat_reader_data(parts)
     oof = reader_out_of_fold(
         data, stats, folds=folds, seed=seed, progress=lambda s: console.print(s)
@@ -400,7 +525,16 @@ def main(
         "near_misses": near,
         "answer_deleted": deleted,
         "small_corpora": small,
-        "command": "python -m eval.train_reader " + " ".join(str(f) for f in files),
+        "generated_near_misses": {
+            "files": [Path(f).name for f in near_files or []],
+            "questions": origin.count("generated near miss"),
+        },
+        # The files by name only: a path of this machine means nothing on another.
+        "command": "python -m eval.train_reader "
+        + " ".join(f"../shared/benchmarks/{Path(f).name}" for f in files)
+        + "".join(
+            f" --near-miss-questions eval/questions/{Path(f).name}" for f in near_files or []
+        ),
     }
     model = fit_reader(
         data, stats, folds=folds, seed=seed, meta=meta, oof=oof, progress=lambda s: console.print(s)
@@ -414,6 +548,31 @@ def main(
     if cv_report is None:
         return
     fold_of_article = {data.groups[i]: int(oof.fold[i]) for i in range(len(data.questions))}
+    leave_out = frozenset(i for i, o in enumerate(origin) if o == "generated near miss")
+    cv_report.mkdir(parents=True, exist_ok=True)
+    if leave_out:
+        console.print("ablation: fold confidence models with and without the near misses")
+        ablation = _ablation(oof, data.groups, origin, folds, seed, leave_out)
+        (cv_report / "ablation.json").write_text(json.dumps(ablation, indent=1), encoding="utf-8")
+        for variant, scores in ablation.items():
+            console.print(
+                f"  {variant}: "
+                + "; ".join(
+                    f"{name} {r['abstain']:.3f} abstain"
+                    + (f", {r['right']:.3f} right" if "right" in r else "")
+                    + f" (n={r['n']})"
+                    for name, r in scores.items()
+                )
+            )
+    extra: dict[str, tuple[list[Question], dict[str, str]]] = {}
+    for path in cv_files or []:
+        where = _articles_of(path)
+        extra[path.stem] = ([q for q in load_jsonl(path) if q.id in where], where)
+    variants = [("", frozenset[int]())]
+    if leave_out and extra:
+        variants.append(("without-near-misses", leave_out))
+    extra_results: dict[tuple[str, str], list[Any]] = {}
+    extra_walls: dict[tuple[str, str], float] = {}
     results: dict[str, list[Any]] = {"pooled": [], "holdout": []}
     walls = {"pooled": 0.0, "holdout": 0.0}
     with tempfile.TemporaryDirectory() as tmp:
@@ -431,6 +590,21 @@ def main(
                 run = run_questions(assistant, mine, depth=10)
                 results[name] += run.results
                 walls[name] += run.wall_s
+            for variant, left in variants:
+                model_path = path
+                if variant:
+                    model_path = Path(tmp) / f"fold{k}-{variant}.json"
+                    _fold_model(oof, k, data.groups, folds, seed, left).save(model_path)
+                for stem, (qs_extra, where) in extra.items():
+                    mine = [q for q in qs_extra if fold_of_article.get(where[q.id]) == k]
+                    assistant = Assistant(
+                        full.snapshot, replace(config, reader_model=str(model_path))
+                    )
+                    run = run_questions(assistant, mine, depth=10)
+                    extra_results.setdefault((variant, stem), []).extend(run.results)
+                    extra_walls[(variant, stem)] = (
+                        extra_walls.get((variant, stem), 0.0) + run.wall_s
+                    )
     for name in ("pooled", "holdout"):
         meta_run = {
             "set": ", ".join(str(f) for f in files)
@@ -458,6 +632,20 @@ def main(
         ):
             if key in metrics:
                 console.print(f"  {key:24} {metrics[key]['mean']:.3f}")
+    for (variant, stem), answered in extra_results.items():
+        meta_run = {
+            "set": stem,
+            "command": "python -m eval.train_reader ... --cv-report --cv-questions",
+            "cross_validation": f"{folds} folds grouped by article, seed {seed}"
+            + (", confidence fitted without the generated near misses" if variant else ""),
+            "retrieval": "bm25",
+            "depth": 10,
+        }
+        run = EvalRun(tuple(answered), extra_walls[(variant, stem)], meta_run)
+        summary = summarize(run)
+        written = write_report(run, summary, cv_report / variant / stem)
+        value = summary["metrics"].get("abstained_unanswerable", {}).get("mean")
+        console.print(f"{variant or 'cv'} {stem}: abstained_unanswerable {value}")
     (cv_report / "folds.json").write_text(
         json.dumps({"folds": folds, "seed": seed, "holdout": holdout}, indent=1), encoding="utf-8"
     )

@@ -17,6 +17,7 @@ from corpus.lazy import lazy_exports
 if TYPE_CHECKING:
     from corpus.bundled import bundled_articles_dir
     from corpus.chunking import ChunkingConfig
+    from corpus.formats import FORMATS
     from corpus.html import decode_page
     from corpus.loaders import document_from_text, load_documents, load_page
     from corpus.normalize import detect_script, normalize_for_matching, to_script
@@ -35,6 +36,7 @@ if TYPE_CHECKING:
         supports,
         verify_text,
     )
+    from qa.answering.checks.statistics import assistant_check_statistics
     from qa.answering.extractive import (
         ReaderData,
         ReaderModel,
@@ -93,7 +95,9 @@ if TYPE_CHECKING:
     from qa.updates import IngestSummary, Merge
 
 __all__ = [
+    "assistant_check_statistics",
     "DEFAULT_MODEL",
+    "FORMATS",
     "FUSION_METHODS",
     "GENERATORS",
     "MARKER",
@@ -179,8 +183,10 @@ __all__ = [
 # PEP 562), so that ``import qa`` and the ``qa`` command start in milliseconds and a
 # command imports only what it uses.
 _EXPORTS: dict[str, tuple[str, str]] = {
+    "assistant_check_statistics": ("qa.answering.checks.statistics", "assistant_check_statistics"),
     "bundled_articles_dir": ("corpus.bundled", "bundled_articles_dir"),
     "ChunkingConfig": ("corpus.chunking", "ChunkingConfig"),
+    "FORMATS": ("corpus.formats", "FORMATS"),
     "decode_page": ("corpus.html", "decode_page"),
     "document_from_text": ("corpus.loaders", "document_from_text"),
     "load_documents": ("corpus.loaders", "load_documents"),

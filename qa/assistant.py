@@ -1,54 +1,20 @@
-"""The :class:`Assistant` facade: build or load an index, then search and ask."""
+"""The :class:`Assistant` facade: the question path over the snapshots an index writer
+publishes (build or load an index, then search and ask)."""
 
 from __future__ import annotations
 
-import functools
-import logging
-import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
-from dataclasses import dataclass, replace
-from functools import partial
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING
 
-import numpy as np
-import numpy.typing as npt
-
-from corpus.dedupe import DuplicateIndex, Fingerprint, fingerprint
 from corpus.errors import EmptyCorpusError
+from corpus.formats import FORMATS
 from corpus.progress import Progress
-from corpus.types import Chunk, Document
+from corpus.types import Document
 from embeddings.encoder import Encoder
-from embeddings.errors import (
-    IndexMismatchError,
-    IndexNotFoundError,
-    IndexWriteError,
-    ModelUnavailableError,
-)
-from embeddings.store import (
-    IndexSettings,
-    IndexSnapshot,
-    MergePolicy,
-    PreparedDocument,
-    SegmentState,
-    build_segment,
-    check_encoder,
-    commit_snapshot,
-    embed_texts,
-    merge_segments,
-    now,
-    open_snapshot,
-    prepare_document,
-    save_snapshot,
-    settings_compatible,
-)
-from embeddings.store.files import SEGMENTS, read_manifest
-from embeddings.store.lock import DEFAULT_LOCK_TIMEOUT, index_lock
-from embeddings.store.recovery import recover_index
-from embeddings.store.space import segment_bytes, write_errors
-from embeddings.tokenize import Tokenizer, get_tokenizer
+from embeddings.store import IndexSnapshot, MergePolicy, PreparedDocument
 from qa.answering import (
     Answerer,
     ExtractiveAnswerer,
@@ -59,43 +25,30 @@ from qa.answering import (
 )
 from qa.config import AssistantConfig
 from qa.conversation import Turn, analyze_follow_up
-from qa.encoders import COVERAGE_SAMPLE, add_vectors_hint, resolve_encoder
 from qa.errors import InvalidQuestionError
 from qa.retrieval import Retriever, Searcher, make_retrievers
 from qa.types import Answer, AnswerDelta, Draft, FloatMap, Passage, Question, SearchFilters
-from qa.updates import (
-    Changes,
-    IndexDuplicates,
-    IngestSummary,
-    MemoryLookup,
-    SnapshotLookup,
-    latest_by_id,
-    plan_changes,
-)
+from qa.updates import IngestSummary
+from qa.writing import DEFAULT_LOCK_TIMEOUT, IndexWriter
 
 if TYPE_CHECKING:
     from corpus.loaders import SkippedFile
 
-logger = logging.getLogger(__name__)
-logger.addHandler(logging.NullHandler())
-
 __all__ = [
+    "AnswererFactory",
     "Assistant",
     "IngestSummary",
     "RetrieverFactory",
-    "SegmentRows",
-    "settings_for",
     "validate_question",
 ]
 
 RetrieverFactory = Callable[[IndexSnapshot, Encoder | None], list[Retriever]]
 """Makes the retrievers of a snapshot, given the query encoder (None: lexical only)."""
 
+AnswererFactory = Callable[[IndexSnapshot], Answerer]
+"""Makes the answerer of a snapshot (the default: the configured backend,
+:func:`qa.answering.make_answerer`)."""
 
-
-def _segments_bytes(states: Sequence[SegmentState]) -> int:
-    """About how many bytes the segments of ``states`` take on disk."""
-    return sum(segment_bytes(st.segment) for st in states)
 
 class Assistant:
     """Question answering over an indexed corpus of news articles.
@@ -103,19 +56,21 @@ class Assistant:
     Build one with :meth:`from_paths`, :meth:`from_documents` or :meth:`load`; then
     :meth:`ask` (or :meth:`ask_stream`) and :meth:`search`. With a language model
     configured (``generator="transformers"`` or ``"openai"``), it loads on
-    :meth:`warm_up` or on the first question. Reads work on an immutable index snapshot;
-    updates (:meth:`add_documents`, :meth:`remove_documents`) add a segment and tombstones
-    beside it and swap the new snapshot in, so concurrent questions always see a
-    complete index, and an update costs the documents it changes, not the corpus.
+    :meth:`warm_up` or on the first question. Questions read the immutable index
+    snapshot its :class:`~qa.writing.IndexWriter` (:attr:`writer`) published last, and
+    the searcher and answerer made for it, so concurrent questions always see a complete
+    index. Updates (:meth:`add_documents`, :meth:`remove_documents`, :meth:`save`, ...)
+    are the writer's: each adds a segment and tombstones beside it, costs the documents
+    it changes, not the corpus, and is served once the writer publishes it.
 
     **Writes to disk.** An assistant loaded from an index directory (:meth:`load`) or
     saved to one (:meth:`save`) is bound to it (:attr:`directory`): each update takes the
-    index's write lock (:func:`embeddings.store.lock.index_lock`, one writer across
-    processes), re-opens the newest generation (another process may have written it),
-    applies the change, commits it to disk, and only then serves it. When the commit
-    fails, the assistant serves what it served before and the error says so; the same
-    update tried again is applied again. An assistant built in memory keeps its updates
-    in memory until :meth:`save` (or an update given ``commit_to``).
+    index's write lock (one writer across processes, :mod:`qa.writing.lock`), re-opens
+    the newest generation (another process may have written it), applies the change,
+    commits it to disk, and only then serves it. When the commit fails, the assistant
+    serves what it served before and the error says so; the same update tried again is
+    applied again. An assistant built in memory keeps its updates in memory until
+    :meth:`save` (or an update given ``commit_to``).
 
     Args:
         snapshot: the index.
@@ -141,19 +96,41 @@ class Assistant:
         lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
         retrievers: RetrieverFactory | None = None,
     ) -> None:
-        self.config = config or AssistantConfig()
+        writer = IndexWriter(
+            snapshot,
+            config,
+            encoder=encoder,
+            warnings=warnings,
+            merge_policy=merge_policy,
+            lock_timeout=lock_timeout,
+        )
+        self._serve(writer, retrievers)
+
+    def _serve(self, writer: IndexWriter, retrievers: RetrieverFactory | None) -> None:
+        self._writer = writer
         self._retrievers: RetrieverFactory = retrievers or make_retrievers
-        self.lock_timeout = lock_timeout
-        self._directory: Path | None = None
-        self._encoder = encoder
-        self._warnings = tuple(warnings)
-        self._write_lock = threading.Lock()
+        self._answerers: AnswererFactory | None = None
         # One language model for the assistant's life (index updates keep it).
-        self._generator = make_generator(self.config)
-        self.merge_policy = merge_policy or MergePolicy()
-        self._state = self._make_state(snapshot)
+        self._generator = make_generator(writer.config)
+        self._state = self._make_state(writer.snapshot)
+        writer.subscribe(self._published)
 
     # -- construction -----------------------------------------------------------------
+
+    @classmethod
+    def from_writer(
+        cls, writer: IndexWriter, *, retrievers: RetrieverFactory | None = None
+    ) -> Assistant:
+        """The assistant over the snapshots ``writer`` publishes (its configuration,
+        encoder and warnings), from the one it published last.
+
+        Args:
+            writer: the index's writer.
+            retrievers: as for the class.
+        """
+        assistant = cls.__new__(cls)
+        assistant._serve(writer, retrievers)
+        return assistant
 
     @classmethod
     def from_documents(
@@ -170,34 +147,7 @@ class Assistant:
         Raises:
             EmptyCorpusError: when there is no document with text.
         """
-        config = config or AssistantConfig()
-        docs = latest_by_id(documents)
-        tokenizer = get_tokenizer(config.tokenizer)
-        prints = {d.id: fingerprint(d.body) for d in docs} if config.duplicate_threshold else {}
-        duplicates = (
-            DuplicateIndex(threshold=config.duplicate_threshold)
-            if config.duplicate_threshold
-            else None
-        )
-        changes = plan_changes(MemoryLookup(), docs, duplicates=duplicates, fingerprints=prints)
-        prepared = _prepare(changes.upserts, config, tokenizer, prints, progress)
-        if not prepared or not any(p.size for p in prepared):
-            raise EmptyCorpusError(
-                "no article with text to index: give files or folders of .txt, .md, .html "
-                "or .jsonl articles"
-            )
-        sample = [c.text for p in prepared[:COVERAGE_SAMPLE] for c in p.chunks]
-        encoder, warnings = resolve_encoder(config, sample[:COVERAGE_SAMPLE], building=True)
-        settings = check_encoder(settings_for(config, encoder), encoder)
-        vectors = None
-        if encoder is not None:
-            texts = [c.text for p in prepared for c in p.chunks]
-            vectors = embed_texts(texts, encoder, progress=progress)
-        segment = build_segment(prepared, vectors=vectors, dense_kind=config.dense_index)
-        snapshot = IndexSnapshot(
-            settings, [SegmentState(segment)], created_at=now(), tokenizer=tokenizer
-        )
-        return cls(snapshot, config, encoder=encoder, warnings=warnings)
+        return cls.from_writer(IndexWriter.build(documents, config, progress=progress))
 
     @classmethod
     def from_paths(
@@ -260,232 +210,115 @@ class Assistant:
             IndexMismatchError: when it was built with other settings than ``config``.
             IndexWriteError: when an interrupted write cannot be recovered.
         """
-        config = config or AssistantConfig()
-        recover_index(directory, timeout=lock_timeout)
-        snapshot = open_snapshot(directory)
-        reason = settings_compatible(
-            snapshot.settings, settings_for(config, None), check_model=False
+        writer = IndexWriter.open(directory, config, commit=commit, lock_timeout=lock_timeout)
+        return cls.from_writer(writer)
+
+    def _published(self, snapshot: IndexSnapshot) -> None:
+        """Serve ``snapshot``, which the writer publishes (one attribute assignment:
+        questions see the old state or the new one, never a mix)."""
+        self._state = self._make_state(snapshot)
+
+    def _answerer(self, snapshot: IndexSnapshot) -> Answerer:
+        factory = self._answerers
+        if factory is not None:
+            return factory(snapshot)
+        return make_answerer(self.config, snapshot, self._generator)
+
+    def _make_state(self, snapshot: IndexSnapshot) -> _State:
+        config = self.config
+        searcher = Searcher(
+            snapshot,
+            self._retrievers(snapshot, self._writer.encoder),
+            fusion=config.fusion_config,
+            candidates=config.candidates,
+            duplicate_threshold=config.duplicate_threshold,
         )
-        if reason:
-            raise IndexMismatchError(_mismatch_message(directory, reason))
-        built_with = snapshot.settings.model
-        encoder: Encoder | None = None
-        warnings: tuple[str, ...] = ()
-        if config.model and built_with and config.model != built_with:
-            raise IndexMismatchError(
-                _mismatch_message(
-                    directory, f"it was embedded with {built_with!r}, not {config.model!r}"
-                )
-            )
-        if config.model and built_with:
-            sample = [c.text for c in snapshot.chunks[:COVERAGE_SAMPLE]]
-            encoder, warnings = resolve_encoder(config, sample)
-        elif config.model:
-            # A lexical-only index serves BM25 as built: the model is not loaded (no torch,
-            # no hub request), and the note on how to add vectors was given at build time.
-            logger.info(
-                "the index at %s has no dense vectors: serving BM25 retrieval (%s)",
-                directory,
-                add_vectors_hint(config.model),
-            )
-        assistant = cls(snapshot, config, encoder=encoder, warnings=warnings)
-        assistant.lock_timeout = lock_timeout
-        if commit:
-            assistant._directory = Path(directory)
-        return assistant
+        return _State(snapshot, searcher, self._answerer(snapshot))
+
+    def use_answerers(self, answerers: AnswererFactory | None) -> None:
+        """Answer the current snapshot, and every later one, with the answerer that
+        ``answerers(snapshot)`` makes (None: the configured backend again): the seam for
+        other answerers and for tests' fakes.
+
+        Raises:
+            Whatever ``answerers`` raises (the assistant then answers as before).
+        """
+        self._reserve("_answerers", answerers)
+
+    def use_retrievers(self, retrievers: RetrieverFactory) -> None:
+        """Serve the current snapshot, and every later one, with the retrievers that
+        ``retrievers(snapshot, encoder)`` makes (see the class's ``retrievers``).
+
+        Raises:
+            Whatever ``retrievers`` raises (the assistant then serves as before).
+        """
+        self._reserve("_retrievers", retrievers)
+
+    @property
+    def retrievers(self) -> RetrieverFactory:
+        """What makes the retrievers of each snapshot served (see :meth:`use_retrievers`):
+        :func:`qa.retrieval.make_retrievers`, or a :class:`qa.distributed.ShardedRetrievers`
+        (the service asks it for its health)."""
+        return self._retrievers
+
+    def _reserve(self, factory: str, value: object) -> None:
+        """Set one of the factories and serve the current snapshot with it; on failure
+        put the old one back and go on serving as before."""
+        with self._writer.locked():  # no snapshot is published meanwhile
+            previous = getattr(self, factory)
+            setattr(self, factory, value)
+            try:
+                self._state = self._make_state(self._state.snapshot)
+            except BaseException:
+                setattr(self, factory, previous)
+                raise
+
+    # -- writes: the writer's ----------------------------------------------------------
+
+    @property
+    def writer(self) -> IndexWriter:
+        """The index's writer, whose snapshots this assistant serves."""
+        return self._writer
+
+    @property
+    def config(self) -> AssistantConfig:
+        """The configuration the index was built with."""
+        return self._writer.config
 
     @property
     def directory(self) -> Path | None:
         """The index directory updates are committed to before they are served (set by
         :meth:`load` and :meth:`save`), or None when they stay in memory."""
-        return self._directory
+        return self._writer.directory
+
+    @property
+    def lock_timeout(self) -> float:
+        """Seconds a write waits for another writer of its index directory."""
+        return self._writer.lock_timeout
+
+    @lock_timeout.setter
+    def lock_timeout(self, seconds: float) -> None:
+        self._writer.lock_timeout = seconds
+
+    @property
+    def merge_policy(self) -> MergePolicy:
+        """When segments are merged."""
+        return self._writer.merge_policy
+
+    @merge_policy.setter
+    def merge_policy(self, policy: MergePolicy) -> None:
+        self._writer.merge_policy = policy
 
     def save(self, directory: str | Path) -> None:
         """Write the index to ``directory`` and bind the assistant to it (later updates
-        are committed there before they are served).
-
-        Under the index's write lock. To the directory it is bound to, the newest
-        generation there (another process may have written it) is kept and merged by the
-        merge policy. To the directory it was loaded from, only what changed is written:
-        new segments, tombstones, and the manifest, replaced atomically. Over another
-        index, the snapshot's segments are written into it and a new manifest naming only
-        them is committed; where there is none, the whole index is written beside the
-        name and renamed into place. There is never a moment without a complete index
-        under the name; segments are then merged where the merge policy says so. (An
-        assistant loaded with ``commit=False`` saves what it serves: commits other
-        writers made since it was loaded are replaced.)
+        are committed there before they are served); see :meth:`IndexWriter.save`.
 
         Raises:
             IndexWriteError: when the files cannot be written (the index on disk is
                 unchanged, and so is the assistant).
             IndexBusyError: when another writer holds the index for ``lock_timeout`` s.
         """
-        target = Path(directory)
-        with self._write_lock, index_lock(target, self.lock_timeout):
-            snapshot = self._state.snapshot
-            if self._directory is not None and _same_dir(self._directory, target):
-                snapshot = self._latest(target)
-            self._publish(self._commit(snapshot, target), target)
-
-    @contextmanager
-    def _writing(self, commit_to: str | Path | None) -> Iterator[Path | None]:
-        """Hold the write lock of this assistant and, where updates go to disk, of the
-        index directory they are committed to (yielded; None: in memory)."""
-        target = Path(commit_to) if commit_to is not None else self._directory
-        with self._write_lock:
-            if target is None:
-                yield None
-                return
-            with index_lock(target, self.lock_timeout):
-                yield target
-
-    def _latest(self, target: Path | None) -> IndexSnapshot:
-        """The snapshot to apply an update to: the newest generation at ``target`` when
-        this assistant reads that index and another process committed since (it is
-        served from now on), else the current one."""
-        snapshot = self._state.snapshot
-        if (
-            target is None
-            or snapshot.directory is None
-            or not _same_dir(snapshot.directory, target)
-        ):
-            return snapshot
-        try:
-            generation = int(read_manifest(target)["generation"])
-        except IndexNotFoundError:
-            return snapshot  # gone: the commit writes the whole index again
-        if generation == snapshot.generation:
-            return snapshot
-        fresh = open_snapshot(target, previous=snapshot, tokenizer=snapshot.bm25.tokenizer)
-        reason = settings_compatible(fresh.settings, snapshot.settings)
-        if reason:
-            raise IndexMismatchError(_mismatch_message(target, reason))
-        self._state = self._make_state(fresh)
-        return fresh
-
-    def _commit(self, snapshot: IndexSnapshot, target: Path | None) -> IndexSnapshot:
-        """``snapshot`` committed to ``target`` (None: kept in memory), its segments
-        merged by the merge policy.
-
-        A merge that fails after the commit is logged: the update is on disk and served
-        unmerged; the next write merges.
-        """
-        if target is None:
-            if snapshot.directory is None:
-                snapshot = self._merge(snapshot, self._policy(snapshot).plan(snapshot.states))
-            return snapshot
-        saved = save_snapshot(snapshot, target)
-        try:
-            return self._merge(saved, self._policy(saved).plan(saved.states))
-        except IndexWriteError as err:
-            logger.warning("segments of %s not merged (the update is committed): %s", target, err)
-            return saved
-
-    def _policy(self, snapshot: IndexSnapshot) -> MergePolicy:
-        """The merge policy, kept to the index's recorded maximum segment size."""
-        limit = snapshot.max_segment_rows
-        policy = self.merge_policy
-        if limit is None or (policy.max_rows is not None and policy.max_rows <= limit):
-            return policy
-        return replace(policy, max_rows=limit)
-
-    def _publish(self, snapshot: IndexSnapshot, target: Path | None) -> None:
-        """Serve ``snapshot`` (one attribute assignment: readers see the old or the new
-        state, never a mix), bound to ``target`` where it was committed there."""
-        self._state = self._make_state(snapshot)
-        if target is not None:
-            self._directory = target
-
-    def refresh(self, directory: str | Path | None = None) -> bool:
-        """Re-open the index as of its current manifest (another process may have
-        written it): only segments this assistant has not opened yet are opened.
-
-        Args:
-            directory: the index directory (default: the one it was loaded from or last
-                saved to).
-
-        Returns:
-            Whether the assistant now reads another generation or directory.
-
-        Raises:
-            ValueError: for an in-memory index and no ``directory``.
-            IndexNotFoundError, IndexCorruptError, IndexMismatchError: as :meth:`load`.
-        """
-        with self._write_lock:
-            snapshot = self._state.snapshot
-            root = Path(directory) if directory is not None else snapshot.directory
-            if root is None:
-                raise ValueError("this index is in memory: give the directory to open")
-            fresh = open_snapshot(root, previous=snapshot, tokenizer=snapshot.bm25.tokenizer)
-            if (
-                snapshot.directory is not None
-                and snapshot.directory.resolve() == root.resolve()
-                and fresh.generation == snapshot.generation
-            ):
-                return False
-            reason = settings_compatible(fresh.settings, snapshot.settings)
-            if reason:
-                raise IndexMismatchError(_mismatch_message(root, reason))
-            self._state = self._make_state(fresh)
-            if self._directory is not None:
-                self._directory = root
-            return True
-
-    def optimize(self, directory: str | Path | None = None) -> int:
-        """Merge every segment into one, dropping deleted documents for good (what
-        ``qa index optimize`` runs); with ``directory``, the result is saved there (and
-        the assistant bound to it), else committed to the directory it is bound to or
-        was loaded from, under the index's write lock.
-
-        Returns:
-            The number of segments merged.
-
-        Raises:
-            IndexWriteError: when the files cannot be written.
-            IndexBusyError: when another writer holds the index for ``lock_timeout`` s.
-        """
-        target = directory if directory is not None else self._directory
-        if target is None:
-            target = self._state.snapshot.directory
-        with self._writing(target) as root:
-            snapshot = self._latest(root)
-            if root is not None and not (
-                snapshot.directory is not None and _same_dir(snapshot.directory, root)
-            ):
-                snapshot = save_snapshot(snapshot, root)
-            count = len(snapshot.states)
-            if count > 1 or snapshot.deleted_documents:
-                # One segment: a recorded maximum segment size no longer holds.
-                snapshot = self._merge(snapshot.with_max_segment_rows(None), [(0, count)])
-            self._state = self._make_state(snapshot)
-            if directory is not None:
-                self._directory = root
-            return count
-
-    def _merge(self, snapshot: IndexSnapshot, plans: Sequence[tuple[int, int]]) -> IndexSnapshot:
-        """``snapshot`` with the planned ranges of segments merged (and committed when
-        it lives in a directory)."""
-        if not plans:
-            return snapshot
-        root = snapshot.directory
-        parent = None if root is None else root / SEGMENTS
-        states = list(snapshot.states)
-        for start, end in reversed(plans):
-            run = states[start:end]
-            with write_errors(
-                f"cannot merge segments in {root}",
-                where=root or ".",
-                outcome="the segments stay as they were",
-                needed=functools.partial(_segments_bytes, run),
-            ):
-                merged = merge_segments(run, parent=parent, dense_kind=self.config.dense_index)
-            states[start:end] = [SegmentState(merged)]
-        merged_snapshot = snapshot.with_states(states)
-        if root is None:
-            return merged_snapshot
-        return commit_snapshot(merged_snapshot, root)
-
-    # -- updates ----------------------------------------------------------------------
+        self._writer.save(directory)
 
     def add_documents(
         self,
@@ -494,23 +327,17 @@ class Assistant:
         progress: Progress | None = None,
         commit_to: str | Path | None = None,
     ) -> IngestSummary:
-        """Add new documents and replace changed ones (matched by id).
-
-        Unchanged documents (same id and content hash) are left alone and cost nothing;
-        the new and changed ones go to a new segment, their old versions are marked
-        deleted, and only new chunk texts are embedded. A new document that copies an
-        indexed story (or one of the batch) is recorded as that document's alternate
-        instead of being indexed twice, or replaces it where it is the longer copy
-        (:mod:`corpus.dedupe`); the summary lists these merges.
+        """Add new documents and replace changed ones (matched by id); unchanged ones
+        cost nothing, copies of an indexed story are merged into it
+        (:meth:`IndexWriter.add` says how).
 
         Args:
-            documents: the documents, or documents already prepared by
-                :func:`embeddings.store.prepare_document` with the index's settings (what
-                ``qa ingest`` does in worker processes).
+            documents: the documents, or documents prepared by
+                :func:`embeddings.store.prepare_document` with the index's settings.
             progress: the progress hook.
             commit_to: the index directory to commit the update to before it is served
-                (default: :attr:`directory`, the one the assistant is bound to; None
-                there: in memory). The assistant is bound to it afterwards.
+                (default: :attr:`directory`; None there: in memory). The assistant is
+                bound to it afterwards.
 
         Raises:
             EmptyCorpusError: when the update would leave the index empty.
@@ -518,138 +345,7 @@ class Assistant:
                 the documents served are as they were; trying again applies it).
             IndexBusyError: when another writer holds the index for ``lock_timeout`` s.
         """
-        items: list[Document | PreparedDocument] = list(documents)
-        prepared = {p.document.id: p for p in items if isinstance(p, PreparedDocument)}
-        docs = [p.document if isinstance(p, PreparedDocument) else p for p in items]
-        with self._writing(commit_to) as target:
-            snapshot = self._latest(target)
-            prints = {i: p.fingerprint for i, p in prepared.items() if p.fingerprint is not None}
-            duplicates = (
-                IndexDuplicates(snapshot, self.config.duplicate_threshold)
-                if self.config.duplicate_threshold
-                else None
-            )
-            if duplicates is not None and prints:
-                duplicates.prefetch(prints)
-            changes = plan_changes(
-                SnapshotLookup(snapshot), docs, duplicates=duplicates, fingerprints=prints
-            )
-            if changes.summary.changed:
-                new = self._apply(snapshot, changes, prepared, progress)
-                self._publish(self._commit(new, target), target)
-            return changes.summary
-
-    def _apply(
-        self,
-        snapshot: IndexSnapshot,
-        changes: Changes,
-        prepared: Mapping[str, PreparedDocument],
-        progress: Progress | None,
-    ) -> IndexSnapshot:
-        """``snapshot`` with the planned changes (not yet committed or served)."""
-        ready, vectors = self._segment_input(
-            snapshot, changes, prepared, _locator(snapshot), progress
-        )
-        new = snapshot.without(changes.removals)
-        if ready:
-            new = new.with_segment(
-                build_segment(ready, vectors=vectors, dense_kind=self.config.dense_index)
-            )
-        if new.document_count == 0:
-            raise EmptyCorpusError("this change would leave the index empty")
-        return new
-
-    def plan_segment(
-        self,
-        changes: Changes,
-        prepared: Mapping[str, PreparedDocument],
-        locate: Callable[[str], tuple[SegmentRows, int] | None],
-        *,
-        progress: Progress | None = None,
-    ) -> tuple[list[PreparedDocument], npt.NDArray[np.float32] | None]:
-        """The documents of the segment that ``changes`` writes, in order, prepared, and
-        their chunks' vectors (None for a lexical index): what :meth:`add_documents`
-        builds its new segment from, for a writer that builds the segment elsewhere
-        (:class:`qa.staged.StagedIngest`).
-
-        Args:
-            changes: the planned changes (:func:`qa.updates.plan_changes`).
-            prepared: the update's documents prepared with the index's settings, by id;
-                the others (indexed documents given new alternates) are prepared here.
-            locate: where the live document with an id is, as ``(segment, position)``
-                (its vectors are reused for the chunks it shares with the new version).
-            progress: the progress hook.
-
-        Raises:
-            ModelUnavailableError: when the index has vectors, a chunk needs one and the
-                model is not loaded.
-        """
-        return self._segment_input(self._state.snapshot, changes, prepared, locate, progress)
-
-    def _segment_input(
-        self,
-        snapshot: IndexSnapshot,
-        changes: Changes,
-        prepared: Mapping[str, PreparedDocument],
-        locate: Callable[[str], tuple[SegmentRows, int] | None],
-        progress: Progress | None,
-    ) -> tuple[list[PreparedDocument], npt.NDArray[np.float32] | None]:
-        tokenizer = snapshot.bm25.tokenizer
-        ready: list[PreparedDocument] = []
-        todo: list[Document] = []
-        for doc in changes.upserts:
-            known = prepared.get(doc.id)
-            if known is not None and known.document.text == doc.text:
-                ready.append(known.with_document(doc))
-            else:
-                todo.append(doc)
-        made = {p.document.id: p for p in _prepare(todo, self.config, tokenizer, {}, progress)}
-        for doc in todo:
-            ready.append(made[doc.id])
-        order = {d.id: i for i, d in enumerate(changes.upserts)}
-        ready.sort(key=lambda p: order[p.document.id])
-        vectors = None
-        if snapshot.dense is not None and self._encoder is not None:
-            reuse = _old_vectors(locate, changes.removals)
-            _supplied_vectors(reuse, ready, self._encoder.dimension)
-            texts = [c.text for p in ready for c in p.chunks]
-            vectors = embed_texts(texts, self._encoder, reuse=reuse, progress=progress)
-        elif snapshot.dense is not None:
-            raise ModelUnavailableError(
-                "this index has dense vectors but the model is not loaded: cannot embed new "
-                f"documents; make {snapshot.settings.model!r} available and try again"
-            )
-        return ready, vectors
-
-    def commit(self, snapshot: IndexSnapshot) -> None:
-        """Commit ``snapshot`` to the index directory this assistant is bound to, merge
-        its segments by the merge policy, and serve it: for a writer that made
-        ``snapshot`` from this assistant's snapshot (new segments written into the
-        index's ``segments/`` beforehand, :mod:`embeddings.store.staging`) and has held
-        the index's write lock since it read it (:class:`qa.staged.StagedIngest`).
-
-        Raises:
-            ValueError: when the assistant is not bound to an index directory, or
-                ``snapshot`` is not of its index.
-            IndexWriteError: when another writer committed since this assistant's
-                snapshot was read, or the files cannot be written (the index on disk and
-                the documents served are as they were).
-            IndexBusyError: when another writer holds the index for ``lock_timeout`` s.
-        """
-        with self._writing(None) as target:
-            if target is None:
-                raise ValueError("this assistant is in memory: save it to a directory first")
-            current = self._state.snapshot
-            if snapshot.directory is None or not _same_dir(snapshot.directory, target):
-                raise ValueError(f"the snapshot is not of the index at {target}")
-            generation = int(read_manifest(target)["generation"])
-            if generation != current.generation or snapshot.generation != generation:
-                raise IndexWriteError(
-                    f"the index at {target} changed (generation {generation}) while this "
-                    f"write was prepared on generation {snapshot.generation}; nothing was "
-                    "committed: run it again"
-                )
-            self._publish(self._commit(snapshot, target), target)
+        return self._writer.add(documents, progress=progress, commit_to=commit_to)
 
     def remove_documents(
         self, doc_ids: Iterable[str], *, commit_to: str | Path | None = None
@@ -666,41 +362,44 @@ class Assistant:
             IndexWriteError: when the removal cannot be committed (nothing is removed).
             IndexBusyError: when another writer holds the index for ``lock_timeout`` s.
         """
-        with self._writing(commit_to) as target:
-            snapshot = self._latest(target)
-            present = [d for d in dict.fromkeys(doc_ids) if d in snapshot.doc_by_id]
-            if not present:
-                return 0
-            if len(present) >= snapshot.document_count:
-                raise EmptyCorpusError("removing these documents would leave the index empty")
-            self._publish(self._commit(snapshot.without(present), target), target)
-            return len(present)
+        return self._writer.remove(doc_ids, commit_to=commit_to)
 
-    def _make_state(self, snapshot: IndexSnapshot) -> _State:
-        searcher = Searcher(
-            snapshot,
-            self._retrievers(snapshot, self._encoder),
-            fusion=self.config.fusion_config,
-            candidates=self.config.candidates,
-            duplicate_threshold=self.config.duplicate_threshold,
-        )
-        return _State(snapshot, searcher, make_answerer(self.config, snapshot, self._generator))
+    def commit(self, snapshot: IndexSnapshot) -> None:
+        """Commit ``snapshot``, made from the one served, to the bound index directory
+        and serve it (:meth:`IndexWriter.commit`, which says what it raises)."""
+        self._writer.commit(snapshot)
 
-    def use_retrievers(self, retrievers: RetrieverFactory) -> None:
-        """Serve the current snapshot, and every later one, with the retrievers that
-        ``retrievers(snapshot, encoder)`` makes (see the class's ``retrievers``).
+    def refresh(self, directory: str | Path | None = None) -> bool:
+        """Re-open the index as of its current manifest (another process may have
+        written it): only segments not opened yet are opened.
+
+        Args:
+            directory: the index directory (default: the one it was loaded from or last
+                saved to).
+
+        Returns:
+            Whether the assistant now reads another generation or directory.
 
         Raises:
-            Whatever ``retrievers`` raises (the assistant then serves as before).
+            ValueError: for an in-memory index and no ``directory``.
+            IndexNotFoundError, IndexCorruptError, IndexMismatchError: as :meth:`load`.
         """
-        with self._write_lock:
-            previous = self._retrievers
-            self._retrievers = retrievers
-            try:
-                self._state = self._make_state(self._state.snapshot)
-            except BaseException:
-                self._retrievers = previous
-                raise
+        return self._writer.refresh(directory)
+
+    def optimize(self, directory: str | Path | None = None) -> int:
+        """Merge every segment into one, dropping deleted documents for good (what
+        ``qa index optimize`` runs); with ``directory``, the result is saved there (and
+        the assistant bound to it), else committed to the directory it is bound to or
+        was loaded from, under the index's write lock.
+
+        Returns:
+            The number of segments merged.
+
+        Raises:
+            IndexWriteError: when the files cannot be written.
+            IndexBusyError: when another writer holds the index for ``lock_timeout`` s.
+        """
+        return self._writer.optimize(directory)[0]
 
     def warm_up(self, progress: Progress | None = None) -> None:
         """Load the answerer's models now rather than on the first question: the
@@ -740,9 +439,14 @@ class Assistant:
         return float(threshold) if threshold is not None else None
 
     @property
+    def encoder(self) -> Encoder | None:
+        """The dense query encoder (the index's model), or None for lexical retrieval."""
+        return self._writer.encoder
+
+    @property
     def warnings(self) -> tuple[str, ...]:
         """Notes for the user, such as why dense retrieval is off."""
-        return self._warnings
+        return self._writer.warnings
 
     def get_document(self, doc_id: str) -> Document | None:
         """The document with this id, or None."""
@@ -951,119 +655,6 @@ def _question(
     return Question(text, query=query, focus=focus, history=turns)
 
 
-def _prepare(
-    documents: Sequence[Document],
-    config: AssistantConfig,
-    tokenizer: Tokenizer,
-    prints: Mapping[str, Fingerprint],
-    progress: Progress | None,
-) -> list[PreparedDocument]:
-    """Chunk and analyse documents (fingerprints computed where dedupe is on)."""
-    out = []
-    for i, doc in enumerate(documents, 1):
-        p = prepare_document(
-            doc,
-            config.chunking,
-            tokenizer,
-            with_fingerprint=bool(config.duplicate_threshold) and doc.id not in prints,
-        )
-        if doc.id in prints:
-            p = PreparedDocument(p.document, p.starts, p.ends, p.terms, p.analyzer, prints[doc.id])
-        out.append(p)
-        if progress is not None and (i % 200 == 0 or i == len(documents)):
-            progress("bm25", i, len(documents))
-    return out
-
-
-class SegmentRows(Protocol):
-    """What reusing a document's vectors reads of the segment that holds it (an opened
-    :class:`~embeddings.store.Segment`, or a planned one)."""
-
-    @property
-    def vectors(self) -> npt.NDArray[np.float32] | None: ...
-
-    @property
-    def doc_rows(self) -> npt.NDArray[np.int64]: ...
-
-    def chunk(self, row: int) -> Chunk: ...
-
-
-def _locator(snapshot: IndexSnapshot) -> Callable[[str], tuple[SegmentRows, int] | None]:
-    """Where the live document with an id is in ``snapshot``: its segment and position."""
-
-    def locate(doc_id: str) -> tuple[SegmentRows, int] | None:
-        hit = snapshot.find(doc_id)
-        return None if hit is None else (snapshot.states[hit[0]].segment, hit[1])
-
-    return locate
-
-
-def _old_vectors(
-    locate: Callable[[str], tuple[SegmentRows, int] | None], doc_ids: Sequence[str]
-) -> dict[str, Callable[[], npt.NDArray[np.float32]]]:
-    """The vectors of the chunks of documents about to be replaced, by chunk text (an
-    updated article keeps the vectors of its unchanged chunks)."""
-    found: dict[str, Callable[[], npt.NDArray[np.float32]]] = {}
-    for doc_id in doc_ids:
-        hit = locate(doc_id)
-        if hit is None:
-            continue
-        segment, position = hit
-        vectors = segment.vectors
-        if vectors is None:
-            continue
-        for row in range(int(segment.doc_rows[position]), int(segment.doc_rows[position + 1])):
-            found.setdefault(segment.chunk(row).text, partial(_row, vectors, row))
-    return found
-
-
-def _supplied_vectors(
-    found: dict[str, Callable[[], npt.NDArray[np.float32]]],
-    ready: Sequence[PreparedDocument],
-    dimension: int,
-) -> None:
-    """Add to ``found`` the vectors the prepared documents carry (computed with the
-    index's model where they were prepared: ``qa ingest --ray``), by chunk text; a text
-    found already keeps its vector."""
-    for p in ready:
-        vectors = p.vectors
-        if vectors is None:
-            continue
-        if vectors.shape[1] != dimension:
-            raise ValueError(
-                f"the vectors prepared with {p.document.id!r} have {vectors.shape[1]} "
-                f"dimensions, the index's model {dimension}: they were computed with "
-                "another model"
-            )
-        for row, chunk in enumerate(p.chunks):
-            found.setdefault(chunk.text, partial(_row, vectors, row))
-
-
-def _row(vectors: npt.NDArray[np.float32], row: int) -> npt.NDArray[np.float32]:
-    return np.asarray(vectors[row])
-
-
-def settings_for(config: AssistantConfig, encoder: Encoder | None) -> IndexSettings:
-    """The index settings ``config`` asks for, with ``encoder``'s model (None: lexical)."""
-    return IndexSettings(
-        chunking=config.chunking,
-        tokenizer=config.tokenizer,
-        model=config.model if encoder is not None else "",
-        dimension=encoder.dimension if encoder is not None else 0,
-    )
-
-
-def _same_dir(a: Path, b: Path) -> bool:
-    return a.resolve() == b.resolve()
-
-
-def _mismatch_message(directory: str | Path, reason: str) -> str:
-    return (
-        f"the index at {directory} does not match the current settings: {reason}. "
-        f"Re-ingest to rebuild it: qa ingest PATH... --index {directory} --rebuild"
-    )
-
-
 def _empty_message(paths: Iterable[str | Path], skipped: Sequence[SkippedFile]) -> str:
     names = ", ".join(str(p) for p in paths)
     msg = f"no article could be loaded from {names or 'the given paths'}"
@@ -1072,4 +663,4 @@ def _empty_message(paths: Iterable[str | Path], skipped: Sequence[SkippedFile]) 
             f"{s.path}: {s.reason}" for s in skipped[:5]
         )
         msg += ")"
-    return msg + ". Give files or folders of .txt, .md, .html or .jsonl articles."
+    return msg + f". Give files or folders of articles: {FORMATS.suffix_list()}."

@@ -8,14 +8,13 @@ from pathlib import Path
 
 from corpus.progress import Progress
 from embeddings.errors import IndexCorruptError, IndexError_, IndexNotFoundError
-from embeddings.store import SegmentState, commit_snapshot, merge_segments, open_snapshot
-from embeddings.store.files import SEGMENTS, read_manifest
-from embeddings.store.lock import DEFAULT_LOCK_TIMEOUT, index_lock
-from embeddings.store.merge import rewrite_needed, rewrite_segments
+from embeddings.store import open_snapshot
+from embeddings.store.files import read_manifest
+from embeddings.store.lock import DEFAULT_LOCK_TIMEOUT
 from embeddings.store.recovery import index_leftovers, recover_index
-from embeddings.store.space import segment_bytes, write_errors
 from qa.assistant import Assistant
 from qa.config import AssistantConfig
+from qa.writing import IndexWriter
 
 __all__ = ["index_generation", "index_info", "open_or_build", "optimize_index"]
 
@@ -122,37 +121,14 @@ def optimize_index(
         raise ValueError("max_rows must be greater than 0")
     root = Path(directory)
     recover_index(root, timeout=lock_timeout)
-    with index_lock(root, lock_timeout):
-        snapshot = open_snapshot(root)  # the newest generation, under the lock
-        count, deleted = len(snapshot.states), snapshot.deleted_documents
-        if max_rows is None:
-            rewrite = count > 1 or bool(deleted)
-        else:
-            rewrite = rewrite_needed(snapshot.states, max_rows)
-        if not rewrite and snapshot.max_segment_rows == max_rows:
-            snapshot.close()
-            return count, 0
-        parent = root / SEGMENTS
-        with write_errors(
-            f"cannot merge the segments of {root}",
-            where=root,
-            outcome="the index there is unchanged",
-            needed=lambda: sum(segment_bytes(st.segment) for st in snapshot.states),
-        ):
-            if not rewrite:  # only the recorded maximum changes
-                merged = [st.segment for st in snapshot.states]
-            elif max_rows is None:
-                merged = [merge_segments(snapshot.states, parent=parent, dense_kind=dense_kind)]
-            else:
-                merged = rewrite_segments(
-                    snapshot.states, max_rows, parent=parent, dense_kind=dense_kind
-                )
-        # The maximum is recorded in the index: later merges keep to it (none after a
-        # merge into one segment).
-        rewritten = snapshot.with_states([SegmentState(m) for m in merged])
-        commit_snapshot(rewritten.with_max_segment_rows(max_rows), root)
-    snapshot.close()
-    return count, deleted
+    config = AssistantConfig(model="", dense_index=dense_kind)  # no model is loaded
+    # The writer re-opens the newest generation under the index's write lock.
+    writer = IndexWriter(open_snapshot(root), config, lock_timeout=lock_timeout, directory=root)
+    opened = writer.snapshot
+    try:
+        return writer.optimize(max_rows=max_rows)
+    finally:
+        opened.close()
 
 
 def index_info(directory: str | Path) -> dict[str, object]:

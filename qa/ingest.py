@@ -7,7 +7,9 @@ load, clean, chunk, tokenize and fingerprint each part
 process; the main process decides what is new, changed or a copy
 (:func:`qa.updates.plan_changes`), embeds new chunks when the index has a model, and
 writes a segment whenever ``segment_rows`` chunks are pending, committing it to the
-index at once (segments are merged by the merge policy as they accumulate). Memory holds
+index at once (segments are merged by the merge policy as they accumulate). Every write
+goes through the index's :class:`~qa.writing.IndexWriter`; the :class:`~qa.Assistant`
+returned is made once, over the last snapshot it published. Memory holds
 one pending segment and the parts in flight, whatever the input's size.
 
 A new index (or ``rebuild=True``) is built in a temporary directory beside the target,
@@ -41,16 +43,16 @@ from corpus.loaders import LoadResult, LoadTask, PageReport, SkippedFile, plan_l
 from corpus.progress import Progress
 from corpus.types import Document
 from embeddings.errors import IndexWriteError
-from embeddings.store import IndexSnapshot, PreparedDocument, check_encoder, now, prepare_document
+from embeddings.store import PreparedDocument, prepare_document
 from embeddings.store.files import MANIFEST, holds_no_index, move_index
 from embeddings.store.lock import DEFAULT_LOCK_TIMEOUT, index_lock
 from embeddings.store.recovery import recover_index
 from embeddings.tokenize import Tokenizer, get_tokenizer
-from qa.assistant import Assistant, settings_for
+from qa.assistant import Assistant
 from qa.config import AssistantConfig
-from qa.encoders import COVERAGE_SAMPLE, resolve_encoder
 from qa.staged import SegmentSink, StagedIngest
 from qa.updates import IngestSummary, Merge
+from qa.writing import IndexWriter
 
 __all__ = [
     "DEFAULT_SEGMENT_ROWS",
@@ -246,7 +248,7 @@ def ingest_paths(
             prepared in this process.
         segment_rows: chunks per written segment (bounds memory).
         progress: called as ``progress("read", bytes done, bytes total)`` and with the
-            stages of :meth:`Assistant.add_documents`.
+            stages of :meth:`IndexWriter.add`.
         keep_documents: keep the loaded documents in the result (for a report; costs
             memory in proportion to the input).
         lock_timeout: seconds to wait for another writer of the index (each segment
@@ -283,7 +285,7 @@ def ingest_paths(
         raise IndexWriteError(
             f"{target} exists and is not an index; choose a new or empty directory for --index"
         )
-    assistant: Assistant | None = None
+    writer: IndexWriter | None = None
     stack = ExitStack()
     if sink is not None:
         stack.callback(sink.close)
@@ -293,7 +295,7 @@ def ingest_paths(
             # end: no other write may come between.
             stack.enter_context(index_lock(target, lock_timeout))
         # Bound: each flush commits there, under the lock.
-        assistant = Assistant.load(target, config, lock_timeout=lock_timeout)
+        writer = IndexWriter.open(target, config, lock_timeout=lock_timeout)
     else:
         # Another writer's update during the build would be lost when the new index
         # replaces the old one: it waits instead.
@@ -322,17 +324,17 @@ def ingest_paths(
     staged: StagedIngest | None = None
 
     def flush(last: bool = False) -> None:
-        nonlocal assistant, batch, pending_rows, building, staged
+        nonlocal writer, batch, pending_rows, building, staged
         if not batch:
             return
-        if assistant is None:
-            assistant, building = _new_index(target, config, batch)
+        if writer is None:
+            writer, building = _new_index(target, config, batch)
         if sink is None:
             # Committed (to the building directory or the index) before it returns.
-            totals.add(assistant.add_documents(batch, progress=progress))
+            totals.add(writer.add(batch, progress=progress))
         else:
             if staged is None:
-                staged = stack.enter_context(_staging(assistant, sink))
+                staged = stack.enter_context(_staging(writer, sink))
             # Submitted to the sink; committed with the others at the end.
             totals.add(staged.add(batch, progress, last=last))
         batch, pending_rows = [], 0
@@ -381,8 +383,8 @@ def ingest_paths(
             if staged is not None:
                 staged.commit()
             if building is not None:
-                assert assistant is not None
-                _put_in_place(assistant, building, target)
+                assert writer is not None
+                _put_in_place(writer, building, target)
         finally:
             if building is not None:
                 shutil.rmtree(building.parent, ignore_errors=True)
@@ -394,14 +396,15 @@ def ingest_paths(
         loaded=loaded,
         seconds=time.perf_counter() - start,
     )
-    return assistant, outcome
+    # Made once, over what the writer published last (the writes made none).
+    return (Assistant.from_writer(writer) if writer is not None else None), outcome
 
 
 @contextmanager
-def _staging(assistant: Assistant, sink: SegmentSink) -> Iterator[StagedIngest]:
-    """A staged ingest into the assistant's index, its staging area removed at the end
+def _staging(writer: IndexWriter, sink: SegmentSink) -> Iterator[StagedIngest]:
+    """A staged ingest into the writer's index, its staging area removed at the end
     whatever happens."""
-    staged = StagedIngest(assistant, sink)
+    staged = StagedIngest(writer, sink)
     try:
         yield staged
     finally:
@@ -421,28 +424,23 @@ def _input_bytes(paths: Sequence[str | Path]) -> int:
 
 def _new_index(
     target: Path, config: AssistantConfig, first: Sequence[PreparedDocument]
-) -> tuple[Assistant, Path]:
+) -> tuple[IndexWriter, Path]:
     """An empty index in a temporary directory beside ``target`` (``index`` in
     ``.<name>.building-<tag>``), with the encoder the first batch's chunks call for."""
-    sample = [c.text for p in first[:COVERAGE_SAMPLE] for c in p.chunks][:COVERAGE_SAMPLE]
-    encoder, warnings = resolve_encoder(config, sample, building=True)
-    settings = check_encoder(settings_for(config, encoder), encoder)
-    tokenizer: Tokenizer = get_tokenizer(config.tokenizer)
-    empty = IndexSnapshot(settings, [], created_at=now(), tokenizer=tokenizer)
-    assistant = Assistant(empty, config, encoder=encoder, warnings=warnings)
+    writer = IndexWriter.empty(config, first)
     building = target.parent / f".{target.name}.building-{uuid.uuid4().hex[:12]}" / "index"
-    assistant.save(building)
-    return assistant, building
+    writer.save(building)
+    return writer, building
 
 
-def _put_in_place(assistant: Assistant, building: Path, target: Path) -> None:
+def _put_in_place(writer: IndexWriter, building: Path, target: Path) -> None:
     """Put the index built at ``building`` in ``target``'s place: moved there where
     there is none (into the directory that holds the write lock, manifest last:
     :func:`~embeddings.store.files.move_index`), else written into the index there as
-    its next generation (the caller holds ``target``'s write lock). The assistant is
-    bound to ``target``."""
+    its next generation (the caller holds ``target``'s write lock). The writer is bound
+    to ``target``."""
     if (target / MANIFEST).is_file():
-        assistant.save(target)
+        writer.save(target)
         return
     try:
         move_index(building, target)
@@ -450,4 +448,4 @@ def _put_in_place(assistant: Assistant, building: Path, target: Path) -> None:
         raise IndexWriteError(
             f"cannot move the new index into {target}: {err}; nothing was written there"
         ) from err
-    assistant.refresh(target)
+    writer.refresh(target)

@@ -1,13 +1,25 @@
-"""Words that ask rather than tell: the one interrogative lexicon of the project.
+"""The project's vocabularies, as data: every word list the reader and its checks use.
+
+Each list is defined once here and imported where it is used; code that only matches
+against a list holds no copy of it. Lists that look alike but serve different purposes
+are kept apart and named for their purpose (:data:`ADMINISTRATIVE_SUFFIXES` is a part of
+:data:`PLACE_SUFFIXES`, built from it; the head nouns of question analysis are not the
+name suffixes of the span features). Entries are in simplified script: match them
+against text folded with :func:`corpus.normalize.normalize_for_matching`.
+
+* **Question words**: interrogatives and the kind of answer each asks for
+  (:data:`WH_TYPES`), the answer types, the head nouns that refine them (``哪个城市`` asks
+  for a place), measure words after an interrogative, words that ask to describe;
+* **numbers**: Chinese numerals, units and measure words;
+* **answer spans**: function characters, punctuation, name suffixes of organisations
+  and places, common surnames, words that introduce an answer (``位于``, ``为``);
+* **checks**: offices (the ``role`` check).
 
 Interrogatives and sentence-final particles carry no content to match in a source
 sentence; they mark the slot the answer fills. Question analysis, answer extraction and
-follow-up resolution all use this table. Entries are in simplified script: match them
-against text folded with :func:`corpus.normalize.normalize_for_matching`.
-
-Each interrogative comes with the kind of answer it asks for by itself; question analysis
-(:mod:`qa.analysis.question`) refines the kind from the words around it (``哪个城市`` asks
-for a place, ``什么时候`` for a time).
+follow-up resolution all use :data:`WH_TYPES`; question analysis
+(:mod:`qa.analysis.question`) refines the kind from the words around the interrogative
+(``哪个城市`` asks for a place, ``什么时候`` for a time).
 """
 
 from __future__ import annotations
@@ -16,7 +28,31 @@ import re
 from collections.abc import Iterable
 from functools import lru_cache
 
-__all__ = ["ANSWER_TYPES", "INTERROGATIVES", "WH_TYPES", "interrogative_pattern"]
+__all__ = [
+    "ADMINISTRATIVE_SUFFIXES",
+    "ANSWER_TYPES",
+    "ATTRIBUTE_VERBS",
+    "CHINESE_NUMERALS",
+    "CLAUSE_COMMAS",
+    "DESCRIBE_WORDS",
+    "DYNASTIES",
+    "FUNCTION_CHARS",
+    "HEAD_NOUNS",
+    "INTERROGATIVES",
+    "LEAD_WORDS",
+    "NOT_HEAD_NOUNS",
+    "OFFICES",
+    "OFFICE_HOLDER",
+    "ORGANIZATION_SUFFIXES",
+    "PERIOD_VALUES",
+    "PLACE_SUFFIXES",
+    "QUESTION_MEASURE_WORDS",
+    "READER_PUNCTUATION",
+    "SURNAMES",
+    "UNITS",
+    "WH_TYPES",
+    "interrogative_pattern",
+]
 
 ANSWER_TYPES: tuple[str, ...] = (
     "person",
@@ -87,6 +123,172 @@ where they share a start (``哪些`` before ``哪``)."""
 
 INTERROGATIVES: tuple[str, ...] = tuple(word for word, _ in WH_TYPES)
 """Interrogative words and question particles."""
+
+
+# -- question analysis -----------------------------------------------------------------
+
+HEAD_NOUNS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    (
+        "time",
+        tuple(
+            "时候 时间 时期 年代 年份 年 月份 月 日子 日期 天 朝代 世纪 季节 阶段 时段 "
+            "号 日".split()
+        ),
+    ),
+    (
+        "place",
+        tuple(
+            "地方 地点 地区 国家 城市 省份 省 州 县 区域 区 镇 乡 村 岛屿 岛 山脉 山 河流 河 "
+            "湖泊 湖 海域 海 大洲 洲 大陆 位置 国 市 街道 路 港口 港 车站 站 机场 地".split()
+        ),
+    ),
+    (
+        "organization",
+        tuple(
+            "公司 机构 组织 单位 部门 团体 企业 集团 大学 学校 学院 医院 银行 球队 俱乐部 队 "
+            "政党 党派 党 协会 委员会 部队 军队 媒体 报社 报纸 电视台 电台 乐队 乐团 工厂 "
+            "厂 品牌 政府 出版社 唱片公司 航空公司 基金会 联盟".split()
+        ),
+    ),
+    (
+        "person",
+        tuple(
+            "人物 人 球员 演员 歌手 作者 作家 导演 皇帝 国王 总统 学者 科学家 画家 诗人 "
+            "运动员 选手 领导人 官员 将军 教练".split()
+        ),
+    ),
+)
+"""Answer type -> the head nouns after an interrogative that ask for it (``哪个城市``:
+place); a noun of several characters is tried before the one it starts with."""
+
+NOT_HEAD_NOUNS: tuple[str, ...] = (
+    "年龄",
+    "年纪",
+    "年级",
+    "年轻",
+    "年薪",
+    "月薪",
+    "天气",
+    "人口",
+    "人数",
+    "地位",
+)
+"""Words that start with a head noun and are not one (``哪个年龄段`` asks no time)."""
+
+QUESTION_MEASURE_WORDS = "个家位所座条种部本项支名只间类款"
+"""Measure words that may follow an interrogative (``哪个``, ``几名``, ``什么样的一种``)."""
+
+DESCRIBE_WORDS: tuple[str, ...] = (
+    "简述",
+    "简要说明",
+    "简单介绍",
+    "介绍",
+    "描述",
+    "说明",
+    "概述",
+    "说说",
+)
+"""Words a question that asks to describe starts with (``简述…``: a ``manner`` question),
+in the order they are tried."""
+
+ATTRIBUTE_VERBS: tuple[str, ...] = ("是", "为", "叫", "有", "在", "于", "达到", "达")
+"""Verbs between the attribute asked about and the interrogative (``…的秘书长是谁``), in
+the order they are tried."""
+
+PERIOD_VALUES: dict[str, str] = {
+    "全年": "year",
+    "上半年": "h1",
+    "下半年": "h2",
+    "前三季度": "q1-3",
+    "前3季度": "q1-3",
+    "前二季度": "q1-2",
+    "前2季度": "q1-2",
+    "前一季度": "q1",
+    "前1季度": "q1",
+}
+"""Periods of a year -> their canonical value (the ``value`` of a period constraint)."""
+
+# -- numbers -------------------------------------------------------------------------------
+
+CHINESE_NUMERALS = "零〇一二两三四五六七八九十百千万亿"
+"""The characters of a number written in Chinese numerals (digits, units, 万 and 亿): one
+table for typed spans, constraints, counts and amounts. Narrower classes written inside
+patterns (the digits of a century, ``[零〇一二三四五六七八九十]``; a rank, ``第[一…十]``)
+are no copies of it: each is what its pattern accepts."""
+
+UNITS: tuple[str, ...] = tuple(
+    (
+        "平方公里 平方千米 平方米 平方英里 立方米 公里 千米 厘米 毫米 微米 纳米 公尺 英里 英尺 "
+        "英寸 海里 米 公顷 亩 吨 公斤 千克 毫克 克 斤 磅 升 毫升 瓦 千瓦 兆瓦 伏 度 摄氏度 "
+        "小时 分钟 秒钟 秒 个月 周 星期 天 日 年 岁 倍 "
+        "亿元 万元 千元 元 美元 港元 港币 日元 欧元 英镑 人民币 新台币 台币 澳元 卢布 "
+        "个 家 名 位 人 次 场 届 批 期 项 种 类 条 件 部 本 首 篇 辆 架 艘 台 座 所 层 栋 "
+        "间 户 支 队 国 省 市 县 区 所 票 分 局 盘 球 枚 块 片 份 张 株 棵 只 头 匹 对 套 "
+        "集 章 节 册 卷 季 代 轮 站 线 号 楼 字 词 页 行 列 段 步 版"
+    ).split()
+)
+"""Units and measure words a quantity or an ordinal ends with (``86公里``, ``第五届``), in
+the order a pattern tries them (a longer unit before the one it ends with)."""
+
+DYNASTIES = "夏商周秦汉晋隋唐宋元明清"
+"""Dynasties an era is named by (``清朝``, ``唐代``)."""
+
+# -- answer spans ------------------------------------------------------------------------
+
+FUNCTION_CHARS = frozenset("的了是在和与及等由被把对从向为将于以并而也都就或其之着过所且还又即")
+"""Function words of one character: no matching term of a question, and where a chunk of
+a sentence ends."""
+
+READER_PUNCTUATION = frozenset(",.;:!?，。；：！？、()（）“”‘’「」『』《》〈〉\"' \t\n\u3000—-…·")
+"""Punctuation and spaces a span is trimmed of and that no answer term holds (the
+reader's own set: wider than the clause breaks, it has quotes, brackets and dashes)."""
+
+CLAUSE_COMMAS = frozenset(",，;；")
+"""The commas and semicolons that join clauses (a span that holds one spans clauses)."""
+
+ORGANIZATION_SUFFIXES: tuple[str, ...] = tuple(
+    "公司 集团 大学 学院 学校 中学 小学 委员会 协会 学会 联合会 研究院 研究所 研究中心 中心 "
+    "医院 银行 基金会 俱乐部 球队 队 党 政府 部 局 厅 署 院 所 会 社 台 报 组织 机构 联盟 "
+    "乐团 乐队 出版社 电视台 工厂 厂".split()
+)
+"""Words the name of an organisation ends with."""
+
+ADMINISTRATIVE_SUFFIXES: tuple[str, ...] = tuple("省 市 县 区 镇 乡 村 州".split())
+"""What the name of an administrative place ends with (``上海市``, ``浙江省``)."""
+
+PLACE_SUFFIXES: tuple[str, ...] = (
+    *ADMINISTRATIVE_SUFFIXES,
+    *"国 岛 山 河 江 湖 海 港 湾 街 路 洲 岭 峰 城 府 郡 岛屿 半岛 盆地 高原 平原 沙漠 海峡 "
+    "大道".split(),
+)
+"""Words the name of any place ends with: the administrative suffixes and those of
+countries, islands, mountains, waters, streets, regions."""
+
+SURNAMES = frozenset(
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶"
+    "程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾"
+    "毛郝龚邵万钱严覃武戴莫孔向汤"
+)
+"""The most common Chinese surnames (a person's name usually starts with one)."""
+
+LEAD_WORDS: tuple[str, ...] = (
+    *("位于", "由于", "因为", "称为", "名为", "可达"),
+    *("为", "于", "称", "名", "是", "在", "由", "以", "被"),
+)
+"""Words that introduce an answer without being part of it (``位于杭州市滨江区``: the
+answer is ``杭州市滨江区``), longest first."""
+
+# -- checks --------------------------------------------------------------------------------
+
+OFFICES: tuple[str, ...] = tuple(
+    """理事长 秘书长 会长 主席 董事长 总经理 局长 部长 市长 省长 县长 镇长 校长 院长 主任
+    总裁 总统 总理 首相 负责人 队长 社长 行长 厅长 书记 总监""".split()
+)
+"""Offices: an attribute that ends with one (``理事长单位``, ``首任校长``) asks who holds
+it, which a sentence that never names the office does not say."""
+
+OFFICE_HOLDER = "单位"
+"""``理事长单位``: the organisation holding the office; the sentence names the office."""
 
 
 @lru_cache(maxsize=8)

@@ -18,10 +18,11 @@ documents of planned segments are kept as positions and applied at the end.
 
 When every segment is written, :meth:`StagedIngest.commit` moves them into the index,
 applies the deletions and commits one manifest naming the new segments in input order
-(then the merge policy runs, as after any commit). Until then nothing is visible; a
-segment that fails leaves the index at its previous generation and the staging area is
+(then the merge policy runs, as after any commit): the index's
+:class:`~qa.writing.IndexWriter` commits and publishes it. Until then nothing is visible;
+a segment that fails leaves the index at its previous generation and the staging area is
 removed (after a crash, by start-up recovery). The caller holds the index's write lock
-from the moment the assistant read the index until the commit, so no other write comes
+from the moment the writer read the index until the commit, so no other write comes
 between.
 
 The result is the index plain ingest writes from the same batches: the same documents,
@@ -55,8 +56,8 @@ from embeddings.store.staging import (
     publish_staged,
     write_staged,
 )
-from qa.assistant import Assistant, SegmentRows
 from qa.updates import IndexDuplicates, IngestSummary, plan_changes
+from qa.writing import IndexWriter, SegmentRows
 
 __all__ = ["LocalSink", "SegmentJob", "SegmentSink", "StagedIngest"]
 
@@ -175,25 +176,25 @@ class StagedIngest:
     (see the module docstring).
 
     Args:
-        assistant: the assistant over the index to write, bound to its directory
-            (:meth:`Assistant.load`, or a new index saved there); the caller holds the
+        writer: the writer of the index to write, bound to its directory
+            (:meth:`IndexWriter.open`, or a new index saved there); the caller holds the
             index's write lock from before it read the index until :meth:`commit`.
         sink: what builds and writes the segments.
 
     Raises:
-        ValueError: when the assistant is not bound to an index directory.
+        ValueError: when the writer is not bound to an index directory.
         OSError: when the staging directory cannot be made.
     """
 
-    def __init__(self, assistant: Assistant, sink: SegmentSink) -> None:
-        if assistant.directory is None:
+    def __init__(self, writer: IndexWriter, sink: SegmentSink) -> None:
+        if writer.directory is None:
             raise ValueError("a staged ingest needs an index directory: save the index first")
-        self._assistant = assistant
+        self._writer = writer
         self._sink = sink
-        self._base = assistant.snapshot
+        self._base = writer.snapshot
         self._base_changed = False
         self._pending: list[_Pending] = []
-        self._staging = new_staging(assistant.directory)
+        self._staging = new_staging(writer.directory)
         self._by_name: dict[str, int] = {}
 
     @property
@@ -257,7 +258,7 @@ class StagedIngest:
         *,
         last: bool = False,
     ) -> IngestSummary:
-        """Plan a batch as :meth:`Assistant.add_documents` applies it, and submit its
+        """Plan a batch as :meth:`IndexWriter.add` applies it, and submit its
         segment (the next in input order) to the sink; the ``last`` batch's segment is
         built and written here (nothing is left to plan meanwhile, and an ingest of one
         segment then sends none).
@@ -267,19 +268,17 @@ class StagedIngest:
             ModelUnavailableError: when the index has vectors and a chunk needs one that
                 neither the batch nor the index holds, and the model is not loaded.
         """
-        assistant = self._assistant
+        writer = self._writer
         prepared = {p.document.id: p for p in batch}
         docs = [p.document for p in batch]
         prints = {i: p.fingerprint for i, p in prepared.items() if p.fingerprint is not None}
-        threshold = assistant.config.duplicate_threshold
+        threshold = writer.config.duplicate_threshold
         duplicates = IndexDuplicates(self, threshold) if threshold else None
         if duplicates is not None and prints:
             duplicates.prefetch(prints)
         changes = plan_changes(self, docs, duplicates=duplicates, fingerprints=prints)
         if changes.summary.changed:
-            ready, vectors = assistant.plan_segment(
-                changes, prepared, self.locate, progress=progress
-            )
+            ready, vectors = writer.plan_segment(changes, prepared, self.locate, progress=progress)
             self._remove(changes.removals)
             if ready:
                 name = new_segment_name()
@@ -289,7 +288,7 @@ class StagedIngest:
                     self._staging,
                     name,
                     PackedDocuments.pack(ready, vectors),
-                    assistant.config.dense_index,
+                    writer.config.dense_index,
                 )
                 if last:
                     _write_here(job)
@@ -326,7 +325,7 @@ class StagedIngest:
     def commit(self) -> bool:
         """Wait for every segment, move them into the index and commit one manifest
         naming them (after the index's own segments, in input order) with this ingest's
-        deletions; the assistant serves it (segments merged by its merge policy).
+        deletions; the writer publishes it (segments merged by its merge policy).
 
         Returns:
             Whether anything was committed (False: the ingest changed nothing).
@@ -343,7 +342,7 @@ class StagedIngest:
             for pending in self._pending:
                 if isinstance(pending.segment, Segment):
                     pending.segment.close()
-            directory = self._assistant.directory
+            directory = self._writer.directory
             assert directory is not None
             try:
                 segments = publish_staged(directory, self._staging, names)
@@ -357,7 +356,7 @@ class StagedIngest:
             positions = [np.empty(0, dtype=np.int64) for _ in base.states] + [
                 np.array(sorted(p.deleted), dtype=np.int64) for p in self._pending
             ]
-            self._assistant.commit(snapshot.without_positions(positions))
+            self._writer.commit(snapshot.without_positions(positions))
             return True
         finally:
             self.close()

@@ -123,6 +123,14 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
     app.state.load_error = None
     app.state.loader = None
     app.state.started = int(time.time())
+    # The service's own lock, kept above the writer's (qa.writing.lock) for two reasons
+    # the writer's cannot serve: a write request's response is read from what that write
+    # published (the merged-into ids, the document count), so no other write of this
+    # process may come between the two; and the follower skips a check while a write of
+    # this process runs instead of waiting behind it (the write publishes the newest
+    # generation itself). It exists before the assistant does (that loads in the
+    # background), so it cannot be the assistant's. Writes across processes are
+    # serialised by the index's own lock, which the writer takes under this one.
     app.state.write_lock = threading.Lock()
     # With persist on, the index directory is the truth the workers share: follow it.
     app.state.follower = (

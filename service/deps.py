@@ -1,15 +1,16 @@
-"""Dependencies: the assistant (503 until ready), settings, and the write key check."""
+"""Dependencies: the assistant (503 until ready), settings, the write key check, and
+what the assistant's shards can do (``qa serve --shards``)."""
 
 from __future__ import annotations
 
 import hmac
-from typing import Annotated
+from typing import Annotated, Protocol
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from qa import Assistant
-from service.errors import ServiceError
+from service.errors import ServiceError, public_message
 from service.metrics import Metrics
 from service.settings import Settings
 
@@ -21,7 +22,9 @@ __all__ = [
     "get_assistant",
     "get_metrics",
     "get_settings_dep",
+    "require_shards",
     "require_write_key",
+    "shard_health",
 ]
 
 _bearer = HTTPBearer(auto_error=False, description="The key set in QA_API_KEY.")
@@ -86,7 +89,70 @@ def require_write_key(
         raise ServiceError(403, "forbidden", "the API key is not valid")
 
 
+class ShardReport(Protocol):
+    """What :class:`qa.distributed.ShardHealth` tells the service."""
+
+    @property
+    def ready(self) -> bool:
+        """Every shard can serve."""
+        ...
+
+    @property
+    def answering(self) -> bool:
+        """The cluster and every shard answer (a write can be opened on them)."""
+        ...
+
+    @property
+    def reason(self) -> str | None:
+        """Why not, for people."""
+        ...
+
+
+def shard_health(assistant: Assistant) -> ShardReport | None:
+    """What the assistant's shards can do, as their last check found (at most a few
+    seconds old; :meth:`qa.distributed.ShardedRetrievers.health`); None when it searches
+    in this process."""
+    # The assistant's retriever factory: a ShardedRetrievers with `qa serve --shards`.
+    health = getattr(getattr(assistant, "retrievers", None), "health", None)
+    if not callable(health):
+        return None
+    report: ShardReport = health()
+    return report
+
+
+def require_shards(request: Request) -> None:
+    """Refuse a document write while a shard or the Ray cluster does not answer: the
+    write would be committed to the index but could not be served, so it is refused
+    before anything is written (a write that meets a shard failing meanwhile still fails
+    within ``QA_SHARD_TIMEOUT``).
+
+    Raises:
+        ServiceError: 503 ``shard_unavailable``, saying which shard and why.
+    """
+    assistant: Assistant | None = request.app.state.assistant
+    if assistant is None:
+        return  # the assistant dependency says 503 not_ready
+    report = shard_health(assistant)
+    if report is None or report.answering:
+        return
+    settings: Settings = request.app.state.settings
+    message = f"document writes wait until every shard answers: {report.reason}"
+    raise ServiceError(
+        503,
+        "shard_unavailable",
+        public_message(settings, message),
+        headers={"Retry-After": "5"},
+    )
+
+
+def _writable(
+    _key: Annotated[None, Depends(require_write_key)],
+    _shards: Annotated[None, Depends(require_shards)],
+) -> None:
+    """A document write's checks: the key first (401/403), then the shards (503)."""
+
+
 AssistantDep = Annotated[Assistant, Depends(get_assistant)]
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 MetricsDep = Annotated[Metrics, Depends(get_metrics)]
-WriteAuth = Depends(require_write_key)
+WriteAuth = Depends(_writable)

@@ -9,7 +9,8 @@ Read where Chinese pages state them, in this order, the first that names anybody
    (``据新华社拉萨电（记者 格桑边觉）``), a closing signature (``（袁源）``,
    ``（常书香 马丹阳）``, ``□ 本报记者 葛灵丹``, ``执笔人：闵乐夫 赵兰波``);
 3. a **name alone on the line** under the headline (``胡平``, ``赵延东、风笑天``);
-4. the **editor** (``编辑：山石``, ``（责任编辑：魏喆）``) where nobody else is named.
+4. the **editor** (``编辑：山石``, ``（责任编辑：魏喆）``, :func:`page_editor`) where nobody
+   else is named, not in the byline, the meta tags or the text.
 
 Never from menus, sidebars, comments, footers or link labels, and nothing is guessed.
 """
@@ -18,10 +19,20 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from itertools import islice
 
 from corpus.html.layout import Block
+from corpus.names import has_surname
 
-__all__ = ["find_authors", "is_names", "leading_names", "page_author"]
+__all__ = [
+    "find_authors",
+    "is_names",
+    "leading_names",
+    "page_author",
+    "page_editor",
+    "page_issuer",
+    "poster",
+]
 
 _FURNITURE = frozenset(
     {"navigation", "sidebar", "footer", "comments", "related", "advertising", "breadcrumb",
@@ -29,6 +40,9 @@ _FURNITURE = frozenset(
 )  # fmt: skip
 _MAX_LINES_BEFORE = 8
 _MAX_BYLINE = 120
+_MAX_NOTES = 4
+_CJK_START = re.compile(r"[\u3400-\u9fff]")
+_SENTENCE_END = re.compile(r"[。！？!?”」』）)]")
 _CJK = r"[\u3400-\u9fff]"
 _CJK_NAME = rf"{_CJK}(?:[·•]?{_CJK}){{1,3}}"
 _HANDLE = r"[A-Za-z][A-Za-z0-9_.\-]{1,19}"
@@ -47,22 +61,38 @@ _NOT_NAMES = frozenset(
     "本报 本報 本网 本網 记者 記者 作者 佚名 不详 未知 网友 網友 转载 轉載 原创 原創 admin "
     "单位 單位 简介 簡介 出自 size".split()
 )
+# The author's name in the original script after a translated one: ``周思博 (Joel Spolsky)``.
+_ALIAS = r"(?:\s*[(（](?P<alias>[A-Za-z][A-Za-z .'\-]{1,40})[)）])?"
 # Labelled author fields, most specific first.
 _LABELLED = (
     re.compile(
         rf"(?:作者|作\s+者|撰文|撰稿|执笔人?|執筆人?|发帖人|發帖人|楼主|樓主)\s*[:：]?\s*(?P<v>{_NAMES})"
+        rf"{_ALIAS}"
     ),
     re.compile(
         rf"(?:本报|本報|本网|本網|特约|特約|见习|見習|首席)?(?:记者|記者)\s*[:：]?\s*(?P<v>{_NAMES})"
     ),
-    re.compile(rf"(?<![\u3400-\u9fff])文\s*[/／|｜]\s*(?P<v>{_NAMES})"),
+    re.compile(rf"(?<![\u3400-\u9fff])文\s*[/／|｜:：]\s*(?P<v>{_NAMES})"),
     re.compile(rf"(?P<v>{_NAMES})\s*[/／]\s*文(?![\u3400-\u9fff])"),
     re.compile(rf"本[贴帖]由\s*(?P<v>{_CJK_NAME}|{_HANDLE})\s*于"),
+    # ``[ 黄宇 ] 来源：[ 国际金融报 ]``: the author in brackets before the source.
+    re.compile(rf"[\[【]\s*(?P<v>{_NAMES})\s*[\]】][^\w\u3400-\u9fff]{{0,3}}(?:来源|來源)"),
     re.compile(rf"\bby\s+(?P<v>{_HANDLE})", re.I),
 )
 _EDITOR = re.compile(rf"(?:责任编辑|責任編輯|责编|責編|编辑|編輯)\s*[:：]\s*(?P<v>{_NAMES})")
 # A closing signature: the names in brackets at the very end of the article's last line.
 _SIGNATURE = re.compile(rf"[(（]\s*(?P<v>{_NAMES})\s*[)）]\s*$")
+# A post's signature line: ``由海姑娘张贴 @ 2005-03-21 01:20:44``.
+_POSTED = re.compile(
+    rf"(?<![\u3400-\u9fff])由\s*(?P<v>{_CJK_NAME}|{_HANDLE})\s*(?:张贴|張貼|发表|發表|发布|發布)"
+)
+# A forum post's signature: ``本贴由大卫于2005年8月12日16:12:21在〖…〗发表``.
+_THIS_POST = re.compile(rf"本[贴帖]由\s*(?P<v>{_CJK_NAME}|{_HANDLE})\s*于")
+# A government page's information table: ``发文机关：吉林省人民政府``.
+_ISSUER = re.compile(
+    r"^\s*(?:发文机关|發文機關|发布机构|發布機構|发文单位|發文單位)\s*[:：]\s*(?P<v>.*)$"
+)
+_ISSUER_NOT = re.compile(r"[。！？!?:：]|\d{4}")
 _ALONE = re.compile(rf"^\s*(?P<v>{_CJK_NAME}(?:{_SEP}{_CJK_NAME}){{0,4}})\s*$")
 
 
@@ -93,17 +123,33 @@ def find_authors(line: str, *, signature: bool = False, alone: bool = False) -> 
         m = pattern.search(line)
         if m:
             names = _clean(m["v"])
+            if names and m.groupdict().get("alias") and " " not in names:
+                names += f" ({m['alias'].strip()})"
             if names:
                 return names
     if signature:
         m = _SIGNATURE.search(line)
         if m:
-            return _clean(m["v"])
+            names = _clean(m["v"])
+            # Unlabelled: ``（袁源）`` is a signature, ``名称（代码）`` is not.
+            if names and (not _CJK_START.match(names) or has_surname(names.split()[0])):
+                return names
     if alone:
         m = _ALONE.match(line)
         if m:
-            return _clean(m["v"])
+            names = _clean(m["v"])
+            # Unlabelled, a line of two to four characters is a name only where it starts
+            # with a surname (``胡平``, not ``学习目的``).
+            if names and has_surname(names.split()[0]):
+                return names
     return ""
+
+
+def poster(line: str) -> str:
+    """Who a post's signature line says posted it (``由海姑娘张贴 @ …`` -> ``海姑娘``;
+    "" where the line is no such signature)."""
+    m = _POSTED.search(line)
+    return _clean(m["v"]) if m else ""
 
 
 def leading_names(value: str) -> str:
@@ -125,6 +171,26 @@ def is_names(value: str) -> bool:
 
 def _usable(block: Block) -> bool:
     return block.region not in _FURNITURE and block.link_chars < 0.5 * len(block.text)
+
+
+def _closing(blocks: Sequence[Block], body_start: int, body_end: int) -> list[int]:
+    """The article's last paragraph (a block of 40 characters or more that ends a
+    sentence) and the short lines under it, up to a block of links (``编辑： 金金`` /
+    ``来源： 21世纪经济报道`` / ``作者：宋怡 杨志华`` / ``我要说说 打印 推荐``)."""
+    last = next(
+        (i for i in range(body_end - 1, body_start, -1)
+         if _usable(blocks[i]) and len(blocks[i].text) >= 40
+         and _SENTENCE_END.search(blocks[i].text.rstrip()[-3:])),
+        -1,
+    )  # fmt: skip
+    if last < 0:
+        return []
+    found = [last]
+    for i in range(last + 1, min(body_end, last + 1 + _MAX_NOTES)):
+        if not _usable(blocks[i]) or len(blocks[i].text) > _MAX_BYLINE:
+            break
+        found.append(i)
+    return found
 
 
 def page_author(
@@ -151,8 +217,11 @@ def page_author(
             names = find_authors(blocks[i].plain or blocks[i].text)
             if names:
                 return names, "byline"
-    ends = [body_start, body_end - 1, body_end - 2, body_end - 3]
-    for i in dict.fromkeys(i for i in ends if body_start <= i < body_end):
+    # The article's first block, its last paragraph and the short notes under it, and the
+    # last three blocks that are not links or furniture.
+    tail = list(islice((i for i in range(body_end - 1, body_start, -1) if _usable(blocks[i])), 3))
+    ends = [body_start, *_closing(blocks, body_start, body_end), *tail]
+    for i in dict.fromkeys(ends):
         block = blocks[i]
         if not _usable(block):
             continue
@@ -165,15 +234,53 @@ def page_author(
         names = find_authors(text, signature=closing)
         if names:
             return names, "article"
-    if 0 <= title_at < body_start:
-        for i in range(title_at + 1, min(body_start, title_at + 4)):
-            if _usable(blocks[i]):
-                names = find_authors(blocks[i].text, alone=True)
-                if names:
-                    return names, "under-title"
-    for i in [*above, *range(max(body_start, body_end - 3), body_end)]:
+    # A forum post's own signature anywhere in it (``本贴由大卫于…发表``).
+    for i in range(body_start, body_end):
+        block = blocks[i]
+        if _usable(block) and len(block.text) <= _MAX_BYLINE:
+            m = _THIS_POST.search(block.text)
+            if m and _clean(m["v"]):
+                return _clean(m["v"]), "article"
+    # A name alone under the headline; where the headline is not known, in the lines
+    # just above the text.
+    under = (
+        range(title_at + 1, min(body_start, title_at + 4))
+        if 0 <= title_at < body_start
+        else range(max(0, body_start - 3), body_start)
+    )
+    for i in under:
         if _usable(blocks[i]):
+            names = find_authors(blocks[i].text, alone=True)
+            if names:
+                return names, "under-title"
+    return "", ""
+
+
+def page_issuer(blocks: Sequence[Block]) -> str:
+    """The issuing body a government page's information table names (``发文机关：`` /
+    ``吉林省人民政府``, the value in the label's cell or the next), for documents whose
+    author is an office, not a person ("" where the page has no such table)."""
+    for i, block in enumerate(blocks):
+        if block.region in _FURNITURE or len(block.text) > _MAX_BYLINE:
+            continue
+        m = _ISSUER.match(block.text)
+        if m is None:
+            continue
+        value = m["v"].strip() or (blocks[i + 1].text.strip() if i + 1 < len(blocks) else "")
+        if 2 <= len(value) <= 40 and not _ISSUER_NOT.search(value):
+            return value
+    return ""
+
+
+def page_editor(blocks: Sequence[Block], *, title_at: int, body_start: int, body_end: int) -> str:
+    """The editor a page names (``编辑：山石``, ``（责任编辑：魏喆）``) in its byline or
+    anywhere in its article, for pages that name no author ("" where none)."""
+    if body_start < 0:
+        return ""
+    top = title_at + 1 if 0 <= title_at < body_start else max(0, body_start - _MAX_LINES_BEFORE)
+    for i in range(top, body_end):
+        if _usable(blocks[i]) and len(blocks[i].text) <= _MAX_BYLINE:
             m = _EDITOR.search(blocks[i].text)
             if m and _clean(m["v"]):
-                return _clean(m["v"]), "editor"
-    return "", ""
+                return _clean(m["v"])
+    return ""

@@ -12,7 +12,11 @@ text a reader sees, by where it stands relative to the article, in this order:
    not its replies;
 4. the **article's own first and last lines**: a dateline, or a source note
    (``——《北京之春》1998年3月号``, ``（2022年02月13日 02版）``), which may state a
-   month only.
+   month only;
+5. the **post's footer** right under the article (``发表于2005年09月07日 11:57 AM``).
+
+Where the text states none, the page's address may (:func:`date_in_url`:
+``…/2005/09/07/543698.aspx``).
 
 A date never comes from menus, sidebars, related-article lists, comments, footers or
 link labels (their dates belong to other pages), nor from copyright lines; a date after
@@ -28,7 +32,7 @@ from dataclasses import dataclass
 
 from corpus.html.layout import Block
 
-__all__ = ["MAX_LINES_BEFORE", "StatedDate", "find_dates", "page_date"]
+__all__ = ["MAX_LINES_BEFORE", "StatedDate", "date_in_url", "find_dates", "page_date"]
 
 MAX_LINES_BEFORE = 8
 """How many lines above the article's first paragraph a dated line may stand."""
@@ -60,6 +64,13 @@ _MAX_NOTE = 40
 _BRACKET_DATELINE = re.compile(r"^\s*[【\[（(][^】\]）)]{0,40}[】\]）)]")
 _ONLY_DATE = re.compile(r"^\s*(?:19|20)\d{2}\s*年\s*\d{1,2}\s*月\s*$")
 _SENTENCE = re.compile(r"[。！？!?]")
+# ``/2005/09/07/``, ``/2005-09-07/``, ``/20050907/``, ``/200509/07/`` in a URL's path.
+_URL_DATE = re.compile(
+    r"/(?P<y>(?:19|20)\d{2})(?:[/_-]?)(?P<m>0[1-9]|1[0-2])(?:[/_-]?)(?P<d>0[1-9]|[12]\d|3[01])(?=[/_.-]|$)"
+    r"|/(?P<y2>(?:19|20)\d{2})/(?P<m2>[1-9]|1[0-2])/(?P<d2>[1-9]|[12]\d|3[01])/"
+)
+# A post's own footer, right under it: ``发表于2005年09月07日 11:57 AM``.
+_POSTED_AT = re.compile(r"发表于|發表於|发布于|發佈於|posted\s+(?:at|on)", re.I)
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,6 +135,19 @@ def find_dates(line: str, *, months: bool = False) -> list[StatedDate]:
             found.append(StatedDate(f"{int(m['y']):04d}-{int(m['m']):02d}", m.start(), m.end()))
     found.sort(key=lambda d: d.start)
     return found
+
+
+def date_in_url(url: str, latest: str) -> str:
+    """The day a URL's path states (``…/archive/2005/09/07/543698.aspx`` ->
+    ``2005-09-07``; "" where it states none or one after ``latest``)."""
+    path = url.split("?", 1)[0].split("#", 1)[0]
+    path = path[path.find("/", path.find("//") + 2) :] if "//" in path else path
+    for m in _URL_DATE.finditer(path):
+        y, mo, d = (m["y"], m["m"], m["d"]) if m["y"] else (m["y2"], m["m2"], m["d2"])
+        value = _iso(int(y), int(mo), int(d), None, None, None)
+        if value and value <= latest:
+            return value
+    return ""
 
 
 def _usable(block: Block) -> bool:
@@ -213,4 +237,16 @@ def page_date(
         for stated in find_dates(text, months=True):
             if stated.value[:10] <= latest:
                 return stated.value, "article"
+    # The post's own footer, in the two lines under it (a footer region to the layout).
+    for i in range(body_end, min(len(blocks), body_end + 2)):
+        block = blocks[i]
+        text = block.plain
+        if (
+            len(block.text) <= _MAX_LABELLED
+            and _POSTED_AT.search(text)
+            and not _COPYRIGHT.search(block.text)
+        ):
+            for stated in find_dates(text):
+                if stated.value[:10] <= latest:
+                    return stated.value, "post-footer"
     return "", ""

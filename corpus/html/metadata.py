@@ -28,8 +28,8 @@ from urllib.parse import urlsplit
 from lxml.html import HtmlElement, document_fromstring
 
 from corpus.cleaning.metadata import parse_datetime
-from corpus.html.authors import is_names, page_author
-from corpus.html.dates import page_date
+from corpus.html.authors import is_names, page_author, page_editor, page_issuer
+from corpus.html.dates import date_in_url, page_date
 from corpus.html.layout import Block
 from corpus.ids import canonical_url
 
@@ -61,6 +61,7 @@ _REPORTER = re.compile(
 _NOT_NAMES = frozenset(
     "来源 來源 编辑 編輯 责编 責編 时间 時間 日期 发布 發布 报道 報導 综合 綜合 通讯 通訊".split()
 )
+_WORD = re.compile(r"\w")
 _TITLE_SEP = re.compile(r"\s*(?:-{2,}|(?<![A-Za-z0-9])-(?![A-Za-z0-9])|_|\||｜|\s[–—]\s)\s*")
 _MAX_BYLINE_BLOCKS = 6
 _MAX_BYLINE_CHARS = 300
@@ -311,6 +312,11 @@ def _ld_headline(tree: HtmlElement) -> str:
     return ""
 
 
+def _placeholder(title: str) -> bool:
+    """``1``, ``显示``: fewer than three letters or characters is not a headline."""
+    return len(_WORD.findall(title)) < 3
+
+
 def _choose_title(tree: HtmlElement, structured: str, site: str) -> tuple[str, str, str]:
     """The title, where it came from, and a site name read off the ``<title>`` suffix."""
     head_title = re.sub(r"\s+", " ", (tree.findtext(".//head/title") or "")).strip()
@@ -335,10 +341,11 @@ def _choose_title(tree: HtmlElement, structured: str, site: str) -> tuple[str, s
         return h1s[0], "h1", suffix_site
     if head_title:
         title, suffix_site = split_title(head_title, site)
-        return title, "title", suffix_site
-    if structured:
+        if not _placeholder(title):
+            return title, "title", suffix_site
+    if structured and not _placeholder(structured):
         return structured, "meta", ""
-    if h1s:
+    if h1s and not _placeholder(h1s[0]):
         return h1s[0], "h1", ""
     return "", "", ""
 
@@ -417,6 +424,11 @@ def page_metadata(
         author, where = byline.author, "byline"
     if not author and meta_author and is_names(meta_author):
         author, where = meta_author, "meta"
+    if not author:
+        author, where = page_issuer(blocks), "issuer"
+    if not author:
+        author = page_editor(blocks, title_at=title_at, body_start=first_text, body_end=end)
+        where = "editor"
     if author and author in (site, byline.source):
         author = ""  # a site or outlet given as the author
     if author:
@@ -428,6 +440,10 @@ def page_metadata(
     url = _canonical(tree, base_url)
     if url:
         evidence.append(("url", "canonical"))
+    if not published:
+        published = date_in_url(url or base_url, (latest + timedelta(days=1)).isoformat())
+        if published:
+            evidence.append(("published", "url"))
     return PageMetadata(
         title=title,
         published=published,

@@ -14,17 +14,20 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 from lxml import etree
 from lxml.html import HtmlElement, HTMLParser, document_fromstring
+from lxml.html.defs import tags as html_tags
 
+from corpus.html.authors import poster
 from corpus.html.extract import MainText, extract_main_text
 from corpus.html.fragment import html_to_text
 from corpus.html.hidden import reveal_hidden_bodies
 from corpus.html.layout import INVISIBLE, Block, page_blocks, region_of
 from corpus.html.metadata import PageMetadata, byline_span, page_metadata
+from corpus.html.posts import first_post
 
 __all__ = [
     "MAX_DEPTH",
@@ -67,6 +70,14 @@ METADATA_REGION = "title/byline"
 
 _PAGE_TAGS = re.compile(r"<(?:html|head|body)[\s>/]", re.I)
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>", re.I)
+# A page saved inside a container element of a crawl or dataset format (``<text id=URL
+# encoding=gb2312><html>…</html></text>``, ``<doc>``, ``<record>``): the first tag is not
+# an HTML element and an ``<html>`` or ``<head>`` follows it.
+_WRAPPER = re.compile(r"^\s*(?:<!--.*?-->\s*)*<(?P<tag>[A-Za-z][\w:.-]*)\b[^>]*>", re.S)
+_WRAPPER_URL = re.compile(
+    r"""\b(?:id|url|href|src|uri)\s*=\s*["']?(?P<url>https?://[^\s"'<>]+)""", re.I
+)
+_PAGE_START = re.compile(r"<(?:!doctype|html|head)\b", re.I)
 _SENTENCE_END = re.compile(r"[。！？!?]")
 _COMMA = re.compile(r"[，,；;]")
 _FURNITURE = frozenset({"navigation", "sidebar", "footer", "comments", "breadcrumb", "header"})
@@ -137,12 +148,42 @@ def parse_html(text: str) -> HtmlElement:
     Raises:
         ValueError: when there is nothing to parse.
     """
-    text = _XML_DECLARATION.sub("", text, count=1)
+    text = unwrap_page(_XML_DECLARATION.sub("", text, count=1))
     parser = HTMLParser(huge_tree=True, remove_comments=True, remove_pis=True)
     try:
         return document_fromstring(text, parser=parser)
     except (etree.ParserError, ValueError) as exc:
         raise ValueError(f"cannot be parsed as HTML ({exc})") from exc
+
+
+def wrapper_url(text: str) -> str:
+    """The page's address as the container it was saved in states it (``<text
+    id="http://…">``; "" where it is not wrapped or states none)."""
+    m = _WRAPPER.match(text)
+    if m is None or m["tag"].lower() in html_tags:
+        return ""
+    found = _WRAPPER_URL.search(m.group(0))
+    return found["url"] if found else ""
+
+
+def unwrap_page(text: str) -> str:
+    """A page without the container element it was saved in, if any.
+
+    Datasets and crawl dumps wrap each page in an element of their own (``<text id=URL
+    title=… encoding=gb2312>``). Parsed as it is, the wrapper opens the body, so the
+    page's ``<head>`` (its title, meta tags and JSON-LD) is lost inside it. A first tag
+    that HTML does not know, followed by the page's ``<!DOCTYPE>``, ``<html>`` or
+    ``<head>``, is such a wrapper: it and its closing tag at the end are removed.
+    """
+    m = _WRAPPER.match(text)
+    if m is None or m["tag"].lower() in html_tags:
+        return text
+    rest = text[m.end() :]
+    start = _PAGE_START.search(rest, 0, 4096)
+    if start is None:
+        return text
+    rest = rest[start.start() :]
+    return re.sub(rf"</{re.escape(m['tag'])}\s*>\s*$", "", rest, flags=re.I)
 
 
 def _measure(tree: HtmlElement) -> tuple[int, int, int, tuple[int, int]]:
@@ -262,8 +303,9 @@ def body_chars(blocks: Sequence[Block], kept: Sequence[bool]) -> int:
 def _body_range(blocks: Sequence[Block], kept: Sequence[bool], first: int) -> tuple[int, int]:
     """Where the article's body lies among the blocks: its first prose block kept in the
     main text (else ``first``) and the index after its last kept block."""
-    prose = [i for i, (b, inside) in enumerate(zip(blocks, kept, strict=True))
-             if inside and _is_prose(b)]
+    prose = [
+        i for i, (b, inside) in enumerate(zip(blocks, kept, strict=True)) if inside and _is_prose(b)
+    ]
     if not prose:
         return first, first + 1 if first >= 0 else -1
     last = max(i for i, inside in enumerate(kept) if inside)
@@ -348,6 +390,7 @@ def extract_page(
                 "article; split it, or raise the limits",
             )
         )
+    url = url or wrapper_url(text)
     blocks = page_blocks(tree)
     if is_fragment(text, tree, blocks):
         title, body = html_to_text(text)
@@ -373,15 +416,29 @@ def extract_page(
                 main, kept, first = again, kept_again, first_again
     skip = _article_check(main, body_chars(blocks, kept))
     start, end = _body_range(blocks, kept, first)
+    # A series of posts (a blog's front page): its article is the first post.
+    post = first_post(blocks, main.text, start, end) if main is not None else None
+    if post is not None:
+        end = post.blocks.stop
     metadata = page_metadata(tree, blocks, start, base_url=url, latest=fetched, body_end=end)
     if skip is not None or main is None:
         dropped = _dropped(blocks, kept, invisible, set())
         return PageExtraction(metadata=metadata, dropped=dropped, skip=skip)
+    text = main.text
+    if post is not None:
+        text = post.text
+        metadata = replace(metadata, title=post.headline)
+        if not metadata.author:
+            author = next(filter(None, (poster(blocks[i].text) for i in post.blocks)), "")
+            if author:
+                metadata = replace(
+                    metadata, author=author, evidence=(*metadata.evidence, ("author", "post"))
+                )
     title_at, byline = byline_span(blocks, metadata.title, start)
     read = {i for i in (title_at, *byline) if i >= 0 and not kept[i]}
     dropped = _dropped(blocks, kept, invisible, read)
     return PageExtraction(
-        text=main.text,
+        text=text,
         metadata=metadata,
         mode="page",
         kept_blocks=sum(kept),

@@ -22,7 +22,17 @@ from dataclasses import dataclass, field
 
 from corpus.normalize import normalize_for_matching
 from qa.analysis.spans import TypedSpan, chinese_number, typed_spans
-from qa.lexicon import WH_TYPES, interrogative_pattern
+from qa.lexicon import (
+    ATTRIBUTE_VERBS,
+    CHINESE_NUMERALS,
+    DESCRIBE_WORDS,
+    HEAD_NOUNS,
+    NOT_HEAD_NOUNS,
+    PERIOD_VALUES,
+    QUESTION_MEASURE_WORDS,
+    WH_TYPES,
+    interrogative_pattern,
+)
 
 __all__ = [
     "CONSTRAINT_KINDS",
@@ -41,39 +51,14 @@ _WH_TYPE = dict(WH_TYPES)
 _WH = interrogative_pattern()
 
 _HEADS: tuple[tuple[str, str], ...] = tuple(
-    (head, kind)
-    for kind, heads in (
-        (
-            "time",
-            "时候 时间 时期 年代 年份 年 月份 月 日子 日期 天 朝代 世纪 季节 阶段 时段 号 日",
-        ),
-        (
-            "place",
-            "地方 地点 地区 国家 城市 省份 省 州 县 区域 区 镇 乡 村 岛屿 岛 山脉 山 河流 河 "
-            "湖泊 湖 海域 海 大洲 洲 大陆 位置 国 市 街道 路 港口 港 车站 站 机场 地",
-        ),
-        (
-            "organization",
-            "公司 机构 组织 单位 部门 团体 企业 集团 大学 学校 学院 医院 银行 球队 俱乐部 队 "
-            "政党 党派 党 协会 委员会 部队 军队 媒体 报社 报纸 电视台 电台 乐队 乐团 工厂 "
-            "厂 品牌 政府 出版社 唱片公司 航空公司 基金会 联盟",
-        ),
-        (
-            "person",
-            "人物 人 球员 演员 歌手 作者 作家 导演 皇帝 国王 总统 学者 科学家 画家 诗人 "
-            "运动员 选手 领导人 官员 将军 教练",
-        ),
-    )
-    for head in heads.split()
+    (head, kind) for kind, heads in HEAD_NOUNS for head in heads
 )
 _HEADS_SORTED = sorted(_HEADS, key=lambda h: len(h[0]), reverse=True)
-_NOT_HEADS = ("年龄", "年纪", "年级", "年轻", "年薪", "月薪", "天气", "人口", "人数", "地位")
-"""Words that start with a head noun and are not one (``哪个年龄段`` asks no time)."""
-_MEASURE = re.compile(r"[一]?(?:个|家|位|所|座|条|种|部|本|项|支|名|只|间|类|款)?")
+_MEASURE = re.compile(rf"[一]?(?:{'|'.join(QUESTION_MEASURE_WORDS)})?")
 _PARTICLES = "?？!！。,，;；:：、 \t\n\u3000呢吗啊呀么"
 _TIME_AFTER_JI = re.compile(r"(?:月|号|日|点|时|年)")
-_LEADING_DESCRIBE = re.compile(r"^(?:请)?(?:简述|简要说明|简单介绍|介绍|描述|说明|概述|说说)")
-_ATTRIBUTE_END = re.compile(r"(?:是|为|叫|有|在|于|达到|达)$")
+_LEADING_DESCRIBE = re.compile(rf"^(?:请)?(?:{'|'.join(DESCRIBE_WORDS)})")
+_ATTRIBUTE_END = re.compile(rf"(?:{'|'.join(ATTRIBUTE_VERBS)})$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,19 +115,6 @@ class QuestionAnalysis:
     attribute: str = ""
 
 
-_PERIODS = {
-    "全年": "year",
-    "上半年": "h1",
-    "下半年": "h2",
-    "前三季度": "q1-3",
-    "前3季度": "q1-3",
-    "前二季度": "q1-2",
-    "前2季度": "q1-2",
-    "前一季度": "q1",
-    "前1季度": "q1",
-}
-
-
 def constraint_of(span: TypedSpan) -> Constraint | None:
     """The constraint a typed span states, or None for kinds that constrain nothing."""
     if span.kind not in CONSTRAINT_KINDS:
@@ -150,7 +122,7 @@ def constraint_of(span: TypedSpan) -> Constraint | None:
     text = span.text
     value = text
     if span.kind == "ordinal":
-        m = re.match(r"第(.+?)([^\d零〇一二两三四五六七八九十百千万亿.,]*)$", text)
+        m = re.match(rf"第(.+?)([^\d{CHINESE_NUMERALS}.,]*)$", text)
         if m:
             number = chinese_number(m.group(1).replace(",", ""))
             value = f"{number if number is not None else m.group(1)}|{m.group(2)}"
@@ -168,7 +140,7 @@ def constraint_of(span: TypedSpan) -> Constraint | None:
     elif span.kind == "era":
         value = _era_value(text) or text
     elif span.kind == "period":
-        value = _PERIODS.get(text, text)
+        value = PERIOD_VALUES.get(text, text)
         m = re.match(r"第?([一二三四1-4])季度$", text)
         if m:
             value = f"q{chinese_number(m.group(1))}"
@@ -253,7 +225,7 @@ def compatible(asked: Constraint, stated: Constraint) -> bool:
     return bool(shared) and all(x == y for x, y in shared)
 
 
-_CN_QUANTITY = re.compile(r"([零〇一二两三四五六七八九十百千万亿]+)(.*)$")
+_CN_QUANTITY = re.compile(rf"([{CHINESE_NUMERALS}]+)(.*)$")
 
 
 def _numeral_quantity(text: str) -> str | None:
@@ -288,7 +260,7 @@ def _answer_type(wh: str, after: str, folded: str, start: int) -> tuple[str, str
         if measure and measure.group().endswith(("位", "名")) and wh != "哪些":
             return "person", ""
         for head, head_kind in _HEADS_SORTED:
-            if rest.startswith(head) and not rest.startswith(_NOT_HEADS):
+            if rest.startswith(head) and not rest.startswith(NOT_HEAD_NOUNS):
                 if wh == "哪些" and head_kind in ("person", "place", "organization"):
                     return "list", head
                 return head_kind, head

@@ -12,19 +12,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from qa.lexicon import CHINESE_NUMERALS, DYNASTIES, UNITS
+
 __all__ = ["KINDS", "TypedSpan", "chinese_number", "tidy_span", "typed_spans"]
 
-_CN_DIGITS = "零〇一二两三四五六七八九十百千万亿"
+_CN_DIGITS = CHINESE_NUMERALS
 _NUM = rf"(?:\d+(?:[.,]\d+)*|[{_CN_DIGITS}]+)"
-_UNITS = (
-    "平方公里|平方千米|平方米|平方英里|立方米|公里|千米|厘米|毫米|微米|纳米|公尺|英里|英尺|英寸|"
-    "海里|米|公顷|亩|吨|公斤|千克|毫克|克|斤|磅|升|毫升|瓦|千瓦|兆瓦|伏|度|摄氏度|"
-    "小时|分钟|秒钟|秒|个月|周|星期|天|日|年|岁|倍|"
-    "亿元|万元|千元|元|美元|港元|港币|日元|欧元|英镑|人民币|新台币|台币|澳元|卢布|"
-    "个|家|名|位|人|次|场|届|批|期|项|种|类|条|件|部|本|首|篇|辆|架|艘|台|座|所|层|栋|"
-    "间|户|支|队|国|省|市|县|区|所|票|分|局|盘|球|枚|块|片|份|张|株|棵|只|头|匹|对|套|"
-    "集|章|节|册|卷|季|代|轮|站|线|号|楼|字|词|页|行|列|段|步|版"
-)
+_UNITS = "|".join(UNITS)
 _MIDDLE = r"中(?![\u4e00-\u9fff])|中(?=[期叶旬后])"
 """The middle of a year or century (``1969年中,``, ``20世纪中后期``), not the 中 of a name
 after it (``1996年中华民国``, ``2014年中山市``, ``20世纪中国``)."""
@@ -41,7 +35,7 @@ _PATTERNS: tuple[tuple[str, str], ...] = (
         "era",
         rf"(?:公元前?)?(?:\d{{1,2}}|[{_CN_DIGITS}]{{1,3}})世纪(?:初期|初|中叶|中期|{_MIDDLE}|末期|末)?",
     ),
-    ("era", r"[夏商周秦汉晋隋唐宋元明清][朝代](?:初期|中期|末期|初年|末年|时期)?"),
+    ("era", rf"[{DYNASTIES}][朝代](?:初期|中期|末期|初年|末年|时期)?"),
     ("time", r"\d{1,2}[:：]\d{2}|\d{1,2}[时点](?:\d{1,2}分|半)?"),
     (
         "period",
@@ -137,7 +131,7 @@ def chinese_number(text: str) -> int | None:
 
 
 _DIGIT_RUN = re.compile(r"\d[\d.]*$")
-_NUMERAL_RUN = re.compile(r"[零〇一二两三四五六七八九十百千万亿]+$")
+_NUMERAL_RUN = re.compile(rf"[{CHINESE_NUMERALS}]+$")
 
 
 def _number_start(folded: str, start: int) -> int:
@@ -150,7 +144,7 @@ def _number_start(folded: str, start: int) -> int:
         m = _DIGIT_RUN.search(before)
         if m is not None:
             return m.start()
-    if ch in "零〇一二两三四五六七八九十百千万亿" and (m := _NUMERAL_RUN.search(before)):
+    if ch in CHINESE_NUMERALS and (m := _NUMERAL_RUN.search(before)):
         return m.start()
     return start
 

@@ -6,8 +6,11 @@
 * :mod:`~qa.answering.generative`: answers written by a language model
   (:mod:`~qa.answering.llm`), checked sentence by sentence;
 * :mod:`~qa.answering.verify`: citation verification, with
-  :mod:`~qa.answering.splitter` (sentences as text arrives), :mod:`~qa.answering.support`
-  (whether sources state a claim) and :mod:`~qa.answering.claims` (facts, overlap);
+  :mod:`~qa.answering.splitter` (sentences as text arrives),
+  :mod:`~qa.answering.claim_support` (whether sources state a claim) and
+  :mod:`~qa.answering.claims` (facts, overlap);
+* :mod:`~qa.answering.checks`: rules on what the question states that an answer's
+  evidence does not support; both backends' drafts pass through them;
 * :mod:`~qa.answering.segmentation`: jieba's words and tags, from a cache that opens in
   milliseconds;
 * :mod:`~qa.answering.terms`: term statistics for matching, independent of the BM25
@@ -24,16 +27,16 @@ from corpus.lazy import lazy_exports
 
 if TYPE_CHECKING:
     from qa.answering.base import Answerer, FollowUpRewriter, StreamingAnswerer
-    from qa.answering.extractive import ABSTAIN_TEXT, ExtractiveAnswerer, abstain_text
-    from qa.answering.factory import make_answerer
-    from qa.answering.generative import GenerativeAnswerer
-    from qa.answering.llm import Generator, make_generator
-    from qa.answering.support import (
+    from qa.answering.claim_support import (
         NOVEL_THRESHOLD,
         SUPPORT_THRESHOLD,
         support_score,
         supports,
     )
+    from qa.answering.extractive import ABSTAIN_TEXT, ExtractiveAnswerer, abstain_text
+    from qa.answering.factory import make_answerer
+    from qa.answering.generative import GenerativeAnswerer
+    from qa.answering.llm import Generator, make_generator
     from qa.answering.terms import TermStatistics
     from qa.answering.verify import MAX_QUOTE_SENTENCES, CitationVerifier, verify_text
 
@@ -71,10 +74,10 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "GenerativeAnswerer": ("qa.answering.generative", "GenerativeAnswerer"),
     "Generator": ("qa.answering.llm", "Generator"),
     "make_generator": ("qa.answering.llm", "make_generator"),
-    "NOVEL_THRESHOLD": ("qa.answering.support", "NOVEL_THRESHOLD"),
-    "SUPPORT_THRESHOLD": ("qa.answering.support", "SUPPORT_THRESHOLD"),
-    "support_score": ("qa.answering.support", "support_score"),
-    "supports": ("qa.answering.support", "supports"),
+    "NOVEL_THRESHOLD": ("qa.answering.claim_support", "NOVEL_THRESHOLD"),
+    "SUPPORT_THRESHOLD": ("qa.answering.claim_support", "SUPPORT_THRESHOLD"),
+    "support_score": ("qa.answering.claim_support", "support_score"),
+    "supports": ("qa.answering.claim_support", "supports"),
     "TermStatistics": ("qa.answering.terms", "TermStatistics"),
     "MAX_QUOTE_SENTENCES": ("qa.answering.verify", "MAX_QUOTE_SENTENCES"),
     "CitationVerifier": ("qa.answering.verify", "CitationVerifier"),

@@ -3,8 +3,9 @@
 :class:`GenerativeAnswerer` asks its :class:`~qa.answering.llm.base.Generator` to answer
 from the top passages (:func:`~qa.answering.llm.prompt.answer_prompt`), cuts the text
 into sentences as it arrives and verifies each one
-(:class:`~qa.answering.verify.CitationVerifier`) before it is passed on, so no
-unverified text ever leaves it. :meth:`~GenerativeAnswerer.answer` and
+(:class:`~qa.answering.verify.CitationVerifier`: citation verification, and the checks of
+:mod:`qa.answering.checks` that the extractive reader's answer passes too) before it is
+passed on, so no unverified text ever leaves it. :meth:`~GenerativeAnswerer.answer` and
 :meth:`~GenerativeAnswerer.stream` share every step after the model's text, so both give
 the same answer and citations for the same text.
 
@@ -21,11 +22,11 @@ from dataclasses import replace
 
 from corpus.progress import Progress
 from qa.answering.base import Answerer
+from qa.answering.claim_support import SUPPORT_THRESHOLD
 from qa.answering.extractive import ExtractiveAnswerer
 from qa.answering.llm.base import Generator, Prompt
 from qa.answering.llm.prompt import answer_prompt, parse_rewrite, rewrite_prompt
 from qa.answering.splitter import SentenceSplitter
-from qa.answering.support import SUPPORT_THRESHOLD
 from qa.answering.verify import CitationVerifier, Verified
 from qa.errors import QAError
 from qa.types import AnswerDelta, Draft, GenerationStats, Passage, Question

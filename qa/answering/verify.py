@@ -11,11 +11,20 @@ answer, streamed or not, goes through the same steps here:
 3. :class:`CitationVerifier` checks each claim against the passages it cites: markers
    that point at no passage are removed; the claim's numbers, dates and named entities
    (:func:`~qa.answering.claims.claim_facts`) must all appear in the cited source
-   sentences, and its words must overlap them (:mod:`qa.answering.support`). A claim that
-   its passages do not support but another passage does is re-cited to that one; an
-   unsupported claim is dropped and counted. Each citation quotes the exact source
+   sentences, and its words must overlap them (:mod:`qa.answering.claim_support`). A
+   claim that its passages do not support but another passage does is re-cited to that
+   one; an unsupported claim is dropped and counted. Each citation quotes the exact source
    sentence(s) that support the claim (``document.text[start:end]``), not the chunk, and
    passages no kept sentence cites are not listed.
+4. The checks of :data:`~qa.answering.checks.CHECKS`, the same that judge the extractive
+   reader's answer, judge each claim's quotes against the question
+   (:mod:`qa.answering.checks`): a quote that states something other than the question
+   (``statement`` checks: another ordinal, currency, place, a near miss of a name)
+   supports no claim about it, so the claim is re-cited or dropped with the check's name
+   as its reason; and an answer needs one claim whose quotes have what the question asks
+   (``answer`` checks: a number for a count, a 年 for a year, the role asked about), so
+   the claims before that one are held back until it comes, and dropped if it never
+   does (each with the name of the answer check its quotes fail).
 
 Sentences that ask (end with ``?``), say only that the passages hold no answer ("I don't
 know"), or loop (the same phrase three times in a row) are not claims: the first and
@@ -33,9 +42,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from corpus.normalize import Script, detect_script, normalize_for_matching, to_script
-from qa.answering.claims import content_tokens
-from qa.answering.splitter import split_sentences
-from qa.answering.support import (
+from qa.analysis.question import analyze_question
+from qa.answering.checks import CHECKS, Check, Evidence, StatedText, first_failure, scoped
+from qa.answering.claim_support import (
     NOVEL_THRESHOLD,
     SUPPORT_THRESHOLD,
     ClaimWords,
@@ -44,6 +53,8 @@ from qa.answering.support import (
     passage_sentences,
     score,
 )
+from qa.answering.claims import content_tokens
+from qa.answering.splitter import split_sentences
 from qa.markers import MARKER
 from qa.types import Citation, Passage
 
@@ -176,7 +187,8 @@ class Verdict:
         claim: the sentence, taken apart.
         kept: True when it stays in the answer.
         reason: why it was dropped or set aside ("" when kept): ``no content``,
-            ``question``, ``unknown``, ``loop``, ``unsupported``.
+            ``question``, ``unknown``, ``loop``, ``unsupported``, or the name of the
+            check its quotes fail (``constraint``, ``count``, ...).
         rendered: the sentence as it appears in the answer ("" unless kept).
     """
 
@@ -194,8 +206,8 @@ class Verified:
         text: the kept sentences with their new markers ("" when none was kept).
         citations: one per marker, in marker order; each quotes its source sentence(s).
         kept: sentences kept.
-        dropped: sentences with content that were removed (unsupported, questions,
-            loops).
+        dropped: sentences with content that were removed (unsupported, failing a
+            check, questions, loops).
         unknown: sentences that only said the passages hold no answer.
         confidence: mean overlap of the kept sentences, times the share kept (0 to 1).
         verdicts: one per generated sentence.
@@ -225,6 +237,8 @@ class CitationVerifier:
             rewritten follow-up); its words, like the question's, are not new in a claim.
         threshold: the least share of a claim's words its quotes must contain.
         novel_threshold: the least share of a claim's new words its quotes must contain.
+        checks: the checks each claim's quotes must pass (default: those the extractive
+            reader applies; ``()`` for none).
 
     Raises:
         ValueError: for a threshold outside (0, 1] or a novel threshold outside [0, 1].
@@ -238,6 +252,7 @@ class CitationVerifier:
         query: str = "",
         threshold: float = SUPPORT_THRESHOLD,
         novel_threshold: float = NOVEL_THRESHOLD,
+        checks: Sequence[Check] = CHECKS,
     ) -> None:
         if not 0.0 < threshold <= 1.0:
             raise ValueError("threshold must be greater than 0 and at most 1")
@@ -254,6 +269,15 @@ class CitationVerifier:
         self._text: list[str] = []
         self._verdicts: list[Verdict] = []
         self._overlaps: list[float] = []
+        self._analysis = analyze_question(query or question)
+        self._statement_checks = scoped("statement", checks)
+        self._answer_checks = scoped("answer", checks)
+        # Claims kept but held back until one claim's quotes pass the answer checks
+        # (verdict index, claim, support); none once one has.
+        self._answered = not self._answer_checks
+        self._held: list[tuple[int, Claim, Support]] = []
+        self._stated: dict[tuple[int, int, int], StatedText] = {}
+        self._failed = ""
 
     # -- feeding -----------------------------------------------------------------------
 
@@ -268,21 +292,29 @@ class CitationVerifier:
             markers, or "" when it was dropped or had no content.
         """
         claim = parse_claim(raw)
-        verdict = self._judge(claim)
+        verdict, support = self._judge(claim)
         self._verdicts.append(verdict)
-        if verdict.kept:
-            self._text.append(verdict.rendered)
-        return verdict.rendered
+        if support is None:
+            return ""
+        self._held.append((len(self._verdicts) - 1, claim, support))
+        if not self._answered and self._answer_failure(claim, support):
+            return ""  # held back until a claim that answers comes
+        self._answered = True
+        return self._release()
 
     def add_all(self, sentences: Iterable[str]) -> str:
         """Verify several sentences; returns what they add to the answer."""
         return "".join(self.add(s) for s in sentences)
 
     def result(self) -> Verified:
-        """The answer verified so far."""
-        kept = sum(1 for v in self._verdicts if v.kept)
-        dropped = sum(1 for v in self._verdicts if v.reason in {"unsupported", "question", "loop"})
-        unknown = sum(1 for v in self._verdicts if v.reason == "unknown")
+        """The answer verified so far (claims still held back count as dropped: no claim
+        has answered the question)."""
+        verdicts = list(self._verdicts)
+        for index, claim, support in self._held:
+            verdicts[index] = Verdict(claim, False, self._answer_failure(claim, support))
+        kept = sum(1 for v in verdicts if v.kept)
+        dropped = sum(1 for v in verdicts if v.reason not in {"", "no content", "unknown"})
+        unknown = sum(1 for v in verdicts if v.reason == "unknown")
         # The mean overlap of the kept sentences, discounted by the share dropped.
         confidence = sum(self._overlaps) / (kept + dropped) if kept else 0.0
         return Verified(
@@ -292,25 +324,80 @@ class CitationVerifier:
             dropped,
             unknown,
             round(confidence, 4),
-            tuple(self._verdicts),
+            tuple(verdicts),
         )
 
     # -- checks ------------------------------------------------------------------------
 
-    def _judge(self, claim: Claim) -> Verdict:
+    def _judge(self, claim: Claim) -> tuple[Verdict, Support | None]:
+        """The verdict on a claim, and its support when it is kept (its rendering waits
+        for :meth:`_release`)."""
         if not claim.has_content:
-            return Verdict(claim, False, "no content")
+            return Verdict(claim, False, "no content"), None
         if claim.is_question:
-            return Verdict(claim, False, "question")
+            return Verdict(claim, False, "question"), None
         if claim.is_unknown:
-            return Verdict(claim, False, "unknown")
+            return Verdict(claim, False, "unknown"), None
         if claim.is_degenerate:
-            return Verdict(claim, False, "loop")
+            return Verdict(claim, False, "loop"), None
         support = self.find_support(claim)
         if support is None:
-            return Verdict(claim, False, "unsupported")
-        self._overlaps.append(support.overlap)
-        return Verdict(claim, True, "", self._render(claim, support))
+            return Verdict(claim, False, self._failed or "unsupported"), None
+        return Verdict(claim, True), support
+
+    def _release(self) -> str:
+        """Render the claims held back, in order, and give their text."""
+        out: list[str] = []
+        for index, claim, support in self._held:
+            rendered = self._render(claim, support)
+            self._overlaps.append(support.overlap)
+            self._verdicts[index] = Verdict(claim, True, "", rendered)
+            self._text.append(rendered)
+            out.append(rendered)
+        self._held.clear()
+        return "".join(out)
+
+    # -- the checks --------------------------------------------------------------------
+
+    def _evidence(self, window: _Window, claim: str) -> Evidence:
+        """What the checks read of a quote: its text, the source sentence before it
+        (where the passage has one), its document, and the claim as the answer."""
+        sentences = self._sentences[window.passage]
+        first = sentences.index(window.sentences[0])
+        before = sentences[first - 1] if first > 0 else None
+        return Evidence(
+            self._stated_text(window.passage, window.start, window.end),
+            None if before is None else self._stated_text(window.passage, before.start, before.end),
+            self._passages[window.passage].document,
+            normalize_for_matching(claim),
+        )
+
+    def _stated_text(self, index: int, start: int, end: int) -> StatedText:
+        """A stretch of a passage's document prepared for the checks (once)."""
+        key = (index, start, end)
+        if key not in self._stated:
+            text = self._passages[index].document.text[start:end]
+            self._stated[key] = StatedText.of(text)
+        return self._stated[key]
+
+    def _statement_failure(self, window: _Window, claim: str) -> str:
+        """The statement check a quote fails ("" when none)."""
+        if not self._statement_checks:
+            return ""
+        evidence = self._evidence(window, claim)
+        return first_failure(self._analysis, evidence, self._statement_checks)
+
+    def _answer_failure(self, claim: Claim, support: Support) -> str:
+        """The answer check the claim's quotes fail ("" when one quote passes them all)."""
+        failed = ""
+        for index, start, end in support.quotes:
+            window = next(w for w in self._windows(index) if (w.start, w.end) == (start, end))
+            failed = first_failure(
+                self._analysis, self._evidence(window, claim.body), self._answer_checks
+            )
+            if not failed:
+                return ""
+        return failed
 
     def _windows(self, index: int) -> list[_Window]:
         """Runs of 1 to :data:`MAX_QUOTE_SENTENCES` consecutive sentences of a passage."""
@@ -328,15 +415,22 @@ class CitationVerifier:
         result = score(claim, [s for w in windows for s in w.sentences])
         return result.overlap if result.passes(self._threshold, self._novel_threshold) else None
 
-    def _best(self, index: int, claim: ClaimWords) -> tuple[_Window, float] | None:
-        """The shortest, then closest, window of passage ``index`` that supports the claim."""
+    def _best(self, index: int, claim: ClaimWords, body: str) -> tuple[_Window, float] | None:
+        """The shortest, then closest, window of passage ``index`` that supports the
+        claim (``body``) and passes the statement checks (the check a supporting window
+        fails is remembered for the verdict)."""
         best: tuple[_Window, float] | None = None
         for window in self._windows(index):
             if best is not None and len(window.sentences) > len(best[0].sentences):
                 break
             overlap = self._check(claim, [window])
-            if overlap is not None and (best is None or overlap > best[1]):
-                best = (window, overlap)
+            if overlap is None or (best is not None and overlap <= best[1]):
+                continue
+            failed = self._statement_failure(window, body)
+            if failed:
+                self._failed = self._failed or failed
+                continue
+            best = (window, overlap)
         return best
 
     def _closest(self, index: int, claim: ClaimWords) -> _Window | None:
@@ -352,11 +446,14 @@ class CitationVerifier:
 
         The passages the claim cites are tried first (each alone, then, for a claim
         citing several, their closest sentences together); then every other passage
-        alone, the best one winning (re-citation).
+        alone, the best one winning (re-citation). A quote that fails a statement check
+        (:mod:`qa.answering.checks`) supports nothing.
         """
+        self._failed = ""
         prepared = ClaimWords.of(claim.body, self._given)
+        body = claim.body
         cited = [n - 1 for n in claim.markers if 1 <= n <= len(self._passages)]
-        found = [(i, hit) for i in cited if (hit := self._best(i, prepared)) is not None]
+        found = [(i, hit) for i in cited if (hit := self._best(i, prepared, body)) is not None]
         if found:
             quotes = tuple((i, w.start, w.end) for i, (w, _) in found)
             return Support(quotes, max(o for _, (_, o) in found))
@@ -364,11 +461,14 @@ class CitationVerifier:
             closest = [w for i in cited if (w := self._closest(i, prepared)) is not None]
             overlap = self._check(prepared, closest) if closest else None
             if overlap is not None:
-                return Support(tuple((w.passage, w.start, w.end) for w in closest), overlap)
+                failed = next((f for w in closest if (f := self._statement_failure(w, body))), "")
+                if not failed:
+                    return Support(tuple((w.passage, w.start, w.end) for w in closest), overlap)
+                self._failed = self._failed or failed
         others = [
             (i, hit)
             for i in range(len(self._passages))
-            if i not in cited and (hit := self._best(i, prepared)) is not None
+            if i not in cited and (hit := self._best(i, prepared, body)) is not None
         ]
         if not others:
             return None
@@ -418,6 +518,7 @@ def verify_text(
     query: str = "",
     threshold: float = SUPPORT_THRESHOLD,
     novel_threshold: float = NOVEL_THRESHOLD,
+    checks: Sequence[Check] = CHECKS,
 ) -> Verified:
     """Verify a whole generated answer at once.
 
@@ -428,12 +529,18 @@ def verify_text(
         query: the self-contained question the model was asked, when it differs.
         threshold: see :data:`SUPPORT_THRESHOLD`.
         novel_threshold: see :data:`NOVEL_THRESHOLD`.
+        checks: the checks each claim's quotes must pass (see :class:`CitationVerifier`).
 
     Returns:
         The verified answer (the same as verifying it streamed, in any pieces).
     """
     verifier = CitationVerifier(
-        question, passages, query=query, threshold=threshold, novel_threshold=novel_threshold
+        question,
+        passages,
+        query=query,
+        threshold=threshold,
+        novel_threshold=novel_threshold,
+        checks=checks,
     )
     verifier.add_all(split_sentences(text))
     return verifier.result()

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.markup import escape
 
+from corpus.formats import FORMATS
 from qa.cli.options import RETRIEVAL_OPTIONS, VerboseOpt, with_settings
 from qa.cli.output import err, errors, fail, out, progress_bars, setup_logging, warn
 from qa.cli.report import print_report
@@ -113,9 +114,9 @@ def ingest(
     ] = None,
     verbose: VerboseOpt = False,
 ) -> None:
-    """Clean, chunk and index articles into an index directory: .txt .md .jsonl, web
-    pages (.html .htm .shtml .xhtml: main content and metadata are extracted; list pages
-    are skipped) and web-crawl archives (.warc .warc.gz).
+    """Clean, chunk and index articles into an index directory.
+
+    Formats: {formats}.
 
     Re-ingesting unchanged articles changes nothing; a changed article replaces its
     chunks; a copy of an indexed story (the same text under another URL) is recorded as
@@ -175,7 +176,7 @@ def ingest(
             state = f"the index at {directory} is unchanged" if existed else "no index was written"
             fail(
                 f"no article was loaded from {names}{skipped}: {state}. Give files or "
-                "folders of .txt, .md, .jsonl articles, web pages or crawl archives."
+                f"folders of articles: {FORMATS.suffix_list()}."
             )
         summary = result.summary
         if report:
@@ -196,6 +197,11 @@ def ingest(
             err.print(
                 f"note: the index has no dense vectors; {escape(add_vectors_hint(config.model))}"
             )
+
+
+# The formats paragraph of the help is the registry's: a reader added to corpus.formats
+# is listed without editing this text (`qa --help` shows only the first sentence).
+ingest.__doc__ = (ingest.__doc__ or "").replace("{formats}", FORMATS.describe())
 
 
 @with_settings()

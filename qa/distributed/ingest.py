@@ -43,7 +43,7 @@ from embeddings.store.lock import DEFAULT_LOCK_TIMEOUT
 from embeddings.tokenize import get_tokenizer
 from qa.assistant import Assistant
 from qa.config import AssistantConfig
-from qa.distributed._ray import require_ray
+from qa.distributed._ray import connect, require_ray
 from qa.distributed.writers import segment_sink
 from qa.encoders import make_encoder
 from qa.ingest import (
@@ -59,27 +59,6 @@ from qa.ingest import (
 __all__ = ["connect", "ray_ingest", "ray_runner"]
 
 logger = logging.getLogger(__name__)
-
-
-def connect(address: str | None = None, *, num_cpus: int | None = None) -> None:
-    """Connect this process to a Ray cluster, unless it is connected already.
-
-    Args:
-        address: the cluster's address (``"auto"``: the one started on this machine by
-            ``ray start``; ``"ray://host:10001"``: a remote one through Ray Client); None
-            starts a local Ray instance for this process.
-        num_cpus: CPUs of a local instance (ignored when connecting to a cluster).
-
-    Raises:
-        ImportError: when Ray is not installed.
-    """
-    ray = require_ray()
-    if ray.is_initialized():
-        return
-    if address is None:
-        ray.init(num_cpus=num_cpus, include_dashboard=False, log_to_driver=False)
-    else:
-        ray.init(address=address, log_to_driver=False)
 
 
 class _Preparer:

@@ -34,6 +34,7 @@ from starlette.convertors import Convertor, register_url_convertor
 from starlette.datastructures import UploadFile
 
 from qa import (
+    FORMATS,
     Assistant,
     Document,
     IndexBusyError,
@@ -170,10 +171,7 @@ _UPLOAD_BODY = {
                         "minItems": 1,
                         "maxItems": MAX_FILES,
                         "items": {"type": "string", "format": "binary"},
-                        "description": (
-                            "Article files: .txt .md .html .htm .shtml .xhtml .jsonl "
-                            ".warc .warc.gz."
-                        ),
+                        "description": f"Article files: {FORMATS.suffix_list()}.",
                     }
                 },
             }

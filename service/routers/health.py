@@ -6,7 +6,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST
 
-from service.deps import MetricsDep
+from service.deps import MetricsDep, shard_health
 from service.errors import error_response, public_message
 from service.schemas import ErrorResponse, HealthResponse, ReadyResponse
 
@@ -26,10 +26,19 @@ def healthz() -> HealthResponse:
     "/readyz",
     response_model=ReadyResponse,
     summary="Readiness",
-    responses={503: {"model": ErrorResponse, "description": "Still loading, or failed to."}},
+    responses={
+        503: {
+            "model": ErrorResponse,
+            "description": "Still loading, or failed to (`not_ready`); with `--shards`, a "
+            "shard or the Ray cluster cannot serve (`shard_unavailable`, saying which and "
+            "why).",
+        }
+    },
 )
 def readyz(request: Request) -> ReadyResponse | JSONResponse:
-    """200 once the index is loaded and questions can be answered; 503 before.
+    """200 once the index is loaded and questions can be answered; 503 before. With
+    `--shards`, 503 too while any shard cannot serve or the Ray cluster cannot be
+    reached, and 200 again when they are back (the shards are checked every 2 s).
 
     Example: `curl http://127.0.0.1:8000/readyz`
     """
@@ -38,6 +47,14 @@ def readyz(request: Request) -> ReadyResponse | JSONResponse:
         error = request.app.state.load_error
         message = f"the index could not be loaded: {error}" if error else "the index is loading"
         return error_response(request, 503, "not_ready", message, headers={"Retry-After": "5"})
+    shards = shard_health(assistant)
+    if shards is not None and not shards.ready:
+        message = public_message(
+            request.app.state.settings, shards.reason or "a shard cannot serve"
+        )
+        return error_response(
+            request, 503, "shard_unavailable", message, headers={"Retry-After": "5"}
+        )
     snap = assistant.snapshot
     return ReadyResponse(
         documents=len(snap.documents),

@@ -110,11 +110,19 @@ def test_dates_from_meta_json_ld_time_and_byline() -> None:
     assert extract(both)[1] == "2024-06-05T09:30:00"
 
 
-def test_no_date_is_guessed() -> None:
-    # A date in the URL is not a statement of the page.
+def test_a_date_in_the_address_only_where_the_page_states_none() -> None:
+    # A CMS's date path (htmldate reads it too) dates a page that states no date...
     canonical = "<link rel='canonical' href='https://example.com/2024/06/05/a.html'>"
-    assert extract(page(head=canonical))[1] == ""
-    # Nor a copyright year, dates of other articles, comments, or "3 hours ago".
+    assert extract(page(head=canonical))[1] == "2024-06-05"
+    # ...but the page's own statement comes first, and an id is not a date.
+    stated = page(head=canonical, byline="2024年06月07日 10:20 来源：新华社")
+    assert extract(stated)[1] == "2024-06-07T10:20:00"
+    numbered = "<link rel='canonical' href='https://example.com/news/20241399/a.html'>"
+    assert extract(page(head=numbered))[1] == ""
+
+
+def test_no_date_is_guessed() -> None:
+    # No copyright year, dates of other articles, comments, or "3 hours ago".
     sidebar = "<div class='side'><ul><li><a>别的新闻</a><span>2024-06-01</span></li></ul></div>"
     comments = "<div class='comment'><p>网友：好！</p><span>2024-06-07 10:00</span></div>"
     assert extract(page(byline="3小时前 来源：新华社", extra=sidebar + comments))[1] == ""

@@ -11,10 +11,13 @@ from hypothesis import strategies as st
 from corpus import load_documents
 from corpus.html import decode_page, extract_page
 from corpus.html.authors import find_authors, is_names, leading_names
-from corpus.html.dates import find_dates
+from corpus.html.dates import date_in_url, find_dates
 from corpus.html.hidden import reveal_hidden_bodies
-from corpus.html.page import parse_html
+from corpus.html.layout import page_blocks
+from corpus.html.page import parse_html, unwrap_page, wrapper_url
+from corpus.html.posts import first_post
 from corpus.loaders import load_page, with_headline
+from corpus.names import has_surname
 
 SENTENCE = "据悉，这是长三角国资百企联盟下设的第一个专业子联盟，由浙江省能源集团等4家企业牵头组建。"
 BODY = "".join(f"<p>{SENTENCE}第{i}段。</p>" for i in range(5))
@@ -131,6 +134,10 @@ def test_a_date_after_the_fetch_is_not_taken() -> None:
         ("记者从上海昆剧团获悉，沈斌将执导新戏。", ""),  # a sentence, not a byline
         ('作者： size="20" 来源： size="20"', ""),  # template residue
         ("本贴由大卫于2005年8月12日16:12:21在〖心灵体操〗发表.", "大卫"),
+        ("BUSINESS.SOHU.COM 2004年7月16日08:19 [ 黄宇 ] 来源：[ 国际金融报 ]", "黄宇"),
+        ("文：眉间尺", "眉间尺"),
+        ("原文：见附件", ""),  # 文 inside a word is no label
+        ("作者： 周思博 (Joel Spolsky)", "周思博 (Joel Spolsky)"),  # the original name kept
     ],
 )
 def test_find_authors(line: str, expected: str) -> None:
@@ -144,6 +151,10 @@ def test_signatures_and_names() -> None:
     )
     assert find_authors("（袁源）", signature=True) == "袁源"
     assert find_authors("赵延东、风笑天", alone=True) == "赵延东 风笑天"
+    # Unlabelled, a name must start with a surname: section labels are not names.
+    assert find_authors("学习目的", alone=True) == ""
+    assert find_authors("会议议程", alone=True) == ""
+    assert find_authors("学科、专业名称（代码）", signature=True) == ""
     assert leading_names("郭励弘 我来说两句(0)") == "郭励弘"
     assert is_names("张三、李四") and is_names("zboygirl")
     assert not is_names("Www Yunnan Cn; 云南日报报业集团") and not is_names("51offer.com")
@@ -162,6 +173,15 @@ def test_author_from_byline_signature_and_editor() -> None:
     edited = BODY + "<p>（ 责任编辑：魏喆 ）</p>"
     assert author(page(body=edited)) == "魏喆"
     assert author(page()) == ""  # nobody named: nobody guessed
+    # The notes under the last paragraph: the author beats the editor above it.
+    notes = BODY + "<p>编辑： 金金</p><p>来源： 21世纪经济报道</p><p>作者：宋怡 杨志华</p>"
+    assert author(page(body=notes)) == "宋怡 杨志华"
+    # A government page's information table names the issuing office.
+    table = "<div>发文机关：</div><div>吉林省人民政府</div><div>成文日期：</div>"
+    assert author(page(above=table)) == "吉林省人民政府"
+    # A name alone between an unfound headline and the text.
+    alone = page(h1=False, title="显示", above="<div>犬儒病(上)</div><div>胡平</div>")
+    assert author(alone) == "胡平"
     # A meta author that is a site, not a person, is not an author.
     meta = page().replace("</head>", "<meta name='author' content='51offer.com'></head>")
     assert author(meta) == ""
@@ -326,8 +346,73 @@ def test_a_body_the_precise_extraction_missed_is_extracted_for_recall(
     assert result.skip is None and SENTENCE[:20] in result.text
     # A page with a body found at once is extracted once.
     calls.clear()
-    monkeypatch.setattr(page_module, "extract_main_text", lambda tree, **kw: (
-        calls.append(kw.get("favor_recall", False)) or extract_main_text(tree, **kw)
-    ))
+    monkeypatch.setattr(
+        page_module,
+        "extract_main_text",
+        lambda tree, **kw: (
+            calls.append(kw.get("favor_recall", False)) or extract_main_text(tree, **kw)
+        ),
+    )
     extract_page(page())
     assert calls == [False]
+
+
+# -- pages saved inside a container, series of posts ---------------------------------------
+
+
+def test_a_page_saved_inside_a_container_element_keeps_its_head() -> None:
+    inner = page(above="")
+    wrapped = f'<text id="http://example.com/news/2024/06/05/1.html" title="x">\n{inner}\n</text>\n'
+    assert unwrap_page(wrapped).startswith("<html>")
+    assert unwrap_page("<div>一段</div>") == "<div>一段</div>"  # HTML is not a wrapper
+    assert wrapper_url(wrapped) == "http://example.com/news/2024/06/05/1.html"
+    found = extract_page(wrapped)
+    assert found.metadata.title == "长三角国资百企联盟成立创新子联盟"  # from the head
+    assert found.metadata.published == "2024-06-05"  # from the address: the page states none
+
+
+def blog(posts: int) -> str:
+    units = "".join(
+        f"<div class='post'><div>第{i}篇博文的标题</div><div>2005-03-{21 - i:02d} 01:20:44</div>"
+        f"<div>{SENTENCE}这是第{i}篇。</div>"
+        "<div class='postfoot'>由海姑娘张贴 @ 2005-03-21</div></div>"
+        for i in range(1, posts + 1)
+    )
+    return (
+        "<html><head><meta charset='utf-8'><title>海姑娘 | 博客</title></head><body>"
+        f"<div class='topnav'>{MENU}</div><div class='main'>{units}</div></body></html>"
+    )
+
+
+def test_a_series_of_posts_is_read_as_its_first_post() -> None:
+    found = extract_page(blog(4))
+    assert "第1篇" in found.text and "第2篇" not in found.text
+    assert found.metadata.title == "第1篇博文的标题"
+    assert found.metadata.published.startswith("2005-03-20")
+    assert found.metadata.author == "海姑娘"
+    # Two posts are not yet a series: nothing is cut.
+    for posts, cut in ((2, False), (3, True)):
+        blocks = page_blocks(parse_html(blog(posts)))
+        main = "\n".join(b.text for b in blocks)
+        start = next(i for i, b in enumerate(blocks) if "这是第1篇" in b.text)
+        assert (first_post(blocks, main, start, len(blocks)) is not None) is cut
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("http://blog.example.com/u/archive/2005/09/07/543698.aspx", "2005-09-07"),
+        ("https://news.example.cn/c/2024-06-05/doc-abc.shtml", "2024-06-05"),
+        ("http://book.example.net/20050302/00464959.html", "2005-03-02"),
+        ("http://example.com/news/20241399/a.html", ""),  # no 13th month
+        ("http://example.com/2031/01/01/a.html", ""),  # after the fetch
+        ("http://example.com/a.html?d=2024/06/05", ""),  # the query is not the path
+    ],
+)
+def test_date_in_url(url: str, expected: str) -> None:
+    assert date_in_url(url, "2026-12-08") == expected
+
+
+def test_surnames() -> None:
+    assert has_surname("胡平") and has_surname("欧阳修") and has_surname("張三")
+    assert not has_surname("学习目的") and not has_surname("代码") and not has_surname("欧阳")

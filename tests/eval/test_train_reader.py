@@ -1,11 +1,19 @@
-"""The training command's synthetic unanswerable questions and small corpora."""
+"""The training command's synthetic unanswerable questions, small corpora and generated
+near misses."""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
+import pytest
+import typer
+
 from corpus.types import Document
 from eval.questions import Question
-from eval.train_reader import answer_deleted, small_corpora
+from eval.train_reader import answer_deleted, near_miss_questions, small_corpora
 from qa import TrainingQuestion
+from qa.answering.extractive.training import _folds
 
 DOCS = (
     Document(
@@ -99,3 +107,39 @@ def test_small_corpora_hold_every_article_once_with_its_questions() -> None:
         others = [r for r in rows if not r.answers and r not in near]
         assert all(r.group not in inside and r.doc_ids == () for r in others)
         assert 0 < len(others) <= len(rows) // 2 + 1
+
+
+def _near_miss_line(qid: str, article: str, split: str = "dev") -> str:
+    return json.dumps(
+        {
+            "id": qid,
+            "question": "论坛在哪里开幕?",
+            "answers": [],
+            "doc_ids": [],
+            "expected": "abstain",
+            "article": article,
+            "split": split,
+        },
+        ensure_ascii=False,
+    )
+
+
+def test_generated_near_misses_train_in_their_articles_fold(tmp_path: Path) -> None:
+    path = tmp_path / "near_miss_generated_dev.jsonl"
+    path.write_text(_near_miss_line("n1", "A") + "\n" + _near_miss_line("n2", "C") + "\n")
+    rows = near_miss_questions(path)
+    assert [(q.id, article) for q, article in rows] == [("n1", "A"), ("n2", "C")]
+    # The fold is the article's: a near miss sits in the fold of its article's questions.
+    groups = ["A", "B", "C", "A", "C"]  # three questions, then the two near misses
+    fold = _folds(groups, 2, 13)
+    assert fold[3] == fold[0] and fold[4] == fold[2]
+
+
+def test_the_frozen_test_part_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "near_miss_generated_test.jsonl"
+    path.write_text(_near_miss_line("n1", "A", "test") + "\n")
+    with pytest.raises(typer.BadParameter, match="frozen test part"):
+        near_miss_questions(path)
+    path.write_text(json.dumps({"id": "n1", "question": "q?", "answers": [], "doc_ids": []}))
+    with pytest.raises(typer.BadParameter, match="names no 'article'"):
+        near_miss_questions(path)

@@ -12,11 +12,14 @@ import pytest
 from typer.testing import CliRunner
 
 from qa.cli import app
+from tests.fakes import ScriptedAnswerer
 from tests.qa.conftest import ARTICLES
 
 runner = CliRunner()
 LEX = ["--model", ""]
 ROOT = Path(__file__).resolve().parents[2]
+SEED = "长三角国资百企联盟创新子联盟由哪些企业牵头组建?"
+SEED_TRADITIONAL = "長三角國資百企聯盟創新子聯盟由哪些企業牽頭組建?"
 
 
 @pytest.fixture()
@@ -27,18 +30,26 @@ def index(tmp_path: Path) -> Path:
     return tmp_path / "idx"
 
 
+@pytest.fixture()
+def scripted(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`qa ask` answers through the scripted answerer: these tests test the CLI's
+    printing, whatever the reader would say (its wording is tested with the reader)."""
+    answerer = ScriptedAnswerer({SEED: "4家企業牽頭組建", SEED_TRADITIONAL: "4家企業牽頭組建"})
+    monkeypatch.setattr("qa.assistant.make_answerer", lambda *args: answerer)
+
+
+@pytest.mark.usefixtures("scripted")
 def test_ask_prints_answer_and_citation(index: Path) -> None:
-    q = "长三角国资百企联盟创新子联盟由哪些企业牵头组建?"
-    result = runner.invoke(app, ["ask", q, "--index", str(index), *LEX])
+    result = runner.invoke(app, ["ask", SEED, "--index", str(index), *LEX])
     assert result.exit_code == 0, result.output
-    assert "由浙江省能源集团等4家企业牵头组建 [1]" in result.output
+    assert "由浙江省能源集團等4家企業牽頭組建。 [1]" in result.output
     assert "[1] " in result.output and "中新網" in result.output and "11月1日" in result.output
     assert "由浙江省能源集團等4家企業牽頭組建。" in result.output  # the quote, verbatim
 
 
+@pytest.mark.usefixtures("scripted")
 def test_ask_json_is_the_whole_answer(index: Path) -> None:
-    q = "長三角國資百企聯盟創新子聯盟由哪些企業牽頭組建?"
-    result = runner.invoke(app, ["ask", q, "--index", str(index), "--json", *LEX])
+    result = runner.invoke(app, ["ask", SEED_TRADITIONAL, "--index", str(index), "--json", *LEX])
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
     assert data["abstained"] is False
@@ -46,6 +57,13 @@ def test_ask_json_is_the_whole_answer(index: Path) -> None:
     cite = data["citations"][0]
     assert {"marker", "doc_id", "chunk_id", "start", "end", "quote", "title", "outlet"} <= set(cite)
     assert data["passages"] and set(data["timings"]) >= {"retrieve_ms", "total_ms"}
+
+
+def test_the_reader_answers_through_the_cli(index: Path) -> None:
+    # One end-to-end check with the real reader.
+    result = runner.invoke(app, ["ask", SEED, "--index", str(index), "--json", *LEX])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["abstained"] is False
 
 
 def test_search_lists_passages(index: Path) -> None:

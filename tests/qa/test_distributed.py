@@ -21,11 +21,11 @@ from corpus import loaders
 from corpus.normalize import normalize_for_matching
 from embeddings.store.merge import MergePolicy
 from qa import Assistant, AssistantConfig
-from qa import assistant as assistant_module
 from qa import ingest as ingest_module
 from qa.cli import app as cli_app
 from qa.ingest import ingest_paths
 from qa.retrieval.search import Searcher
+from qa.writing import writer as writer_module
 from tests.embeddings.corpus_fixture import queries, synthetic_texts
 
 ray = pytest.importorskip("ray", reason="the ray extra is not installed")
@@ -85,7 +85,7 @@ def ray_written(
         # share of replaced copies passes the policy's 30% would otherwise be rewritten,
         # which is the merge policy's business, not the writers').
         no_rewrites = functools.partial(MergePolicy, max_deleted=1.0)
-        patch.setattr(assistant_module, "MergePolicy", no_rewrites)
+        patch.setattr(writer_module, "MergePolicy", no_rewrites)
         ingest_paths([path], root / "plain", LEXICAL, workers=0, segment_rows=60)
         # What ray_ingest(..., workers=2, writers=2) runs, keeping the sink to look at.
         sink = RaySegmentSink(2)
@@ -322,7 +322,7 @@ def test_dense_sharded_search_equals_the_single_index(
     ray_ingest([path], tmp_path / "idx", config, workers=2, writers=1, segment_rows=10)
     single = Assistant.load(tmp_path / "idx", config)
     assert single.dense_enabled and len(single.snapshot.states) >= 2
-    encoder = single._encoder  # the assistant's loaded query encoder
+    encoder = single.encoder  # the assistant's loaded query encoder
     with ShardedIndex(tmp_path / "idx", 2, cpus_per_shard=0.5) as index:
         searcher = Searcher(
             index.snapshot,

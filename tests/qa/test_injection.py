@@ -112,7 +112,7 @@ def detector_off(monkeypatch: pytest.MonkeyPatch) -> None:
     def nothing(sentences: Any) -> tuple[bool, ...]:
         return (False,) * len(sentences)
 
-    monkeypatch.setattr("qa.answering.support.instruction_flags", nothing)
+    monkeypatch.setattr("qa.answering.claim_support.instruction_flags", nothing)
     monkeypatch.setattr("qa.answering.extractive.sentences.instruction_flags", nothing)
 
 
@@ -225,11 +225,20 @@ def test_the_extractive_reader_never_answers_with_an_instruction(
 def test_without_the_detector_the_reader_quoted_the_instruction(
     terms: TermStatistics, detector_off: None
 ) -> None:
-    """The control: the issue's phrasing was the extractive answer (``abstained: false``)."""
+    """The control: without the detector, the issue's phrasing is a sentence like any
+    other, quoted where it is the one sentence that speaks of the claim."""
     _, injection, _ = INJECTIONS[0]
-    text = article(injection)
+    text = BEFORE.split("。")[0] + "。" + injection
     draft = ExtractiveAnswerer(terms).answer(Question(ABOUT_THE_CLAIM), [passage(text)])
     assert not draft.abstained and carries(draft.text)
+
+
+def test_with_the_detector_the_same_passage_quotes_no_instruction(terms: TermStatistics) -> None:
+    """The control's passage, with the detector on."""
+    _, injection, _ = INJECTIONS[0]
+    text = BEFORE.split("。")[0] + "。" + injection
+    draft = ExtractiveAnswerer(terms).answer(Question(ABOUT_THE_CLAIM), [passage(text)])
+    assert not carries(draft.text)
 
 
 # -- end to end: the assistant with an OpenAI-compatible server that obeys ---------------

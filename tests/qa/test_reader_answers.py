@@ -61,9 +61,10 @@ ANSWERS = [
 
 NEAR_MISSES = [
     "第二届长三角数字经济论坛在哪里闭幕?",  # ordinal: the article is about the third
-    "第三届长三角数字经济论坛签约金额是多少美元?",  # 380亿元, not dollars
+    # (``…签约金额是多少美元?`` of a sentence in 元 is answered: the currency rule fired
+    # on none of the 6,743 benchmark questions and is not kept, docs/decisions.md)
     # a role no sentence read names, nor fills with a person (the role rule of
-    # qa.answering.extractive.support)
+    # qa.answering.checks.role)
     "图书馆新馆的馆长是谁?",
 ]
 
@@ -119,7 +120,12 @@ def _with_margin(tmp_path: Path, margin: float | None) -> Assistant:
     return Assistant.from_documents(ARTICLES, AssistantConfig(model="", reader_model=str(path)))
 
 
-def test_an_undecided_reader_quotes_the_runner_up_sentence_too(tmp_path: Path) -> None:
+def test_an_undecided_reader_quotes_the_runner_up_sentence_too(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import qa.answering.extractive.answerer as answerer
+
+    monkeypatch.setattr(answerer, "SECOND_MARGIN", math.inf)  # the answerer's cap off too
     assistant = _with_margin(tmp_path, math.inf)  # every reading counts as undecided
     answer = assistant.ask("示范区全长多少公里?")
     assert not answer.abstained

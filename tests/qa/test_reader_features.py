@@ -1,5 +1,6 @@
-"""The reader's building blocks: the alignment slot, constraint conflicts, span candidates,
-the clause window, and the model file."""
+"""The reader's building blocks, by stage: the question's terms, the alignment slot, the
+sentence features, span candidates and their features, the clause window, and the model
+file (the checks beside them: tests/qa/answering/checks)."""
 
 from __future__ import annotations
 
@@ -15,23 +16,24 @@ from corpus.types import Document
 from embeddings.store import IndexSettings, IndexSnapshot, build_snapshot
 from qa import Passage, ReaderModel, TermStatistics, analyze_question
 from qa.answering.extractive import clause_window
-from qa.answering.extractive.features import (
-    _PUNCT,
-    SPAN_FEATURES,
-    SpanCandidate,
-    alignment_slot,
-    conflicts,
-    currency_conflict,
-    question_terms,
-    sentence_features,
-    slot_of,
-    span_candidates,
-    span_features,
-    word_bigrams,
-)
-from qa.answering.extractive.features import _lead_length as lead_length
-from qa.answering.extractive.features import _tag_class as tag_class
+from qa.answering.extractive.alignment import alignment_slot, slot_of
+from qa.answering.extractive.model import DEFAULT_MODEL_FILE
 from qa.answering.extractive.sentences import SentencePool
+from qa.answering.extractive.stages.confidence import CONFIDENCE_FEATURES, FROM_SENTENCE
+from qa.answering.extractive.stages.question import question_terms, word_bigrams
+from qa.answering.extractive.stages.sentence_features import SENTENCE_FEATURES, sentence_features
+from qa.answering.extractive.stages.shortlist import SHORTLIST, shortlist
+from qa.answering.extractive.stages.span_candidates import (
+    SpanCandidate,
+    lead_length,
+    span_candidates,
+)
+from qa.answering.extractive.stages.span_features import (
+    SPAN_FEATURES,
+    span_features,
+    tag_class,
+)
+from qa.lexicon import READER_PUNCTUATION
 
 TEXT = (
     "第六屆長三角地區國資國企聯席會議在浙江杭州召開。"
@@ -52,6 +54,29 @@ def _candidates(snapshot: IndexSnapshot) -> list:
     chunk = snapshot.chunks[0]
     passage = Passage(chunk, snapshot.documents[0], score=1.0, rank=1)
     return SentencePool(stats).candidates([passage])
+
+
+def test_each_stages_features_are_the_shipped_models() -> None:
+    # The model file records the feature names of each stage, in column order; the
+    # stages must compute exactly those (the model refuses to load otherwise).
+    import json
+    from importlib import resources
+
+    text = resources.files("qa.answering.extractive").joinpath(DEFAULT_MODEL_FILE).read_text()
+    data = json.loads(text)
+    assert tuple(data["sentence_features"]) == SENTENCE_FEATURES
+    assert tuple(data["span_features"]) == SPAN_FEATURES
+    assert tuple(data["confidence_features"]) == CONFIDENCE_FEATURES
+    assert set(FROM_SENTENCE) <= set(SENTENCE_FEATURES)
+
+
+def test_the_shortlist_is_the_best_covered_sentences(snapshot: IndexSnapshot) -> None:
+    stats = TermStatistics.for_snapshot(snapshot)
+    cands = _candidates(snapshot)
+    terms = question_terms(analyze_question("上莱茵省的南侧与哪一个国家相邻?"), stats)
+    order = shortlist(terms, cands)
+    assert order[0] == 1 and sorted(order) == list(range(len(cands)))
+    assert len(shortlist(terms, cands * 10)) == SHORTLIST
 
 
 def test_alignment_slot_is_the_gap_the_question_leaves() -> None:
@@ -102,35 +127,6 @@ def test_question_terms_leave_out_bigrams_across_words_and_function_words(
     assert {"联", "会", "议"} <= set(terms.weights)
     # function words of one character are no terms
     assert not {"是", "在", "的"} & set(terms.weights)
-
-
-def test_conflicting_constraints(snapshot: IndexSnapshot) -> None:
-    cands = _candidates(snapshot)
-    meeting, gdp = cands[0], cands[2]
-    assert conflicts(analyze_question("第五届联席会议在哪里召开?"), meeting) == (1, 0, True)
-    assert conflicts(analyze_question("第六届联席会议在哪里召开?"), meeting) == (1, 1, False)
-    assert conflicts(analyze_question("长三角全年GDP是多少?"), gdp)[2]
-    assert conflicts(analyze_question("长三角前三季度GDP是多少?"), gdp) == (1, 1, False)
-    # A constraint the sentence does not mention at all is no conflict.
-    assert conflicts(analyze_question("2024年联席会议在哪里召开?"), meeting) == (1, 0, False)
-
-
-@pytest.mark.parametrize(
-    ("question", "short", "conflict"),
-    [
-        ("签约金额是多少美元?", "380亿元", True),  # a bare 元 is the local currency
-        ("售价是多少美元?", "0.37美元", False),
-        ("投资多少万元?", "3亿元", False),  # magnitudes are not currencies
-        ("募集了多少新台币?", "32.55亿元", False),  # 元 in a Taiwanese text
-        ("募集了多少港元?", "3亿日元", True),
-        ("售價是多少美元?", "380億元", True),  # traditional script
-        ("全长多少公里?", "86公里", False),  # not a currency
-        ("谁主持设计?", "5美元", False),  # not asking for an amount
-    ],
-)
-def test_currency_conflict(question: str, short: str, conflict: bool) -> None:
-    analysis = analyze_question(question)
-    assert currency_conflict(analysis, normalize_for_matching(short)) is conflict
 
 
 def _neighbour_question(snapshot: IndexSnapshot) -> tuple[Any, ...]:
@@ -264,8 +260,8 @@ def _direct_span_columns(terms: Any, text: str, s: int, e: int) -> dict[str, flo
         (i, i + len(t)) for t in terms.bigrams for i in range(len(text)) if text.startswith(t, i)
     ]
     piece = text[s:e]
-    asked = frozenset(terms.analysis.content) - _PUNCT - {" "}
-    letters = [ch for ch in piece if ch not in _PUNCT]
+    asked = frozenset(terms.analysis.content) - READER_PUNCTUATION - {" "}
+    letters = [ch for ch in piece if ch not in READER_PUNCTUATION]
     before = [s - oe for _, oe in occ if oe <= s]
     after = [os_ - e for os_, _ in occ if os_ >= e]
     return {

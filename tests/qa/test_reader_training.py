@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -17,6 +18,7 @@ from qa.answering.extractive.training import (
     collect,
     false_abstention_threshold,
     fit,
+    fit_rankers,
     fit_second_margin,
 )
 
@@ -147,3 +149,25 @@ def test_an_infinite_margin_is_stored_and_read_back(tmp_path: Path) -> None:
     model = ReaderModel("s", "p", second_margin=math.inf)
     model.save(tmp_path / "m.json")
     assert ReaderModel.load(tmp_path / "m.json").second_margin == math.inf
+
+
+def test_near_misses_train_the_confidence_only() -> None:
+    # Questions marked confidence_only (generated near misses) change neither ranker nor
+    # the character tables: fitted on the same rows with or without them.
+    assistant = Assistant.from_documents(ARTICLES, AssistantConfig(model=""))
+    stats = TermStatistics.for_snapshot(assistant.snapshot)
+    rows = [TrainingQuestion(q, (a,), (d,), d) for q, a, d in QUESTIONS] * 4
+    near = [
+        TrainingQuestion("示范区全长多少英里?", (), (), "d0", confidence_only=True),
+        TrainingQuestion("港口由哪家银行运营?", (), (), "d3", confidence_only=True),
+    ] * 4
+
+    def search(q: str, k: int) -> Any:
+        return assistant.search(q, k=k)
+
+    plain = collect(rows, search, stats)
+    mixed = collect(rows + near, search, stats)
+    assert len(mixed.questions) == len(plain.questions) + len(near)
+    every = np.ones(len(plain.questions), dtype=bool)
+    with_near = np.ones(len(mixed.questions), dtype=bool)
+    assert fit_rankers(plain, every) == fit_rankers(mixed, with_near)

@@ -15,6 +15,7 @@ import numpy.typing as npt
 import pytest
 
 from qa import Assistant, ReaderModel, default_model
+from qa.answering.extractive.stages.confidence import CONFIDENCE_FEATURES
 from qa.answering.extractive.trees import TreeEnsemble, compile_lightgbm_text
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -132,9 +133,10 @@ def test_what_is_not_implemented_is_refused() -> None:
     with pytest.raises(ValueError, match="not a LightGBM"):
         TreeEnsemble.from_lightgbm_text("hello")
     trees = TreeEnsemble.from_lightgbm_text(text)
-    with pytest.raises(ValueError, match="44 features"):
+    width = len(CONFIDENCE_FEATURES)
+    with pytest.raises(ValueError, match=f"{width} features"):
         trees.predict(np.zeros((2, 3), np.float32))
-    assert trees.predict(np.zeros((0, 44), np.float32)).shape == (0,)
+    assert trees.predict(np.zeros((0, width), np.float32)).shape == (0,)
 
 
 def test_a_one_leaf_tree_is_its_value() -> None:
@@ -201,7 +203,7 @@ def test_a_format_2_file_still_loads_and_predicts_the_same(tmp_path: Path) -> No
     del data["compiled"]
     old = ReaderModel.from_json(json.dumps(data))
     assert not old.compiled
-    rows = np.random.default_rng(3).normal(size=(50, 44)).astype(np.float32)
+    rows = np.random.default_rng(3).normal(size=(50, len(CONFIDENCE_FEATURES))).astype(np.float32)
     assert old.raw_confidence(rows[0]) == model.raw_confidence(rows[0])
     # What scripts/upgrade_reader_model.py does: read, write back in the current format.
     path = tmp_path / "reader_model.json"

@@ -13,6 +13,7 @@ from qa import Assistant, AssistantConfig, Document
 from qa import ingest as ingest_module
 from qa.index import optimize_index
 from qa.ingest import ingest_paths
+from qa.writing import IndexWriter
 from tests.embeddings.corpus_fixture import queries, synthetic_texts
 from tests.qa.conftest import ARTICLES
 
@@ -146,15 +147,15 @@ def test_an_interrupted_build_leaves_the_previous_index(
     ingest_paths([path], tmp_path / "idx", LEXICAL, workers=0)
     before = _segments(tmp_path / "idx")
     calls = {"n": 0}
-    original = Assistant.add_documents
+    original = IndexWriter.add
 
-    def crash(self: Assistant, *args: object, **kwargs: object) -> object:
+    def crash(self: IndexWriter, *args: object, **kwargs: object) -> object:
         calls["n"] += 1
         if calls["n"] == 2:
             raise RuntimeError("simulated crash")
         return original(self, *args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(Assistant, "add_documents", crash)
+    monkeypatch.setattr(IndexWriter, "add", crash)
     with pytest.raises(RuntimeError, match="simulated"):
         ingest_paths([path], tmp_path / "idx", LEXICAL, workers=0, rebuild=True, segment_rows=30)
     assert _segments(tmp_path / "idx") == before

@@ -9,9 +9,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from corpus.types import Chunk, Document
+from qa.answering.claim_support import looks_like_instruction, supports
 from qa.answering.llm.base import StopFilter, cut_at_stop
 from qa.answering.splitter import SentenceSplitter, split_sentences
-from qa.answering.support import looks_like_instruction, supports
 from qa.answering.verify import CitationVerifier, parse_claim, verify_text
 from qa.markers import MARKER, marker_numbers
 from qa.types import Passage

@@ -28,11 +28,11 @@ from qa import (
     IndexWriteError,
     open_or_build,
 )
-from qa import assistant as assistant_module
 from qa.cli import app
 from qa.index import optimize_index
 from qa.ingest import ingest_paths
 from qa.updates import latest_by_id
+from qa.writing import writer as writer_module
 from tests.embeddings.faults import Crash, FaultInjector, inject
 from tests.qa.conftest import ARTICLES
 
@@ -81,7 +81,7 @@ def test_a_write_that_cannot_be_committed_is_not_served_and_a_retry_stores_it(
     assert assistant.directory == index
     before = served_ids(assistant)
     with monkeypatch.context() as m:
-        m.setattr(assistant_module, "save_snapshot", _broken_save)
+        m.setattr(writer_module, "save_snapshot", _broken_save)
         with pytest.raises(IndexWriteError):
             assistant.add_documents([news(1)])
         assert served_ids(assistant) == before and assistant.get_document("n1") is None

@@ -15,11 +15,21 @@ from fastapi.testclient import TestClient
 
 from qa import Assistant, AssistantConfig
 from service import Settings, create_app
+from tests.fakes import ScriptedAnswerer, scripted
 
 ARTICLES = Path(__file__).resolve().parents[2] / "corpus" / "articles"
 SEED_QUESTION = "长三角国资百企联盟创新子联盟由哪些企业牵头组建?"
 FOLLOW_UP = "它的首批成员有多少家?"
 ASCII_KEY = "test-key-0123456789"
+RESOLVED_FOLLOW_UP = "长三角国资百企联盟创新子联盟的首批成员有多少家?"
+TRADITIONAL_QUESTION = "長三角國資百企聯盟創新子聯盟由哪些企業牽頭組建?"
+# What the scripted answerer answers (text of the article, in its script): HTTP tests
+# test the HTTP layer, whatever the reader would say.
+SCRIPT = {
+    SEED_QUESTION: "4家企業牽頭組建",
+    TRADITIONAL_QUESTION: "4家企業牽頭組建",
+    RESOLVED_FOLLOW_UP: "20家國企成為首批成員單位",
+}
 
 
 @pytest.fixture(scope="session")
@@ -31,6 +41,22 @@ def lexical_config() -> AssistantConfig:
 def shared_assistant(lexical_config: AssistantConfig) -> Assistant:
     """Read-only: tests that write build their own."""
     return Assistant.from_paths([ARTICLES], lexical_config)
+
+
+@pytest.fixture(scope="session")
+def scripted_assistant(lexical_config: AssistantConfig) -> Assistant:
+    """Read-only, answering by :data:`SCRIPT` (a fake answerer), else abstaining."""
+    assistant = Assistant.from_paths([ARTICLES], lexical_config)
+    assistant.use_answerers(scripted(SCRIPT)[1])  # type: ignore[arg-type]
+    return assistant
+
+
+@pytest.fixture
+def scripted_answerer(scripted_assistant: Assistant) -> ScriptedAnswerer:
+    answerer = scripted_assistant._state.answerer
+    assert isinstance(answerer, ScriptedAnswerer)
+    answerer.calls.clear()
+    return answerer
 
 
 @pytest.fixture
@@ -60,6 +86,13 @@ def settings(tmp_path: Path) -> Settings:
 def client(settings: Settings, shared_assistant: Assistant) -> Iterator[TestClient]:
     """A client on the shared (read-only) assistant."""
     with TestClient(create_app(settings, shared_assistant)) as c:
+        yield c
+
+
+@pytest.fixture
+def scripted_client(settings: Settings, scripted_assistant: Assistant) -> Iterator[TestClient]:
+    """A client whose answers come from the scripted answerer (:data:`SCRIPT`)."""
+    with TestClient(create_app(settings, scripted_assistant)) as c:
         yield c
 
 

@@ -11,8 +11,9 @@ from fastapi.testclient import TestClient
 
 from qa import Assistant
 from service import create_app
+from tests.fakes import ScriptedAnswerer
 
-from .conftest import SEED_QUESTION, make_settings
+from .conftest import SEED_QUESTION, TRADITIONAL_QUESTION, make_settings
 
 
 def assert_error(response: Any, status: int, code: str | None = None) -> dict[str, Any]:
@@ -31,17 +32,18 @@ def assert_error(response: Any, status: int, code: str | None = None) -> dict[st
 
 
 def test_ask_answers_with_citations_passages_and_timings(
-    client: TestClient, shared_assistant: Assistant
+    scripted_client: TestClient, scripted_assistant: Assistant
 ) -> None:
-    r = client.post("/v1/ask", json={"question": SEED_QUESTION})
+    r = scripted_client.post("/v1/ask", json={"question": SEED_QUESTION})
     assert r.status_code == 200
     body = r.json()
     assert body["abstained"] is False
-    assert "4家企业牵头组建" in body["answer"] and "[1]" in body["answer"]
     citation = body["citations"][0]
+    assert body["answer"] == f"{citation['quote'].strip()} [1]"
+    assert "4家企業牽頭組建" in citation["quote"]
     assert set(citation) >= {"marker", "doc_id", "title", "outlet", "date", "quote", "start", "end"}
     assert citation["marker"] == 1 and citation["outlet"] == "中新網"
-    doc = shared_assistant.get_document(citation["doc_id"])
+    doc = scripted_assistant.get_document(citation["doc_id"])
     assert doc is not None
     assert doc.text[citation["start"] : citation["end"]] == citation["quote"]
     assert body["passages"] and body["passages"][0]["rank"] == 1
@@ -49,17 +51,25 @@ def test_ask_answers_with_citations_passages_and_timings(
     assert {"retrieve_ms", "answer_ms", "total_ms"} <= set(body["timings"])
 
 
-def test_ask_traditional_script_question(client: TestClient) -> None:
-    r = client.post("/v1/ask", json={"question": "長三角國資百企聯盟創新子聯盟由哪些企業牽頭組建?"})
-    assert r.status_code == 200
-    assert "4家企業牽頭組建" in r.json()["answer"]
+def test_ask_passes_the_question_as_asked(
+    scripted_client: TestClient, scripted_answerer: ScriptedAnswerer
+) -> None:
+    r = scripted_client.post("/v1/ask", json={"question": f"  {TRADITIONAL_QUESTION}\n"})
+    assert r.status_code == 200 and r.json()["abstained"] is False
+    assert scripted_answerer.calls == [TRADITIONAL_QUESTION]
 
 
-def test_ask_abstains_when_the_corpus_has_no_answer(client: TestClient) -> None:
-    r = client.post("/v1/ask", json={"question": "2022年世界杯足球赛的冠军是哪个国家?"})
+def test_ask_renders_an_abstention(scripted_client: TestClient) -> None:
+    r = scripted_client.post("/v1/ask", json={"question": "2022年世界杯足球赛的冠军是哪个国家?"})
     assert r.status_code == 200
     body = r.json()
-    assert body["abstained"] is True and body["citations"] == []
+    assert body["abstained"] is True and body["citations"] == [] and body["answer"]
+
+
+def test_the_reader_answers_the_seed_question_over_http(client: TestClient) -> None:
+    # One end-to-end check with the real reader (its wording is tested in tests/qa).
+    body = client.post("/v1/ask", json={"question": SEED_QUESTION}).json()
+    assert body["abstained"] is False and "[1]" in body["answer"]
 
 
 def test_ask_top_k_limits_passages(client: TestClient) -> None:

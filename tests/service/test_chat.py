@@ -16,7 +16,7 @@ from service import create_app
 from service.routers.chat import split_deltas
 from service.sources import SOURCES_HEADING
 
-from .conftest import FOLLOW_UP, SEED_QUESTION, make_settings
+from .conftest import FOLLOW_UP, RESOLVED_FOLLOW_UP, SEED_QUESTION, make_settings
 from .test_api import assert_error
 
 
@@ -42,22 +42,24 @@ def read_stream(text: str) -> tuple[list[dict[str, Any]], bool]:
     return chunks, done
 
 
-def test_chat_completion(client: TestClient) -> None:
-    r = chat(client, [{"role": "user", "content": SEED_QUESTION}])
+def test_chat_completion(scripted_client: TestClient) -> None:
+    r = chat(scripted_client, [{"role": "user", "content": SEED_QUESTION}])
     assert r.status_code == 200
     body = r.json()
     assert body["object"] == "chat.completion" and body["id"].startswith("chatcmpl-")
     assert body["model"] == "zhnews-qa"
     choice = body["choices"][0]
     assert choice["finish_reason"] == "stop" and choice["message"]["role"] == "assistant"
-    assert "4家企业牵头组建 [1]" in choice["message"]["content"]
+    assert choice["message"]["content"].startswith(body["citations"][0]["quote"].strip())
+    assert choice["message"]["content"].endswith(" [1]")
     assert body["citations"][0]["marker"] == 1
     assert "牽頭組建" in body["citations"][0]["quote"]
     assert body["abstained"] is False
     assert body["usage"]["total_tokens"] > 0
 
 
-def test_streaming_sends_deltas_and_the_same_citations(client: TestClient) -> None:
+def test_streaming_sends_deltas_and_the_same_citations(scripted_client: TestClient) -> None:
+    client = scripted_client
     messages = [{"role": "user", "content": SEED_QUESTION}]
     plain = chat(client, messages).json()
     r = chat(client, messages, stream=True, stream_options={"include_usage": True})
@@ -81,7 +83,8 @@ def test_streaming_sends_deltas_and_the_same_citations(client: TestClient) -> No
     assert usage["choices"] == [] and usage["usage"]["total_tokens"] > 0
 
 
-def test_follow_up_is_resolved_against_earlier_turns(client: TestClient) -> None:
+def test_follow_up_is_resolved_against_earlier_turns(scripted_client: TestClient) -> None:
+    client = scripted_client
     first = chat(client, [{"role": "user", "content": SEED_QUESTION}]).json()
     messages = [
         {"role": "system", "content": "你是新闻助手。"},
@@ -91,8 +94,8 @@ def test_follow_up_is_resolved_against_earlier_turns(client: TestClient) -> None
     ]
     body = chat(client, messages).json()
     content = body["choices"][0]["message"]["content"]
-    assert "20家国企成为首批成员单位" in content
-    assert body["resolved_question"] == "长三角国资百企联盟创新子联盟的首批成员有多少家?"
+    assert "20家國企成為首批成員單位" in content
+    assert body["resolved_question"] == RESOLVED_FOLLOW_UP
     assert "20家國企成為首批成員單位" in body["citations"][0]["quote"]
     # Streamed the same.
     chunks, _ = read_stream(chat(client, messages, stream=True).text)
@@ -102,14 +105,14 @@ def test_follow_up_is_resolved_against_earlier_turns(client: TestClient) -> None
     assert alone["resolved_question"] == FOLLOW_UP
 
 
-def test_content_parts_are_read(client: TestClient) -> None:
+def test_content_parts_are_read(scripted_client: TestClient) -> None:
     messages = [{"role": "user", "content": [{"type": "text", "text": SEED_QUESTION}]}]
-    body = chat(client, messages).json()
-    assert "4家企业牵头组建" in body["choices"][0]["message"]["content"]
+    body = chat(scripted_client, messages).json()
+    assert "牽頭組建" in body["choices"][0]["message"]["content"]
 
 
-def test_abstention(client: TestClient) -> None:
-    body = chat(client, [{"role": "user", "content": "2022年世界杯冠军是谁?"}]).json()
+def test_abstention(scripted_client: TestClient) -> None:
+    body = chat(scripted_client, [{"role": "user", "content": "2022年世界杯冠军是谁?"}]).json()
     assert body["abstained"] is True and body["citations"] == []
     assert body["choices"][0]["message"]["content"]
 

@@ -18,16 +18,17 @@ from .conftest import ASCII_KEY, FOLLOW_UP, SEED_QUESTION, LiveServer
 
 
 def test_openai_client_plain_and_streaming(
-    live_server: Callable[..., LiveServer], shared_assistant: Assistant
+    live_server: Callable[..., LiveServer], scripted_assistant: Assistant
 ) -> None:
-    with live_server(shared_assistant) as server:
+    # The scripted answerer: this tests the client's view of the HTTP API, not the reader.
+    with live_server(scripted_assistant) as server:
         client = openai.OpenAI(base_url=f"{server.url}/v1", api_key="unused", max_retries=0)
         assert [m.id for m in client.models.list()] == ["zhnews-qa"]
 
         messages: list[Any] = [{"role": "user", "content": SEED_QUESTION}]
         completion = client.chat.completions.create(model="zhnews-qa", messages=messages)
         content = completion.choices[0].message.content
-        assert content is not None and "4家企业牵头组建 [1]" in content
+        assert content is not None and "4家企業牽頭組建" in content and content.endswith("[1]")
         assert completion.choices[0].finish_reason == "stop"
         extra = completion.model_extra or {}
         citations = extra["citations"]
@@ -63,7 +64,7 @@ def test_openai_client_plain_and_streaming(
             {"role": "user", "content": FOLLOW_UP},
         ]
         follow = client.chat.completions.create(model="zhnews-qa", messages=messages)
-        assert "20家国企成为首批成员单位" in (follow.choices[0].message.content or "")
+        assert "20家國企成為首批成員單位" in (follow.choices[0].message.content or "")
 
         # Errors arrive as the client's exceptions, OpenAI-shaped.
         with pytest.raises(openai.BadRequestError) as info:

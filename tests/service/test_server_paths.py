@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 
 from embeddings.errors import IndexWriteError
 from qa import Assistant
-from qa import assistant as assistant_module
+from qa.writing import writer as writer_module
 from service import create_app
 from service.redact import redact_paths
 
@@ -98,8 +98,8 @@ def test_a_failed_write_is_reported_without_the_path(
     with caplog.at_level(logging.WARNING), TestClient(create_app(settings, fresh_assistant)) as c:
         # Every commit of a write goes through save_snapshot (commit_snapshot for an
         # index the assistant already reads from).
-        monkeypatch.setattr(assistant_module, "save_snapshot", fail)
-        monkeypatch.setattr(assistant_module, "commit_snapshot", fail)
+        monkeypatch.setattr(writer_module, "save_snapshot", fail)
+        monkeypatch.setattr(writer_module, "commit_snapshot", fail)
         response = c.post(
             "/v1/documents",
             json={"articles": [{"text": "新华社电 今天天气晴朗,气温回升。"}]},

@@ -13,7 +13,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from qa import Assistant, AssistantConfig, IndexWriteError
-from qa import assistant as assistant_module
+from qa.writing import writer as writer_module
 from service import create_app
 from tests.small_disk import SmallDisk
 
@@ -64,7 +64,7 @@ def test_a_write_the_disk_refuses_is_a_5xx_and_not_served(
     docs = client.get("/v1/documents").json()["total"]
     first_id = client.get("/v1/documents").json()["documents"][0]["id"]
     with monkeypatch.context() as m:
-        m.setattr(assistant_module, "save_snapshot", _refuse(number))
+        m.setattr(writer_module, "save_snapshot", _refuse(number))
         with caplog.at_level("ERROR", logger="service.routers.documents"):
             r = client.post("/v1/documents", json={"articles": [ARTICLE]}, headers=auth())
         body = assert_error(r, status, "index_write_failed")

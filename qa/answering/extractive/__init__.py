@@ -1,8 +1,12 @@
 """The extractive reader: the default answer backend, offline and CPU-only.
 
 * :mod:`.sentences`: the candidate sentences of retrieved passages, prepared once;
-* :mod:`.features`: features of sentences, spans and readings;
-* :mod:`.reader`: the decision (best sentence, best span, confidence features);
+* :mod:`.stages`: the reader's stages, each with its features (question terms,
+  shortlist, sentence features, span candidates, span features, confidence features);
+* :mod:`.alignment`: the question aligned to a sentence (the answer slot), which the
+  sentence and span stages read;
+* :mod:`.reader`: the decision (:func:`~.reader.read` runs the stages, then the checks
+  of :mod:`qa.answering.checks`);
 * :mod:`.model`: the trained rankers, confidence model, calibration and threshold;
 * :mod:`.trees`: the models' trees evaluated with numpy (LightGBM's predictions);
 * :mod:`.answerer`: :class:`ExtractiveAnswerer`, the :class:`~qa.answering.Answerer`;

@@ -4,11 +4,19 @@ For each question: analyse it (answer type, constraints, context around the
 interrogative), read the sentences of the top passages, rank them with the trained
 sentence ranker, take the best span of the best sentence with the span ranker, and
 judge the reading with the confidence model (calibrated: the estimated probability that
-the answer is right). The answer is the clause window around the span (up to
-``answer_chars`` characters), cited with the whole source sentence; the span itself is
-the short answer. When the sentence ranker could hardly tell the best sentence from
-the next (a margin below the model's fitted ``second_margin``), the answer quotes the
-next sentence's window too, cited ``[2]``.
+the answer is right). The answer is the clause window around the span (whole clauses,
+within the budgets of its answer type, :data:`WINDOWS`: a number's own clause, up to
+``answer_chars`` characters for most types, more for an entity or a reason), cited with
+the whole source sentence, which gives the clause its context; the span itself is the
+short answer, fitted to the question (:mod:`.spans`: a whole enumeration for 哪些, the
+name beside the role for 谁). When the sentence ranker could hardly tell the best
+sentence from the next (a margin below both the model's fitted ``second_margin`` and
+:data:`SECOND_MARGIN`), the answer quotes the next sentence's window too (at most
+:data:`SECOND_CHARS`), cited ``[2]``.
+
+A question about the article itself (its reporter, publication date or outlet) is
+answered from the dateline, byline and loaded metadata instead
+(:mod:`qa.answering.metadata`).
 
 Abstention: a confidence below the threshold abstains; so does a sentence that
 contradicts a constraint the question states (another ordinal, year or period: a near
@@ -24,15 +32,20 @@ from collections.abc import Sequence
 from corpus.normalize import Script, detect_script, to_script
 from corpus.progress import Progress
 from corpus.sentences import clause_spans
-from qa.analysis.question import analyze_question, asks_for_year
+from qa.analysis.question import QuestionAnalysis, analyze_question, asks_for_year
 from qa.analysis.spans import tidy_span
 from qa.answering.claims import load_tagger
-from qa.answering.extractive.features import CONFIDENCE_FEATURES, SpanCandidate, question_terms
 from qa.answering.extractive.model import ReaderModel, default_model
 from qa.answering.extractive.reader import Reading, read
 from qa.answering.extractive.sentences import Candidate, SentencePool
+from qa.answering.extractive.spans import refine_span
+from qa.answering.extractive.stages.confidence import CONFIDENCE_FEATURES
+from qa.answering.extractive.stages.question import question_terms
+from qa.answering.extractive.stages.span_candidates import SpanCandidate
 from qa.answering.messages import ABSTAIN_TEXTS, RELATED_TEXTS, abstain_text, related_text
+from qa.answering.metadata import answer_metadata, metadata_field
 from qa.answering.terms import TermStatistics
+from qa.lexicon import CHINESE_NUMERALS
 from qa.types import Citation, Draft, Passage, Question
 
 __all__ = [
@@ -40,10 +53,15 @@ __all__ = [
     "RELATED_MIN_COVERAGE",
     "RELATED_TEXT",
     "SECOND_JOIN",
+    "SECOND_CHARS",
+    "SECOND_MARGIN",
+    "WINDOWS",
     "ExtractiveAnswerer",
     "abstain_text",
+    "answer_offsets",
     "answer_window",
     "clause_window",
+    "window_budget",
 ]
 
 ABSTAIN_TEXT = ABSTAIN_TEXTS["zh-Hans"]
@@ -60,24 +78,64 @@ _COV = CONFIDENCE_FEATURES.index("cov")
 SECOND_JOIN = "；另见："
 """Joins the runner-up sentence's window to the answer, when the answer quotes two."""
 _STRIP = "，,：:；;、。！？!?… \u3000"
+_TIME_UNITS = frozenset("年月日时分秒末初底")
 
 
-def clause_window(text: str, start: int, end: int, budget: int) -> tuple[int, int]:
+WINDOWS: dict[str, tuple[int, int]] = {
+    "number": (10, 30),
+    "list": (10, 80),
+    "entity": (80, 100),
+    "reason": (80, 120),
+}
+"""The answer window per answer type, as (characters before the span's clause, the whole
+window), for an ``answer_chars`` of 80 (scaled with it); other types take
+(``answer_chars``, ``answer_chars``). A number is answered by its own clause (longer
+windows held no more gold answers: 0.958 of 72 in-sample benchmark numbers at 30 and at
+80 characters); an entity or a reason is often a phrase longer than the span the ranker
+picks, so its window is wider (measured on samples of the pooled benchmark: see
+docs/decisions.md)."""
+SECOND_MARGIN = 1.0
+"""The runner-up sentence is quoted only when the sentence ranker's margin is below both
+this and the model's fitted ``second_margin`` (1.60 in the shipped model): the two
+sentences are about as likely to answer. On 3,000 pooled benchmark questions the
+margins from 1.0 to 1.6 quoted a runner-up in about one answer in ten for 0.003 of
+contains-gold and 4 characters of mean answer length."""
+SECOND_CHARS = 50
+"""The runner-up's window at most (both of its budgets), for an ``answer_chars`` of 80."""
+
+
+def clause_window(
+    text: str, start: int, end: int, budget: int, before: int | None = None
+) -> tuple[int, int]:
     """The clauses of ``text`` holding ``[start, end)``, grown by whole neighbouring
     clauses (before first, then after) while the window stays within ``budget``
-    characters.
+    characters and what it takes before the span's own clause within ``before``.
+
+    Args:
+        text: the sentence.
+        start: the span's start in ``text``.
+        end: the span's end (exclusive).
+        budget: the window's length at most (the span's clauses are always whole).
+        before: characters at most taken before the span's first clause (default:
+            ``budget``).
 
     Returns:
-        The window's offsets in ``text``.
+        The window's offsets in ``text``; ``text[a:b]`` always holds ``text[start:end]``.
     """
     clauses = clause_spans(text)
     if not clauses:
         return start, end
+    before = budget if before is None else before
     inside = [i for i, (a, b) in enumerate(clauses) if b > start and a < end] or [0]
     lo, hi = inside[0], inside[-1]
+    first = clauses[lo][0]
     while True:
         grew = False
-        if lo > 0 and clauses[hi][1] - clauses[lo - 1][0] <= budget:
+        if (
+            lo > 0
+            and clauses[hi][1] - clauses[lo - 1][0] <= budget
+            and first - clauses[lo - 1][0] <= before
+        ):
             lo -= 1
             grew = True
         if hi + 1 < len(clauses) and clauses[hi + 1][1] - clauses[lo][0] <= budget:
@@ -88,18 +146,78 @@ def clause_window(text: str, start: int, end: int, budget: int) -> tuple[int, in
     return min(clauses[lo][0], start), max(clauses[hi][1], end)
 
 
-def answer_window(
-    candidate: Candidate, span: SpanCandidate, budget: int, *, year_only: bool = False
-) -> tuple[str, str]:
-    """The answer text for ``span`` (its clause window of at most ``budget``
-    characters, see :func:`clause_window`) and the short answer (the span, its edges
-    made whole by :func:`~qa.analysis.spans.tidy_span`), both in the source's own text,
-    trimmed of edge punctuation."""
+def window_budget(answer_type: str, answer_chars: int) -> tuple[int, int]:
+    """The (before, whole) budgets of :func:`clause_window` for an answer type
+    (:data:`WINDOWS`, scaled to ``answer_chars``)."""
+    if answer_type not in WINDOWS:
+        return answer_chars, answer_chars
+    before, whole = WINDOWS[answer_type]
+    return max(1, before * answer_chars // 80), max(1, whole * answer_chars // 80)
+
+
+def answer_offsets(
+    candidate: Candidate,
+    span: SpanCandidate,
+    budget: int,
+    *,
+    year_only: bool = False,
+    answer_type: str = "",
+    analysis: QuestionAnalysis | None = None,
+    limit: int | None = None,
+) -> tuple[tuple[int, int], tuple[int, int]]:
+    """Offsets, in the sentence's original text, of the answer window and of the short
+    answer (see :func:`answer_window`), before edge punctuation is trimmed."""
     sentence = candidate.sentence
-    original = sentence.folded.original
-    start, end = tidy_span(sentence.folded.text, span.start, span.end, year_only=year_only)
+    folded = sentence.folded.text
+    start, end = tidy_span(folded, span.start, span.end, year_only=year_only)
+    if analysis is not None:
+        start, end = refine_span(analysis, folded, start, end)
     s, e = sentence.folded.span(start, end)
-    a, b = clause_window(original, s, e, budget)
+    if answer_type == "number" and not _is_quantity(folded[start:end]):
+        answer_type = "entity"  # no quantity in the span: likely wrong, so more context
+    before, whole = window_budget(answer_type, budget) if answer_type else (budget, budget)
+    if limit is not None:
+        before, whole = min(before, limit), min(whole, limit)
+    a, b = clause_window(sentence.folded.original, s, e, whole, before)
+    return (a, b), (s, e)
+
+
+def _is_quantity(span: str) -> bool:
+    """Whether a span states a number and no date or time (``14个``, not ``10月末``)."""
+    number = any(ch.isdigit() or ch in CHINESE_NUMERALS for ch in span)
+    return number and not any(ch in _TIME_UNITS for ch in span)
+
+
+def answer_window(
+    candidate: Candidate,
+    span: SpanCandidate,
+    budget: int,
+    *,
+    year_only: bool = False,
+    answer_type: str = "",
+    analysis: QuestionAnalysis | None = None,
+    limit: int | None = None,
+) -> tuple[str, str]:
+    """The answer text for ``span`` and the short answer, both in the source's own text,
+    trimmed of edge punctuation.
+
+    The answer text is the span's clause window (:func:`clause_window`): with
+    ``answer_type``, within that type's budgets (:func:`window_budget`), else within
+    ``budget`` characters either way; ``limit`` caps both budgets (a runner-up's window).
+    The short answer is the span with its edges made
+    whole by :func:`~qa.analysis.spans.tidy_span` and, given the question's
+    ``analysis``, refined by :func:`~qa.answering.extractive.spans.refine_span` (a
+    list's whole enumeration, the name beside the role asked about)."""
+    original = candidate.sentence.folded.original
+    (a, b), (s, e) = answer_offsets(
+        candidate,
+        span,
+        budget,
+        year_only=year_only,
+        answer_type=answer_type,
+        analysis=analysis,
+        limit=limit,
+    )
     return original[a:b].strip(_STRIP), original[s:e].strip(_STRIP)
 
 
@@ -113,7 +231,7 @@ class ExtractiveAnswerer:
             chosen when it was trained).
         answer_passages: how many top passages are read.
         answer_chars: the answer text's budget in characters (whole clauses around the
-            short answer).
+            short answer; the per-type budgets of :data:`WINDOWS` scale with it).
 
     Raises:
         ValueError: for ``answer_passages < 1``, ``answer_chars < 1`` or a threshold
@@ -192,6 +310,11 @@ class ExtractiveAnswerer:
             The draft; ``confidence`` is the calibrated probability that the answer is
             right, ``short_answer`` the bare answer span.
         """
+        field = metadata_field(question.text)
+        if field is not None:
+            # About the article itself (its reporter, date, outlet): its dateline,
+            # byline and loaded metadata answer, not the reader (qa.answering.metadata).
+            return answer_metadata(question.text, field, passages[: self.answer_passages])
         reading = self.read(question, passages)
         script = detect_script(question.text)
         if reading.best is None:
@@ -212,14 +335,27 @@ class ExtractiveAnswerer:
                 abstained=True,
                 generator=self.name,
             )
-        year_only = asks_for_year(reading.analysis)
-        body, short = answer_window(candidate, reading.best, self.answer_chars, year_only=year_only)
+        analysis = reading.analysis
+        body, short = answer_window(
+            candidate,
+            reading.best,
+            self.answer_chars,
+            year_only=asks_for_year(analysis),
+            answer_type=analysis.answer_type,
+            analysis=analysis,
+        )
         text = f"{to_script(body, script)} [1]"
         citations = [_citation(candidate, 1)]
-        if reading.runner_up is not None:
+        if reading.runner_up is not None and reading.margin < SECOND_MARGIN:
             # The ranker could hardly tell two sentences apart: quote both, each cited.
             other = reading.candidates[reading.runner_up.sentence]
-            more, _ = answer_window(other, reading.runner_up, self.answer_chars)
+            more, _ = answer_window(
+                other,
+                reading.runner_up,
+                self.answer_chars,
+                answer_type=analysis.answer_type,
+                limit=max(1, SECOND_CHARS * self.answer_chars // 80),
+            )
             text += f"{to_script(SECOND_JOIN, script)}{to_script(more, script)} [2]"
             citations.append(_citation(other, 2))
         return Draft(

@@ -28,12 +28,9 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from qa.answering.extractive.features import (
-    CONFIDENCE_FEATURES,
-    SENTENCE_FEATURES,
-    SPAN_FEATURES,
-    CharTables,
-)
+from qa.answering.extractive.stages.confidence import CONFIDENCE_FEATURES
+from qa.answering.extractive.stages.sentence_features import SENTENCE_FEATURES
+from qa.answering.extractive.stages.span_features import SPAN_FEATURES, CharTables
 from qa.answering.extractive.trees import TreeEnsemble, compile_lightgbm_text
 
 __all__ = ["DEFAULT_MODEL_FILE", "MODEL_FORMAT", "ReaderModel", "default_model"]

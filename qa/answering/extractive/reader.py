@@ -2,7 +2,14 @@
 
 :func:`read` is the whole decision, shared by the answerer (:mod:`.answerer`) and by
 training (:mod:`.training`, which fits the confidence model on what :func:`read`
-picks), so the models are measured on exactly what users get.
+picks), so the models are measured on exactly what users get. It runs the stages of
+:mod:`.stages` in order:
+
+question terms -> shortlist -> sentence ranking -> span candidates -> span ranking ->
+confidence features,
+
+then judges the chosen sentence (and a runner-up) with the checks of
+:data:`~qa.answering.checks.CHECKS`.
 """
 
 from __future__ import annotations
@@ -15,22 +22,18 @@ import numpy as np
 import numpy.typing as npt
 
 from qa.analysis.question import QuestionAnalysis
-from qa.answering.extractive.features import (
-    QuestionTerms,
-    SpanCandidate,
-    chunk_terms,
-    confidence_features,
-    sentence_features,
-    shortlist,
-    span_candidates,
-    span_features,
-)
+from qa.answering.checks import CHECKS, Check, Evidence, first_failure
 from qa.answering.extractive.model import ReaderModel
 from qa.answering.extractive.sentences import Candidate
-from qa.answering.extractive.support import unsupported
+from qa.answering.extractive.stages.confidence import confidence_features
+from qa.answering.extractive.stages.question import QuestionTerms
+from qa.answering.extractive.stages.sentence_features import sentence_features
+from qa.answering.extractive.stages.shortlist import chunk_terms, shortlist
+from qa.answering.extractive.stages.span_candidates import SpanCandidate, span_candidates
+from qa.answering.extractive.stages.span_features import span_features
 from qa.answering.terms import TermStatistics
 
-__all__ = ["Reading", "read"]
+__all__ = ["Reading", "evidence_of", "read"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,10 +45,10 @@ class Reading:
         candidates: the candidate sentences.
         best: the chosen span (None when there is no candidate).
         features: the reading's row of confidence features (empty without a span).
-        conflict: what the question states that the chosen sentence does not support
-            (:func:`~qa.answering.extractive.support.unsupported`: another ordinal,
-            year, period or quantity, another currency, a near miss of a quoted name,
-            a missing attribute); "" when nothing.
+        conflict: the name of the first check (:data:`~qa.answering.checks.CHECKS`)
+            that fires on the chosen sentence: what the question states that it does
+            not support (another ordinal, year, period or quantity, another currency, a
+            near miss of a quoted name, an unfilled role, ...); "" when none.
         runner_up: the best span of the second-ranked sentence, when the sentence
             ranker preferred the chosen one by less than the model's ``second_margin``
             and that sentence supports the question's constraints (None otherwise).
@@ -66,6 +69,19 @@ class Reading:
         """The question analysis."""
         return self.terms.analysis
 
+    def evidence(self) -> Evidence | None:
+        """What the checks read of this reading: the chosen sentence, the one before
+        it, their document and the short answer (None without a chosen span)."""
+        if self.best is None:
+            return None
+        return evidence_of(self.candidates[self.best.sentence], self.best)
+
+
+def evidence_of(candidate: Candidate, span: SpanCandidate) -> Evidence:
+    """The evidence of ``span`` in ``candidate``'s sentence for the checks."""
+    short = candidate.sentence.folded.text[span.start : span.end]
+    return Evidence(candidate.sentence, candidate.previous, candidate.passage.document, short)
+
 
 def read(
     terms: QuestionTerms,
@@ -73,8 +89,9 @@ def read(
     stats: TermStatistics,
     model: ReaderModel,
     documents: Mapping[str, frozenset[str]] | None = None,
+    checks: Sequence[Check] = CHECKS,
 ) -> Reading:
-    """Pick the best sentence, then the best span in it.
+    """Pick the best sentence, then the best span in it, and judge it.
 
     Args:
         terms: the analysed question's terms.
@@ -82,6 +99,7 @@ def read(
         stats: the index's term statistics.
         model: the trained reader.
         documents: the matching terms of the candidates' documents.
+        checks: the checks the chosen sentence and the runner-up must pass.
 
     Returns:
         The reading; ``candidates`` are the shortlisted sentences the rankers saw;
@@ -100,15 +118,13 @@ def read(
     best = int(np.argmax(span_scores))
     features = confidence_features(sx, scores, top, px, span_scores, best)
     chosen = spans[best]
-    short = cands[top].sentence.folded.text[chosen.start : chosen.end]
-    conflict = unsupported(terms.analysis, cands[top], short)
+    conflict = first_failure(terms.analysis, evidence_of(cands[top], chosen), checks)
     second = _second(cands, scores, top)
     margin = math.inf if second is None else float(scores[top] - scores[second])
     runner_up = None
     if second is not None and model.second_margin is not None and margin < model.second_margin:
         runner_up = _best_span(terms, cands, second, stats, model)
-        text = cands[second].sentence.folded.text[runner_up.start : runner_up.end]
-        if unsupported(terms.analysis, cands[second], text):
+        if first_failure(terms.analysis, evidence_of(cands[second], runner_up), checks):
             runner_up = None
     return Reading(terms, cands, chosen, features, conflict, runner_up, margin)
 

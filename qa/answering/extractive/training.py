@@ -31,23 +31,18 @@ import numpy.typing as npt
 from corpus.normalize import normalize_for_matching
 from qa.analysis.question import analyze_question
 from qa.answering.extractive.answerer import SECOND_JOIN, answer_window
-from qa.answering.extractive.features import (
-    CONFIDENCE_FEATURES,
-    SENTENCE_FEATURES,
-    SPAN_FEATURES,
-    CharTables,
-    QuestionTerms,
-    SpanCandidate,
-    chunk_terms,
-    question_terms,
-    sentence_features,
-    shortlist,
-    span_candidates,
-    span_features,
-)
 from qa.answering.extractive.model import ReaderModel
 from qa.answering.extractive.reader import read
 from qa.answering.extractive.sentences import Candidate, SentencePool
+from qa.answering.extractive.stages.confidence import CONFIDENCE_FEATURES
+from qa.answering.extractive.stages.question import QuestionTerms, question_terms
+from qa.answering.extractive.stages.sentence_features import (
+    SENTENCE_FEATURES,
+    sentence_features,
+)
+from qa.answering.extractive.stages.shortlist import chunk_terms, shortlist
+from qa.answering.extractive.stages.span_candidates import SpanCandidate, span_candidates
+from qa.answering.extractive.stages.span_features import SPAN_FEATURES, CharTables, span_features
 from qa.answering.terms import TermStatistics
 from qa.types import Passage
 
@@ -113,12 +108,16 @@ class TrainingQuestion:
         doc_ids: the gold documents (empty: any document holding an answer counts).
         group: the cross-validation group (the article), so that questions of one
             article never sit on both sides of a split.
+        confidence_only: the question trains the confidence model only (generated near
+            misses): the rankers and their character tables never see it, so they are
+            fitted on the same rows with or without near misses.
     """
 
     question: str
     answers: tuple[str, ...]
     doc_ids: tuple[str, ...] = ()
     group: str = ""
+    confidence_only: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -372,7 +371,9 @@ def _with_char_scores(data: ReaderData, tables: CharTables) -> npt.NDArray[np.fl
 
 def fit_rankers(data: ReaderData, questions: npt.NDArray[np.bool_]) -> tuple[str, str, CharTables]:
     """The sentence and span rankers trained on ``questions`` (as LightGBM text), and the
-    character tables their span features use."""
+    character tables their span features use (questions marked ``confidence_only`` left
+    out)."""
+    questions = questions & ~np.array([r.item.confidence_only for r in data.questions], dtype=bool)
     rows = questions[data.sentence_q]
     sentence = _ranker(data.sentence_x[rows], data.sentence_y[rows], data.sentence_q[rows])
     tables = fit_char_tables(data, questions)
