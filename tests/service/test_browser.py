@@ -100,20 +100,21 @@ def _severe_console_messages(driver: Any) -> list[str]:
 
 
 def test_chat_page_streams_answers_and_opens_citations(
-    browser: Any, live_server: Callable[..., LiveServer], fresh_assistant: Assistant
+    browser: Any, live_server: Callable[..., LiveServer], scripted_assistant: Assistant
 ) -> None:
+    # The scripted answerer (tests/fakes.py): this tests the page, not the reader.
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import WebDriverWait
 
     driver = browser
     hostile = "<img src=x onerror=\"document.body.dataset.pwned='1'\">"
-    with live_server(fresh_assistant) as server:
+    with live_server(scripted_assistant) as server:
         driver.get(server.url + "/")
         assert "新闻问答" in driver.title
         wait = WebDriverWait(driver, 30)
 
         answer = _ask(driver, SEED_QUESTION)
-        assert "4家企业牵头组建" in answer.text
+        assert "4家企業牽頭組建" in answer.text
         # The answer came in as several streamed deltas (clause by clause).
         assert int(answer.get_attribute("data-chunks")) >= 2
         user = driver.find_elements(By.CSS_SELECTOR, "#conversation li.user")[-1]
@@ -134,7 +135,7 @@ def test_chat_page_streams_answers_and_opens_citations(
 
         # The conversation is kept: a follow-up is answered about the same alliance.
         follow = _ask(driver, FOLLOW_UP)
-        assert "20家国企成为首批成员单位" in follow.text
+        assert "20家國企成為首批成員單位" in follow.text
 
         # User text is shown as text, never run as HTML.
         _ask(driver, hostile)
