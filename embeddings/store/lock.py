@@ -177,6 +177,15 @@ def _open(path: Path, directory: Path) -> tuple[int, bool]:
             fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
         except FileNotFoundError:
             continue
+        except FileExistsError as err:
+            if path.parent.exists() and not path.parent.is_dir():
+                raise IndexWriteError(
+                    f"cannot lock the index at {directory} for writing ({path.parent} is a "
+                    "file, not a directory)"
+                ) from err
+            # mkdir(exist_ok=True) saw the directory made by another writer, which then
+            # removed it before mkdir checked that it is a directory: again.
+            continue
         except OSError as err:
             raise IndexWriteError(
                 f"cannot lock the index at {directory} for writing ({path}: {err})"
