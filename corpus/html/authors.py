@@ -111,6 +111,17 @@ def _clean(value: str) -> str:
     return " ".join(dict.fromkeys(kept))
 
 
+# A two-character name set with a space between its characters to line up with
+# three-character ones (``作者: 赵 培``, ``王 刚、李 明``): one character, a space, one
+# character, neither beside another.
+_SPACED_NAME = re.compile(rf"(?<!{_CJK})({_CJK})[ \u3000]({_CJK})(?!{_CJK})")
+
+
+def _join_spaced_names(line: str) -> str:
+    """``作者: 赵 培：北京`` -> ``作者: 赵培：北京``."""
+    return _SPACED_NAME.sub(r"\1\2", line)
+
+
 def find_authors(line: str, *, signature: bool = False, alone: bool = False) -> str:
     """The author names a line states in a labelled field, space-separated ("" for none).
 
@@ -119,6 +130,7 @@ def find_authors(line: str, *, signature: bool = False, alone: bool = False) -> 
         signature: also read a closing signature (``（常书香 马丹阳）`` at the end).
         alone: the line may be names and nothing else (``赵延东、风笑天``).
     """
+    line = _join_spaced_names(line)
     for pattern in _LABELLED:
         m = pattern.search(line)
         if m:
@@ -173,6 +185,17 @@ def _usable(block: Block) -> bool:
     return block.region not in _FURNITURE and block.link_chars < 0.5 * len(block.text)
 
 
+def _byline_names(block: Block, *, alone: bool = False) -> str:
+    """The names a line above the text states: outside its links first (``作者：<a>专栏
+    </a>`` names nobody); then with them, for a name that links to its author's own
+    page (``作者: <a>赵 培</a>``), where every name starts with a surname."""
+    names = find_authors(block.plain or block.text, alone=alone)
+    if names or not block.plain or block.plain == block.text:
+        return names
+    linked = find_authors(block.text, alone=alone)
+    return linked if linked and all(map(has_surname, linked.split())) else ""
+
+
 def _closing(blocks: Sequence[Block], body_start: int, body_end: int) -> list[int]:
     """The article's last paragraph (a block of 40 characters or more that ends a
     sentence) and the short lines under it, up to a block of links (``编辑： 金金`` /
@@ -214,7 +237,7 @@ def page_author(
     above = [i for i in range(top, body_start) if len(blocks[i].text) <= _MAX_BYLINE]
     for i in above:
         if _usable(blocks[i]):
-            names = find_authors(blocks[i].plain or blocks[i].text)
+            names = _byline_names(blocks[i])
             if names:
                 return names, "byline"
     # The article's first block, its last paragraph and the short notes under it, and the
@@ -250,7 +273,7 @@ def page_author(
     )
     for i in under:
         if _usable(blocks[i]):
-            names = find_authors(blocks[i].text, alone=True)
+            names = _byline_names(blocks[i], alone=True)
             if names:
                 return names, "under-title"
     return "", ""

@@ -185,12 +185,24 @@ def byline_span(blocks: Sequence[Block], title: str, first_text: int) -> tuple[i
         return -1, range(0)
     key = _norm(title)
     start = -1
+
+    def holds_title(text: str) -> bool:
+        return key in text or (len(text) >= 0.6 * len(key) and text in key)
+
     if key:
-        for i in range(first_text - 1, -1, -1):
-            text = _norm(blocks[i].text)
-            if key in text or (len(text) >= 0.6 * len(key) and text in key):
-                start = i
-                break
+        # The nearest block that is the headline (with at most as much again around it)
+        # first: a sentence that quotes the headline, such as a citation line
+        # (``文章引用：赵培. 淘宝网物流配送…[J]. …``), is not where it stands.
+        near = (
+            i for i in range(first_text - 1, -1, -1)
+            if len(text := _norm(blocks[i].text)) <= 2 * len(key) and holds_title(text)
+        )  # fmt: skip
+        start = next(near, -1)
+        if start < 0:
+            start = next(
+                (i for i in range(first_text - 1, -1, -1) if holds_title(_norm(blocks[i].text))),
+                -1,
+            )
     lo = start + 1 if start >= 0 else max(0, first_text - 3)
     return start, range(max(lo, first_text - _MAX_BYLINE_BLOCKS), first_text)
 
@@ -317,6 +329,43 @@ def _placeholder(title: str) -> bool:
     return len(_WORD.findall(title)) < 3
 
 
+_CENTERED = re.compile(r"text-align\s*:\s*center", re.I)
+# A line that is a date and nothing else (a blog's day or month heading).
+_DATE_ONLY = re.compile(
+    r"(?:(?:mon|tues|wednes|thurs|fri|satur|sun)day,?\s*)?"
+    r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s*(?:\d{1,2},?\s*)?\d{4}"
+    r"|(?:19|20)\d{2}\s*年(?:\s*\d{1,2}\s*月(?:\s*\d{1,2}\s*日)?)?",
+    re.I,
+)
+
+
+def _styled_headline(tree: HtmlElement) -> str:
+    """The first centred line set in bold, where a page has no other headline
+    (``<p align=center><strong>路是人走出来的(下)</strong></p>``: how pages made before
+    ``<h1>`` came into use set their headline); "" where there is none."""
+    for el in tree.iterfind(".//body//*"):
+        if el.tag not in ("p", "div", "td", "center"):
+            continue
+        centered = (
+            el.tag == "center"
+            or (el.get("align") or "").lower() == "center"
+            or bool(_CENTERED.search(el.get("style") or ""))
+        )
+        text = re.sub(r"\s+", " ", el.text_content()).strip()
+        if not centered or not 4 <= len(text) <= 60 or text[-1] in "。！？!?；;，,：:":
+            continue
+        if _DATE_ONLY.fullmatch(text) or parse_datetime(text):
+            continue
+        bold = [
+            re.sub(r"\s+", " ", b.text_content()).strip()
+            for b in el.iterfind(".//*")
+            if b.tag in ("strong", "b")
+        ]
+        if text in bold:
+            return text
+    return ""
+
+
 def _choose_title(tree: HtmlElement, structured: str, site: str) -> tuple[str, str, str]:
     """The title, where it came from, and a site name read off the ``<title>`` suffix."""
     head_title = re.sub(r"\s+", " ", (tree.findtext(".//head/title") or "")).strip()
@@ -347,6 +396,9 @@ def _choose_title(tree: HtmlElement, structured: str, site: str) -> tuple[str, s
         return structured, "meta", ""
     if h1s and not _placeholder(h1s[0]):
         return h1s[0], "h1", ""
+    styled = _styled_headline(tree)
+    if styled and not _placeholder(styled):
+        return styled, "styled", ""
     return "", "", ""
 
 
@@ -420,8 +472,11 @@ def page_metadata(
     # The names the page shows its readers first; a meta author only where it is a name
     # (meta tags often carry the site, the CMS or an account id).
     author, where = page_author(blocks, title_at=title_at, body_start=first_text, body_end=end)
-    if not author and byline.author:
-        author, where = byline.author, "byline"
+    # The byline's author as its text outside links states it (``作者：<a>专栏</a>`` names
+    # nobody); a name linked to its author's page is read by page_author.
+    stated = parse_byline([b.plain or b.text for b in zone]).author
+    if not author and stated:
+        author, where = stated, "byline"
     if not author and meta_author and is_names(meta_author):
         author, where = meta_author, "meta"
     if not author:

@@ -138,6 +138,11 @@ def test_a_date_after_the_fetch_is_not_taken() -> None:
         ("文：眉间尺", "眉间尺"),
         ("原文：见附件", ""),  # 文 inside a word is no label
         ("作者： 周思博 (Joel Spolsky)", "周思博 (Joel Spolsky)"),  # the original name kept
+        # Two-character names spaced to line up with three-character ones.
+        ("作者: 赵 培：北京物资学院，北京", "赵培"),
+        ("作者：王 刚、李 明", "王刚 李明"),
+        ("作者：王 刚 李 明", "王刚 李明"),
+        ("记者 张三 报道", "张三"),  # a name between spaces is not joined to its label
     ],
 )
 def test_find_authors(line: str, expected: str) -> None:
@@ -182,6 +187,28 @@ def test_author_from_byline_signature_and_editor() -> None:
     # A name alone between an unfound headline and the text.
     alone = page(h1=False, title="显示", above="<div>犬儒病(上)</div><div>胡平</div>")
     assert author(alone) == "胡平"
+    # A name that links to the author's page, under a headline that a citation line
+    # below quotes: the byline is read between the headline and the text.
+    linked = page(
+        above=(
+            "<div>作者: <a href='/author/1'>赵 培</a>：北京物资学院，北京</div>"
+            "<div>文章引用：赵培. 长三角国资百企联盟成立创新子联盟[J]. 现代市场营销, 2018.</div>"
+        )
+    )
+    assert author(linked) == "赵培"
+    assert author(page(above="<div>作者：<a href='/column'>专栏</a></div>")) == ""
+    # A page with no headline but its own centred bold line: the name under it.
+    styled = (
+        "<html><head><title>提示</title></head><body>"
+        "<p align='center'><strong>路是人走出来的(下)</strong></p><hr>"
+        "<p>胡平</p><p>——论争取自由的方式及其相互关系(下)</p><p>四、规范理论</p>"
+        f"{BODY}</body></html>"
+    )
+    assert extract_page(styled).metadata.title == "路是人走出来的(下)"
+    assert author(styled) == "胡平"
+    # A centred bold date (a blog's day heading) is no headline.
+    dated = styled.replace("路是人走出来的(下)", "December 2006")
+    assert extract_page(dated).metadata.title == ""
     # A meta author that is a site, not a person, is not an author.
     meta = page().replace("</head>", "<meta name='author' content='51offer.com'></head>")
     assert author(meta) == ""
