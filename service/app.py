@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -53,13 +53,31 @@ Question answering over Chinese news with citations to the exact source text.
 """
 
 
-def open_assistant(settings: Settings) -> Assistant:
+RAY_RETRY_SECONDS = 5.0
+"""Seconds between two tries to reach the Ray cluster while the service starts."""
+
+
+def open_assistant(
+    settings: Settings,
+    *,
+    waiting: Callable[[str], None] | None = None,
+    stop: threading.Event | None = None,
+) -> Assistant:
     """Load the index from ``settings.index_dir``; build it from ``settings.articles`` and
     save it there (when ``settings.persist``) when there is none. With
     ``settings.shards``, searches run on that many Ray shard actors.
 
+    Args:
+        settings: the configuration.
+        waiting: with shards, called with what is awaited while the Ray cluster cannot be
+            reached, and the cluster tried again every :data:`RAY_RETRY_SECONDS` (a
+            cluster that starts after the service is joined when it answers); None:
+            an unreachable cluster raises ConnectionError at once.
+        stop: set to give up waiting (ConnectionError).
+
     Raises:
         QAError: when the index cannot be loaded or built (corrupt, mismatched, no articles).
+        ConnectionError: when the Ray cluster cannot be reached (see ``waiting``).
     """
     assistant = open_or_build(
         settings.index_dir,
@@ -72,7 +90,19 @@ def open_assistant(settings: Settings) -> Assistant:
         from qa.distributed import ShardedRetrievers, connect
 
         logger.info("starting %d Ray shard actors ...", settings.shards)
-        connect(settings.ray_address)
+        tries = 0
+        while True:
+            try:
+                connect(settings.ray_address)
+                break
+            except ConnectionError as exc:
+                tries += 1
+                if waiting is None:
+                    raise
+                waiting(f"waiting for the Ray cluster ({tries} tries): {exc}")
+                logger.warning("%s; trying again in %g s", exc, RAY_RETRY_SECONDS)
+                if (stop or threading.Event()).wait(RAY_RETRY_SECONDS):
+                    raise
         assistant.use_retrievers(ShardedRetrievers(settings.shards, timeout=settings.shard_timeout))
     return assistant
 
@@ -107,6 +137,7 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
         try:
             yield
         finally:
+            app.state.stopping.set()  # a loader waiting for the Ray cluster gives up
             if follower is not None:
                 follower.stop()
 
@@ -121,6 +152,8 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
     app.state.settings = settings
     app.state.assistant = assistant
     app.state.load_error = None
+    app.state.waiting = None  # what the loader waits for (the Ray cluster), if anything
+    app.state.stopping = threading.Event()
     app.state.loader = None
     app.state.started = int(time.time())
     # The service's own lock, kept above the writer's (qa.writing.lock) for two reasons
@@ -183,8 +216,12 @@ def _load(app: FastAPI, settings: Settings) -> None:
     start = time.perf_counter()
     model = settings.model or "none: BM25 only"
     logger.info("loading the index at %s (embedding model: %s) ...", settings.index_dir, model)
+
+    def waiting(what: str) -> None:
+        app.state.waiting = public_message(settings, what)
+
     try:
-        assistant = open_assistant(settings)
+        assistant = open_assistant(settings, waiting=waiting, stop=app.state.stopping)
     except Exception as exc:  # reported by /readyz; the process stays up for /healthz
         logger.exception("could not load the index")  # in full; clients see no paths
         app.state.load_error = public_message(settings, str(exc) or type(exc).__name__)

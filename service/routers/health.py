@@ -29,7 +29,8 @@ def healthz() -> HealthResponse:
     responses={
         503: {
             "model": ErrorResponse,
-            "description": "Still loading, or failed to (`not_ready`); with `--shards`, a "
+            "description": "Still loading (saying what it waits for, such as the Ray "
+            "cluster at start-up), or failed to (`not_ready`); with `--shards`, a "
             "shard or the Ray cluster cannot serve (`shard_unavailable`, saying which and "
             "why).",
         }
@@ -38,14 +39,23 @@ def healthz() -> HealthResponse:
 def readyz(request: Request) -> ReadyResponse | JSONResponse:
     """200 once the index is loaded and questions can be answered; 503 before. With
     `--shards`, 503 too while any shard cannot serve or the Ray cluster cannot be
-    reached, and 200 again when they are back (the shards are checked every 2 s).
+    reached, and 200 again when they are back (the shards are checked every 2 s); a
+    cluster that cannot be reached at start-up is tried again every 5 s, and `/readyz`
+    says so meanwhile.
 
     Example: `curl http://127.0.0.1:8000/readyz`
     """
     assistant = request.app.state.assistant
     if assistant is None:
         error = request.app.state.load_error
-        message = f"the index could not be loaded: {error}" if error else "the index is loading"
+        waiting = getattr(request.app.state, "waiting", None)
+        message = (
+            f"the index could not be loaded: {error}"
+            if error
+            else f"the index is loading: {waiting}"
+            if waiting
+            else "the index is loading"
+        )
         return error_response(request, 503, "not_ready", message, headers={"Retry-After": "5"})
     shards = shard_health(assistant)
     if shards is not None and not shards.ready:

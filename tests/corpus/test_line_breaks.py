@@ -207,8 +207,10 @@ def test_br_inside_a_paragraph_of_a_web_page() -> None:
     ]
     # The answer that was cut at the <br> is one sentence now.
     sentences = [doc.text[s:e] for s, e in sentence_spans(doc.text)]
-    assert "然而最新的研究发现：新冠感染症状中嗅觉和味觉减退的比例明显高于此前的估计，" \
+    assert (
+        "然而最新的研究发现：新冠感染症状中嗅觉和味觉减退的比例明显高于此前的估计，"
         "部分患者的恢复时间超过半年。" in sentences
+    )
 
 
 def test_seed_articles_are_unchanged() -> None:
@@ -259,7 +261,9 @@ _EDGE = " \t\u3000\u00a0\f\v"
 
 @settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
 @given(TEXTS)
-@example("今年一季度，本市规模以上工业增加值同比增长百分之七，增速创下五\n年来的最高纪录，其中\n高技术")
+@example(
+    "今年一季度，本市规模以上工业增加值同比增长百分之七，增速创下五\n年来的最高纪录，其中\n高技术"
+)
 def test_join_reports_exact_offsets_for_arbitrary_text(text: str) -> None:
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     result = join_broken_lines(text)

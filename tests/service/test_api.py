@@ -300,3 +300,37 @@ def test_openapi_docs_have_an_example_on_every_endpoint(client: TestClient) -> N
     assert schema["paths"]["/v1/ask"]["post"]["responses"]["422"]["content"]["application/json"][
         "schema"
     ] == {"$ref": "#/components/schemas/ErrorResponse"}
+
+
+def test_startup_waits_for_an_unreachable_ray_cluster(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The Ray cluster answers only at the third try: the service waits for it, says so in
+    # /readyz meanwhile, and is ready once it answers (no restart).
+    import qa.distributed as distributed
+    import service.app as service_app
+    from qa.retrieval import make_retrievers
+
+    tries: list[str | None] = []
+
+    def connect(address: str | None = None, **_: Any) -> None:
+        tries.append(address)
+        if len(tries) < 3:
+            raise ConnectionError(f"nothing answers at {address}")
+
+    monkeypatch.setattr(distributed, "connect", connect)
+    monkeypatch.setattr(distributed, "ShardedRetrievers", lambda *a, **k: make_retrievers)
+    monkeypatch.setattr(service_app, "RAY_RETRY_SECONDS", 0.2)
+    settings = make_settings(tmp_path, shards=2, ray_address="10.0.0.9:6379")
+    with TestClient(create_app(settings)) as client:
+        seen = ""
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            r = client.get("/readyz")
+            if r.status_code == 200:
+                break
+            seen = seen or (r.json()["error"]["message"] if "Ray cluster" in r.text else "")
+            time.sleep(0.02)
+        assert r.status_code == 200, r.text
+        assert "waiting for the Ray cluster" in seen and "10.0.0.9:6379" in seen
+        assert tries == ["10.0.0.9:6379"] * 3
