@@ -41,11 +41,12 @@ from qa import (
     IndexWriteError,
     IngestSummary,
     document_from_text,
+    index_generation,
     load_documents,
 )
-from qa.errors import is_disk_full
+from qa.errors import ShardError, is_disk_full
 from service.deps import AssistantDep, SettingsDep, WriteAuth
-from service.errors import ERROR_RESPONSES, ServiceError, disk_full_error
+from service.errors import ERROR_RESPONSES, ServiceError, disk_full_error, public_message
 from service.schemas import (
     INGEST_EXAMPLE,
     DeleteResponse,
@@ -305,8 +306,25 @@ def _locked_write(
     when ``settings.persist``; a failed commit changes nothing and is a 5xx whose
     message names no server path (the log does)."""
     with request.app.state.write_lock:
+        before = index_generation(settings.index_dir) if settings.persist else None
         try:
             return write(settings.index_dir if settings.persist else None)
+        except ShardError as exc:
+            # A shard that fails while the write's generation is opened on it: the
+            # change is on disk, and served once the shards are back. Say so, so that a
+            # client can tell it from a write that was not stored.
+            after = index_generation(settings.index_dir) if settings.persist else None
+            if after is None or after == before:
+                raise
+            logger.warning("write committed as generation %d, not yet served: %s", after, exc)
+            raise ServiceError(
+                503,
+                "shard_unavailable",
+                f"the change was stored (generation {after}) but a shard cannot serve it "
+                f"yet: {public_message(settings, str(exc))}; it is served once the shards "
+                "are back (sending it again changes nothing)",
+                headers={"Retry-After": "5"},
+            ) from None
         except IndexBusyError as exc:
             logger.warning("write refused, the index is busy: %s", exc)
             raise ServiceError(

@@ -17,6 +17,7 @@ from embeddings.encoder import Encoder
 from embeddings.store import IndexSnapshot
 from qa import Assistant
 from qa.distributed.shards import ShardHealth
+from qa.errors import ShardError
 from qa.retrieval import Retriever, make_retrievers
 from service import create_app
 
@@ -114,6 +115,40 @@ def test_a_write_is_let_through_when_every_shard_answers_but_one_lost_the_genera
     assert client.get("/readyz").status_code == 503
     added = client.post("/v1/documents", json={"articles": [ARTICLE]}, headers=auth())
     assert added.status_code == 200, added.text
+
+
+def test_a_write_stored_before_a_shard_failed_says_it_was_stored(
+    tmp_path: Path, fresh_assistant: Assistant
+) -> None:
+    # The shard fails while the write's new generation is opened on it: the change is
+    # committed, and the 503 says so (not served yet; sending it again changes nothing).
+    class FailingShards(FakeShards):
+        fail = False
+
+        def __call__(self, snapshot: IndexSnapshot, encoder: Encoder | None) -> list[Retriever]:
+            if self.fail:
+                raise ShardError("shard 2 of 2 died while opening generation 2")
+            return super().__call__(snapshot, encoder)
+
+    shards = FailingShards()
+    settings = make_settings(tmp_path, persist=True)
+    fresh_assistant.save(settings.index_dir)
+    fresh_assistant.use_retrievers(shards)
+    with TestClient(create_app(settings, fresh_assistant)) as client:
+        total = client.get("/v1/documents").json()["total"]
+        shards.fail = True
+        r = client.post("/v1/documents", json={"articles": [ARTICLE]}, headers=auth())
+        error = assert_error(r, 503, "shard_unavailable")
+        assert "was stored (generation" in error["message"] and "shard 2 of 2" in error["message"]
+        assert r.headers["Retry-After"] == "5"
+        # A write the shards refuse before anything is written says nothing of the kind.
+        shards.report = DOWN
+        r = client.delete("/v1/documents/x", headers=auth())
+        assert "was stored" not in assert_error(r, 503, "shard_unavailable")["message"]
+        # Once the shards are back the stored change is served.
+        shards.fail, shards.report = False, ShardHealth(2)
+        fresh_assistant.refresh()
+        assert client.get("/v1/documents").json()["total"] == total + 1
 
 
 # -- on real Ray shards -----------------------------------------------------------------
