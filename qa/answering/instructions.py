@@ -56,6 +56,7 @@ from collections.abc import Sequence
 from functools import lru_cache
 
 from corpus.normalize import normalize_for_matching
+from qa.answering.required_literals import literal_prefilter
 
 __all__ = [
     "RULES",
@@ -743,6 +744,9 @@ _CLAUSES = _kind("clause")
 _LABELS = _kind("label")
 _FIRST_LABELS = _kind("first label")
 _CLAUSE_MODAL = re.compile(f"{_LEADS}(?:必须|应该|应当|应|须|要|需要)")
+# Every rule's match holds one of the literals this tests for (computed from the
+# patterns themselves): most sentences hold none, and skip the rules (not the signs).
+_MAY_MATCH_A_RULE = literal_prefilter(pattern for _, _, pattern in RULES)
 
 
 @lru_cache(maxsize=16384)
@@ -756,6 +760,15 @@ def instruction_rule(text: str) -> str:
     compact, spans, closers = _compact(folded)
     if not compact:
         return ""
+    if _MAY_MATCH_A_RULE is None or _MAY_MATCH_A_RULE(compact):
+        rule = _rule(compact, spans, closers)
+        if rule:
+            return rule
+    return "addressed" if _addressed(compact, spans) else ""
+
+
+def _rule(compact: str, spans: Sequence[tuple[int, int]], closers: Sequence[str]) -> str:
+    """The first rule of :data:`RULES` that reads the compacted text, or ""."""
     for name, pattern in _ANYWHERE:
         if pattern.search(compact):
             return name
@@ -770,7 +783,7 @@ def instruction_rule(text: str) -> str:
             for name, pattern in _LABELS + (_FIRST_LABELS if i == 0 else ()):
                 if pattern.fullmatch(compact, start, end):
                     return name
-    return "addressed" if _addressed(compact, spans) else ""
+    return ""
 
 
 def _addressed(compact: str, spans: Sequence[tuple[int, int]]) -> bool:
