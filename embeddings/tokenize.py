@@ -16,6 +16,7 @@ The name is recorded in an index, so a query is always cut the way the index was
 
 from __future__ import annotations
 
+import operator
 import re
 import threading
 from typing import TYPE_CHECKING, Protocol
@@ -59,17 +60,20 @@ class Tokenizer(Protocol):
 def _cjk_ngrams(text: str, *, unigrams: bool, words: bool) -> list[str]:
     """Character n-grams of CJK runs, and (optionally) words of the text between them."""
     tokens: list[str] = []
+    findall = _WORD.findall
     pos = 0
     for match in _CJK_RUN.finditer(text):
-        if words and match.start() > pos:
-            tokens.extend(_WORD.findall(text, pos, match.start()))
+        start, end = match.span()
+        if words and start > pos:
+            tokens += findall(text, pos, start)
         run = match.group()
         if unigrams:
-            tokens.extend(run)
-        tokens.extend(run[i : i + 2] for i in range(len(run) - 1))
-        pos = match.end()
+            tokens += run
+        if end - start > 1:
+            tokens += map(operator.add, run, run[1:])  # the bigrams, in order
+        pos = end
     if words and pos < len(text):
-        tokens.extend(_WORD.findall(text, pos))
+        tokens += findall(text, pos)
     return tokens
 
 
