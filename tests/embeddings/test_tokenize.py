@@ -11,6 +11,8 @@ from embeddings.tokenize import (
     _CJK_RUN,
     _WORD,
     TOKENIZER_NAMES,
+    Char12Terms,
+    Char12Tokenizer,
     Tokenizer,
     _cjk_ngrams,
     get_tokenizer,
@@ -104,3 +106,20 @@ def test_cjk_ngrams_are_the_reference_tokens_in_order(
 ) -> None:
     got = _cjk_ngrams(text, unigrams=unigrams, words=words)
     assert got == _reference_ngrams(text, unigrams=unigrams, words=words)
+
+
+_ALPHABET = "长三角联盟國際中国 abc3.5,。\n2024x_é"
+
+
+@given(
+    st.text(alphabet=_ALPHABET, max_size=80),
+    st.lists(st.text(alphabet=_ALPHABET, min_size=0, max_size=4), max_size=20),
+)
+def test_char12_terms_hold_exactly_the_tokens(text: str, probes: list[str]) -> None:
+    tokens = Char12Tokenizer()(text)
+    terms = Char12Terms(text)
+    for token in tokens:
+        assert token in terms
+    joined = [a + b for a, b in zip(tokens, tokens[1:], strict=False)]
+    for probe in [*probes, *(t[:-1] for t in tokens), *joined]:
+        assert (probe in terms) == (probe in set(tokens)), probe

@@ -12,7 +12,7 @@ never an answer, nor the sentence an abstention quotes.
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Container, Sequence
 from dataclasses import dataclass
 from threading import Lock
 
@@ -89,6 +89,7 @@ class SentencePool:
         self._size = size
         self._cache: OrderedDict[str, tuple[PreparedSentence, ...]] = OrderedDict()
         self._doc_cache: OrderedDict[str, frozenset[str]] = OrderedDict()
+        self._lookup_cache: OrderedDict[str, Container[str]] = OrderedDict()
         self._lock = Lock()
 
     def sentences(self, chunk: Chunk, document: Document) -> tuple[PreparedSentence, ...]:
@@ -148,6 +149,23 @@ class SentencePool:
             self._doc_cache[key] = terms
             if len(self._doc_cache) > self._size:
                 self._doc_cache.popitem(last=False)
+        return terms
+
+    def document_term_set(self, document: Document) -> Container[str]:
+        """The matching terms of a whole document as a container (membership only, see
+        :meth:`~qa.answering.terms.TermStatistics.term_set`): what
+        :meth:`document_terms` holds, without listing them (cached with the chunks)."""
+        key = "set:" + document.id
+        with self._lock:
+            found = self._lookup_cache.get(key)
+            if found is not None:
+                self._lookup_cache.move_to_end(key)
+                return found
+        terms = self._terms.term_set(fold(document.text).text)
+        with self._lock:
+            self._lookup_cache[key] = terms
+            if len(self._lookup_cache) > self._size:
+                self._lookup_cache.popitem(last=False)
         return terms
 
     def candidates(self, passages: Sequence[Passage]) -> list[Candidate]:
