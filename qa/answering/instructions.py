@@ -56,7 +56,7 @@ from collections.abc import Sequence
 from functools import lru_cache
 
 from corpus.normalize import normalize_for_matching
-from qa.answering.required_literals import literal_prefilter
+from qa.answering.required_literals import LiteralPrefilter, grams, literal_prefilter
 
 __all__ = [
     "RULES",
@@ -732,10 +732,17 @@ _TEMPLATE = re.compile(
 )
 
 
-def _kind(where: str) -> tuple[tuple[str, re.Pattern[str]], ...]:
+_Rule = tuple[str, re.Pattern[str], LiteralPrefilter | None]
+
+
+def _kind(where: str) -> tuple[_Rule, ...]:
     # Searched one by one: one alternation of them all is three times slower (each
-    # pattern alone keeps the regular expression engine's prefix optimisations).
-    return tuple((name, pattern) for name, w, pattern in RULES if w == where)
+    # pattern alone keeps the regular expression engine's prefix optimisations). Each
+    # with its own prefilter: a sentence that may hold some rule's words (the one
+    # prefilter of them all) is searched only with the rules whose words it may hold.
+    return tuple(
+        (name, pattern, literal_prefilter([pattern])) for name, w, pattern in RULES if w == where
+    )
 
 
 _ANYWHERE = _kind("anywhere")
@@ -769,18 +776,30 @@ def instruction_rule(text: str) -> str:
 
 def _rule(compact: str, spans: Sequence[tuple[int, int]], closers: Sequence[str]) -> str:
     """The first rule of :data:`RULES` that reads the compacted text, or ""."""
-    for name, pattern in _ANYWHERE:
+    present = grams(compact)
+
+    def live(rules: tuple[_Rule, ...]) -> tuple[tuple[str, re.Pattern[str]], ...]:
+        # In order: a rule left out could not match, so the first match is the same.
+        return tuple((n, p) for n, p, f in rules if f is None or f.holds_in(present))
+
+    for name, pattern in live(_ANYWHERE):
         if pattern.search(compact):
             return name
+    orders, clauses, labels, first_labels = (
+        live(_ORDERS),
+        live(_CLAUSES),
+        live(_LABELS),
+        live(_FIRST_LABELS),
+    )
     for i, (start, end) in enumerate(spans):
-        for name, pattern in _ORDERS:
+        for name, pattern in orders:
             if pattern.match(compact, start):
                 return name
-        for name, pattern in _CLAUSES:
+        for name, pattern in clauses:
             if pattern.fullmatch(compact, start, end):
                 return name
         if closers[i] in _LABEL_ENDS:
-            for name, pattern in _LABELS + (_FIRST_LABELS if i == 0 else ()):
+            for name, pattern in labels + (first_labels if i == 0 else ()):
                 if pattern.fullmatch(compact, start, end):
                     return name
     return ""

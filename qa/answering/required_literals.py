@@ -17,12 +17,13 @@ from __future__ import annotations
 import operator
 import re
 from collections.abc import Iterable
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from re import _constants as _c  # type: ignore[attr-defined]
 from re import _parser  # type: ignore[attr-defined]
 from typing import Any
 
-__all__ = ["LiteralPrefilter", "literal_prefilter", "required_literals"]
+__all__ = ["LiteralPrefilter", "grams", "literal_prefilter", "required_literals"]
 
 _LIMIT = 256
 """Exact sets larger than this are given up (their requirement is kept)."""
@@ -70,6 +71,16 @@ class LiteralPrefilter:
         if not self.chars.isdisjoint(text):
             return True
         return not self.pairs.isdisjoint(map(operator.add, text, text[1:]))
+
+    def holds_in(self, grams: AbstractSet[str]) -> bool:
+        """:meth:`__call__` of a text given as its :func:`grams` (to ask several
+        prefilters about one text)."""
+        return not (self.chars.isdisjoint(grams) and self.pairs.isdisjoint(grams))
+
+
+def grams(text: str) -> frozenset[str]:
+    """The characters of ``text`` and its pairs of adjacent characters."""
+    return frozenset(text).union(map(operator.add, text, text[1:]))
 
 
 def literal_prefilter(patterns: Iterable[str | re.Pattern[str]]) -> LiteralPrefilter | None:

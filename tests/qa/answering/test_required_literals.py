@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from qa.answering import instructions
-from qa.answering.required_literals import literal_prefilter, required_literals
+from qa.answering.required_literals import grams, literal_prefilter, required_literals
 from tests.qa.injections import HELD_OUT, HELD_OUT_2, HELD_OUT_3, HELD_OUT_4, INJECTIONS, NEWS
 
 
@@ -97,3 +98,65 @@ def test_the_prefilter_passes_every_planted_instruction(sentence: str) -> None:
     assert prefilter is not None
     if rule:
         assert prefilter(compact)
+
+
+def test_grams_are_characters_and_adjacent_pairs() -> None:
+    assert grams("abc") == {"a", "b", "c", "ab", "bc"}
+    assert grams("") == frozenset()
+    prefilter = literal_prefilter(["xbcy?", "q"])
+    assert prefilter is not None
+    for text in ("abcd", "xbc", "qq", "bcx"):
+        assert prefilter.holds_in(grams(text)) == prefilter(text)
+
+
+def _rule_without_prefilters(compact: str, spans: Any, closers: Any) -> str:
+    """The rules searched one by one, none left out."""
+    for name, pattern, _ in instructions._ANYWHERE:
+        if pattern.search(compact):
+            return name
+    for i, (start, end) in enumerate(spans):
+        for name, pattern, _ in instructions._ORDERS:
+            if pattern.match(compact, start):
+                return name
+        for name, pattern, _ in instructions._CLAUSES:
+            if pattern.fullmatch(compact, start, end):
+                return name
+        if closers[i] in instructions._LABEL_ENDS:
+            labels = instructions._LABELS + (instructions._FIRST_LABELS if i == 0 else ())
+            for name, pattern, _ in labels:
+                if pattern.fullmatch(compact, start, end):
+                    return name
+    return ""
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.one_of(
+            st.sampled_from(_RULE_WORDS), st.text(alphabet="的了是在他们，。：你请 ", max_size=3)
+        ),
+        max_size=8,
+    )
+)
+def test_each_rule_s_prefilter_leaves_out_only_rules_that_cannot_match(pieces: list[str]) -> None:
+    compact, spans, closers = instructions._compact(
+        instructions.fold_for_instructions("".join(pieces))
+    )
+    assert instructions._rule(compact, spans, closers) == _rule_without_prefilters(
+        compact, spans, closers
+    )
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        s
+        for table in (INJECTIONS, HELD_OUT, HELD_OUT_2, HELD_OUT_3, HELD_OUT_4)
+        for _, s, _ in table
+    ],
+)
+def test_every_planted_instruction_reads_as_without_prefilters(sentence: str) -> None:
+    compact, spans, closers = instructions._compact(instructions.fold_for_instructions(sentence))
+    assert instructions._rule(compact, spans, closers) == _rule_without_prefilters(
+        compact, spans, closers
+    )
