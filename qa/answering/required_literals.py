@@ -19,9 +19,13 @@ import re
 from collections.abc import Iterable
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
-from re import _constants as _c  # type: ignore[attr-defined]
-from re import _parser  # type: ignore[attr-defined]
 from typing import Any
+
+try:  # Python's own regular expression parser (3.11+: re._parser, re._constants)
+    from re import _constants as _c  # type: ignore[attr-defined]
+    from re import _parser  # type: ignore[attr-defined]
+except ImportError:  # pragma: no cover - another Python: no prefilter, every rule runs
+    _c = _parser = None
 
 __all__ = ["LiteralPrefilter", "grams", "literal_prefilter", "required_literals"]
 
@@ -40,6 +44,8 @@ def required_literals(pattern: str | re.Pattern[str]) -> Strings | None:
     Raises:
         re.error: when ``pattern`` is no regular expression.
     """
+    if _parser is None:  # pragma: no cover
+        return None
     source = pattern.pattern if isinstance(pattern, re.Pattern) else pattern
     flags = pattern.flags if isinstance(pattern, re.Pattern) else 0
     if flags & (re.IGNORECASE | re.VERBOSE):
