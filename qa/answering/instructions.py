@@ -56,7 +56,7 @@ from collections.abc import Sequence
 from functools import lru_cache
 
 from corpus.normalize import normalize_for_matching
-from qa.answering.required_literals import LiteralPrefilter, grams, literal_prefilter
+from qa.answering.required_literals import LiteralIndex
 
 __all__ = [
     "RULES",
@@ -732,16 +732,20 @@ _TEMPLATE = re.compile(
 )
 
 
-_Rule = tuple[str, re.Pattern[str], LiteralPrefilter | None]
+# Which rules may match a sentence, from the literals every match of each holds
+# (computed from the patterns themselves): most sentences hold none of any rule's and
+# skip the rules (not the signs); the others are searched with only the rules whose
+# literals they hold.
+_LITERALS = LiteralIndex.of(pattern for _, _, pattern in RULES)
+_Rule = tuple[str, re.Pattern[str], int]
 
 
 def _kind(where: str) -> tuple[_Rule, ...]:
     # Searched one by one: one alternation of them all is three times slower (each
     # pattern alone keeps the regular expression engine's prefix optimisations). Each
-    # with its own prefilter: a sentence that may hold some rule's words (the one
-    # prefilter of them all) is searched only with the rules whose words it may hold.
+    # with its bit in _LITERALS.
     return tuple(
-        (name, pattern, literal_prefilter([pattern])) for name, w, pattern in RULES if w == where
+        (name, pattern, 1 << i) for i, (name, w, pattern) in enumerate(RULES) if w == where
     )
 
 
@@ -751,9 +755,6 @@ _CLAUSES = _kind("clause")
 _LABELS = _kind("label")
 _FIRST_LABELS = _kind("first label")
 _CLAUSE_MODAL = re.compile(f"{_LEADS}(?:必须|应该|应当|应|须|要|需要)")
-# Every rule's match holds one of the literals this tests for (computed from the
-# patterns themselves): most sentences hold none, and skip the rules (not the signs).
-_MAY_MATCH_A_RULE = literal_prefilter(pattern for _, _, pattern in RULES)
 
 
 @lru_cache(maxsize=16384)
@@ -767,20 +768,23 @@ def instruction_rule(text: str) -> str:
     compact, spans, closers = _compact(folded)
     if not compact:
         return ""
-    if _MAY_MATCH_A_RULE is None or _MAY_MATCH_A_RULE(compact):
-        rule = _rule(compact, spans, closers)
+    mask = _LITERALS.live(compact)
+    if mask:
+        rule = _rule(compact, spans, closers, mask)
         if rule:
             return rule
     return "addressed" if _addressed(compact, spans) else ""
 
 
-def _rule(compact: str, spans: Sequence[tuple[int, int]], closers: Sequence[str]) -> str:
-    """The first rule of :data:`RULES` that reads the compacted text, or ""."""
-    present = grams(compact)
+def _rule(
+    compact: str, spans: Sequence[tuple[int, int]], closers: Sequence[str], mask: int = -1
+) -> str:
+    """The first rule of :data:`RULES` that reads the compacted text, or "" (only the
+    rules whose bits ``mask`` sets are searched: the others cannot match)."""
 
     def live(rules: tuple[_Rule, ...]) -> tuple[tuple[str, re.Pattern[str]], ...]:
         # In order: a rule left out could not match, so the first match is the same.
-        return tuple((n, p) for n, p, f in rules if f is None or f.holds_in(present))
+        return tuple((n, p) for n, p, bit in rules if mask & bit)
 
     for name, pattern in live(_ANYWHERE):
         if pattern.search(compact):

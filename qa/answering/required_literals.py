@@ -27,7 +27,7 @@ try:  # Python's own regular expression parser (3.11+: re._parser, re._constants
 except ImportError:  # pragma: no cover - another Python: no prefilter, every rule runs
     _c = _parser = None
 
-__all__ = ["LiteralPrefilter", "grams", "literal_prefilter", "required_literals"]
+__all__ = ["LiteralIndex", "LiteralPrefilter", "grams", "literal_prefilter", "required_literals"]
 
 _LIMIT = 256
 """Exact sets larger than this are given up (their requirement is kept)."""
@@ -87,6 +87,57 @@ class LiteralPrefilter:
 def grams(text: str) -> frozenset[str]:
     """The characters of ``text`` and its pairs of adjacent characters."""
     return frozenset(text).union(map(operator.add, text, text[1:]))
+
+
+@dataclass(frozen=True, slots=True)
+class LiteralIndex:
+    """The prefilters of several patterns at once: :meth:`live` tells, in one pass over a
+    text, which of the patterns may match it (bit ``i`` for pattern ``i``); a pattern
+    whose bit is clear matches nowhere in the text.
+
+    Build with :meth:`of`.
+
+    Attributes:
+        keys: per key (a one-character literal, or the first two characters of a longer
+            one), the bits of the patterns that have it.
+        chars: the one-character keys.
+        pairs: the two-character keys.
+        always: the bits of the patterns without required literals (always live).
+    """
+
+    keys: dict[str, int]
+    chars: frozenset[str]
+    pairs: frozenset[str]
+    always: int
+
+    @classmethod
+    def of(cls, patterns: Iterable[str | re.Pattern[str]]) -> LiteralIndex:
+        """The index of ``patterns`` (bit ``i``: the ``i``-th)."""
+        keys: dict[str, int] = {}
+        always = 0
+        for i, pattern in enumerate(patterns):
+            prefilter = literal_prefilter([pattern])
+            if prefilter is None:
+                always |= 1 << i
+                continue
+            for key in prefilter.chars | prefilter.pairs:
+                keys[key] = keys.get(key, 0) | 1 << i
+        return cls(
+            keys=keys,
+            chars=frozenset(k for k in keys if len(k) == 1),
+            pairs=frozenset(k for k in keys if len(k) == 2),
+            always=always,
+        )
+
+    def live(self, text: str) -> int:
+        """The bits of the patterns that may match somewhere in ``text``."""
+        mask = self.always
+        keys = self.keys
+        for key in self.chars.intersection(text):
+            mask |= keys[key]
+        for key in self.pairs.intersection(map(operator.add, text, text[1:])):
+            mask |= keys[key]
+        return mask
 
 
 def literal_prefilter(patterns: Iterable[str | re.Pattern[str]]) -> LiteralPrefilter | None:

@@ -10,7 +10,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from qa.answering import instructions
-from qa.answering.required_literals import grams, literal_prefilter, required_literals
+from qa.answering.required_literals import (
+    LiteralIndex,
+    grams,
+    literal_prefilter,
+    required_literals,
+)
 from tests.qa.injections import HELD_OUT, HELD_OUT_2, HELD_OUT_3, HELD_OUT_4, INJECTIONS, NEWS
 
 
@@ -80,9 +85,10 @@ _RULE_WORDS = sorted(
 def test_the_detector_reads_a_text_as_its_rules_do(pieces: list[str]) -> None:
     text = "".join(pieces)
     compact, spans, closers = instructions._compact(instructions.fold_for_instructions(text))
-    prefilter = instructions._MAY_MATCH_A_RULE
-    assert prefilter is not None
-    if compact and not prefilter(compact):
+    union = literal_prefilter(p for _, _, p in instructions.RULES)
+    assert union is not None
+    if compact and not union(compact):
+        assert instructions._LITERALS.live(compact) == 0
         assert instructions._rule(compact, spans, closers) == ""
 
 
@@ -94,10 +100,16 @@ def test_the_detector_reads_a_text_as_its_rules_do(pieces: list[str]) -> None:
 def test_the_prefilter_passes_every_planted_instruction(sentence: str) -> None:
     compact, spans, closers = instructions._compact(instructions.fold_for_instructions(sentence))
     rule = instructions._rule(compact, spans, closers)
-    prefilter = instructions._MAY_MATCH_A_RULE
-    assert prefilter is not None
     if rule:
-        assert prefilter(compact)
+        kinds = (
+            instructions._ANYWHERE
+            + instructions._ORDERS
+            + instructions._CLAUSES
+            + instructions._LABELS
+            + instructions._FIRST_LABELS
+        )
+        bit = next(b for n, _, b in kinds if n == rule)
+        assert instructions._LITERALS.live(compact) & bit
 
 
 def test_grams_are_characters_and_adjacent_pairs() -> None:
@@ -107,6 +119,20 @@ def test_grams_are_characters_and_adjacent_pairs() -> None:
     assert prefilter is not None
     for text in ("abcd", "xbc", "qq", "bcx"):
         assert prefilter.holds_in(grams(text)) == prefilter(text)
+
+
+def test_the_index_tells_which_patterns_may_match() -> None:
+    index = LiteralIndex.of(["abc", "x", "(?:qr|zz)y", ".*"])
+    assert index.always == 0b1000
+    assert index.live("") == 0b1000
+    assert index.live("abx") == 0b1000 | 0b10 | 0b1  # "ab" is abc's key, x is x's
+    assert index.live("zzy") == 0b1000 | 0b100
+    assert index.live("qq") == 0b1000
+    for text in ("abc", "xyz", "qry", "aqrb"):
+        live = index.live(text)
+        for i, pattern in enumerate(["abc", "x", "(?:qr|zz)y", ".*"]):
+            if re.search(pattern, text):
+                assert live >> i & 1
 
 
 def _rule_without_prefilters(compact: str, spans: Any, closers: Any) -> str:
@@ -142,7 +168,8 @@ def test_each_rule_s_prefilter_leaves_out_only_rules_that_cannot_match(pieces: l
     compact, spans, closers = instructions._compact(
         instructions.fold_for_instructions("".join(pieces))
     )
-    assert instructions._rule(compact, spans, closers) == _rule_without_prefilters(
+    live = instructions._LITERALS.live(compact)
+    assert instructions._rule(compact, spans, closers, live) == _rule_without_prefilters(
         compact, spans, closers
     )
 
@@ -157,6 +184,7 @@ def test_each_rule_s_prefilter_leaves_out_only_rules_that_cannot_match(pieces: l
 )
 def test_every_planted_instruction_reads_as_without_prefilters(sentence: str) -> None:
     compact, spans, closers = instructions._compact(instructions.fold_for_instructions(sentence))
-    assert instructions._rule(compact, spans, closers) == _rule_without_prefilters(
+    live = instructions._LITERALS.live(compact)
+    assert instructions._rule(compact, spans, closers, live) == _rule_without_prefilters(
         compact, spans, closers
     )
