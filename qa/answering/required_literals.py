@@ -17,7 +17,6 @@ from __future__ import annotations
 import operator
 import re
 from collections.abc import Iterable
-from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,7 +26,7 @@ try:  # Python's own regular expression parser (3.11+: re._parser, re._constants
 except ImportError:  # pragma: no cover - another Python: no prefilter, every rule runs
     _c = _parser = None
 
-__all__ = ["LiteralIndex", "LiteralPrefilter", "grams", "literal_prefilter", "required_literals"]
+__all__ = ["LiteralIndex", "LiteralPrefilter", "literal_prefilter", "required_literals"]
 
 _LIMIT = 256
 """Exact sets larger than this are given up (their requirement is kept)."""
@@ -77,16 +76,6 @@ class LiteralPrefilter:
         if not self.chars.isdisjoint(text):
             return True
         return not self.pairs.isdisjoint(map(operator.add, text, text[1:]))
-
-    def holds_in(self, grams: AbstractSet[str]) -> bool:
-        """:meth:`__call__` of a text given as its :func:`grams` (to ask several
-        prefilters about one text)."""
-        return not (self.chars.isdisjoint(grams) and self.pairs.isdisjoint(grams))
-
-
-def grams(text: str) -> frozenset[str]:
-    """The characters of ``text`` and its pairs of adjacent characters."""
-    return frozenset(text).union(map(operator.add, text, text[1:]))
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,7 +12,6 @@ from hypothesis import strategies as st
 from qa.answering import instructions
 from qa.answering.required_literals import (
     LiteralIndex,
-    grams,
     literal_prefilter,
     required_literals,
 )
@@ -110,15 +109,6 @@ def test_the_prefilter_passes_every_planted_instruction(sentence: str) -> None:
         )
         bit = next(b for n, _, b in kinds if n == rule)
         assert instructions._LITERALS.live(compact) & bit
-
-
-def test_grams_are_characters_and_adjacent_pairs() -> None:
-    assert grams("abc") == {"a", "b", "c", "ab", "bc"}
-    assert grams("") == frozenset()
-    prefilter = literal_prefilter(["xbcy?", "q"])
-    assert prefilter is not None
-    for text in ("abcd", "xbc", "qq", "bcx"):
-        assert prefilter.holds_in(grams(text)) == prefilter(text)
 
 
 def test_the_index_tells_which_patterns_may_match() -> None:
