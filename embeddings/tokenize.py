@@ -16,8 +16,10 @@ The name is recorded in an index, so a query is always cut the way the index was
 
 from __future__ import annotations
 
+import operator
 import re
 import threading
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
 from corpus.charsets import CJK_CLASS
@@ -28,6 +30,7 @@ if TYPE_CHECKING:
 __all__ = [
     "DEFAULT_TOKENIZER",
     "TOKENIZER_NAMES",
+    "Char12Terms",
     "Char12Tokenizer",
     "JiebaChar2Tokenizer",
     "JiebaTokenizer",
@@ -39,6 +42,7 @@ TOKENIZER_NAMES: tuple[str, ...] = ("char12", "jieba", "jieba+char2")
 DEFAULT_TOKENIZER = "char12"
 
 _CJK_RUN = re.compile(f"[{CJK_CLASS}]+")
+_CJK_CHAR = re.compile(f"[{CJK_CLASS}]")
 # Outside CJK runs: decimal numbers whole, then runs of letters/digits of any script.
 _WORD = re.compile(r"\d+(?:\.\d+)+|[^\W_]+")
 
@@ -59,17 +63,20 @@ class Tokenizer(Protocol):
 def _cjk_ngrams(text: str, *, unigrams: bool, words: bool) -> list[str]:
     """Character n-grams of CJK runs, and (optionally) words of the text between them."""
     tokens: list[str] = []
+    findall = _WORD.findall
     pos = 0
     for match in _CJK_RUN.finditer(text):
-        if words and match.start() > pos:
-            tokens.extend(_WORD.findall(text, pos, match.start()))
+        start, end = match.span()
+        if words and start > pos:
+            tokens += findall(text, pos, start)
         run = match.group()
         if unigrams:
-            tokens.extend(run)
-        tokens.extend(run[i : i + 2] for i in range(len(run) - 1))
-        pos = match.end()
+            tokens += run
+        if end - start > 1:
+            tokens += map(operator.add, run, run[1:])  # the bigrams, in order
+        pos = end
     if words and pos < len(text):
-        tokens.extend(_WORD.findall(text, pos))
+        tokens += findall(text, pos)
     return tokens
 
 
@@ -101,6 +108,38 @@ class Char12Tokenizer:
             Unigrams and bigrams of each CJK run, and the words between runs.
         """
         return _cjk_ngrams(text, unigrams=True, words=True)
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Char12Terms:
+    """The set of a text's :class:`Char12Tokenizer` tokens, as a container: ``t in
+    terms`` is ``t in set(Char12Tokenizer()(text))``, answered without listing the
+    tokens.
+
+    A token of one or two CJK characters is one where the text holds it (a CJK
+    character stands in a run of them, two adjacent ones in the same run); a token
+    without CJK characters is one of the words between the runs (listed on the first
+    such question); anything else (three CJK characters, CJK mixed with letters) is
+    never a token.
+
+    Attributes:
+        text: normalised text.
+    """
+
+    text: str
+    _words: list[frozenset[str]] = field(default_factory=list, repr=False)
+
+    def __contains__(self, token: object) -> bool:
+        if not isinstance(token, str) or not token:
+            return False
+        cjk = len(_CJK_CHAR.findall(token))
+        if cjk:
+            return cjk == len(token) <= 2 and token in self.text
+        if not self._words:
+            # The runs cut into words as the tokenizer's end-of-run does: a space stops
+            # every pattern of _WORD as the end of the text does.
+            self._words.append(frozenset(_WORD.findall(_CJK_RUN.sub(" ", self.text))))
+        return token in self._words[0]
 
 
 class JiebaTokenizer:

@@ -56,6 +56,7 @@ from collections.abc import Sequence
 from functools import lru_cache
 
 from corpus.normalize import normalize_for_matching
+from qa.answering.required_literals import LiteralIndex
 
 __all__ = [
     "RULES",
@@ -731,10 +732,21 @@ _TEMPLATE = re.compile(
 )
 
 
-def _kind(where: str) -> tuple[tuple[str, re.Pattern[str]], ...]:
+# Which rules may match a sentence, from the literals every match of each holds
+# (computed from the patterns themselves): most sentences hold none of any rule's and
+# skip the rules (not the signs); the others are searched with only the rules whose
+# literals they hold.
+_LITERALS = LiteralIndex.of(pattern for _, _, pattern in RULES)
+_Rule = tuple[str, re.Pattern[str], int]
+
+
+def _kind(where: str) -> tuple[_Rule, ...]:
     # Searched one by one: one alternation of them all is three times slower (each
-    # pattern alone keeps the regular expression engine's prefix optimisations).
-    return tuple((name, pattern) for name, w, pattern in RULES if w == where)
+    # pattern alone keeps the regular expression engine's prefix optimisations). Each
+    # with its bit in _LITERALS.
+    return tuple(
+        (name, pattern, 1 << i) for i, (name, w, pattern) in enumerate(RULES) if w == where
+    )
 
 
 _ANYWHERE = _kind("anywhere")
@@ -756,21 +768,45 @@ def instruction_rule(text: str) -> str:
     compact, spans, closers = _compact(folded)
     if not compact:
         return ""
-    for name, pattern in _ANYWHERE:
+    mask = _LITERALS.live(compact)
+    if mask:
+        rule = _rule(compact, spans, closers, mask)
+        if rule:
+            return rule
+    return "addressed" if _addressed(compact, spans) else ""
+
+
+def _rule(
+    compact: str, spans: Sequence[tuple[int, int]], closers: Sequence[str], mask: int = -1
+) -> str:
+    """The first rule of :data:`RULES` that reads the compacted text, or "" (only the
+    rules whose bits ``mask`` sets are searched: the others cannot match)."""
+
+    def live(rules: tuple[_Rule, ...]) -> tuple[tuple[str, re.Pattern[str]], ...]:
+        # In order: a rule left out could not match, so the first match is the same.
+        return tuple((n, p) for n, p, bit in rules if mask & bit)
+
+    for name, pattern in live(_ANYWHERE):
         if pattern.search(compact):
             return name
+    orders, clauses, labels, first_labels = (
+        live(_ORDERS),
+        live(_CLAUSES),
+        live(_LABELS),
+        live(_FIRST_LABELS),
+    )
     for i, (start, end) in enumerate(spans):
-        for name, pattern in _ORDERS:
+        for name, pattern in orders:
             if pattern.match(compact, start):
                 return name
-        for name, pattern in _CLAUSES:
+        for name, pattern in clauses:
             if pattern.fullmatch(compact, start, end):
                 return name
         if closers[i] in _LABEL_ENDS:
-            for name, pattern in _LABELS + (_FIRST_LABELS if i == 0 else ()):
+            for name, pattern in labels + (first_labels if i == 0 else ()):
                 if pattern.fullmatch(compact, start, end):
                     return name
-    return "addressed" if _addressed(compact, spans) else ""
+    return ""
 
 
 def _addressed(compact: str, spans: Sequence[tuple[int, int]]) -> bool:

@@ -93,6 +93,7 @@ class _Bucket:
 
 
 _EMPTY = _Bucket()
+_ABSENT = object()  # a sentinel: no such word or prefix
 
 
 class Segmenter:
@@ -163,35 +164,45 @@ class Segmenter:
 
     # jieba.Tokenizer
 
-    def _dag(self, sentence: str) -> dict[int, list[int]]:
+    def _dag(
+        self, sentence: str, freqs: list[dict[str, int]] | None = None
+    ) -> dict[int, list[int]]:
+        if freqs is None:
+            freqs = [self._bucket(ch).freq for ch in sentence]
         dag: dict[int, list[int]] = {}
         n = len(sentence)
         for k in range(n):
-            freq = self._bucket(sentence[k]).freq
+            get = freqs[k].get
             ends: list[int] = []
             i = k
             frag = sentence[k]
-            while i < n and frag in freq:
-                if freq[frag]:
+            while i < n:
+                count = get(frag, _ABSENT)
+                if count is _ABSENT:
+                    break
+                if count:
                     ends.append(i)
                 i += 1
                 frag = sentence[k : i + 1]
-            if not ends:
-                ends.append(k)
-            dag[k] = ends
+            dag[k] = ends or [k]
         return dag
 
     def _route(self, sentence: str) -> dict[int, tuple[float, int]]:
-        dag = self._dag(sentence)
+        freqs = [self._bucket(ch).freq for ch in sentence]
+        dag = self._dag(sentence, freqs)
         n = len(sentence)
         route: dict[int, tuple[float, int]] = {n: (0, 0)}
         logtotal = self._logtotal
         for idx in range(n - 1, -1, -1):
-            freq = self._bucket(sentence[idx]).freq
-            route[idx] = max(
-                (log(freq.get(sentence[idx : x + 1]) or 1) - logtotal + route[x + 1][0], x)
-                for x in dag[idx]
-            )
+            get = freqs[idx].get
+            # max() of the (score, end) pairs: the ends differ, so no two pairs are equal.
+            best: tuple[float, int] | None = None
+            for x in dag[idx]:
+                pair = (log(get(sentence[idx : x + 1]) or 1) - logtotal + route[x + 1][0], x)
+                if best is None or pair > best:
+                    best = pair
+            assert best is not None  # every position has an end
+            route[idx] = best
         return route
 
     def _cut_dag_no_hmm(self, sentence: str) -> Iterator[str]:

@@ -17,7 +17,7 @@ import numpy as np
 import numpy.typing as npt
 
 from embeddings.store import IndexSnapshot
-from embeddings.tokenize import Char12Tokenizer
+from embeddings.tokenize import Char12Terms, Char12Tokenizer
 
 __all__ = ["ANALYZER", "TermStatistics"]
 
@@ -59,3 +59,9 @@ class TermStatistics:
     def tokens(self, normalized: str) -> list[str]:
         """The matching terms of a text already folded by ``normalize_for_matching``."""
         return self._tokenizer(normalized)
+
+    def term_set(self, normalized: str) -> Char12Terms:
+        """The matching terms of a folded text as a container: ``t in term_set(text)`` is
+        ``t in set(tokens(text))``, answered by searching the text (for a long text asked
+        about a few terms, much cheaper than listing its tokens)."""
+        return Char12Terms(normalized)

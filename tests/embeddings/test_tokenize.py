@@ -7,7 +7,16 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from corpus.normalize import normalize_for_matching
-from embeddings.tokenize import TOKENIZER_NAMES, Tokenizer, get_tokenizer
+from embeddings.tokenize import (
+    _CJK_RUN,
+    _WORD,
+    TOKENIZER_NAMES,
+    Char12Terms,
+    Char12Tokenizer,
+    Tokenizer,
+    _cjk_ngrams,
+    get_tokenizer,
+)
 
 
 def test_char12_unigrams_bigrams_and_words() -> None:
@@ -67,3 +76,50 @@ def test_char12_tokens_are_never_punctuation_or_space(text: str) -> None:
         # Only a decimal point may sit inside a token ("3.5"); none at either end.
         assert unicodedata.category(token[0])[0] not in "PZS"
         assert unicodedata.category(token[-1])[0] not in "PZS"
+
+
+def _reference_ngrams(text: str, *, unigrams: bool, words: bool) -> list[str]:
+    """The n-grams as first written (slices, one run at a time): the tokens must not
+    change, in content or order, whatever makes them faster."""
+    tokens: list[str] = []
+    pos = 0
+    for match in _CJK_RUN.finditer(text):
+        if words and match.start() > pos:
+            tokens.extend(_WORD.findall(text, pos, match.start()))
+        run = match.group()
+        if unigrams:
+            tokens.extend(run)
+        tokens.extend(run[i : i + 2] for i in range(len(run) - 1))
+        pos = match.end()
+    if words and pos < len(text):
+        tokens.extend(_WORD.findall(text, pos))
+    return tokens
+
+
+@given(
+    st.text(alphabet="长三角联盟國際 abc3.5,。\n2024x_é", max_size=60),
+    st.booleans(),
+    st.booleans(),
+)
+def test_cjk_ngrams_are_the_reference_tokens_in_order(
+    text: str, unigrams: bool, words: bool
+) -> None:
+    got = _cjk_ngrams(text, unigrams=unigrams, words=words)
+    assert got == _reference_ngrams(text, unigrams=unigrams, words=words)
+
+
+_ALPHABET = "长三角联盟國際中国 abc3.5,。\n2024x_é"
+
+
+@given(
+    st.text(alphabet=_ALPHABET, max_size=80),
+    st.lists(st.text(alphabet=_ALPHABET, min_size=0, max_size=4), max_size=20),
+)
+def test_char12_terms_hold_exactly_the_tokens(text: str, probes: list[str]) -> None:
+    tokens = Char12Tokenizer()(text)
+    terms = Char12Terms(text)
+    for token in tokens:
+        assert token in terms
+    joined = [a + b for a, b in zip(tokens, tokens[1:], strict=False)]
+    for probe in [*probes, *(t[:-1] for t in tokens), *joined]:
+        assert (probe in terms) == (probe in set(tokens)), probe

@@ -294,7 +294,7 @@ class ExtractiveAnswerer:
         terms = question_terms(analysis, self._terms)
         read_passages = passages[: self.answer_passages]
         candidates = self._pool.candidates(read_passages)
-        documents = {p.document.id: self._pool.document_terms(p.document) for p in read_passages}
+        documents = {p.document.id: self._pool.document_term_set(p.document) for p in read_passages}
         return read(terms, candidates, self._terms, self.model, documents)
 
     def answer(self, question: Question, passages: Sequence[Passage]) -> Draft:

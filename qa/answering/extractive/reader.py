@@ -15,7 +15,7 @@ then judges the chosen sentence (and a runner-up) with the checks of
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Container, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -88,7 +88,7 @@ def read(
     candidates: Sequence[Candidate],
     stats: TermStatistics,
     model: ReaderModel,
-    documents: Mapping[str, frozenset[str]] | None = None,
+    documents: Mapping[str, Container[str]] | None = None,
     checks: Sequence[Check] = CHECKS,
 ) -> Reading:
     """Pick the best sentence, then the best span in it, and judge it.
@@ -98,7 +98,8 @@ def read(
         candidates: the sentences of the retrieved passages.
         stats: the index's term statistics.
         model: the trained reader.
-        documents: the matching terms of the candidates' documents.
+        documents: the matching terms of the candidates' documents (sets, or
+            containers that answer membership as the sets would).
         checks: the checks the chosen sentence and the runner-up must pass.
 
     Returns:

@@ -12,8 +12,8 @@ never an answer, nor the sentence an abstention quotes.
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Container, Sequence
+from dataclasses import dataclass, field
 from threading import Lock
 
 from corpus.normalize import Folded, fold
@@ -41,11 +41,12 @@ class PreparedSentence:
         end: end offset (exclusive).
         folded: the sentence folded for matching, with offsets back to the original.
         terms: its matching terms (see :class:`~qa.answering.terms.TermStatistics`).
-        spans: the typed spans of the folded text (dates, numbers, names, ...).
-        values: the constraints its typed spans state (see
-            :func:`qa.analysis.question.constraint_of`).
         position: where the sentence starts, as a share of the document's length.
         lead: True for the first sentence of the document.
+
+    Its typed spans and the constraints they state (:attr:`spans`, :attr:`values`) are
+    found the first time they are read: a question reads them of the sentences it
+    shortlists and their neighbours, about half of those it prepares.
     """
 
     doc_id: str
@@ -53,10 +54,31 @@ class PreparedSentence:
     end: int
     folded: Folded
     terms: frozenset[str]
-    spans: tuple[TypedSpan, ...]
-    values: frozenset[Constraint]
     position: float
     lead: bool
+    _typed: list[tuple[tuple[TypedSpan, ...], frozenset[Constraint]]] = field(
+        default_factory=list, init=False, repr=False, compare=False
+    )
+
+    @property
+    def spans(self) -> tuple[TypedSpan, ...]:
+        """The typed spans of the folded text (dates, numbers, names, ...)."""
+        return self._typed_spans()[0]
+
+    @property
+    def values(self) -> frozenset[Constraint]:
+        """The constraints its typed spans state (see
+        :func:`qa.analysis.question.constraint_of`)."""
+        return self._typed_spans()[1]
+
+    def _typed_spans(self) -> tuple[tuple[TypedSpan, ...], frozenset[Constraint]]:
+        if not self._typed:
+            typed = tuple(typed_spans(self.folded.text))
+            values = frozenset(c for t in typed if (c := constraint_of(t)) is not None)
+            # Two threads may both find them: the same value, kept once.
+            if not self._typed:
+                self._typed.append((typed, values))
+        return self._typed[0]
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,6 +111,7 @@ class SentencePool:
         self._size = size
         self._cache: OrderedDict[str, tuple[PreparedSentence, ...]] = OrderedDict()
         self._doc_cache: OrderedDict[str, frozenset[str]] = OrderedDict()
+        self._lookup_cache: OrderedDict[str, Container[str]] = OrderedDict()
         self._lock = Lock()
 
     def sentences(self, chunk: Chunk, document: Document) -> tuple[PreparedSentence, ...]:
@@ -114,7 +137,6 @@ class SentencePool:
             if e <= chunk.start or s >= chunk.end or flagged:
                 continue
             folded = fold(text[s:e])
-            typed = tuple(typed_spans(folded.text))
             prepared.append(
                 PreparedSentence(
                     doc_id=document.id,
@@ -122,8 +144,6 @@ class SentencePool:
                     end=e,
                     folded=folded,
                     terms=frozenset(self._terms.tokens(folded.text)),
-                    spans=typed,
-                    values=frozenset(c for t in typed if (c := constraint_of(t)) is not None),
                     position=s / max(1, len(text)),
                     lead=s == lead_start,
                 )
@@ -148,6 +168,23 @@ class SentencePool:
             self._doc_cache[key] = terms
             if len(self._doc_cache) > self._size:
                 self._doc_cache.popitem(last=False)
+        return terms
+
+    def document_term_set(self, document: Document) -> Container[str]:
+        """The matching terms of a whole document as a container (membership only, see
+        :meth:`~qa.answering.terms.TermStatistics.term_set`): what
+        :meth:`document_terms` holds, without listing them (cached with the chunks)."""
+        key = "set:" + document.id
+        with self._lock:
+            found = self._lookup_cache.get(key)
+            if found is not None:
+                self._lookup_cache.move_to_end(key)
+                return found
+        terms = self._terms.term_set(fold(document.text).text)
+        with self._lock:
+            self._lookup_cache[key] = terms
+            if len(self._lookup_cache) > self._size:
+                self._lookup_cache.popitem(last=False)
         return terms
 
     def candidates(self, passages: Sequence[Passage]) -> list[Candidate]:

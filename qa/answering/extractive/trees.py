@@ -62,6 +62,8 @@ class TreeEnsemble:
         sigmoid: for a binary model, the sigmoid's slope (its output is a
             probability); None for raw scores (rankers, regression).
         num_features: the row width the model was trained on.
+        general: whether some split has a missing-value rule (zero or NaN); without
+            one a missing value reads as 0 and every split is a plain comparison.
     """
 
     roots: npt.NDArray[np.intp]
@@ -75,6 +77,7 @@ class TreeEnsemble:
     depth: int
     sigmoid: float | None
     num_features: int
+    general: bool
 
     @classmethod
     def from_lightgbm_text(cls, text: str) -> TreeEnsemble:
@@ -134,6 +137,7 @@ class TreeEnsemble:
         child = np.empty(2 * total, dtype=np.intp)
         child[0::2] = 2 * right
         child[1::2] = 2 * left
+        missing = ((decision >> 2) & 3).astype(np.int8)
         return cls(
             roots=2 * offset,
             feature=np.repeat(feature, 2),
@@ -141,11 +145,12 @@ class TreeEnsemble:
             child=child,
             inner=np.repeat(is_inner, 2),
             default_left=np.repeat((decision & _DEFAULT_LEFT_MASK) != 0, 2),
-            missing=np.repeat(((decision >> 2) & 3).astype(np.int8), 2),
+            missing=np.repeat(missing, 2),
             value=np.repeat(value, 2),
             depth=_depth(offset, left, right, is_inner),
             sigmoid=arrays.sigmoid,
             num_features=arrays.num_features,
+            general=bool(np.any(missing[inner_at] != _MISSING_NONE)),
         )
 
     @property
@@ -168,16 +173,17 @@ class TreeEnsemble:
         if n == 0:
             return np.empty(0, dtype=np.float64)
         # LightGBM reads float32 features as doubles and compares them with double
-        # thresholds. Column-major: the value of feature f in row r is at f * n + r.
-        values = rows.astype(np.float64).T.ravel()
+        # thresholds. Row-major (a copy): the value of feature f in row r is at r * width
+        # + f, and each pair keeps its row's start (``base``).
+        width = self.num_features
+        values = rows.astype(np.float64, order="C").ravel()
         nan = np.isnan(values)
-        general = bool(np.any(self.missing != _MISSING_NONE))
+        general = self.general
         if not general:
             values[nan] = 0.0  # missing type "none": NaN reads as 0
         trees = len(self.roots)
         at = np.repeat(self.roots, n)  # tree-major: (tree, row) pair k = tree * n + row
-        row = np.tile(np.arange(n, dtype=np.intp), trees)
-        column = self.feature * n
+        base = np.tile(np.arange(0, n * width, width, dtype=np.intp), trees)
         # Pairs that reached a leaf are set aside from time to time (every few levels:
         # each time costs about one level's work) so deep trees step only live rows.
         slots: npt.NDArray[np.intp] | None = None
@@ -190,8 +196,8 @@ class TreeEnsemble:
                 else:
                     slots[live[done]] = at[done]
                 keep = ~done
-                live, at, row = live[keep], at[keep], row[keep]
-            where = column[at] + row
+                live, at, base = live[keep], at[keep], base[keep]
+            where = self.feature[at] + base
             if general:
                 at += self._goes_left(at, values[where], nan[where])
             else:

@@ -27,7 +27,7 @@ from __future__ import annotations
 import math
 import re
 import statistics
-from collections.abc import Mapping, Sequence
+from collections.abc import Container, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -207,7 +207,7 @@ class _Question:
 
     terms: QuestionTerms
     stats: TermStatistics
-    documents: Mapping[str, frozenset[str]]
+    documents: Mapping[str, Container[str]]
     items: _TermItems
     near: dict[str, float]
     rare: dict[str, float]
@@ -229,7 +229,7 @@ class _Question:
         terms: QuestionTerms,
         candidates: Sequence[Candidate],
         stats: TermStatistics,
-        documents: Mapping[str, frozenset[str]],
+        documents: Mapping[str, Container[str]],
     ) -> _Question:
         a = terms.analysis
         near = _near_terms(terms)
@@ -264,7 +264,7 @@ def sentence_features(
     candidates: Sequence[Candidate],
     stats: TermStatistics,
     chunks: Mapping[str, frozenset[str]] | None = None,
-    documents: Mapping[str, frozenset[str]] | None = None,
+    documents: Mapping[str, Container[str]] | None = None,
 ) -> npt.NDArray[np.float32]:
     """One row of :data:`SENTENCE_FEATURES` per candidate sentence.
 
@@ -329,13 +329,13 @@ def _matching_columns(row: list[float], q: _Question, cand: Candidate) -> float:
 
 
 def _document_columns(
-    q: _Question, document: frozenset[str], title: str
+    q: _Question, document: Container[str], title: str
 ) -> tuple[float, float, float, float, float]:
     """What a document (its matching terms and its title's) lacks of the question: the
     rarest term missing (scaled), the weighted share missing, whether it states the
     attribute asked about, how many of the question's names it never states (at most 3)
     and their share."""
-    present = document | frozenset(_tokens(q.stats, title))
+    present = _Either(frozenset(_tokens(q.stats, title)), document)
     worst, share = _missing(q.terms, present)
     unstated = sum(not all(t in present for t in name) for name in q.names)
     return (
@@ -345,6 +345,17 @@ def _document_columns(
         float(min(unstated, 3)),
         unstated / len(q.names) if q.names else 0.0,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class _Either:
+    """The union of two sets of terms, for membership (nothing is copied)."""
+
+    first: Container[str]
+    second: Container[str]
+
+    def __contains__(self, term: object) -> bool:
+        return term in self.first or term in self.second
 
 
 _NAME_TAGS = ("nr", "ns", "nt", "nz", "eng")
@@ -378,7 +389,7 @@ def _is_cjk(token: str) -> bool:
     return all("\u4e00" <= ch <= "\u9fff" for ch in token)
 
 
-def _attribute_in(attribute: str, present: frozenset[str]) -> float:
+def _attribute_in(attribute: str, present: Container[str]) -> float:
     """Whether the attribute asked about (``造价`` in ``…的造价是多少``) is stated in a text of
     these matching terms: 1 (every character bigram of it there), 0 (not), -1 (the
     question asks about no attribute). A near miss often asks an attribute its article
@@ -503,7 +514,7 @@ def _changed_idf(terms: QuestionTerms, changed: Sequence[str]) -> float:
     return worst / (terms.max_idf or 1.0)
 
 
-def _missing(terms: QuestionTerms, present: frozenset[str]) -> tuple[float, float]:
+def _missing(terms: QuestionTerms, present: Container[str]) -> tuple[float, float]:
     """The IDF of the rarest question term (two characters or more) missing from
     ``present``, scaled by the question's highest IDF, and the weighted share missing."""
     worst = missing = total = 0.0

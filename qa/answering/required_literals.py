@@ -1,0 +1,242 @@
+"""Strings one of which every match of a regular expression contains: a prefilter.
+
+:func:`required_literals` reads a pattern's syntax tree (Python's own parser) and
+returns a set of strings such that any text a match of the pattern spans contains at
+least one of them, or None where it cannot say (the pattern may match without any
+literal, e.g. ``.*`` or ``a?``). A text that contains none of them cannot match, so one
+test for all of them (:func:`literal_prefilter`) can stand before many patterns that
+rarely match (RE2's ``FilteredRE2`` does the same).
+
+The analysis only ever weakens: lookarounds, anchors and what it does not know are read
+as "may match anything here"; so the prefilter may let a text through that no pattern
+matches, never the reverse.
+"""
+
+from __future__ import annotations
+
+import operator
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+try:  # Python's own regular expression parser (3.11+: re._parser, re._constants)
+    from re import _constants as _c  # type: ignore[attr-defined]
+    from re import _parser  # type: ignore[attr-defined]
+except ImportError:  # pragma: no cover - another Python: no prefilter, every rule runs
+    _c = _parser = None
+
+__all__ = ["LiteralIndex", "LiteralPrefilter", "literal_prefilter", "required_literals"]
+
+_LIMIT = 256
+"""Exact sets larger than this are given up (their requirement is kept)."""
+_SMALL_CLASS = 64
+"""A character class of up to this many characters is read as an alternation."""
+
+Strings = frozenset[str]
+
+
+def required_literals(pattern: str | re.Pattern[str]) -> Strings | None:
+    """Strings one of which every match of ``pattern`` contains (None: no such set is
+    known, e.g. the pattern may match the empty string).
+
+    Raises:
+        re.error: when ``pattern`` is no regular expression.
+    """
+    if _parser is None:  # pragma: no cover
+        return None
+    source = pattern.pattern if isinstance(pattern, re.Pattern) else pattern
+    flags = pattern.flags if isinstance(pattern, re.Pattern) else 0
+    if flags & (re.IGNORECASE | re.VERBOSE):
+        return None
+    parsed = _parser.parse(source, flags)
+    if parsed.state.flags & (re.IGNORECASE | re.VERBOSE):
+        return None  # set inline, as (?i) at the start
+    _, req = _sequence(list(parsed))
+    return req
+
+
+@dataclass(frozen=True, slots=True)
+class LiteralPrefilter:
+    """Whether a text may hold a required literal of some patterns: it holds one of
+    :attr:`chars` (the one-character literals) or one of :attr:`pairs` (the first two
+    characters of the longer ones). A text for which it says False matches none of the
+    patterns; a True is only a maybe.
+
+    Attributes:
+        chars: the literals of one character.
+        pairs: the first two characters of each longer literal.
+    """
+
+    chars: frozenset[str]
+    pairs: frozenset[str]
+
+    def __call__(self, text: str) -> bool:
+        """False when ``text`` holds none of the literals (so no pattern matches it)."""
+        if not self.chars.isdisjoint(text):
+            return True
+        return not self.pairs.isdisjoint(map(operator.add, text, text[1:]))
+
+
+@dataclass(frozen=True, slots=True)
+class LiteralIndex:
+    """The prefilters of several patterns at once: :meth:`live` tells, in one pass over a
+    text, which of the patterns may match it (bit ``i`` for pattern ``i``); a pattern
+    whose bit is clear matches nowhere in the text.
+
+    Build with :meth:`of`.
+
+    Attributes:
+        keys: per key (a one-character literal, or the first two characters of a longer
+            one), the bits of the patterns that have it.
+        chars: the one-character keys.
+        pairs: the two-character keys.
+        always: the bits of the patterns without required literals (always live).
+    """
+
+    keys: dict[str, int]
+    chars: frozenset[str]
+    pairs: frozenset[str]
+    always: int
+
+    @classmethod
+    def of(cls, patterns: Iterable[str | re.Pattern[str]]) -> LiteralIndex:
+        """The index of ``patterns`` (bit ``i``: the ``i``-th)."""
+        keys: dict[str, int] = {}
+        always = 0
+        for i, pattern in enumerate(patterns):
+            prefilter = literal_prefilter([pattern])
+            if prefilter is None:
+                always |= 1 << i
+                continue
+            for key in prefilter.chars | prefilter.pairs:
+                keys[key] = keys.get(key, 0) | 1 << i
+        return cls(
+            keys=keys,
+            chars=frozenset(k for k in keys if len(k) == 1),
+            pairs=frozenset(k for k in keys if len(k) == 2),
+            always=always,
+        )
+
+    def live(self, text: str) -> int:
+        """The bits of the patterns that may match somewhere in ``text``."""
+        mask = self.always
+        keys = self.keys
+        for key in self.chars.intersection(text):
+            mask |= keys[key]
+        for key in self.pairs.intersection(map(operator.add, text, text[1:])):
+            mask |= keys[key]
+        return mask
+
+
+def literal_prefilter(patterns: Iterable[str | re.Pattern[str]]) -> LiteralPrefilter | None:
+    """The prefilter of ``patterns``: a text it turns down matches none of them; None
+    when some pattern has no required literal (every text would have to pass)."""
+    literals: set[str] = set()
+    for pattern in patterns:
+        req = required_literals(pattern)
+        if req is None:
+            return None
+        literals |= req
+    return LiteralPrefilter(
+        chars=frozenset(s for s in literals if len(s) == 1),
+        pairs=frozenset(s[:2] for s in literals if len(s) > 1),
+    )
+
+
+def _better(a: Strings | None, b: Strings | None) -> Strings | None:
+    """The more selective of two requirements: longer shortest string, then fewer."""
+    if a is None:
+        return b
+    if b is None:
+        return a
+    return min(a, b, key=lambda s: (-min(map(len, s)), len(s), sorted(s)))
+
+
+def _usable(strings: Strings | None) -> Strings | None:
+    """A requirement is no requirement where it holds the empty string."""
+    if strings is None or "" in strings or not strings:
+        return None
+    return strings
+
+
+def _sequence(items: list[tuple[Any, Any]]) -> tuple[Strings | None, Strings | None]:
+    """(exact, required) of a sequence of parsed items: ``exact`` is every string the
+    sequence matches (None: too many or unknown)."""
+    current: Strings | None = frozenset({""})
+    best: Strings | None = None
+    exact_all = True
+    for op, av in items:
+        exact, req = _item(op, av)
+        if exact is not None and current is not None:
+            joined = frozenset(a + b for a in current for b in exact)
+            if len(joined) <= _LIMIT:
+                current = joined
+                continue
+        # The run of exact items ends here: what it matched is required.
+        exact_all = False
+        best = _better(best, _usable(current))
+        best = _better(best, _usable(req if exact is None else exact))
+        current = frozenset({""}) if exact is None else exact
+        if len(current) > _LIMIT:
+            current = frozenset({""})
+    best = _better(best, _usable(current))
+    return (current if exact_all else None), best
+
+
+def _item(op: Any, av: Any) -> tuple[Strings | None, Strings | None]:
+    """(exact, required) of one parsed item."""
+    if op is _c.LITERAL:
+        s = frozenset({chr(av)})
+        return s, s
+    if op is _c.IN:
+        chars = _class(av)
+        return chars, _usable(chars)
+    if op is _c.SUBPATTERN:
+        _, add_flags, del_flags, sub = av
+        if add_flags or del_flags:
+            return None, None
+        return _sequence(list(sub))
+    if op is _c.ATOMIC_GROUP:
+        return _sequence(list(av))
+    if op is _c.BRANCH:
+        _, alternatives = av
+        parts = [_sequence(list(alt)) for alt in alternatives]
+        exact: Strings | None = None
+        if all(e is not None for e, _ in parts):
+            union = frozenset().union(*(e for e, _ in parts if e is not None))
+            exact = union if len(union) <= _LIMIT else None
+        reqs = [r if e is None else _usable(e) for e, r in parts]
+        req: Strings | None = frozenset()
+        for r in reqs:
+            req = None if r is None or req is None else req | r
+        return exact, _better(_usable(exact), _usable(req))
+    if op in (_c.MAX_REPEAT, _c.MIN_REPEAT, _c.POSSESSIVE_REPEAT):
+        low, high, sub = av
+        inner_exact, inner_req = _sequence(list(sub))
+        if low == 0 and high == 1 and inner_exact is not None:
+            return inner_exact | {""}, None
+        if low == 1 and high == 1:
+            return inner_exact, inner_req
+        if low >= 1:
+            return None, _better(_usable(inner_exact), inner_req)
+        return None, None
+    if op in (_c.AT, _c.ASSERT, _c.ASSERT_NOT):
+        # Zero width: requires nothing of the text the match spans.
+        return frozenset({""}), None
+    return None, None  # ANY, NOT_LITERAL, GROUPREF, CATEGORY ...: anything
+
+
+def _class(items: list[tuple[Any, Any]]) -> Strings | None:
+    """The characters of a small character class (None: negated, a category, large)."""
+    chars: set[str] = set()
+    for op, av in items:
+        if op is _c.LITERAL:
+            chars.add(chr(av))
+        elif op is _c.RANGE and av[1] - av[0] < _SMALL_CLASS:
+            chars.update(chr(c) for c in range(av[0], av[1] + 1))
+        else:
+            return None
+        if len(chars) > _SMALL_CLASS:
+            return None
+    return frozenset(chars)
