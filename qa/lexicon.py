@@ -13,6 +13,10 @@ against text folded with :func:`corpus.normalize.normalize_for_matching`.
 * **numbers**: Chinese numerals, units and measure words;
 * **answer spans**: function characters, punctuation, name suffixes of organisations
   and places, common surnames, words that introduce an answer (``位于``, ``为``);
+* **short answers**: the words around an enumeration (conjunctions, introducers) and
+  around a name given after a role (roles, the verbs of saying that end a name);
+* **questions about the article**: the words that ask for its reporter, date or outlet
+  (:mod:`qa.answering.metadata`);
 * **checks**: offices (the ``role`` check).
 
 Interrogatives and sentence-final particles carry no content to match in a source
@@ -31,25 +35,44 @@ from functools import lru_cache
 __all__ = [
     "ADMINISTRATIVE_SUFFIXES",
     "ANSWER_TYPES",
+    "ARTICLE_FILLER",
+    "ARTICLE_WORDS",
     "ATTRIBUTE_VERBS",
     "CHINESE_NUMERALS",
     "CLAUSE_COMMAS",
+    "DATE_ASKING_WORDS",
+    "DEICTIC_CHARS",
     "DESCRIBE_WORDS",
     "DYNASTIES",
     "FUNCTION_CHARS",
     "HEAD_NOUNS",
     "INTERROGATIVES",
     "LEAD_WORDS",
+    "LIST_CONJUNCTIONS",
+    "LIST_INTRODUCERS",
+    "NAME_ENDS",
+    "NAME_LEADS",
     "NOT_HEAD_NOUNS",
     "OFFICES",
     "OFFICE_HOLDER",
     "ORGANIZATION_SUFFIXES",
+    "OUTLET_ASKERS",
+    "OUTLET_NAME_SUFFIXES",
+    "OUTLET_NOUNS",
+    "OUTLET_SOURCE_WORDS",
+    "OUTLET_VERBS",
     "PERIOD_VALUES",
     "PLACE_SUFFIXES",
+    "PUBLISH_VERBS",
     "QUESTION_MEASURE_WORDS",
     "READER_PUNCTUATION",
+    "REPORTER_WORDS",
+    "ROLES",
+    "ROLE_TRIM_CHARS",
     "SURNAMES",
+    "THIS_ARTICLE_WORDS",
     "UNITS",
+    "WHO_WORDS",
     "WH_TYPES",
     "interrogative_pattern",
 ]
@@ -289,6 +312,116 @@ it, which a sentence that never names the office does not say."""
 
 OFFICE_HOLDER = "单位"
 """``理事长单位``: the organisation holding the office; the sentence names the office."""
+
+
+# -- short answers ------------------------------------------------------------------------
+
+LIST_CONJUNCTIONS: tuple[str, ...] = ("以及", "和", "及", "与", "或")
+"""Words joining the last item of an enumeration (``甲、乙和丙``), longest first."""
+
+LIST_INTRODUCERS: tuple[str, ...] = (
+    "包括", "包含", "分别是", "分别为", "依次为", "即", "有", "是", "为", "了", "于", "在", "自",
+)  # fmt: skip
+"""Words introducing the first item of an enumeration (``包括A、B``): not a part of it."""
+
+NAME_ENDS: tuple[str, ...] = (
+    "表示", "说", "指出", "介绍", "认为", "称", "强调", "透露", "提到", "提出", "在",
+    "出席", "致辞", "发言", "讲话", "等", "和", "与", "及", "也", "则", "对", "向", "就",
+)  # fmt: skip
+"""Words that end a name written after a role (``副局长尚鹏表示``: verbs of saying,
+conjunctions, prepositions)."""
+
+ROLES: tuple[str, ...] = (
+    *OFFICES,
+    *"记者 作者 编辑 主编 经理 主任 代表 教授 导演 教练 发言人 创始人 董事".split(),
+)
+"""Roles a name is written after (:data:`OFFICES` and other titles)."""
+
+ROLE_TRIM_CHARS = "是的为了"
+"""Characters stripped from the end of the question's text before the interrogative
+(``…副局长是谁`` → ``…副局长``)."""
+
+NAME_LEADS: tuple[str, ...] = ("名叫", "叫做", "是", "为", "叫")
+"""Words between a role and the name it introduces (``局长为尚鹏``), longest first."""
+
+# -- questions about the article -----------------------------------------------------------
+
+ARTICLE_WORDS: tuple[str, ...] = (
+    "这篇", "这则", "这个报道", "本篇", "本文", "该文", "此文", "原文", "文章", "报道", "新闻",
+    "稿件", "消息", "这条",
+)  # fmt: skip
+"""Words for an article (``这篇``, ``报道``): a question naming one may ask about it."""
+
+THIS_ARTICLE_WORDS: tuple[str, ...] = (
+    "这篇", "这则", "这条", "这个报道", "本篇", "本文", "该文", "此文", "原文", "该报道",
+    "此报道", "该新闻",
+)  # fmt: skip
+"""Words that point at this article (``这篇``, ``该报道``), not at any it reports on."""
+
+OUTLET_NAME_SUFFIXES: tuple[str, ...] = ("新闻网", "日报", "晚报", "电视台", "通讯社", "网", "社")
+"""How an outlet's name ends (``中新网``, ``人民日报``, ``新华社``)."""
+
+DEICTIC_CHARS = "这该此本那"
+"""The words for "this" that start a name-like word that names no outlet (``本网``)."""
+
+REPORTER_WORDS: tuple[str, ...] = (
+    "记者", "作者", "撰稿人", "撰稿", "执笔", "责任编辑", "责编", "编辑", "通讯员", "署名",
+)  # fmt: skip
+"""Words for the person who wrote an article."""
+
+WHO_WORDS: tuple[str, ...] = (
+    "谁",
+    "哪位",
+    "哪个人",
+    "哪些人",
+    "什么名字",
+    "叫什么",
+    "姓名",
+    "是哪",
+)
+"""Words asking for a person."""
+
+DATE_ASKING_WORDS: tuple[str, ...] = (
+    "哪天", "哪一天", "什么时候", "什么时间", "何时", "几号", "几月几日", "哪年", "什么日期",
+    "日期", "时间",
+)  # fmt: skip
+"""Words asking for a date."""
+
+PUBLISH_VERBS: tuple[str, ...] = (
+    "发布", "发表", "刊发", "刊登", "刊出", "发出", "发稿", "报道", "出版", "写的", "写于", "发的",
+)  # fmt: skip
+"""Verbs of publishing an article."""
+
+OUTLET_ASKERS: tuple[str, ...] = ("哪家", "哪个", "什么", "哪一家")
+"""Interrogatives before a word for an outlet (``哪家媒体``)."""
+
+OUTLET_NOUNS: tuple[str, ...] = (
+    "媒体", "网站", "报纸", "报社", "通讯社", "新闻机构", "新闻网", "平台", "机构",
+)  # fmt: skip
+"""Words for an outlet, after an interrogative of :data:`OUTLET_ASKERS`."""
+
+OUTLET_SOURCE_WORDS: tuple[str, ...] = ("来源", "出处", "出自")
+"""Words asking for an article's source on their own."""
+
+OUTLET_VERBS: tuple[str, ...] = (
+    "发布",
+    "发表",
+    "刊发",
+    "刊登",
+    "报道",
+    "来源",
+    "出处",
+    "出自",
+    "来自",
+)
+"""Verbs and nouns that tie an outlet to the article (``由哪家媒体发布``)."""
+
+ARTICLE_FILLER: tuple[str, ...] = (
+    "这篇", "这则", "本篇", "本文", "该文", "此文", "原文", "文章", "报道", "新闻", "稿件",
+    "消息", "这条", "的", "是", "了", "吗", "呢", "请问",
+)  # fmt: skip
+"""What a bare question about the article may hold besides its field and interrogative
+(with punctuation and spaces)."""
 
 
 @lru_cache(maxsize=8)
