@@ -17,7 +17,10 @@ against text folded with :func:`corpus.normalize.normalize_for_matching`.
   around a name given after a role (roles, the verbs of saying that end a name);
 * **questions about the article**: the words that ask for its reporter, date or outlet
   (:mod:`qa.answering.metadata`);
-* **checks**: offices (the ``role`` check).
+* **checks**: offices (the ``role`` check);
+* **contrast sets**: qualifiers that exclude one another (``全年`` against ``前三季度``,
+  ``全球`` against ``全国``), which the confidence model compares between the question
+  and the text it answers from.
 
 Interrogatives and sentence-final particles carry no content to match in a source
 sentence; they mark the slot the answer fills. Question analysis, answer extraction and
@@ -40,6 +43,7 @@ __all__ = [
     "ATTRIBUTE_VERBS",
     "CHINESE_NUMERALS",
     "CLAUSE_COMMAS",
+    "CONTRAST_SETS",
     "DATE_ASKING_WORDS",
     "DEICTIC_CHARS",
     "DESCRIBE_WORDS",
@@ -312,6 +316,104 @@ it, which a sentence that never names the office does not say."""
 
 OFFICE_HOLDER = "单位"
 """``理事长单位``: the organisation holding the office; the sentence names the office."""
+
+
+# -- contrast sets -------------------------------------------------------------------------
+
+CONTRAST_SETS: tuple[tuple[str, tuple[tuple[str, ...], ...]], ...] = (
+    # Periods of a year; quarters, halves and the year; parts of a month.
+    (
+        "period",
+        (
+            ("全年", "整年", "全年度"),
+            ("上半年", "前两季度", "前二季度", "前2季度", "1-6月", "1至6月", "一至六月"),
+            ("下半年", "后两季度"),
+            ("前三季度", "前3季度", "1-9月", "1至9月", "一至九月"),
+            ("第一季度", "一季度", "首季", "1季度"),
+            ("第二季度", "二季度", "2季度"),
+            ("第三季度", "三季度", "3季度"),
+            ("第四季度", "四季度", "4季度"),
+        ),
+    ),
+    ("part of a month", (("上旬",), ("中旬",), ("下旬",))),
+    ("season", (("春季", "春天"), ("夏季", "夏天"), ("秋季", "秋天"), ("冬季", "冬天"))),
+    ("part of a day", (("凌晨",), ("上午", "早上"), ("中午",), ("下午",), ("晚上", "夜间"))),
+    # Scope, narrow to wide.
+    (
+        "scope",
+        (
+            ("全县", "县内"),
+            ("全市", "市内"),
+            ("全省", "省内"),
+            ("全国", "国内", "我国", "全中国"),
+            ("全球", "全世界", "世界上", "世界第", "世界最", "世界之最", "国际上"),
+        ),
+    ),
+    # Groups of people.
+    (
+        "sex",
+        (
+            ("男子", "男性", "男生", "男篮", "男足", "男单", "男双"),
+            ("女子", "女性", "女生", "女篮", "女足", "女单", "女双"),
+        ),
+    ),
+    ("age", (("青年", "青少年"), ("老年",), ("少年", "儿童"))),
+    ("degree", (("本科",), ("硕士",), ("博士",))),
+    ("service", (("陆军",), ("海军",), ("空军",))),
+    ("ownership", (("国有", "国企", "国营", "央企"), ("民营", "民企", "私营"), ("外资", "外企"))),
+    # Places within a whole, directions.
+    (
+        "part of a region",
+        (
+            ("东部",),
+            ("西部",),
+            ("南部",),
+            ("北部",),
+            ("中部",),
+            ("东北部",),
+            ("西北部",),
+            ("东南部",),
+            ("西南部",),
+        ),
+    ),
+    ("bank", (("东岸",), ("西岸",), ("南岸",), ("北岸",))),
+    ("river", (("上游",), ("中游",), ("下游",))),
+    ("town and country", (("城镇",), ("农村", "乡村"))),
+    # Directions of trade and of a change; results.
+    ("trade", (("进口",), ("出口",))),
+    (
+        "change",
+        (("增长", "增加", "上升", "提高", "上涨"), ("下降", "减少", "降低", "下跌", "下滑")),
+    ),
+    ("result", (("盈利",), ("亏损",))),
+    ("venue", (("主场",), ("客场",))),
+    ("ceremony", (("开幕",), ("闭幕",))),
+    ("place in a contest", (("冠军",), ("亚军",), ("季军",))),
+    ("medal", (("金牌",), ("银牌",), ("铜牌",))),
+    # Extremes.
+    ("highest", (("最高",), ("最低", "最矮"))),
+    ("largest", (("最大",), ("最小",))),
+    ("most", (("最多",), ("最少",))),
+    ("longest", (("最长",), ("最短",))),
+    ("earliest", (("最早", "最先"), ("最晚", "最迟"))),
+    ("fastest", (("最快",), ("最慢",))),
+    ("deepest", (("最深",), ("最浅",))),
+    ("heaviest", (("最重",), ("最轻",))),
+    ("hottest", (("最热",), ("最冷",))),
+    ("strongest", (("最强",), ("最弱",))),
+    ("widest", (("最宽",), ("最窄",))),
+    ("oldest", (("最古老", "最老"), ("最年轻",))),
+)
+"""Sets of qualifiers that exclude one another, as ``(dimension, classes)``; the
+spellings of a class state one value (``全球``, ``全世界``, ``世界最…``). A fact stated of
+one value is not stated of another: ``全年`` sales are not ``前三季度`` sales, the
+``最大`` island is not the ``最小``. A paraphrase keeps the value or drops it; a near
+miss puts another value of the same dimension in its place. Every spelling has two
+characters or more (``女`` alone is a part of too many words); within a dimension the
+longest spelling is matched first (``前三季度`` is not ``三季度``). General knowledge and the
+dev near misses only (the qualifier swaps of :mod:`eval.nearmiss` are one source of
+them); the confidence model learns how much each disagreement weighs
+(:mod:`qa.answering.extractive.stages.confidence`)."""
 
 
 # -- short answers ------------------------------------------------------------------------

@@ -91,6 +91,21 @@ def test_a_runner_up_makes_an_answer_right_only_below_the_margin() -> None:
     assert _judged(0.4, 40, 30, right=True).right_with(None)
 
 
+def test_without_features_zeroes_only_the_columns_named() -> None:
+    from qa.answering.extractive.stages.confidence import CONFIDENCE_FEATURES
+    from qa.answering.extractive.training import OutOfFold, without_features
+
+    row = np.arange(1, len(CONFIDENCE_FEATURES) + 1, dtype=np.float32)
+    judged = Judged(0, row, True, False, True)
+    oof = OutOfFold(np.zeros(1, np.int64), (), (judged,))
+    out = without_features(oof, ["contrast_sentence"]).judged[0].features
+    column = CONFIDENCE_FEATURES.index("contrast_sentence")
+    assert out[column] == 0.0 and row[column] != 0.0
+    assert np.array_equal(np.delete(out, column), np.delete(row, column))
+    with pytest.raises(ValueError, match="not confidence features"):
+        without_features(oof, ["no_such_feature"])
+
+
 def test_the_threshold_keeps_false_abstention_within_the_budget() -> None:
     confidence = np.linspace(0.0, 1.0, 101)
     answerable = np.ones(101, dtype=bool)

@@ -22,7 +22,7 @@ import logging
 import math
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -64,6 +64,7 @@ __all__ = [
     "fit_confidence",
     "fit_second_margin",
     "out_of_fold",
+    "without_features",
     "fit_char_tables",
     "fit_rankers",
     "judge",
@@ -633,6 +634,27 @@ def out_of_fold(
         for q in np.flatnonzero(fold == k):
             judged[int(q)] = judge(data.questions[q], stats[int(q)], inner, int(q))
     return OutOfFold(fold, tuple(rankers), tuple(judged[q] for q in range(len(data.questions))))
+
+
+def without_features(oof: OutOfFold, names: Sequence[str]) -> OutOfFold:
+    """The out-of-fold readings with the confidence features ``names`` set to 0 (a
+    constant column, which no tree splits on): the readings as a confidence model
+    without those features sees them, for ablations.
+
+    Raises:
+        ValueError: for a name not in :data:`CONFIDENCE_FEATURES`.
+    """
+    unknown = [n for n in names if n not in CONFIDENCE_FEATURES]
+    if unknown:
+        raise ValueError(f"not confidence features: {unknown}; see CONFIDENCE_FEATURES")
+    columns = [CONFIDENCE_FEATURES.index(n) for n in names]
+    judged = []
+    for j in oof.judged:
+        features = j.features.copy()
+        if len(features):
+            features[columns] = 0.0
+        judged.append(replace(j, features=features))
+    return OutOfFold(oof.fold, oof.rankers, tuple(judged))
 
 
 MAX_FALSE_ABSTENTION = 0.05
