@@ -84,9 +84,13 @@ from qa import (
     fit_reader,
     fit_reader_confidence,
     normalize_for_matching,
+    reader_oof_without,
     reader_out_of_fold,
     sentence_spans,
 )
+
+CONTRAST_FEATURES = ("contrast_sentence", "contrast_document")
+"""The confidence features the ablation leaves out (``without-contrast``)."""
 
 __all__ = ["main"]
 
@@ -357,17 +361,23 @@ def _ablation(
     leave_out: frozenset[int],
 ) -> dict[str, dict[str, dict[str, float]]]:
     """Out-of-fold figures of the readings, with fold confidence models fitted with and
-    without the questions ``leave_out``: per origin of the rows, the share abstaining
-    (the reading's check fires, or its calibrated confidence is under its fold's
-    threshold) and, for answerable rows, the share answered right."""
+    without the questions ``leave_out``, and without the contrast features
+    (:data:`CONTRAST_FEATURES`): per origin of the rows, the share abstaining (the
+    reading's check fires, or its calibrated confidence is under its fold's threshold)
+    and, for answerable rows, the share answered right."""
     out: dict[str, dict[str, dict[str, float]]] = {}
-    for variant, left in (("with", frozenset()), ("without", leave_out)):
-        abstain = np.zeros(len(oof.judged), dtype=bool)
-        right = np.zeros(len(oof.judged), dtype=bool)
+    variants = (
+        ("with", oof, frozenset[int]()),
+        ("without", oof, leave_out),
+        ("without-contrast", reader_oof_without(oof, CONTRAST_FEATURES), frozenset[int]()),
+    )
+    for variant, readings, left in variants:
+        abstain = np.zeros(len(readings.judged), dtype=bool)
+        right = np.zeros(len(readings.judged), dtype=bool)
         for k in range(folds):
-            model = _fold_model(oof, k, groups, folds, seed, left)
-            for j in oof.judged:
-                if oof.fold[j.question] != k:
+            model = _fold_model(readings, k, groups, folds, seed, left)
+            for j in readings.judged:
+                if readings.fold[j.question] != k:
                     continue
                 confident = j.features.any() and model.confidence(j.features) >= model.threshold
                 abstain[j.question] = bool(j.conflict) or not confident

@@ -61,6 +61,9 @@ if TYPE_CHECKING:
     from qa.answering.extractive.training import (
         out_of_fold as reader_out_of_fold,
     )
+    from qa.answering.extractive.training import (
+        without_features as reader_oof_without,
+    )
     from qa.assistant import Assistant, validate_question
     from qa.config import DEFAULT_MODEL, GENERATORS, MAX_QUESTION_CHARS, AssistantConfig
     from qa.conversation import ResolvedQuestion, analyze_follow_up, resolve_follow_up
@@ -168,6 +171,7 @@ __all__ = [
     "normalize_for_matching",
     "index_generation",
     "open_or_build",
+    "reader_oof_without",
     "reader_out_of_fold",
     "resolve_follow_up",
     "sentence_spans",
@@ -222,6 +226,7 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "fit_reader": ("qa.answering.extractive.training", "fit"),
     "fit_reader_confidence": ("qa.answering.extractive.training", "fit_confidence"),
     "reader_out_of_fold": ("qa.answering.extractive.training", "out_of_fold"),
+    "reader_oof_without": ("qa.answering.extractive.training", "without_features"),
     "Assistant": ("qa.assistant", "Assistant"),
     "validate_question": ("qa.assistant", "validate_question"),
     "AssistantConfig": ("qa.config", "AssistantConfig"),

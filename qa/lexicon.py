@@ -13,7 +13,14 @@ against text folded with :func:`corpus.normalize.normalize_for_matching`.
 * **numbers**: Chinese numerals, units and measure words;
 * **answer spans**: function characters, punctuation, name suffixes of organisations
   and places, common surnames, words that introduce an answer (``位于``, ``为``);
-* **checks**: offices (the ``role`` check).
+* **short answers**: the words around an enumeration (conjunctions, introducers) and
+  around a name given after a role (roles, the verbs of saying that end a name);
+* **questions about the article**: the words that ask for its reporter, date or outlet
+  (:mod:`qa.answering.metadata`);
+* **checks**: offices (the ``role`` check);
+* **contrast sets**: qualifiers that exclude one another (``全年`` against ``前三季度``,
+  ``全球`` against ``全国``), which the confidence model compares between the question
+  and the text it answers from.
 
 Interrogatives and sentence-final particles carry no content to match in a source
 sentence; they mark the slot the answer fills. Question analysis, answer extraction and
@@ -31,25 +38,45 @@ from functools import lru_cache
 __all__ = [
     "ADMINISTRATIVE_SUFFIXES",
     "ANSWER_TYPES",
+    "ARTICLE_FILLER",
+    "ARTICLE_WORDS",
     "ATTRIBUTE_VERBS",
     "CHINESE_NUMERALS",
     "CLAUSE_COMMAS",
+    "CONTRAST_SETS",
+    "DATE_ASKING_WORDS",
+    "DEICTIC_CHARS",
     "DESCRIBE_WORDS",
     "DYNASTIES",
     "FUNCTION_CHARS",
     "HEAD_NOUNS",
     "INTERROGATIVES",
     "LEAD_WORDS",
+    "LIST_CONJUNCTIONS",
+    "LIST_INTRODUCERS",
+    "NAME_ENDS",
+    "NAME_LEADS",
     "NOT_HEAD_NOUNS",
     "OFFICES",
     "OFFICE_HOLDER",
     "ORGANIZATION_SUFFIXES",
+    "OUTLET_ASKERS",
+    "OUTLET_NAME_SUFFIXES",
+    "OUTLET_NOUNS",
+    "OUTLET_SOURCE_WORDS",
+    "OUTLET_VERBS",
     "PERIOD_VALUES",
     "PLACE_SUFFIXES",
+    "PUBLISH_VERBS",
     "QUESTION_MEASURE_WORDS",
     "READER_PUNCTUATION",
+    "REPORTER_WORDS",
+    "ROLES",
+    "ROLE_TRIM_CHARS",
     "SURNAMES",
+    "THIS_ARTICLE_WORDS",
     "UNITS",
+    "WHO_WORDS",
     "WH_TYPES",
     "interrogative_pattern",
 ]
@@ -289,6 +316,214 @@ it, which a sentence that never names the office does not say."""
 
 OFFICE_HOLDER = "单位"
 """``理事长单位``: the organisation holding the office; the sentence names the office."""
+
+
+# -- contrast sets -------------------------------------------------------------------------
+
+CONTRAST_SETS: tuple[tuple[str, tuple[tuple[str, ...], ...]], ...] = (
+    # Periods of a year; quarters, halves and the year; parts of a month.
+    (
+        "period",
+        (
+            ("全年", "整年", "全年度"),
+            ("上半年", "前两季度", "前二季度", "前2季度", "1-6月", "1至6月", "一至六月"),
+            ("下半年", "后两季度"),
+            ("前三季度", "前3季度", "1-9月", "1至9月", "一至九月"),
+            ("第一季度", "一季度", "首季", "1季度"),
+            ("第二季度", "二季度", "2季度"),
+            ("第三季度", "三季度", "3季度"),
+            ("第四季度", "四季度", "4季度"),
+        ),
+    ),
+    ("part of a month", (("上旬",), ("中旬",), ("下旬",))),
+    ("season", (("春季", "春天"), ("夏季", "夏天"), ("秋季", "秋天"), ("冬季", "冬天"))),
+    ("part of a day", (("凌晨",), ("上午", "早上"), ("中午",), ("下午",), ("晚上", "夜间"))),
+    # Scope, narrow to wide.
+    (
+        "scope",
+        (
+            ("全县", "县内"),
+            ("全市", "市内"),
+            ("全省", "省内"),
+            ("全国", "国内", "我国", "全中国"),
+            ("全球", "全世界", "世界上", "世界第", "世界最", "世界之最", "国际上"),
+        ),
+    ),
+    # Groups of people.
+    (
+        "sex",
+        (
+            ("男子", "男性", "男生", "男篮", "男足", "男单", "男双"),
+            ("女子", "女性", "女生", "女篮", "女足", "女单", "女双"),
+        ),
+    ),
+    ("age", (("青年", "青少年"), ("老年",), ("少年", "儿童"))),
+    ("degree", (("本科",), ("硕士",), ("博士",))),
+    ("service", (("陆军",), ("海军",), ("空军",))),
+    ("ownership", (("国有", "国企", "国营", "央企"), ("民营", "民企", "私营"), ("外资", "外企"))),
+    # Places within a whole, directions.
+    (
+        "part of a region",
+        (
+            ("东部",),
+            ("西部",),
+            ("南部",),
+            ("北部",),
+            ("中部",),
+            ("东北部",),
+            ("西北部",),
+            ("东南部",),
+            ("西南部",),
+        ),
+    ),
+    ("bank", (("东岸",), ("西岸",), ("南岸",), ("北岸",))),
+    ("river", (("上游",), ("中游",), ("下游",))),
+    ("town and country", (("城镇",), ("农村", "乡村"))),
+    # Directions of trade and of a change; results.
+    ("trade", (("进口",), ("出口",))),
+    (
+        "change",
+        (("增长", "增加", "上升", "提高", "上涨"), ("下降", "减少", "降低", "下跌", "下滑")),
+    ),
+    ("result", (("盈利",), ("亏损",))),
+    ("venue", (("主场",), ("客场",))),
+    ("ceremony", (("开幕",), ("闭幕",))),
+    ("place in a contest", (("冠军",), ("亚军",), ("季军",))),
+    ("medal", (("金牌",), ("银牌",), ("铜牌",))),
+    # Extremes.
+    ("highest", (("最高",), ("最低", "最矮"))),
+    ("largest", (("最大",), ("最小",))),
+    ("most", (("最多",), ("最少",))),
+    ("longest", (("最长",), ("最短",))),
+    ("earliest", (("最早", "最先"), ("最晚", "最迟"))),
+    ("fastest", (("最快",), ("最慢",))),
+    ("deepest", (("最深",), ("最浅",))),
+    ("heaviest", (("最重",), ("最轻",))),
+    ("hottest", (("最热",), ("最冷",))),
+    ("strongest", (("最强",), ("最弱",))),
+    ("widest", (("最宽",), ("最窄",))),
+    ("oldest", (("最古老", "最老"), ("最年轻",))),
+)
+"""Sets of qualifiers that exclude one another, as ``(dimension, classes)``; the
+spellings of a class state one value (``全球``, ``全世界``, ``世界最…``). A fact stated of
+one value is not stated of another: ``全年`` sales are not ``前三季度`` sales, the
+``最大`` island is not the ``最小``. A paraphrase keeps the value or drops it; a near
+miss puts another value of the same dimension in its place. Every spelling has two
+characters or more (``女`` alone is a part of too many words); within a dimension the
+longest spelling is matched first (``前三季度`` is not ``三季度``). General knowledge and the
+dev near misses only (the qualifier swaps of :mod:`eval.nearmiss` are one source of
+them); the confidence model learns how much each disagreement weighs
+(:mod:`qa.answering.extractive.stages.confidence`)."""
+
+
+# -- short answers ------------------------------------------------------------------------
+
+LIST_CONJUNCTIONS: tuple[str, ...] = ("以及", "和", "及", "与", "或")
+"""Words joining the last item of an enumeration (``甲、乙和丙``), longest first."""
+
+LIST_INTRODUCERS: tuple[str, ...] = (
+    "包括", "包含", "分别是", "分别为", "依次为", "即", "有", "是", "为", "了", "于", "在", "自",
+)  # fmt: skip
+"""Words introducing the first item of an enumeration (``包括A、B``): not a part of it."""
+
+NAME_ENDS: tuple[str, ...] = (
+    "表示", "说", "指出", "介绍", "认为", "称", "强调", "透露", "提到", "提出", "在",
+    "出席", "致辞", "发言", "讲话", "等", "和", "与", "及", "也", "则", "对", "向", "就",
+)  # fmt: skip
+"""Words that end a name written after a role (``副局长尚鹏表示``: verbs of saying,
+conjunctions, prepositions)."""
+
+ROLES: tuple[str, ...] = (
+    *OFFICES,
+    *"记者 作者 编辑 主编 经理 主任 代表 教授 导演 教练 发言人 创始人 董事".split(),
+)
+"""Roles a name is written after (:data:`OFFICES` and other titles)."""
+
+ROLE_TRIM_CHARS = "是的为了"
+"""Characters stripped from the end of the question's text before the interrogative
+(``…副局长是谁`` → ``…副局长``)."""
+
+NAME_LEADS: tuple[str, ...] = ("名叫", "叫做", "是", "为", "叫")
+"""Words between a role and the name it introduces (``局长为尚鹏``), longest first."""
+
+# -- questions about the article -----------------------------------------------------------
+
+ARTICLE_WORDS: tuple[str, ...] = (
+    "这篇", "这则", "这个报道", "本篇", "本文", "该文", "此文", "原文", "文章", "报道", "新闻",
+    "稿件", "消息", "这条",
+)  # fmt: skip
+"""Words for an article (``这篇``, ``报道``): a question naming one may ask about it."""
+
+THIS_ARTICLE_WORDS: tuple[str, ...] = (
+    "这篇", "这则", "这条", "这个报道", "本篇", "本文", "该文", "此文", "原文", "该报道",
+    "此报道", "该新闻",
+)  # fmt: skip
+"""Words that point at this article (``这篇``, ``该报道``), not at any it reports on."""
+
+OUTLET_NAME_SUFFIXES: tuple[str, ...] = ("新闻网", "日报", "晚报", "电视台", "通讯社", "网", "社")
+"""How an outlet's name ends (``中新网``, ``人民日报``, ``新华社``)."""
+
+DEICTIC_CHARS = "这该此本那"
+"""The words for "this" that start a name-like word that names no outlet (``本网``)."""
+
+REPORTER_WORDS: tuple[str, ...] = (
+    "记者", "作者", "撰稿人", "撰稿", "执笔", "责任编辑", "责编", "编辑", "通讯员", "署名",
+)  # fmt: skip
+"""Words for the person who wrote an article."""
+
+WHO_WORDS: tuple[str, ...] = (
+    "谁",
+    "哪位",
+    "哪个人",
+    "哪些人",
+    "什么名字",
+    "叫什么",
+    "姓名",
+    "是哪",
+)
+"""Words asking for a person."""
+
+DATE_ASKING_WORDS: tuple[str, ...] = (
+    "哪天", "哪一天", "什么时候", "什么时间", "何时", "几号", "几月几日", "哪年", "什么日期",
+    "日期", "时间",
+)  # fmt: skip
+"""Words asking for a date."""
+
+PUBLISH_VERBS: tuple[str, ...] = (
+    "发布", "发表", "刊发", "刊登", "刊出", "发出", "发稿", "报道", "出版", "写的", "写于", "发的",
+)  # fmt: skip
+"""Verbs of publishing an article."""
+
+OUTLET_ASKERS: tuple[str, ...] = ("哪家", "哪个", "什么", "哪一家")
+"""Interrogatives before a word for an outlet (``哪家媒体``)."""
+
+OUTLET_NOUNS: tuple[str, ...] = (
+    "媒体", "网站", "报纸", "报社", "通讯社", "新闻机构", "新闻网", "平台", "机构",
+)  # fmt: skip
+"""Words for an outlet, after an interrogative of :data:`OUTLET_ASKERS`."""
+
+OUTLET_SOURCE_WORDS: tuple[str, ...] = ("来源", "出处", "出自")
+"""Words asking for an article's source on their own."""
+
+OUTLET_VERBS: tuple[str, ...] = (
+    "发布",
+    "发表",
+    "刊发",
+    "刊登",
+    "报道",
+    "来源",
+    "出处",
+    "出自",
+    "来自",
+)
+"""Verbs and nouns that tie an outlet to the article (``由哪家媒体发布``)."""
+
+ARTICLE_FILLER: tuple[str, ...] = (
+    "这篇", "这则", "本篇", "本文", "该文", "此文", "原文", "文章", "报道", "新闻", "稿件",
+    "消息", "这条", "的", "是", "了", "吗", "呢", "请问",
+)  # fmt: skip
+"""What a bare question about the article may hold besides its field and interrogative
+(with punctuation and spaces)."""
 
 
 @lru_cache(maxsize=8)

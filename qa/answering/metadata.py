@@ -38,6 +38,21 @@ from corpus.normalize import detect_script, normalize_for_matching, to_script
 from corpus.sentences import sentence_spans
 from corpus.types import Document
 from qa.answering.messages import abstain_text, question_language
+from qa.lexicon import (
+    ARTICLE_FILLER,
+    ARTICLE_WORDS,
+    DATE_ASKING_WORDS,
+    DEICTIC_CHARS,
+    OUTLET_ASKERS,
+    OUTLET_NAME_SUFFIXES,
+    OUTLET_NOUNS,
+    OUTLET_SOURCE_WORDS,
+    OUTLET_VERBS,
+    PUBLISH_VERBS,
+    REPORTER_WORDS,
+    THIS_ARTICLE_WORDS,
+    WHO_WORDS,
+)
 from qa.types import Citation, Draft, Passage
 
 __all__ = [
@@ -59,25 +74,25 @@ CITED_CONFIDENCE = 0.95
 UNCITED_CONFIDENCE = 0.7
 """The confidence of a value read from the page's metadata only."""
 
-_ARTICLE = re.compile(r"这篇|这则|这个报道|本篇|本文|该文|此文|原文|文章|报道|新闻|稿件|消息|这条")
-_THIS_ARTICLE = re.compile(r"这篇|这则|这条|这个报道|本篇|本文|该文|此文|原文|该报道|此报道|该新闻")
+
+def _any(words: tuple[str, ...]) -> str:
+    return "|".join(re.escape(w) for w in words)
+
+
+_ARTICLE = re.compile(_any(ARTICLE_WORDS))
+_THIS_ARTICLE = re.compile(_any(THIS_ARTICLE_WORDS))
 # An outlet's name in a question (``新华社``, ``中新网``, ``人民日报``), and the words for
 # "this" that start one that is not (``本网``).
-_NAMED_OUTLET = re.compile(r"[\u4e00-\u9fff]{1,4}?(?:新闻网|日报|晚报|电视台|通讯社|网|社)")
-_DEICTIC_HEAD = re.compile(r"(这|该|此|本|那)")
-_REPORTER = re.compile(r"记者|作者|撰稿人?|执笔|责任编辑|责编|编辑|通讯员|署名")
-_WHO = re.compile(r"谁|哪位|哪个人|哪些人|什么名字|叫什么|姓名|是哪")
-_DATE = re.compile(r"哪天|哪一天|什么时候|什么时间|何时|几号|几月几日|哪年|什么日期|日期|时间")
-_PUBLISH = re.compile(r"发布|发表|刊发|刊登|刊出|发出|发稿|报道|出版|写的|写于|发的")
-_OUTLET = re.compile(
-    r"(哪家|哪个|什么|哪一家)(媒体|网站|报纸|报社|通讯社|新闻机构|新闻网|平台|机构)|来源|出处|出自"
-)
-_OUTLET_VERB = re.compile(r"发布|发表|刊发|刊登|报道|来源|出处|出自|来自")
+_NAMED_OUTLET = re.compile(rf"[\u4e00-\u9fff]{{1,4}}?(?:{_any(OUTLET_NAME_SUFFIXES)})")
+_DEICTIC_HEAD = re.compile(f"({_any(tuple(DEICTIC_CHARS))})")
+_REPORTER = re.compile(_any(REPORTER_WORDS))
+_WHO = re.compile(_any(WHO_WORDS))
+_DATE = re.compile(_any(DATE_ASKING_WORDS))
+_PUBLISH = re.compile(_any(PUBLISH_VERBS))
+_OUTLET = re.compile(f"({_any(OUTLET_ASKERS)})({_any(OUTLET_NOUNS)})|{_any(OUTLET_SOURCE_WORDS)}")
+_OUTLET_VERB = re.compile(_any(OUTLET_VERBS))
 # What a bare question about the article may hold besides its field and interrogative.
-_FILLER = re.compile(
-    r"这篇|这则|本篇|本文|该文|此文|原文|文章|报道|新闻|稿件|消息|这条|的|是|了|吗|呢|请问|"
-    r"[?？!！。，,\s]"
-)
+_FILLER = re.compile(_any(ARTICLE_FILLER) + r"|[?？!！。，,\s]")
 _VALUE_LABELS: dict[str, dict[str, str]] = {
     "zh-Hans": {"reporter": "记者：", "published": "发布时间：", "outlet": "来源："},
     "zh-Hant": {"reporter": "記者：", "published": "發布時間：", "outlet": "來源："},

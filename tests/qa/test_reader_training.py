@@ -20,6 +20,7 @@ from qa.answering.extractive.training import (
     fit,
     fit_rankers,
     fit_second_margin,
+    judge,
 )
 
 
@@ -57,6 +58,14 @@ def test_the_margin_widens_the_least_decided_readings_within_the_budget() -> Non
     assert margin is not None and 0.1 < margin <= 0.5
 
 
+def test_the_margin_never_exceeds_the_answerers_cap() -> None:
+    judged = [_judged(0.2, 30, 20), _judged(1.5, 30, 20)]
+    # Both runner-ups fit the budget, but the answerer quotes none at a margin of 1.5.
+    assert fit_second_margin(judged, budget=60, cap=1.0) == 1.0
+    assert fit_second_margin(judged, budget=60, cap=math.inf) == pytest.approx(1.5)
+    assert fit_second_margin([_judged(1.5, 30, 20)], budget=60, cap=1.0) is None
+
+
 def test_no_margin_when_nothing_fits_or_nothing_can_be_widened() -> None:
     assert fit_second_margin([_judged(0.1, 80, 30)], budget=60) is None
     assert fit_second_margin([_judged(0.1, 40, 0)], budget=60) is None
@@ -80,6 +89,21 @@ def test_a_runner_up_makes_an_answer_right_only_below_the_margin() -> None:
     assert not _judged(0.4, 40, 0, second_right=True).right_with(1.0)
     assert not _judged(0.4, 40, 30, second_right=True, conflict=True).right_with(1.0)
     assert _judged(0.4, 40, 30, right=True).right_with(None)
+
+
+def test_without_features_zeroes_only_the_columns_named() -> None:
+    from qa.answering.extractive.stages.confidence import CONFIDENCE_FEATURES
+    from qa.answering.extractive.training import OutOfFold, without_features
+
+    row = np.arange(1, len(CONFIDENCE_FEATURES) + 1, dtype=np.float32)
+    judged = Judged(0, row, True, False, True)
+    oof = OutOfFold(np.zeros(1, np.int64), (), (judged,))
+    out = without_features(oof, ["contrast_sentence"]).judged[0].features
+    column = CONFIDENCE_FEATURES.index("contrast_sentence")
+    assert out[column] == 0.0 and row[column] != 0.0
+    assert np.array_equal(np.delete(out, column), np.delete(row, column))
+    with pytest.raises(ValueError, match="not confidence features"):
+        without_features(oof, ["no_such_feature"])
 
 
 def test_the_threshold_keeps_false_abstention_within_the_budget() -> None:
@@ -143,6 +167,42 @@ def test_a_fitted_model_round_trips_and_answers(trained: Path) -> None:
     config = AssistantConfig(model="", reader_model=str(trained))
     answer = Assistant.from_documents(ARTICLES, config).ask("示范区全长多少公里?")
     assert answer.citations and "86" in answer.text
+
+
+def test_judge_measures_the_answer_the_answerer_gives(trained: Path) -> None:
+    # The out-of-fold labels and lengths come from the answer users get: the clause
+    # window of the question's answer type (a number's own clause), not a fixed budget.
+    model = ReaderModel.load(trained)
+    config = AssistantConfig(model="", reader_model=str(trained))
+    long = Document(
+        id="d9",
+        title="大港",
+        text=(
+            "宁波舟山港位于浙江省东部沿海，港区水深条件优越，航道宽阔，腹地经济发达，"
+            "年吞吐量超过13亿吨，连续多年位居世界第一，港口集装箱航线达300条，"
+            "覆盖全球主要港口。"
+        ),
+        source="d9.txt",
+    )
+    assistant = Assistant.from_documents((*ARTICLES[:3], long), config)
+    stats = TermStatistics.for_snapshot(assistant.snapshot)
+    answered = 0
+    for question, gold, doc in [*QUESTIONS[:6], ("宁波舟山港年吞吐量是多少?", "13亿吨", "d9")]:
+        data = collect(
+            [TrainingQuestion(question, (gold,), (doc,), doc)],
+            lambda q, k: assistant.search(q, k=k),
+            stats,
+        )
+        judged = judge(data.questions[0], stats, model, 0)
+        answer = assistant.ask(question)
+        if answer.abstained:
+            continue
+        answered += 1
+        body, _, rest = answer.text.partition(" [1]")
+        assert judged.chars == len(body), question
+        if rest:
+            assert judged.second_chars == len(rest.removesuffix(" [2]")), question
+    assert answered >= len(QUESTIONS) // 2
 
 
 def test_an_infinite_margin_is_stored_and_read_back(tmp_path: Path) -> None:

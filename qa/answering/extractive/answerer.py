@@ -61,6 +61,9 @@ __all__ = [
     "answer_offsets",
     "answer_window",
     "clause_window",
+    "first_window",
+    "quotes_second",
+    "second_window",
     "window_budget",
 ]
 
@@ -221,6 +224,57 @@ def answer_window(
     return original[a:b].strip(_STRIP), original[s:e].strip(_STRIP)
 
 
+def first_window(reading: Reading, answer_chars: int) -> tuple[str, str]:
+    """The answer text and the short answer of a reading's chosen span, composed as
+    the answerer composes them: the clause window within the budgets of the question's
+    answer type (:func:`window_budget`), the short answer refined by the question's
+    analysis, only the year where the question asks for one. Training
+    (:func:`~qa.answering.extractive.training.judge`) labels readings with it.
+
+    Raises:
+        ValueError: for a reading without a chosen span.
+    """
+    if reading.best is None:
+        raise ValueError("the reading has no chosen span: nothing to compose")
+    analysis = reading.analysis
+    return answer_window(
+        reading.candidates[reading.best.sentence],
+        reading.best,
+        answer_chars,
+        year_only=asks_for_year(analysis),
+        answer_type=analysis.answer_type,
+        analysis=analysis,
+    )
+
+
+def second_window(reading: Reading, answer_chars: int) -> str:
+    """The runner-up's quotation, as the answerer appends it after :data:`SECOND_JOIN`:
+    its clause window within the answer type's budgets, both capped at
+    :data:`SECOND_CHARS` (scaled to ``answer_chars``). Whether it is quoted at all is
+    :func:`quotes_second`.
+
+    Raises:
+        ValueError: for a reading without a runner-up.
+    """
+    if reading.runner_up is None:
+        raise ValueError("the reading has no runner-up: nothing to compose")
+    more, _ = answer_window(
+        reading.candidates[reading.runner_up.sentence],
+        reading.runner_up,
+        answer_chars,
+        answer_type=reading.analysis.answer_type,
+        limit=max(1, SECOND_CHARS * answer_chars // 80),
+    )
+    return more
+
+
+def quotes_second(reading: Reading) -> bool:
+    """Whether the answer quotes the runner-up too: :func:`read` found one (its margin
+    below the model's ``second_margin`` and its sentence passing the checks) and the
+    margin is below :data:`SECOND_MARGIN` as well."""
+    return reading.runner_up is not None and reading.margin < SECOND_MARGIN
+
+
 class ExtractiveAnswerer:
     """Cited answers from the source text, by a trained reader.
 
@@ -335,27 +389,13 @@ class ExtractiveAnswerer:
                 abstained=True,
                 generator=self.name,
             )
-        analysis = reading.analysis
-        body, short = answer_window(
-            candidate,
-            reading.best,
-            self.answer_chars,
-            year_only=asks_for_year(analysis),
-            answer_type=analysis.answer_type,
-            analysis=analysis,
-        )
+        body, short = first_window(reading, self.answer_chars)
         text = f"{to_script(body, script)} [1]"
         citations = [_citation(candidate, 1)]
-        if reading.runner_up is not None and reading.margin < SECOND_MARGIN:
+        if quotes_second(reading) and reading.runner_up is not None:
             # The ranker could hardly tell two sentences apart: quote both, each cited.
             other = reading.candidates[reading.runner_up.sentence]
-            more, _ = answer_window(
-                other,
-                reading.runner_up,
-                self.answer_chars,
-                answer_type=analysis.answer_type,
-                limit=max(1, SECOND_CHARS * self.answer_chars // 80),
-            )
+            more = second_window(reading, self.answer_chars)
             text += f"{to_script(SECOND_JOIN, script)}{to_script(more, script)} [2]"
             citations.append(_citation(other, 2))
         return Draft(

@@ -25,7 +25,7 @@ from qa.analysis.question import QuestionAnalysis
 from qa.answering.checks import CHECKS, Check, Evidence, first_failure
 from qa.answering.extractive.model import ReaderModel
 from qa.answering.extractive.sentences import Candidate
-from qa.answering.extractive.stages.confidence import confidence_features
+from qa.answering.extractive.stages.confidence import confidence_features, contrast_levels
 from qa.answering.extractive.stages.question import QuestionTerms
 from qa.answering.extractive.stages.sentence_features import sentence_features
 from qa.answering.extractive.stages.shortlist import chunk_terms, shortlist
@@ -117,7 +117,14 @@ def read(
     top = int(np.argmax(scores))
     spans, px, span_scores = _ranked_spans(terms, cands, top, stats, model)
     best = int(np.argmax(span_scores))
-    features = confidence_features(sx, scores, top, px, span_scores, best)
+    chosen_sentence = cands[top]
+    before = chosen_sentence.previous.folded.text if chosen_sentence.previous else ""
+    contrast = contrast_levels(
+        terms.analysis.folded,
+        before + chosen_sentence.sentence.folded.text,
+        None if documents is None else documents.get(chosen_sentence.sentence.doc_id),
+    )
+    features = confidence_features(sx, scores, top, px, span_scores, best, contrast)
     chosen = spans[best]
     conflict = first_failure(terms.analysis, evidence_of(cands[top], chosen), checks)
     second = _second(cands, scores, top)

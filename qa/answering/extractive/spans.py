@@ -14,7 +14,7 @@ Two rules over the chosen sentence's folded text, neither learned:
   right after that role in the sentence (``副局长尚鹏表示`` → ``尚鹏``) when the span
   chosen does not hold it: the longest tail of the question's text before the
   interrogative (three characters or more, ending in an office of
-  :data:`qa.lexicon.OFFICES` or a role such as ``记者``) found in the sentence, then two
+  :data:`qa.lexicon.ROLES`: an office or a role such as ``记者``) found in the sentence, then two
   to four characters up to a verb of saying or punctuation.
 
 Offsets are into the folded text, which has the same length as the original
@@ -26,7 +26,14 @@ from __future__ import annotations
 import re
 
 from qa.analysis.question import QuestionAnalysis
-from qa.lexicon import OFFICES
+from qa.lexicon import (
+    LIST_CONJUNCTIONS,
+    LIST_INTRODUCERS,
+    NAME_ENDS,
+    NAME_LEADS,
+    ROLE_TRIM_CHARS,
+    ROLES,
+)
 
 __all__ = ["extend_enumeration", "name_after_role", "object_after_context", "refine_span"]
 
@@ -35,17 +42,6 @@ _BOUNDARY = frozenset('，,。；;：:！？!?（）()“”"「」『』《》�
 # are inside items (``《红楼梦》、《西游记》``, ``基于“大”、“小”数据融合的…``).
 _LIST_BOUNDARY = frozenset("，,。；;：:！？!?—\n")
 _ITEM_MAX = 30
-_CONJUNCTIONS = ("以及", "和", "及", "与", "或")
-_INTRODUCERS = (
-    "包括", "包含", "分别是", "分别为", "依次为", "即", "有", "是", "为", "了", "于", "在", "自",
-)  # fmt: skip
-_NAME_ENDS = (
-    "表示", "说", "指出", "介绍", "认为", "称", "强调", "透露", "提到", "提出", "在",
-    "出席", "致辞", "发言", "讲话", "等", "和", "与", "及", "也", "则", "对", "向", "就",
-)  # fmt: skip
-_ROLE_TRIM = "是的为了"
-_ROLES = (*OFFICES, *"记者 作者 编辑 主编 经理 主任 代表 教授 导演 教练 发言人 创始人 董事".split())
-_LEADS = ("名叫", "叫做", "是", "为", "叫")
 
 
 def refine_span(analysis: QuestionAnalysis, folded: str, start: int, end: int) -> tuple[int, int]:
@@ -147,7 +143,7 @@ def extend_enumeration(text: str, start: int, end: int) -> tuple[int, int]:
             break
         e = k
     # A last item joined by a conjunction (``乙公司和丙公司``) where the span ends before it.
-    conj = next((c for c in _CONJUNCTIONS if text.startswith(c, e)), "")
+    conj = next((c for c in LIST_CONJUNCTIONS if text.startswith(c, e)), "")
     if conj and "、" in text[s:e]:
         k = e + len(conj)
         while k < len(text) and text[k] not in _LIST_BOUNDARY and text[k] != "、":
@@ -161,7 +157,7 @@ def extend_enumeration(text: str, start: int, end: int) -> tuple[int, int]:
     if s < start:
         head = text[s : s + len(items[0])]
         # The first introducer: a later one is part of the item (``有基于…``).
-        found = [(head.find(w), -len(w)) for w in _INTRODUCERS if w in head[:-1]]
+        found = [(head.find(w), -len(w)) for w in LIST_INTRODUCERS if w in head[:-1]]
         cut = min(found)[0] - min(found)[1] if found else 0
         if 0 < cut < len(head):
             s += cut
@@ -184,7 +180,9 @@ def extend_enumeration(text: str, start: int, end: int) -> tuple[int, int]:
                 # No shared suffix: the last item (after its conjunction) no longer than
                 # the longest other one.
                 longest = max(len(i) for i in text[s:last_start].split("、") if i)
-                base = max((last.find(c) + len(c) for c in _CONJUNCTIONS if c in last), default=0)
+                base = max(
+                    (last.find(c) + len(c) for c in LIST_CONJUNCTIONS if c in last), default=0
+                )
                 e = min(e, last_start + base + longest)
                 # ... and ending before a 的 that starts what the list qualifies.
                 of = text.find("的", last_start + base + 2, e)
@@ -206,17 +204,17 @@ def name_after_role(left: str, folded: str) -> tuple[int, int] | None:
         write two to four characters after the role, before a verb of saying or
         punctuation.
     """
-    role = left.rstrip(_ROLE_TRIM)
+    role = left.rstrip(ROLE_TRIM_CHARS)
     # The longest tail of the question's left context that the sentence holds (3+).
     for n in range(len(role), 2, -1):
         tail = role[-n:]
-        if not tail.endswith(_ROLES):
+        if not tail.endswith(ROLES):
             return None
         at = folded.find(tail)
         if at < 0:
             continue
         pos = at + n
-        for lead in _LEADS:
+        for lead in NAME_LEADS:
             if folded.startswith(lead, pos):
                 pos += len(lead)
                 break
@@ -224,12 +222,12 @@ def name_after_role(left: str, folded: str) -> tuple[int, int] | None:
         while stop < len(folded) and stop - pos <= 4:
             if folded[stop] in _BOUNDARY or folded[stop] == "、" or not _is_han(folded[stop]):
                 break
-            if any(folded.startswith(w, stop) for w in _NAME_ENDS) and stop > pos:
+            if any(folded.startswith(w, stop) for w in NAME_ENDS) and stop > pos:
                 break
             stop += 1
         if 2 <= stop - pos <= 4 and (stop == len(folded) or stop - pos < 5):
             ended = stop == len(folded) or not _is_han(folded[stop]) or folded[stop] in _BOUNDARY
-            ended = ended or any(folded.startswith(w, stop) for w in _NAME_ENDS)
+            ended = ended or any(folded.startswith(w, stop) for w in NAME_ENDS)
             if ended:
                 return pos, stop
         return None

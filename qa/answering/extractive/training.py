@@ -22,7 +22,7 @@ import logging
 import math
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -30,7 +30,12 @@ import numpy.typing as npt
 
 from corpus.normalize import normalize_for_matching
 from qa.analysis.question import analyze_question
-from qa.answering.extractive.answerer import SECOND_JOIN, answer_window
+from qa.answering.extractive.answerer import (
+    SECOND_JOIN,
+    SECOND_MARGIN,
+    first_window,
+    second_window,
+)
 from qa.answering.extractive.model import ReaderModel
 from qa.answering.extractive.reader import read
 from qa.answering.extractive.sentences import Candidate, SentencePool
@@ -41,7 +46,7 @@ from qa.answering.extractive.stages.sentence_features import (
     sentence_features,
 )
 from qa.answering.extractive.stages.shortlist import chunk_terms, shortlist
-from qa.answering.extractive.stages.span_candidates import SpanCandidate, span_candidates
+from qa.answering.extractive.stages.span_candidates import span_candidates
 from qa.answering.extractive.stages.span_features import SPAN_FEATURES, CharTables, span_features
 from qa.answering.terms import TermStatistics
 from qa.types import Passage
@@ -59,6 +64,7 @@ __all__ = [
     "fit_confidence",
     "fit_second_margin",
     "out_of_fold",
+    "without_features",
     "fit_char_tables",
     "fit_rankers",
     "judge",
@@ -436,24 +442,28 @@ def judge(
     answer_chars: int = ANSWER_CHARS,
 ) -> Judged:
     """Read one collected question with ``model`` and say whether the answer is right,
-    and whether quoting the runner-up sentence would make it right (recorded where the
-    model's ``second_margin`` admits a runner-up: :func:`out_of_fold` reads with an
-    infinite one, so every reading has its runner-up)."""
+    and whether quoting the runner-up sentence would make it right.
+
+    The answer is composed by the answerer's own functions
+    (:func:`~qa.answering.extractive.answerer.first_window` and
+    :func:`~qa.answering.extractive.answerer.second_window`: the clause window within
+    the budgets of the question's answer type, the runner-up's within
+    :data:`~qa.answering.extractive.answerer.SECOND_CHARS`), so the labels are those of
+    the answers users get. The runner-up is recorded where the model's
+    ``second_margin`` admits one: :func:`out_of_fold` reads with an infinite one, so
+    every reading has its runner-up, and :meth:`Judged.right_with` applies the margin
+    fitted afterwards."""
     reading = read(rows.terms, rows.candidates, stats, model, rows.documents)
     answerable = bool(rows.golds)
     if reading.best is None:
         return Judged(
             index, np.zeros(len(CONFIDENCE_FEATURES), np.float32), False, False, answerable
         )
-
-    def window(span: SpanCandidate) -> str:
-        return answer_window(reading.candidates[span.sentence], span, answer_chars)[0]
-
-    text = window(reading.best)
+    text, _ = first_window(reading, answer_chars)
     right = answerable and not reading.conflict and _holds(normalize_for_matching(text), rows.golds)
     second_chars, second_right = 0, False
     if reading.runner_up is not None:
-        more = window(reading.runner_up)
+        more = second_window(reading, answer_chars)
         second_chars = len(SECOND_JOIN) + len(more)
         second_right = answerable and _holds(normalize_for_matching(more), rows.golds)
     return Judged(
@@ -470,17 +480,30 @@ def judge(
 
 
 MEAN_ANSWER_CHARS = 58
-"""The mean answer length the runner-up margin is fitted to (the reader issue allows 60
-characters; 2 are kept back for the spread between folds)."""
+"""The mean answer length (answerable out-of-fold readings, runner-ups included) that
+the runner-up margin may not take the answers past: the product allows 60 characters,
+2 are kept back for the spread between folds. Since the answerer quotes a runner-up
+only below :data:`~qa.answering.extractive.answerer.SECOND_MARGIN` as well
+(docs/decisions.md, "Answers quote the clause", 2026-12-07), this budget bounds the
+fitted margin from below that cap; with the clause windows it is seldom reached."""
 
 
-def fit_second_margin(judged: Sequence[Judged], budget: float = MEAN_ANSWER_CHARS) -> float | None:
-    """The largest sentence-ranker margin below which quoting the runner-up sentence
-    keeps the mean answer length of the answerable readings within ``budget``
-    characters (None: no runner-up fits, or there is nothing to widen).
+def fit_second_margin(
+    judged: Sequence[Judged],
+    budget: float = MEAN_ANSWER_CHARS,
+    cap: float = SECOND_MARGIN,
+) -> float | None:
+    """The sentence-ranker margin below which the runner-up sentence is quoted: the
+    largest margin, at most ``cap``, that keeps the mean answer length of the
+    answerable readings within ``budget`` characters (None: no runner-up fits, or there
+    is nothing to widen).
 
     Readings are widened in order of their margin (the least decided first), which is
-    the order :func:`read` applies at answer time.
+    the order :func:`read` applies at answer time. ``cap`` is the answerer's own limit
+    (:data:`~qa.answering.extractive.answerer.SECOND_MARGIN`): the answerer never quotes
+    a runner-up at or above it, so neither do the labels
+    (:meth:`Judged.right_with`), and the margin stored in the model is the one the
+    answers really use.
     """
     rows = [j for j in judged if j.answerable and j.chars and not j.conflict]
     if not rows:
@@ -489,14 +512,20 @@ def fit_second_margin(judged: Sequence[Judged], budget: float = MEAN_ANSWER_CHAR
     limit = budget * len(rows)
     if total > limit:
         return None
+    widened = sorted((j for j in rows if j.second_chars and j.margin < cap), key=lambda j: j.margin)
     best: float | None = None
-    for j in sorted((j for j in rows if j.second_chars), key=lambda j: j.margin):
+    for j in widened:
         if total + j.second_chars > limit:
-            break
+            # Just above the last margin taken: ``read`` widens when
+            # ``margin < second_margin``.
+            return None if best is None else float(np.nextafter(best, np.inf))
         total += j.second_chars
         best = j.margin
-    # Just above the last margin taken: ``read`` widens when ``margin < second_margin``.
-    return None if best is None else float(np.nextafter(best, np.inf))
+    if best is None:
+        return None
+    # Every runner-up below the cap fits: the cap itself (just above the last margin
+    # without one).
+    return float(cap) if math.isfinite(cap) else float(np.nextafter(best, np.inf))
 
 
 def _confidence_model(x: npt.NDArray[np.float32], y: npt.NDArray[np.int8]) -> Any:
@@ -607,6 +636,27 @@ def out_of_fold(
     return OutOfFold(fold, tuple(rankers), tuple(judged[q] for q in range(len(data.questions))))
 
 
+def without_features(oof: OutOfFold, names: Sequence[str]) -> OutOfFold:
+    """The out-of-fold readings with the confidence features ``names`` set to 0 (a
+    constant column, which no tree splits on): the readings as a confidence model
+    without those features sees them, for ablations.
+
+    Raises:
+        ValueError: for a name not in :data:`CONFIDENCE_FEATURES`.
+    """
+    unknown = [n for n in names if n not in CONFIDENCE_FEATURES]
+    if unknown:
+        raise ValueError(f"not confidence features: {unknown}; see CONFIDENCE_FEATURES")
+    columns = [CONFIDENCE_FEATURES.index(n) for n in names]
+    judged = []
+    for j in oof.judged:
+        features = j.features.copy()
+        if len(features):
+            features[columns] = 0.0
+        judged.append(replace(j, features=features))
+    return OutOfFold(oof.fold, oof.rankers, tuple(judged))
+
+
 MAX_FALSE_ABSTENTION = 0.05
 """The share of answerable questions the product may turn away."""
 
@@ -661,8 +711,9 @@ def fit_confidence(
     """The runner-up margin, the confidence model, its isotonic calibration and the
     abstention threshold.
 
-    The margin comes first (:func:`fit_second_margin`), so that the confidence model
-    learns P(answer right) of the answers users get, runner-ups included; it is
+    The margin comes first (:func:`fit_second_margin`, capped at the answerer's
+    :data:`~qa.answering.extractive.answerer.SECOND_MARGIN`), so that the confidence
+    model learns P(answer right) of the answers users get, runner-ups included; it is
     calibrated on its own out-of-fold outputs (grouped); the threshold is the highest
     at which at most ``max_false_abstention`` of the answerable judgements would
     abstain.
@@ -732,8 +783,9 @@ def fit(
                 f"(a margin below the {MAX_FALSE_ABSTENTION:.0%} budget)"
             ),
             "second_margin_rule": (
-                "the largest sentence-ranker margin below which quoting the runner-up keeps "
-                f"the mean out-of-fold answer within {MEAN_ANSWER_CHARS} characters"
+                f"the largest sentence-ranker margin, at most {SECOND_MARGIN} (the "
+                "answerer's cap), below which quoting the runner-up keeps the mean "
+                f"out-of-fold answer within {MEAN_ANSWER_CHARS} characters"
             ),
         }
     )
