@@ -59,8 +59,12 @@ def test_a_sample_is_compared_on_the_shared_questions_only(runs: dict[str, Path]
     rows = {r.metric: r for r in compare_runs(runs["all"], runs["half"])}
     fa = rows["false_abstention"]
     assert fa.scope == "shared"
-    # Over the two shared questions: no false abstention in A, every answer abstained in B.
-    assert fa.a == 0.0 and fa.b == 1.0 and fa.delta == 1.0
+    # Over the two shared questions: no false abstention in A; in B (a threshold of 1.0,
+    # which a confidence of exactly 1.0 still passes) the share its own answers show.
+    lines = (runs["half"] / "questions.jsonl").read_text(encoding="utf-8").splitlines()
+    abstained = [json.loads(line)["abstained"] for line in lines]
+    assert len(abstained) == 2 and any(abstained)
+    assert fa.a == 0.0 and fa.b == sum(abstained) / 2 and fa.delta == fa.b
 
 
 def test_different_sets_get_no_verdict(runs: dict[str, Path]) -> None:
