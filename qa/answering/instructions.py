@@ -50,13 +50,16 @@ docs/scripts/instruction_filter.py``).
 
 from __future__ import annotations
 
+import json
 import re
+import sys
 import unicodedata
 from collections.abc import Sequence
 from functools import lru_cache
+from pathlib import Path
 
 from corpus.normalize import normalize_for_matching
-from qa.answering.required_literals import LiteralIndex
+from qa.answering.required_literals import LiteralIndex, fingerprint
 
 __all__ = [
     "RULES",
@@ -736,7 +739,32 @@ _TEMPLATE = re.compile(
 # (computed from the patterns themselves): most sentences hold none of any rule's and
 # skip the rules (not the signs); the others are searched with only the rules whose
 # literals they hold.
-_LITERALS = LiteralIndex.of(pattern for _, _, pattern in RULES)
+_STORED_LITERALS = Path(__file__).with_name("instruction_literals.json")
+"""The literal index of :data:`RULES`, derived once and stored (deriving it parses every
+rule's syntax tree: about 50 ms of each process's start); written by
+``python -m qa.answering.instructions --write-literals``, and used only while the
+rules' fingerprint matches (else derived again; a test keeps the file current)."""
+
+
+def _literal_index() -> LiteralIndex:
+    patterns = [pattern for _, _, pattern in RULES]
+    try:
+        stored = json.loads(_STORED_LITERALS.read_text(encoding="utf-8"))
+        if stored.get("fingerprint") == fingerprint(patterns):
+            return LiteralIndex.from_json(stored)
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
+    return LiteralIndex.of(patterns)
+
+
+def write_literal_index(path: Path = _STORED_LITERALS) -> None:
+    """Derive the literal index of :data:`RULES` and store it at ``path``."""
+    patterns = [pattern for _, _, pattern in RULES]
+    data = {"fingerprint": fingerprint(patterns), **LiteralIndex.of(patterns).as_json()}
+    path.write_text(json.dumps(data, ensure_ascii=False, indent=0) + "\n", encoding="utf-8")
+
+
+_LITERALS = _literal_index()
 _Rule = tuple[str, re.Pattern[str], int]
 
 
@@ -844,3 +872,10 @@ def instruction_flags(sentences: Sequence[str]) -> tuple[bool, ...]:
         flags.append(flag)
         carry = flag and fold_for_instructions(sentence).rstrip().endswith(":")
     return tuple(flags)
+
+
+if __name__ == "__main__":
+    if sys.argv[1:] != ["--write-literals"]:
+        raise SystemExit("usage: python -m qa.answering.instructions --write-literals")
+    write_literal_index()
+    print(f"wrote {_STORED_LITERALS}")

@@ -14,6 +14,7 @@ matches, never the reverse.
 
 from __future__ import annotations
 
+import hashlib
 import operator
 import re
 from collections.abc import Iterable
@@ -26,7 +27,17 @@ try:  # Python's own regular expression parser (3.11+: re._parser, re._constants
 except ImportError:  # pragma: no cover - another Python: no prefilter, every rule runs
     _c = _parser = None
 
-__all__ = ["LiteralIndex", "LiteralPrefilter", "literal_prefilter", "required_literals"]
+__all__ = [
+    "ANALYSIS_VERSION",
+    "LiteralIndex",
+    "LiteralPrefilter",
+    "fingerprint",
+    "literal_prefilter",
+    "required_literals",
+]
+
+ANALYSIS_VERSION = 1
+"""Raised when the analysis changes what it derives (a stored index is then derived again)."""
 
 _LIMIT = 256
 """Exact sets larger than this are given up (their requirement is kept)."""
@@ -118,6 +129,21 @@ class LiteralIndex:
             always=always,
         )
 
+    def as_json(self) -> dict[str, Any]:
+        """What :meth:`from_json` reads back (the keys and the always-live bits)."""
+        return {"keys": dict(sorted(self.keys.items())), "always": self.always}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> LiteralIndex:
+        """The index :meth:`as_json` wrote."""
+        keys = {str(k): int(v) for k, v in data["keys"].items()}
+        return cls(
+            keys=keys,
+            chars=frozenset(k for k in keys if len(k) == 1),
+            pairs=frozenset(k for k in keys if len(k) == 2),
+            always=int(data["always"]),
+        )
+
     def live(self, text: str) -> int:
         """The bits of the patterns that may match somewhere in ``text``."""
         mask = self.always
@@ -127,6 +153,17 @@ class LiteralIndex:
         for key in self.pairs.intersection(map(operator.add, text, text[1:])):
             mask |= keys[key]
         return mask
+
+
+def fingerprint(patterns: Iterable[str | re.Pattern[str]]) -> str:
+    """A digest of ``patterns`` (sources and flags) and of this module's analysis version:
+    a stored :class:`LiteralIndex` is used only for the patterns it was derived from."""
+    digest = hashlib.sha256(f"required_literals/{ANALYSIS_VERSION}".encode())
+    for pattern in patterns:
+        source = pattern.pattern if isinstance(pattern, re.Pattern) else pattern
+        flags = pattern.flags if isinstance(pattern, re.Pattern) else 0
+        digest.update(f"\0{flags}\0{source}".encode())
+    return digest.hexdigest()
 
 
 def literal_prefilter(patterns: Iterable[str | re.Pattern[str]]) -> LiteralPrefilter | None:
@@ -168,11 +205,9 @@ def _sequence(items: list[tuple[Any, Any]]) -> tuple[Strings | None, Strings | N
     exact_all = True
     for op, av in items:
         exact, req = _item(op, av)
-        if exact is not None and current is not None:
-            joined = frozenset(a + b for a in current for b in exact)
-            if len(joined) <= _LIMIT:
-                current = joined
-                continue
+        if exact is not None and current is not None and len(current) * len(exact) <= _LIMIT:
+            current = frozenset(a + b for a in current for b in exact)
+            continue
         # The run of exact items ends here: what it matched is required.
         exact_all = False
         best = _better(best, _usable(current))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -178,3 +179,36 @@ def test_every_planted_instruction_reads_as_without_prefilters(sentence: str) ->
     assert instructions._rule(compact, spans, closers, live) == _rule_without_prefilters(
         compact, spans, closers
     )
+
+
+def test_the_stored_literal_index_of_the_rules_is_current() -> None:
+    # The index is derived once and stored (parsing every rule costs each process about
+    # 50 ms); a rule changed without storing it again is caught here.
+    import json  # noqa: PLC0415
+
+    from qa.answering import instructions
+    from qa.answering.required_literals import LiteralIndex, fingerprint
+
+    patterns = [pattern for _, _, pattern in instructions.RULES]
+    stored = json.loads(instructions._STORED_LITERALS.read_text(encoding="utf-8"))
+    assert stored["fingerprint"] == fingerprint(patterns), (
+        "the instruction rules changed: python -m qa.answering.instructions --write-literals"
+    )
+    assert LiteralIndex.from_json(stored) == LiteralIndex.of(patterns)
+    assert instructions._LITERALS == LiteralIndex.of(patterns)
+
+
+def test_a_stale_or_missing_stored_index_is_derived_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from qa.answering import instructions
+    from qa.answering.required_literals import LiteralIndex
+
+    derived = LiteralIndex.of([pattern for _, _, pattern in instructions.RULES])
+    stale = tmp_path / "literals.json"
+    stale.write_text('{"fingerprint": "old", "keys": {}, "always": 0}', encoding="utf-8")
+    for path in (stale, tmp_path / "missing.json"):
+        monkeypatch.setattr(instructions, "_STORED_LITERALS", path)
+        assert instructions._literal_index() == derived
+    instructions.write_literal_index(stale)
+    assert instructions._literal_index() == derived

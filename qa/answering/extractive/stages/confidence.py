@@ -11,7 +11,7 @@ the checks (:mod:`qa.answering.checks`) judge the same reading beside it.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Set
+from collections.abc import Callable, Container
 from dataclasses import dataclass
 
 import numpy as np
@@ -142,7 +142,7 @@ def _classes_in(text: str, dimension: _Dimension) -> frozenset[int]:
     return frozenset(dimension.class_of[m.group()] for m in dimension.pattern.finditer(text))
 
 
-def _classes_in_terms(terms: Set[str], dimension: _Dimension) -> frozenset[int]:
+def _classes_in_terms(terms: Container[str], dimension: _Dimension) -> frozenset[int]:
     """The classes of ``dimension`` a document states, known by its matching terms (its
     characters and character bigrams): a spelling counts where all its bigrams do."""
     return frozenset(i for i, grams in dimension.bigrams if all(g in terms for g in grams))
@@ -164,7 +164,7 @@ def _level(question: dict[int, frozenset[int]], stated: Callable[[int], frozense
 
 
 def contrast_levels(
-    question: str, text: str, document: Set[str] | None = None
+    question: str, text: str, document: Container[str] | None = None
 ) -> tuple[float, float]:
     """How the text an answer comes from treats the question's qualifiers.
 
