@@ -10,8 +10,11 @@ into that folded text. Every pattern is a single pass with bounded repetition, s
 from __future__ import annotations
 
 import re
+import sys
 from dataclasses import dataclass
+from pathlib import Path
 
+from qa.answering.required_literals import live_scanner, stored_index, write_index
 from qa.lexicon import CHINESE_NUMERALS, DYNASTIES, UNITS
 
 __all__ = ["KINDS", "TypedSpan", "chinese_number", "tidy_span", "typed_spans"]
@@ -50,6 +53,19 @@ _PATTERNS: tuple[tuple[str, str], ...] = (
 )
 _COMPILED = tuple((kind, re.compile(pattern)) for kind, pattern in _PATTERNS)
 
+# Which patterns may match a text, from the strings every match of each holds (derived
+# from the patterns themselves: 年 for a date, one of the units for a quantity, ...): most
+# sentences hold those of a few patterns only, and the others are not run. A pattern not
+# run would have found nothing, so the spans are the same. The number pattern requires no
+# literal and always runs.
+_STORED_LITERALS = Path(__file__).with_name("span_literals.json")
+"""The literal index of the patterns, derived once and stored (deriving it costs about 5 ms
+of each process's start); written by ``python -m qa.analysis.spans --write-literals``,
+and used only while the patterns' fingerprint matches (else derived again; a test keeps
+the file current)."""
+_LIVE = live_scanner(stored_index([pattern for _, pattern in _COMPILED], _STORED_LITERALS))
+_RUNS = tuple((1 << i, kind, pattern.finditer) for i, (kind, pattern) in enumerate(_COMPILED))
+
 KINDS: tuple[str, ...] = tuple(dict.fromkeys(kind for kind, _ in _PATTERNS))
 """The kinds :func:`typed_spans` finds."""
 
@@ -87,8 +103,11 @@ def typed_spans(folded: str) -> list[TypedSpan]:
     """
     found: list[TypedSpan] = []
     taken = bytearray(len(folded))
-    for kind, pattern in _COMPILED:
-        for m in pattern.finditer(folded):
+    live = _LIVE(folded)
+    for bit, kind, finditer in _RUNS:
+        if not live & bit:
+            continue
+        for m in finditer(folded):
             s, e = m.span()
             if e > s and not any(taken[s:e]):
                 found.append(TypedSpan(s, e, kind, m.group()))
@@ -211,3 +230,10 @@ def tidy_span(folded: str, start: int, end: int, *, year_only: bool = False) -> 
     if 0 < start <= end < len(folded) and folded[start - 1] == "《" and folded[end] == "》":
         start, end = start - 1, end + 1
     return start, end
+
+
+if __name__ == "__main__":
+    if sys.argv[1:] != ["--write-literals"]:
+        raise SystemExit("usage: python -m qa.analysis.spans --write-literals")
+    write_index([pattern for _, pattern in _COMPILED], _STORED_LITERALS)
+    print(f"wrote {_STORED_LITERALS}")

@@ -15,10 +15,12 @@ matches, never the reverse.
 from __future__ import annotations
 
 import hashlib
+import json
 import operator
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 try:  # Python's own regular expression parser (3.11+: re._parser, re._constants)
@@ -33,7 +35,10 @@ __all__ = [
     "LiteralPrefilter",
     "fingerprint",
     "literal_prefilter",
+    "live_scanner",
     "required_literals",
+    "stored_index",
+    "write_index",
 ]
 
 ANALYSIS_VERSION = 1
@@ -155,6 +160,39 @@ class LiteralIndex:
         return mask
 
 
+def live_scanner(index: LiteralIndex) -> Callable[[str], int]:
+    """A function equal to ``index.live`` that is cheaper on short texts.
+
+    :meth:`LiteralIndex.live` forms every two-character piece of the text to look up the
+    two-character keys; this one looks up the first characters of all keys at once and
+    searches the text only for the two-character keys whose first character it holds
+    (few, in most texts): about half the cost on sentences of some 40 characters.
+    """
+    firsts: dict[str, int] = {}
+    pairs: dict[str, list[tuple[str, int]]] = {}
+    for key, bits in index.keys.items():
+        if len(key) == 1:
+            firsts[key] = firsts.get(key, 0) | bits
+        else:
+            firsts.setdefault(key[0], 0)
+            pairs.setdefault(key[0], []).append((key, bits))
+    lookup = {c: (bits, tuple(pairs.get(c, ()))) for c, bits in firsts.items()}
+    present = frozenset(lookup).intersection
+    always = index.always
+
+    def live(text: str) -> int:
+        mask = always
+        for c in present(text):
+            bits, with_c = lookup[c]
+            mask |= bits
+            for key, key_bits in with_c:
+                if mask & key_bits != key_bits and key in text:
+                    mask |= key_bits
+        return mask
+
+    return live
+
+
 def fingerprint(patterns: Iterable[str | re.Pattern[str]]) -> str:
     """A digest of ``patterns`` (sources and flags) and of this module's analysis version:
     a stored :class:`LiteralIndex` is used only for the patterns it was derived from."""
@@ -164,6 +202,25 @@ def fingerprint(patterns: Iterable[str | re.Pattern[str]]) -> str:
         flags = pattern.flags if isinstance(pattern, re.Pattern) else 0
         digest.update(f"\0{flags}\0{source}".encode())
     return digest.hexdigest()
+
+
+def stored_index(patterns: Sequence[str | re.Pattern[str]], path: Path) -> LiteralIndex:
+    """The index of ``patterns`` stored at ``path`` (by :func:`write_index`) while its
+    fingerprint matches them, else derived again (deriving parses every pattern's syntax
+    tree: milliseconds per process that a stored index saves)."""
+    try:
+        stored = json.loads(path.read_text(encoding="utf-8"))
+        if stored.get("fingerprint") == fingerprint(patterns):
+            return LiteralIndex.from_json(stored)
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        pass
+    return LiteralIndex.of(patterns)
+
+
+def write_index(patterns: Sequence[str | re.Pattern[str]], path: Path) -> None:
+    """Derive the index of ``patterns`` and store it at ``path``, with their fingerprint."""
+    data = {"fingerprint": fingerprint(patterns), **LiteralIndex.of(patterns).as_json()}
+    path.write_text(json.dumps(data, ensure_ascii=False, indent=0) + "\n", encoding="utf-8")
 
 
 def literal_prefilter(patterns: Iterable[str | re.Pattern[str]]) -> LiteralPrefilter | None:
