@@ -223,6 +223,8 @@ def test_the_newest_dependencies_still_work() -> None:
     ``pytest -m drift`` (QA_TORCH_INDEX="" where pip finds a CPU torch wheel locally)."""
     result = subprocess.run(
         [sys.executable, str(ROOT / "scripts" / "check_drift.py")],
-        capture_output=True, text=True, timeout=3600,
+        capture_output=True,
+        text=True,
+        timeout=3600,
     )
     assert result.returncode == 0, (result.stdout + result.stderr)[-6000:]

@@ -14,7 +14,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from qa.answering.required_literals import live_scanner, stored_index, write_index
+from qa.analysis.required_literals import live_scanner, stored_index, write_index
 from qa.lexicon import CHINESE_NUMERALS, DYNASTIES, UNITS
 
 __all__ = ["KINDS", "TypedSpan", "chinese_number", "tidy_span", "typed_spans"]

@@ -50,7 +50,6 @@ docs/scripts/instruction_filter.py``).
 
 from __future__ import annotations
 
-import json
 import re
 import sys
 import unicodedata
@@ -59,7 +58,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from corpus.normalize import normalize_for_matching
-from qa.answering.required_literals import LiteralIndex, fingerprint
+from qa.analysis.required_literals import LiteralIndex, live_scanner, stored_index, write_index
 
 __all__ = [
     "RULES",
@@ -747,24 +746,16 @@ rules' fingerprint matches (else derived again; a test keeps the file current)."
 
 
 def _literal_index() -> LiteralIndex:
-    patterns = [pattern for _, _, pattern in RULES]
-    try:
-        stored = json.loads(_STORED_LITERALS.read_text(encoding="utf-8"))
-        if stored.get("fingerprint") == fingerprint(patterns):
-            return LiteralIndex.from_json(stored)
-    except (OSError, ValueError, KeyError, TypeError):
-        pass
-    return LiteralIndex.of(patterns)
+    return stored_index([pattern for _, _, pattern in RULES], _STORED_LITERALS)
 
 
 def write_literal_index(path: Path = _STORED_LITERALS) -> None:
     """Derive the literal index of :data:`RULES` and store it at ``path``."""
-    patterns = [pattern for _, _, pattern in RULES]
-    data = {"fingerprint": fingerprint(patterns), **LiteralIndex.of(patterns).as_json()}
-    path.write_text(json.dumps(data, ensure_ascii=False, indent=0) + "\n", encoding="utf-8")
+    write_index([pattern for _, _, pattern in RULES], path)
 
 
 _LITERALS = _literal_index()
+_LIVE = live_scanner(_LITERALS)
 _Rule = tuple[str, re.Pattern[str], int]
 
 
@@ -796,7 +787,7 @@ def instruction_rule(text: str) -> str:
     compact, spans, closers = _compact(folded)
     if not compact:
         return ""
-    mask = _LITERALS.live(compact)
+    mask = _LIVE(compact)
     if mask:
         rule = _rule(compact, spans, closers, mask)
         if rule:

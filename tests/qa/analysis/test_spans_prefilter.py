@@ -10,8 +10,7 @@ from hypothesis import strategies as st
 
 from corpus.normalize import normalize_for_matching
 from qa.analysis import spans
-from qa.analysis.spans import TypedSpan, typed_spans
-from qa.answering.required_literals import (
+from qa.analysis.required_literals import (
     LiteralIndex,
     fingerprint,
     live_scanner,
@@ -19,6 +18,7 @@ from qa.answering.required_literals import (
     stored_index,
     write_index,
 )
+from qa.analysis.spans import TypedSpan, typed_spans
 from qa.lexicon import CHINESE_NUMERALS, DYNASTIES, UNITS
 
 

@@ -10,12 +10,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from qa.answering import instructions
-from qa.answering.required_literals import (
+from qa.analysis.required_literals import (
     LiteralIndex,
     literal_prefilter,
     required_literals,
 )
+from qa.answering import instructions
 from tests.qa.injections import HELD_OUT, HELD_OUT_2, HELD_OUT_3, HELD_OUT_4, INJECTIONS, NEWS
 
 
@@ -186,8 +186,8 @@ def test_the_stored_literal_index_of_the_rules_is_current() -> None:
     # 50 ms); a rule changed without storing it again is caught here.
     import json  # noqa: PLC0415
 
+    from qa.analysis.required_literals import LiteralIndex, fingerprint
     from qa.answering import instructions
-    from qa.answering.required_literals import LiteralIndex, fingerprint
 
     patterns = [pattern for _, _, pattern in instructions.RULES]
     stored = json.loads(instructions._STORED_LITERALS.read_text(encoding="utf-8"))
@@ -201,8 +201,8 @@ def test_the_stored_literal_index_of_the_rules_is_current() -> None:
 def test_a_stale_or_missing_stored_index_is_derived_again(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    from qa.analysis.required_literals import LiteralIndex
     from qa.answering import instructions
-    from qa.answering.required_literals import LiteralIndex
 
     derived = LiteralIndex.of([pattern for _, _, pattern in instructions.RULES])
     stale = tmp_path / "literals.json"
