@@ -15,6 +15,7 @@ from collections import OrderedDict
 from collections.abc import Container, Sequence
 from dataclasses import dataclass, field
 from threading import Lock
+from typing import Generic, TypeVar
 
 from corpus.normalize import Folded, fold
 from corpus.sentences import sentence_spans
@@ -24,6 +25,8 @@ from qa.analysis.spans import TypedSpan, typed_spans
 from qa.answering.instructions import instruction_flags
 from qa.answering.terms import TermStatistics
 from qa.types import Passage
+
+V = TypeVar("V")
 
 __all__ = ["Candidate", "PreparedSentence", "SentencePool"]
 
@@ -98,6 +101,30 @@ class Candidate:
     next: PreparedSentence | None = None
 
 
+class _Recent(Generic[V]):
+    """The ``size`` most recently used values by key, safe to share between threads (a
+    value may be computed twice by two threads; the last one is kept)."""
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._values: OrderedDict[str, V] = OrderedDict()
+        self._lock = Lock()
+
+    def get(self, key: str) -> V | None:
+        with self._lock:
+            found = self._values.get(key)
+            if found is not None:
+                self._values.move_to_end(key)
+            return found
+
+    def put(self, key: str, value: V) -> V:
+        with self._lock:
+            self._values[key] = value
+            if len(self._values) > self._size:
+                self._values.popitem(last=False)
+        return value
+
+
 class SentencePool:
     """Prepares the sentences of chunks, caching the most recent ``size`` chunks.
 
@@ -108,20 +135,16 @@ class SentencePool:
 
     def __init__(self, terms: TermStatistics, size: int = 4096) -> None:
         self._terms = terms
-        self._size = size
-        self._cache: OrderedDict[str, tuple[PreparedSentence, ...]] = OrderedDict()
-        self._doc_cache: OrderedDict[str, frozenset[str]] = OrderedDict()
-        self._lookup_cache: OrderedDict[str, Container[str]] = OrderedDict()
-        self._lock = Lock()
+        self._cache: _Recent[tuple[PreparedSentence, ...]] = _Recent(size)
+        self._doc_cache: _Recent[frozenset[str]] = _Recent(size)
+        self._lookup_cache: _Recent[Container[str]] = _Recent(size)
 
     def sentences(self, chunk: Chunk, document: Document) -> tuple[PreparedSentence, ...]:
         """The sentences overlapping ``chunk`` (whole, from the document text), but those
         that read as instructions to the reader or to a model."""
-        with self._lock:
-            found = self._cache.get(chunk.id)
-            if found is not None:
-                self._cache.move_to_end(chunk.id)
-                return found
+        found = self._cache.get(chunk.id)
+        if found is not None:
+            return found
         text = document.text
         lo = max(0, chunk.start - SENTENCE_WINDOW)
         hi = min(len(text), chunk.end + SENTENCE_WINDOW)
@@ -148,44 +171,25 @@ class SentencePool:
                     lead=s == lead_start,
                 )
             )
-        result = tuple(prepared)
-        with self._lock:
-            self._cache[chunk.id] = result
-            if len(self._cache) > self._size:
-                self._cache.popitem(last=False)
-        return result
+        return self._cache.put(chunk.id, tuple(prepared))
 
     def document_terms(self, document: Document) -> frozenset[str]:
         """The matching terms of a whole document (cached with the chunks)."""
-        key = "doc:" + document.id
-        with self._lock:
-            found = self._doc_cache.get(key)
-            if found is not None:
-                self._doc_cache.move_to_end(key)
-                return found
-        terms = frozenset(self._terms.tokens(fold(document.text).text))
-        with self._lock:
-            self._doc_cache[key] = terms
-            if len(self._doc_cache) > self._size:
-                self._doc_cache.popitem(last=False)
-        return terms
+        found = self._doc_cache.get(document.id)
+        if found is not None:
+            return found
+        return self._doc_cache.put(
+            document.id, frozenset(self._terms.tokens(fold(document.text).text))
+        )
 
     def document_term_set(self, document: Document) -> Container[str]:
         """The matching terms of a whole document as a container (membership only, see
         :meth:`~qa.answering.terms.TermStatistics.term_set`): what
         :meth:`document_terms` holds, without listing them (cached with the chunks)."""
-        key = "set:" + document.id
-        with self._lock:
-            found = self._lookup_cache.get(key)
-            if found is not None:
-                self._lookup_cache.move_to_end(key)
-                return found
-        terms = self._terms.term_set(fold(document.text).text)
-        with self._lock:
-            self._lookup_cache[key] = terms
-            if len(self._lookup_cache) > self._size:
-                self._lookup_cache.popitem(last=False)
-        return terms
+        found = self._lookup_cache.get(document.id)
+        if found is not None:
+            return found
+        return self._lookup_cache.put(document.id, self._terms.term_set(fold(document.text).text))
 
     def candidates(self, passages: Sequence[Passage]) -> list[Candidate]:
         """The distinct sentences of ``passages``, in passage order, each with the
