@@ -6,11 +6,14 @@ from __future__ import annotations
 import json
 import os
 import platform
+import signal
 import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Sequence
+import urllib.request
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -184,3 +187,53 @@ def write_result(path: Path | None, data: dict[str, Any]) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         with path.open("a", encoding="utf-8") as fh:
             fh.write(text + "\n")
+
+
+@contextmanager
+def serving(
+    index: Path,
+    *,
+    workers: int,
+    port: int,
+    environment: dict[str, str] | None = None,
+    ready_within: float = 180.0,
+) -> Iterator[subprocess.Popen[bytes]]:
+    """``qa serve`` on ``index`` (BM25 only, warnings logged) on loopback ``port``, its
+    own process group, once ``/readyz`` answers 200; stopped (SIGTERM, then SIGKILL after
+    30 s) on leaving. ``environment`` adds to the server's environment.
+
+    Raises:
+        SystemExit: when the server is not ready within ``ready_within`` seconds.
+    """
+    server_env = {**os.environ, **env(), "QA_MODEL": "", "QA_LOG_LEVEL": "warning"}
+    server_env.update(environment or {})
+    qa = str(Path(sys.executable).parent / "qa")
+    command = [qa, "serve", "--index", str(index), "--workers", str(workers)]
+    command += ["--port", str(port), "--host", "127.0.0.1"]
+    server = subprocess.Popen(
+        command,
+        env=server_env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        url = f"http://127.0.0.1:{port}/readyz"
+        end = time.monotonic() + ready_within
+        while True:
+            try:
+                with urllib.request.urlopen(url, timeout=2) as resp:  # noqa: S310 - loopback
+                    if resp.status == 200:
+                        break
+            except OSError:
+                pass
+            if time.monotonic() > end:
+                raise SystemExit(f"the server at {url} did not become ready")
+            time.sleep(0.5)
+        yield server
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, signal.SIGKILL)

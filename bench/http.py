@@ -17,19 +17,15 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import re
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
-import time
-import urllib.request
 from pathlib import Path
 from typing import Any
 
-from bench.common import env, machine, questions, write_result
+from bench.common import machine, questions, serving, write_result
 
 _LUA = """
 local bodies = {%s}
@@ -46,19 +42,6 @@ def _lua(qs: list[str]) -> str:
         "[==[" + json.dumps({"question": q}, ensure_ascii=False) + "]==]" for q in qs
     )
     return _LUA % bodies
-
-
-def _wait(url: str, seconds: float) -> None:
-    end = time.time() + seconds
-    while time.time() < end:
-        try:
-            with urllib.request.urlopen(url, timeout=2) as resp:  # noqa: S310 - loopback
-                if resp.status == 200:
-                    return
-        except OSError:
-            pass
-        time.sleep(0.5)
-    raise SystemExit(f"the server at {url} did not become ready")
 
 
 def _ms(value: str) -> float:
@@ -101,26 +84,9 @@ def main(argv: list[str] | None = None) -> None:
     qs = [q["question"] for q in questions(args.corpus)]
     script = Path(tempfile.mkdtemp(prefix="bench-http-")) / "ask.lua"
     script.write_text(_lua(qs), encoding="utf-8")
-    qa = str(Path(sys.executable).parent / "qa")
     runs = []
     for workers in (int(w) for w in args.workers.split(",")):
-        server_env = {
-            **os.environ,
-            **env(),
-            "QA_MODEL": "",
-            "QA_LOG_LEVEL": "warning",
-        }
-        command = [qa, "serve", "--index", str(index), "--workers", str(workers)]
-        command += ["--port", str(args.port), "--host", "127.0.0.1"]
-        server = subprocess.Popen(
-            command,
-            env=server_env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            start_new_session=True,
-        )
-        try:
-            _wait(f"http://127.0.0.1:{args.port}/readyz", 120)
+        with serving(index, workers=workers, port=args.port):
             base = f"http://127.0.0.1:{args.port}"
             # Warm every worker: caches and mapped pages.
             subprocess.run(
@@ -150,12 +116,6 @@ def main(argv: list[str] | None = None) -> None:
                 run = {"workers": workers, "clients": clients, **_parse(wrk.stdout)}
                 runs.append(run)
                 print(json.dumps(run), file=sys.stderr)
-        finally:
-            os.killpg(server.pid, signal.SIGTERM)
-            try:
-                server.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(server.pid, signal.SIGKILL)
     write_result(
         args.out,
         {

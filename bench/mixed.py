@@ -31,8 +31,6 @@ import json
 import os
 import resource
 import shutil
-import signal
-import subprocess
 import sys
 import tempfile
 import threading
@@ -41,7 +39,7 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
-from bench.common import env, machine, percentiles, questions, write_result
+from bench.common import machine, percentiles, questions, serving, write_result
 
 KEY = "bench-mixed-key"
 """The API key the server is started with (writes need one)."""
@@ -222,20 +220,6 @@ async def mixed_load(
     return times, errors
 
 
-def _wait_ready(base: str, seconds: float) -> None:
-    import httpx
-
-    end = time.monotonic() + seconds
-    while time.monotonic() < end:
-        try:
-            if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.5)
-    raise SystemExit(f"the server at {base} did not become ready")
-
-
 def run_once(
     index: Path,
     qs: list[str],
@@ -251,40 +235,18 @@ def run_once(
     scratch = Path(tempfile.mkdtemp(prefix="bench-mixed-"))
     copy = scratch / "index"
     shutil.copytree(index, copy)
-    server_env = {
-        **os.environ,
-        **env(),
-        "QA_MODEL": "",
-        "QA_LOG_LEVEL": "warning",
-        "QA_PERSIST": "true",
-        "QA_API_KEY": KEY,
-    }
-    qa = str(Path(sys.executable).parent / "qa")
-    command = [qa, "serve", "--index", str(copy), "--workers", str(workers)]
-    command += ["--port", str(port), "--host", "127.0.0.1"]
-    server = subprocess.Popen(
-        command,
-        env=server_env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
     base = f"http://127.0.0.1:{port}"
+    extra = {"QA_PERSIST": "true", "QA_API_KEY": KEY}
     try:
-        _wait_ready(base, 180)
-        asyncio.run(mixed_load(base, qs, clients, warm_up, 0))  # every worker warm
-        before = resource.getrusage(resource.RUSAGE_SELF)
-        wall = time.perf_counter()
-        with MemorySampler(server.pid) as memory:
-            times, errors = asyncio.run(mixed_load(base, qs, clients, seconds, write_every))
-        wall = time.perf_counter() - wall
-        after = resource.getrusage(resource.RUSAGE_SELF)
+        with serving(copy, workers=workers, port=port, environment=extra) as server:
+            asyncio.run(mixed_load(base, qs, clients, warm_up, 0))  # every worker warm
+            before = resource.getrusage(resource.RUSAGE_SELF)
+            wall = time.perf_counter()
+            with MemorySampler(server.pid) as memory:
+                times, errors = asyncio.run(mixed_load(base, qs, clients, seconds, write_every))
+            wall = time.perf_counter() - wall
+            after = resource.getrusage(resource.RUSAGE_SELF)
     finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(server.pid, signal.SIGKILL)
         shutil.rmtree(scratch, ignore_errors=True)
     generator_cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     reads = [t for kind in ("ask", "search", "chat", "stream") for t in times[kind]]
