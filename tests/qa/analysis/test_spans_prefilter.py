@@ -99,8 +99,15 @@ def test_the_scanner_of_the_instruction_rules_is_their_index_s_live(text: str) -
 
     index = instructions._LITERALS
     assert live_scanner(index)(text) == index.live(text)
+
+
+def test_the_scanner_of_the_instruction_rules_finds_each_key() -> None:
+    from qa.answering import instructions  # noqa: PLC0415
+
+    index = instructions._LITERALS
+    scanner = live_scanner(index)
     for key in index.keys:
-        assert live_scanner(index)(f"前{key}后") == index.live(f"前{key}后")
+        assert scanner(f"前{key}后") == index.live(f"前{key}后")
 
 
 def test_the_stored_literal_index_of_the_patterns_is_current() -> None:
