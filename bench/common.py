@@ -169,6 +169,15 @@ def env() -> dict[str, str]:
     }
 
 
+def index_chunks(index: Path) -> int | None:
+    """The number of chunks the index's manifest counts (``None`` where it has none)."""
+    try:
+        manifest = json.loads((index / "manifest.json").read_text(encoding="utf-8"))
+        return int(manifest["counts"]["chunks"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
 def mib(n: int) -> float:
     """Bytes in MiB, rounded."""
     return round(n / 2**20, 1)
@@ -179,8 +188,32 @@ def dir_bytes(path: Path) -> int:
     return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
 
 
+def provenance() -> dict[str, str]:
+    """When, on which code and by which command a record was made: the UTC time, the
+    checkout's commit (``+changes`` where its tracked files differ from it) and the
+    command line (``python -m bench.NAME ARGS``)."""
+    commit = ""
+    try:
+        head = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
+        )
+        dirty = subprocess.run(["git", "diff", "--quiet", "HEAD"], cwd=ROOT, capture_output=True)
+        commit = head.stdout.strip() + ("+changes" if dirty.returncode == 1 else "")
+    except OSError:
+        pass
+    module = Path(sys.argv[0]).stem if sys.argv and sys.argv[0] else ""
+    command = " ".join(["python -m bench." + module, *sys.argv[1:]]) if module else ""
+    return {
+        "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "commit": commit,
+        "command": command,
+    }
+
+
 def write_result(path: Path | None, data: dict[str, Any]) -> None:
-    """Print ``data`` as JSON, and append it to ``path`` (JSON lines) when given."""
+    """Print ``data`` as JSON, and append it to ``path`` (JSON lines) when given; the
+    record carries its :func:`provenance` under ``recorded``."""
+    data = {**data, "recorded": provenance()}
     text = json.dumps(data, ensure_ascii=False)
     print(text)
     if path is not None:

@@ -25,7 +25,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from bench.common import machine, questions, serving, write_result
+from bench.common import index_chunks, machine, questions, serving, write_result
 
 _LUA = """
 local bodies = {%s}
@@ -122,6 +122,7 @@ def main(argv: list[str] | None = None) -> None:
             "benchmark": "http",
             "corpus": str(args.corpus),
             "index": str(index),
+            "chunks": index_chunks(index),
             "seconds": args.seconds,
             "machine": machine(),
             "runs": runs,

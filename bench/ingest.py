@@ -21,7 +21,17 @@ import shutil
 import sys
 from pathlib import Path
 
-from bench.common import dir_bytes, env, machine, mib, python, questions, run_sampled, write_result
+from bench.common import (
+    dir_bytes,
+    env,
+    index_chunks,
+    machine,
+    mib,
+    python,
+    questions,
+    run_sampled,
+    write_result,
+)
 from bench.synth import extra_articles
 
 _DRIVER = r"""
@@ -142,6 +152,7 @@ def main(argv: list[str] | None = None) -> None:
     loaded["peak_rss_mib"] = mib(sample.peak_rss)
     result["loaded"] = loaded
     result["index_mib_after"] = mib(dir_bytes(index))
+    result["chunks"] = index_chunks(index)
     write_result(args.out, result)
 
 

@@ -39,7 +39,7 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
-from bench.common import machine, percentiles, questions, serving, write_result
+from bench.common import index_chunks, machine, percentiles, questions, serving, write_result
 
 KEY = "bench-mixed-key"
 """The API key the server is started with (writes need one)."""
@@ -308,6 +308,7 @@ def main(argv: list[str] | None = None) -> None:
             "benchmark": "mixed",
             "corpus": str(args.corpus),
             "index": str(index),
+            "chunks": index_chunks(index),
             "machine": machine(),
             "runs": runs,
         },
