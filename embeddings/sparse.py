@@ -76,7 +76,8 @@ _ONE_CALL = 65536
 _CACHE_MIN_POSTINGS = 256
 """Terms with fewer postings are not cached (cheap to compute, many of them)."""
 DEFAULT_CACHE_BYTES = 128 << 20
-"""Memory for cached per-posting scores of frequent terms, per index generation."""
+"""Memory for cached per-posting scores of frequent terms, per index generation (an
+assistant sets its own: ``AssistantConfig.score_cache_mb``)."""
 
 
 def bm25_tfc(
@@ -231,6 +232,21 @@ class _ValueCache:
         """Bytes held."""
         return self._used
 
+    @property
+    def budget(self) -> int:
+        """Bytes it may hold."""
+        return self._budget
+
+    def resize(self, budget: int) -> None:
+        """Hold at most ``budget`` bytes from now on (the oldest go first)."""
+        if budget < 0:
+            raise ValueError("budget must be at least 0")
+        with self._lock:
+            self._budget = budget
+            while self._used > budget and self._items:
+                old = self._items.pop(next(iter(self._items)))
+                self._used -= int(old.nbytes)
+
 
 class _Segment:
     """A part with the per-generation values a query needs."""
@@ -349,6 +365,25 @@ class BM25Index:
             self._segments.append(seg)
             base += part.live_count
         self._vocab_size: int | None = None
+
+    @property
+    def cache_bytes(self) -> int:
+        """The memory budget of the per-posting score cache (see :class:`_ValueCache`)."""
+        return self._cache.budget
+
+    @property
+    def cache_used(self) -> int:
+        """Bytes the per-posting score cache holds now."""
+        return self._cache.used
+
+    def limit_cache(self, budget: int) -> None:
+        """Give the per-posting score cache ``budget`` bytes from now on (the oldest
+        scores go first; 0 turns it off). Scores are the same with any budget.
+
+        Raises:
+            ValueError: for a negative budget.
+        """
+        self._cache.resize(budget)
 
     # -- construction ---------------------------------------------------------------------
 
