@@ -104,7 +104,7 @@ class AssistantConfig:
     max_question_chars: int = MAX_QUESTION_CHARS
     duplicate_threshold: float = DEFAULT_THRESHOLD
     dense_index: str = "auto"
-    score_cache_mb: int = 32
+    score_cache_mb: int = 48
     sentence_cache_mb: int = 24
 
     def __post_init__(self) -> None:
