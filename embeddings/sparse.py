@@ -220,12 +220,16 @@ class _ValueCache:
         self._items: dict[tuple[int, int], npt.NDArray[np.float32]] = {}
         self._read: set[tuple[int, int]] = set()
         self._lock = threading.Lock()
+        # The hot path (:meth:`_Segment.values`) calls these two directly: no Python
+        # frame per term.
+        self.find = self._items.get
+        self.mark = self._read.add
 
     def get(self, key: tuple[int, int]) -> npt.NDArray[np.float32] | None:
-        """The scores of ``key`` (segment, term), or None."""
-        found = self._items.get(key)
+        """The scores of ``key`` (segment, term), or None; a found term is marked read."""
+        found = self.find(key)
         if found is not None:
-            self._read.add(key)
+            self.mark(key)
         return found
 
     def put(self, key: tuple[int, int], values: npt.NDArray[np.float32]) -> None:
@@ -313,8 +317,10 @@ class _Segment:
     def values(self, term: int, idf: float) -> npt.NDArray[np.float32]:
         """The float32 score of each posting of ``term`` (as bm25s computes them)."""
         key = (self.position, term)
-        found = self.cache.get(key)
+        cache = self.cache
+        found = cache.find(key)
         if found is not None:
+            cache.mark(key)
             return found
         s, e = self.span(term)
         codes = self.postings.codes[s:e]

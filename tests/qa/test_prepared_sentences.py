@@ -87,12 +87,3 @@ def test_the_pool_keeps_to_its_budget_and_answers_the_same(snapshot: IndexSnapsh
     assert 0 < small.used <= (1 << 20) * 3 // 4
     assert small.document_term_set(document) is small.document_term_set(document)
     assert small.used <= 1 << 20
-
-
-def test_terms_are_shared_strings(snapshot: IndexSnapshot) -> None:
-    """A term in two sentences (or two pools) is one string object."""
-    terms = TermStatistics.for_snapshot(snapshot)
-    a = SentencePool(terms).sentences(snapshot.chunks[0], snapshot.documents[0])
-    b = SentencePool(terms).sentences(snapshot.chunks[0], snapshot.documents[0])
-    objects = {id(t) for s in a for t in s.terms}
-    assert all(id(t) in objects for s in b for t in s.terms)

@@ -2,10 +2,8 @@
 
 A sentence's folded text and its matching terms are computed the first time a passage
 is read and kept in a cache keyed by chunk, bounded by bytes (chunks differ in length:
-a count would bound nothing), so a question costs no repeated normalisation of text
-seen before. Terms are interned: the same bigram in a thousand cached sentences is one
-string (of what the cache held at 4,096 chunks, 120 MiB at 100k chunks, half was copies
-of the same one- and two-character strings).
+a count would bound nothing; 4,096 chunks held 120 MiB at 100k chunks), so a question
+costs no repeated normalisation of text seen before.
 
 A sentence that addresses its reader or a language model (an instruction planted in an
 article, :func:`~qa.answering.instructions.instruction_flags`) is no candidate: it is
@@ -42,8 +40,8 @@ DEFAULT_POOL_BYTES = 24 << 20
 :func:`_text_bytes` estimate them): about 1,000 chunks' sentences of news text."""
 
 _TERM_BYTES = 80
-"""What one term of a sentence's set costs at most: its string (a CJK bigram is 78
-bytes; interned, a term shared by other cached sentences costs less) and its slot."""
+"""What one term of a sentence's set costs: its string (a CJK bigram is 78 bytes) and
+its slot, about."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,8 +157,8 @@ class _Recent(Generic[V]):
 
 
 def _bytes(sentences: tuple[PreparedSentence, ...]) -> int:
-    """What a chunk's prepared sentences hold, at most: per sentence its object, its
-    texts and offsets, and its term set (typed spans, found later for some, are not
+    """What a chunk's prepared sentences hold, about: per sentence its object, its texts
+    and offsets, and its term set (typed spans, found later for some, are not
     counted)."""
     size = sys.getsizeof(sentences)
     for s in sentences:
@@ -230,7 +228,7 @@ class SentencePool:
                     start=s,
                     end=e,
                     folded=folded,
-                    terms=frozenset(map(sys.intern, self._terms.tokens(folded.text))),
+                    terms=frozenset(self._terms.tokens(folded.text)),
                     position=s / max(1, len(text)),
                     lead=s == lead_start,
                 )
@@ -243,7 +241,7 @@ class SentencePool:
         found = self._doc_cache.get(document.id)
         if found is not None:
             return found
-        terms = frozenset(map(sys.intern, self._terms.tokens(fold(document.text).text)))
+        terms = frozenset(self._terms.tokens(fold(document.text).text))
         size = sys.getsizeof(terms) + _TERM_BYTES * len(terms)
         return self._doc_cache.put(document.id, terms, size)
 
