@@ -149,6 +149,19 @@ def _floor(record: Record) -> str | None:
     return f"{ratio:.2f}× (BM25 retrieval alone {record['bm25_over_floor_median']:.2f}×)"
 
 
+def _worker_memory(record: Record) -> str | None:
+    samples = record.get("samples") or []
+    if len(samples) < 2 or record.get("tracemalloc"):
+        return None
+    half = min(samples[1:], key=lambda s: abs(s["asked"] - samples[-1]["asked"] / 2))
+    last = samples[-1]
+    return (
+        f"{last['VmRSS']:,} / {last['RssAnon']:,} / {last['RssFile']:,} MiB after "
+        f"{last['asked']:,} (after {half['asked']:,}: {half['VmRSS']:,} / {half['RssAnon']:,} "
+        f"/ {half['RssFile']:,})"
+    )
+
+
 ROWS: tuple[Row, ...] = (
     Row(
         "ingest",
@@ -207,6 +220,11 @@ ROWS: tuple[Row, ...] = (
     ),
     Row("search", "`search` over raw bm25s, median per question", _floor),
     Row("search", "hit@5 (gold article in the top 5)", lambda r: f"{r['hit@5']:.3f}"),
+    Row(
+        "worker_memory",
+        "one process asking distinct questions: RSS / anonymous / file-backed",
+        _worker_memory,
+    ),
     Row("http", "HTTP `/v1/ask`, 1 worker, 32 clients", _http(1, 32)),
     Row("http", "HTTP `/v1/ask`, 2 workers, 32 clients", _http(2, 32)),
     Row("mixed", "mixed load, 1 worker (32 clients, a write every 5 s)", _mixed(1)),

@@ -226,6 +226,8 @@ class Assistant:
 
     def _make_state(self, snapshot: IndexSnapshot) -> _State:
         config = self.config
+        # The generation's own cache: the one before goes with its snapshot.
+        snapshot.bm25.limit_cache(config.score_cache_mb << 20)
         searcher = Searcher(
             snapshot,
             self._retrievers(snapshot, self._writer.encoder),

@@ -70,6 +70,12 @@ class AssistantConfig:
             (:mod:`corpus.dedupe`); 0 turns near-duplicate detection off.
         dense_index: the dense index type of each segment: ``auto`` (exact search
             below 50,000 chunks, HNSW above), ``flat``, ``hnsw`` or ``ivfpq``.
+        score_cache_mb: memory (MiB) for the BM25 scores of frequent terms, kept for the
+            index generation served (questions that share a frequent term sum its
+            cached scores); 0 keeps none. Answers are the same with any size.
+        sentence_cache_mb: memory (MiB) for the extractive reader's prepared sentences
+            of recently read passages, per index generation served; 0 keeps none.
+            Answers are the same with any size.
     """
 
     model: str = DEFAULT_MODEL
@@ -98,6 +104,8 @@ class AssistantConfig:
     max_question_chars: int = MAX_QUESTION_CHARS
     duplicate_threshold: float = DEFAULT_THRESHOLD
     dense_index: str = "auto"
+    score_cache_mb: int = 48
+    sentence_cache_mb: int = 24
 
     def __post_init__(self) -> None:
         if self.batch_size <= 0:
@@ -143,6 +151,10 @@ class AssistantConfig:
             raise ValueError("answer_passages must be greater than 0")
         if self.answer_chars <= 0:
             raise ValueError("answer_chars must be greater than 0")
+        if self.score_cache_mb < 0:
+            raise ValueError("score_cache_mb must be at least 0")
+        if self.sentence_cache_mb < 0:
+            raise ValueError("sentence_cache_mb must be at least 0")
         if self.abstain_threshold is not None and not 0.0 <= self.abstain_threshold <= 1.0:
             raise ValueError("abstain_threshold must be between 0 and 1 (or None)")
         if self.max_question_chars <= 0:

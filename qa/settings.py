@@ -60,6 +60,8 @@ class QASettings(BaseSettings):
         llm_api_key: the bearer key of that server (environment or ``.env`` only).
         llm_timeout: seconds one generation may take.
         llm_max_new_tokens: at most this many tokens per generated answer.
+        score_cache_mb: memory (MiB) for cached BM25 scores of frequent terms.
+        sentence_cache_mb: memory (MiB) for the reader's prepared sentences.
     """
 
     model_config = SettingsConfigDict(
@@ -87,6 +89,8 @@ class QASettings(BaseSettings):
     llm_api_key: SecretStr = SecretStr(_D.llm_api_key)
     llm_timeout: float = _D.llm_timeout
     llm_max_new_tokens: int = _D.llm_max_new_tokens
+    score_cache_mb: int = _D.score_cache_mb
+    sentence_cache_mb: int = _D.sentence_cache_mb
 
     @field_validator("articles", mode="before")
     @classmethod
@@ -120,6 +124,8 @@ class QASettings(BaseSettings):
             "llm_api_key": self.llm_api_key.get_secret_value(),
             "llm_timeout": self.llm_timeout,
             "llm_max_new_tokens": self.llm_max_new_tokens,
+            "score_cache_mb": self.score_cache_mb,
+            "sentence_cache_mb": self.sentence_cache_mb,
         }
 
     def assistant_config(self, **overrides: Any) -> AssistantConfig:

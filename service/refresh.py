@@ -18,6 +18,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from qa import Assistant, index_generation
+from service.memory import release_free_memory
 
 __all__ = ["DEFAULT_INTERVAL", "IndexFollower"]
 
@@ -85,6 +86,7 @@ class IndexFollower:
             self._write_lock.release()
         self._last_error = None
         if changed:
+            release_free_memory()  # the old generation's caches (see service.memory)
             logger.info(
                 "serving generation %d of the index: %d documents",
                 assistant.snapshot.generation,

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import sys
 import threading
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Sequence
@@ -22,6 +23,7 @@ from corpus.types import Document
 from embeddings.errors import IndexCorruptError
 
 __all__ = [
+    "CACHE_BYTES",
     "DOCUMENTS_FILE",
     "DocumentStore",
     "MemoryDocuments",
@@ -30,9 +32,10 @@ __all__ = [
 ]
 
 DOCUMENTS_FILE = "documents.sqlite"
-_CACHE = 4096
-"""Documents a SQLite store keeps decoded (the passages of recent questions; about
-3 KB each)."""
+CACHE_BYTES = 4 << 20
+"""Memory for the documents a SQLite store keeps decoded (the passages of recent
+questions), as :func:`_document_bytes` estimates it: about 1,500 news articles of 3 KB;
+an index of N segments keeps at most N times this."""
 _SCHEMA = """
 CREATE TABLE documents (
     pos INTEGER PRIMARY KEY,
@@ -200,6 +203,12 @@ def write_documents(path: str | Path, documents: Iterable[Document]) -> int:
         con.close()
 
 
+def _document_bytes(doc: Document) -> int:
+    """What a decoded document holds, about: its texts and its object with its fields."""
+    size = 600 + sys.getsizeof(doc.text) + sys.getsizeof(doc.title) + sys.getsizeof(doc.source)
+    return size + sum(sys.getsizeof(k) + sys.getsizeof(v) + 64 for k, v in doc.meta)
+
+
 class SqliteDocuments:
     """Documents read from a segment's SQLite file on demand (recent ones cached).
 
@@ -212,7 +221,8 @@ class SqliteDocuments:
 
     def __init__(self, path: str | Path) -> None:
         self._path = Path(path)
-        self._cache: OrderedDict[int, Document] = OrderedDict()
+        self._cache: OrderedDict[int, tuple[Document, int]] = OrderedDict()
+        self._cached_bytes = 0
         self._lock = threading.Lock()
         self._query = threading.Lock()
         if not self._path.is_file():
@@ -241,18 +251,31 @@ class SqliteDocuments:
             found = self._cache.get(position)
             if found is not None:
                 self._cache.move_to_end(position)
-                return found
+                return found[0]
         if not 0 <= position < self._count:
             raise IndexError(position)
         rows = self._rows("SELECT data FROM documents WHERE pos = ?", (position,))
         if not rows:
             raise IndexCorruptError(f"{self._path} has no document at position {position}")
         doc = Document.from_dict(json.loads(str(rows[0][0])))
+        size = _document_bytes(doc)
+        if size > CACHE_BYTES:
+            return doc
         with self._lock:
-            self._cache[position] = doc
-            if len(self._cache) > _CACHE:
-                self._cache.popitem(last=False)
+            old = self._cache.pop(position, None)
+            if old is not None:
+                self._cached_bytes -= old[1]
+            self._cache[position] = (doc, size)
+            self._cached_bytes += size
+            while self._cached_bytes > CACHE_BYTES:
+                _, (_, dropped) = self._cache.popitem(last=False)
+                self._cached_bytes -= dropped
         return doc
+
+    @property
+    def cached_bytes(self) -> int:
+        """Bytes of the documents kept decoded (as estimated; at most :data:`CACHE_BYTES`)."""
+        return self._cached_bytes
 
     def get_many(self, positions: Sequence[int]) -> list[Document]:
         return [self.get(int(p)) for p in positions]

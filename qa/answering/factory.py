@@ -43,6 +43,7 @@ def make_answerer(
         abstain_threshold=config.abstain_threshold,
         answer_passages=config.answer_passages,
         answer_chars=config.answer_chars,
+        pool_bytes=config.sentence_cache_mb << 20,
     )
     if config.generator == "extractive":
         return extractive

@@ -11,6 +11,13 @@ bucket the first time a text holds that character. The file is written once, fro
 installed jieba, beside jieba's own cache (the system's temporary directory, or a
 directory you pass); where it cannot be written, the data stays in memory.
 
+Decoded buckets stay for the process's life (a question's text needs the buckets of its
+characters again; decoding all of them takes about 0.25 s), so they are kept compact: a word's
+tag is keyed by the same string object as its frequency, tags are interned strings, and
+the tagger's states are shared by every bucket (format 2: all 13,332 buckets take
+about 72 MiB instead of 112). A worker decodes about 4,000 of them over 10,000
+questions on news, those of the common characters, which hold most words: about 60 MiB.
+
 The segmentation is jieba's, step for step: :meth:`Segmenter.words` is
 ``jieba.Tokenizer().lcut(text, HMM=False)`` and :meth:`Segmenter.tagged` is
 ``jieba.posseg.POSTokenizer(tokenizer).cut(text, HMM=...)`` on the default dictionary
@@ -30,6 +37,7 @@ import mmap
 import os
 import re
 import struct
+import sys
 import tempfile
 import threading
 from collections.abc import Iterator, KeysView, Mapping
@@ -43,7 +51,7 @@ __all__ = ["Segmenter", "default_segmenter"]
 logger = logging.getLogger(__name__)
 logger.addHandler(logging.NullHandler())
 
-FORMAT = 1
+FORMAT = 2
 _MAGIC = b"zhnews-qa jieba buckets\n"
 # The jieba files the data comes from: a change to any of them makes a new cache file.
 _SOURCES = (
@@ -449,6 +457,7 @@ def _open_cache(path: Path) -> Segmenter | None:
             return None
         body = at + size
         index: dict[str, tuple[int, int]] = header["index"]
+        shared: tuple[State, ...] = tuple(header["states"])
     except (ValueError, EOFError, TypeError, KeyError, struct.error):
         return None
 
@@ -458,7 +467,12 @@ def _open_cache(path: Path) -> Segmenter | None:
             return None
         start, length = where
         freq, tags, states, emit = marshal.loads(data[body + start : body + start + length])
-        return _Bucket(freq, tags, states, emit)
+        return _Bucket(
+            freq,
+            tags,
+            None if states is None else tuple(shared[i] for i in states),
+            {shared[i]: p for i, p in emit.items()},
+        )
 
     return Segmenter(header["total"], header["start_p"], header["trans_p"], read)
 
@@ -475,8 +489,23 @@ def _write_cache(
     index: dict[str, tuple[int, int]] = {}
     blobs: list[bytes] = []
     at = 0
+    states = sorted(
+        {*trans_p, *(y for b in buckets.values() for y in (b.states or ()) + tuple(b.emit))}
+    )
+    number = {y: i for i, y in enumerate(states)}
     for char, b in buckets.items():
-        blob = marshal.dumps((b.freq, b.tags, b.states, b.emit))
+        # marshal writes an object referenced twice once: the tags' keys are the
+        # frequencies' own (one string per word when read back), tags interned.
+        words = {w: w for w in b.freq}
+        tags = {words.get(w, w): sys.intern(t) for w, t in b.tags.items()}
+        blob = marshal.dumps(
+            (
+                b.freq,
+                tags,
+                None if b.states is None else tuple(number[y] for y in b.states),
+                {number[y]: p for y, p in b.emit.items()},
+            )
+        )
         index[char] = (at, len(blob))
         blobs.append(blob)
         at += len(blob)
@@ -486,6 +515,7 @@ def _write_cache(
             "total": total,
             "start_p": dict(start_p),
             "trans_p": {k: dict(v) for k, v in trans_p.items()},
+            "states": states,
             "index": index,
         }
     )

@@ -18,7 +18,10 @@ from qa.types import FloatMap, Passage, SearchFilters
 __all__ = ["Searcher"]
 
 _CACHE = 4096
-"""Chunks whose folded text and 5-grams a searcher keeps (copy check); cleared when full."""
+"""Chunks whose folded text and probes a searcher keeps (copy check); cleared when full."""
+_GRAMS = 256
+"""Chunks whose 5-grams a searcher keeps (about 30 KB each, as a chunk is at most a few
+hundred characters; the pairs the probes let through are few); cleared when full."""
 _NON_WORD = re.compile(r"[\W_]+")
 _PROBES = 5
 _PROBE = 6
@@ -105,6 +108,8 @@ class Searcher:
     def _shingles(self, row: int) -> frozenset[str]:
         grams = self._grams.get(row)
         if grams is None:
+            if len(self._grams) >= _GRAMS:
+                self._grams.clear()
             grams = self._grams[row] = shingles(self._text(row)[0], fold_script=False)
         return grams
 

@@ -47,6 +47,7 @@ from qa import (
 from qa.errors import ShardError, is_disk_full
 from service.deps import AssistantDep, SettingsDep, WriteAuth
 from service.errors import ERROR_RESPONSES, ServiceError, disk_full_error, public_message
+from service.memory import release_free_memory
 from service.schemas import (
     INGEST_EXAMPLE,
     DeleteResponse,
@@ -347,6 +348,10 @@ def _locked_write(
                 + "; nothing was changed: the server log has the details. Try again once "
                 "the disk is fixed.",
             ) from None
+        finally:
+            # What the write built (a merge's postings) and the old generation's caches
+            # are free now: give the pages back (see service.memory).
+            release_free_memory()
 
 
 def _from_json(raw: bytes) -> tuple[list[Document], list[SkippedOut]]:

@@ -251,3 +251,42 @@ def test_pruning_finds_the_same_rows(monkeypatch: pytest.MonkeyPatch) -> None:
             assert a.indices.tolist() == b.indices.tolist(), (query, k)
             np.testing.assert_array_equal(a.scores, b.scores)
     assert calls["pruned"] > 20  # the pruned path ran for most of them
+
+
+def test_the_score_cache_keeps_to_its_budget_and_scores_stay_the_same() -> None:
+    # 600 rows with "京" (a term with enough postings to be cached) and one other term.
+    texts = [f"北京新闻第{i}号" for i in range(600)]
+    index = BM25Index.build(texts, "char12")
+    before = index.search("北京", 10)
+    assert 0 < index.cache_used <= index.cache_bytes
+    small = index.cache_used - 1
+    index.limit_cache(small)  # the oldest scores go
+    assert index.cache_bytes == small and index.cache_used <= small
+    index.limit_cache(0)
+    assert index.cache_used == 0
+    after = index.search("北京", 10)
+    assert index.cache_used == 0  # nothing kept with no budget
+    assert np.array_equal(before.indices, after.indices)
+    assert np.array_equal(before.scores, after.scores)
+    with pytest.raises(ValueError, match="budget"):
+        index.limit_cache(-1)
+
+
+def test_the_score_cache_gives_terms_read_since_a_second_chance() -> None:
+    from embeddings.sparse import _ValueCache
+
+    scores = np.zeros(100, dtype=np.float32)  # 400 bytes
+    cache = _ValueCache(1600)
+    for term in range(1, 5):
+        cache.put((0, term), scores)
+    assert cache.get((0, 1)) is not None  # read: term 1, the oldest, is kept once more
+    cache.put((0, 5), scores)  # over budget: term 2 goes instead
+    assert cache.get((0, 2)) is None
+    assert all(cache.get((0, t)) is not None for t in (1, 3, 4, 5))
+    assert cache.used == 1600
+    # Now 3, 4, 5, 1 from the oldest, all read: one pass clears their marks, then the
+    # oldest go.
+    cache.resize(800)
+    assert cache.used == 800
+    assert cache.get((0, 3)) is None and cache.get((0, 4)) is None
+    assert cache.get((0, 5)) is not None and cache.get((0, 1)) is not None

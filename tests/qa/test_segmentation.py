@@ -168,3 +168,20 @@ def test_a_missing_or_unwritable_cache_is_built_from_jieba(
     in_memory = Segmenter.open(tmp_path / "read-only")
     assert in_memory.words(chars) == ["长三角", "国资", "百", "企", "联盟"]
     assert in_memory.tagged(chars) == real.tagged(chars)
+
+
+def test_decoded_buckets_share_words_tags_and_states(segmenter: Segmenter) -> None:
+    """A bucket keeps one string per word (its tag is keyed by its frequency's key), tags
+    are interned, and buckets share the tagger's state tuples: what keeps the decoded
+    dictionary compact."""
+    text = "中华人民共和国中央人民政府今天在北京成立了"
+    segmenter.tagged(text)
+    bucket = segmenter._bucket("中")
+    keys = {id(w) for w in bucket.freq}
+    assert bucket.tags and all(id(w) in keys for w in bucket.tags)
+    assert all(tag is sys.intern(tag) for tag in bucket.tags.values())
+    other = segmenter._bucket("人")
+    shared = {id(y) for y in bucket.emit}
+    assert any(id(y) in shared for y in other.emit)  # the same tuple objects
+    states = [y for b in (bucket, other) for y in (*(b.states or ()), *b.emit)]
+    assert len({id(y) for y in states}) == len(set(states))  # one object per state

@@ -55,6 +55,8 @@ SHARED: dict[str, tuple[str, str, Any]] = {
     "QA_LLM_API_KEY": ("sk-test", "llm_api_key", SecretStr("sk-test")),
     "QA_LLM_TIMEOUT": ("30", "llm_timeout", 30.0),
     "QA_LLM_MAX_NEW_TOKENS": ("64", "llm_max_new_tokens", 64),
+    "QA_SCORE_CACHE_MB": ("16", "score_cache_mb", 16),
+    "QA_SENTENCE_CACHE_MB": ("8", "sentence_cache_mb", 8),
 }
 SERVICE: dict[str, tuple[str, str, Any]] = {
     "QA_HOST": ("0.0.0.0", "host", "0.0.0.0"),

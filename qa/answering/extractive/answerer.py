@@ -37,7 +37,7 @@ from qa.analysis.spans import tidy_span
 from qa.answering.claims import load_tagger
 from qa.answering.extractive.model import ReaderModel, default_model
 from qa.answering.extractive.reader import Reading, read
-from qa.answering.extractive.sentences import Candidate, SentencePool
+from qa.answering.extractive.sentences import DEFAULT_POOL_BYTES, Candidate, SentencePool
 from qa.answering.extractive.spans import refine_span
 from qa.answering.extractive.stages.confidence import CONFIDENCE_FEATURES
 from qa.answering.extractive.stages.question import question_terms
@@ -286,10 +286,12 @@ class ExtractiveAnswerer:
         answer_passages: how many top passages are read.
         answer_chars: the answer text's budget in characters (whole clauses around the
             short answer; the per-type budgets of :data:`WINDOWS` scale with it).
+        pool_bytes: memory for prepared sentences of recently read passages (see
+            :class:`~qa.answering.extractive.sentences.SentencePool`).
 
     Raises:
-        ValueError: for ``answer_passages < 1``, ``answer_chars < 1`` or a threshold
-            outside 0..1.
+        ValueError: for ``answer_passages < 1``, ``answer_chars < 1``, a threshold
+            outside 0..1 or a negative ``pool_bytes``.
     """
 
     def __init__(
@@ -300,6 +302,7 @@ class ExtractiveAnswerer:
         abstain_threshold: float | None = None,
         answer_passages: int = 5,
         answer_chars: int = 80,
+        pool_bytes: int = DEFAULT_POOL_BYTES,
     ) -> None:
         if answer_passages <= 0:
             raise ValueError("answer_passages must be greater than 0")
@@ -312,7 +315,7 @@ class ExtractiveAnswerer:
         self._threshold = abstain_threshold
         self.answer_passages = answer_passages
         self.answer_chars = answer_chars
-        self._pool = SentencePool(terms)
+        self._pool = SentencePool(terms, pool_bytes)
 
     @property
     def name(self) -> str:

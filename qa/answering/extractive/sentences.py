@@ -1,8 +1,9 @@
 """Candidate sentences: the sentences of the retrieved passages, prepared once.
 
 A sentence's folded text and its matching terms are computed the first time a passage
-is read and kept in a bounded cache keyed by chunk, so a question costs no repeated
-normalisation of text seen before.
+is read and kept in a cache keyed by chunk, bounded by bytes (chunks differ in length:
+a count would bound nothing; 4,096 chunks held 120 MiB at 100k chunks), so a question
+costs no repeated normalisation of text seen before.
 
 A sentence that addresses its reader or a language model (an instruction planted in an
 article, :func:`~qa.answering.instructions.instruction_flags`) is no candidate: it is
@@ -11,6 +12,7 @@ never an answer, nor the sentence an abstention quotes.
 
 from __future__ import annotations
 
+import sys
 from collections import OrderedDict
 from collections.abc import Container, Sequence
 from dataclasses import dataclass, field
@@ -28,10 +30,18 @@ from qa.types import Passage
 
 V = TypeVar("V")
 
-__all__ = ["Candidate", "PreparedSentence", "SentencePool"]
+__all__ = ["DEFAULT_POOL_BYTES", "Candidate", "PreparedSentence", "SentencePool"]
 
 # Window of document text scanned around a chunk for whole sentences.
 SENTENCE_WINDOW = 300
+
+DEFAULT_POOL_BYTES = 24 << 20
+"""Memory for a pool's prepared sentences and document term sets (as :func:`_bytes` and
+:func:`_text_bytes` estimate them): about 1,000 chunks' sentences of news text."""
+
+_TERM_BYTES = 80
+"""What one term of a sentence's set costs: its string (a CJK bigram is 78 bytes) and
+its slot, about."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,42 +112,94 @@ class Candidate:
 
 
 class _Recent(Generic[V]):
-    """The ``size`` most recently used values by key, safe to share between threads (a
-    value may be computed twice by two threads; the last one is kept)."""
+    """The most recently used values by key, up to ``budget`` bytes as the caller sizes
+    them (a value larger than the whole budget is returned but not kept); safe to share
+    between threads (a value may be computed twice by two threads; the last one is kept).
+    """
 
-    def __init__(self, size: int) -> None:
-        self._size = size
-        self._values: OrderedDict[str, V] = OrderedDict()
+    def __init__(self, budget: int) -> None:
+        if budget < 0:
+            raise ValueError("budget must be at least 0")
+        self._budget = budget
+        self._used = 0
+        self._values: OrderedDict[str, tuple[V, int]] = OrderedDict()
         self._lock = Lock()
+
+    @property
+    def used(self) -> int:
+        """Bytes held (the sizes given to :meth:`put`)."""
+        return self._used
+
+    def __len__(self) -> int:
+        return len(self._values)
 
     def get(self, key: str) -> V | None:
         with self._lock:
             found = self._values.get(key)
-            if found is not None:
-                self._values.move_to_end(key)
-            return found
+            if found is None:
+                return None
+            self._values.move_to_end(key)
+            return found[0]
 
-    def put(self, key: str, value: V) -> V:
+    def put(self, key: str, value: V, size: int) -> V:
+        if size > self._budget:
+            return value
         with self._lock:
-            self._values[key] = value
-            if len(self._values) > self._size:
-                self._values.popitem(last=False)
+            old = self._values.pop(key, None)
+            if old is not None:
+                self._used -= old[1]
+            self._values[key] = (value, size)
+            self._used += size
+            while self._used > self._budget:
+                _, (_, dropped) = self._values.popitem(last=False)
+                self._used -= dropped
         return value
 
 
+def _bytes(sentences: tuple[PreparedSentence, ...]) -> int:
+    """What a chunk's prepared sentences hold, about: per sentence its object, its texts
+    and offsets, and its term set (typed spans, found later for some, are not
+    counted)."""
+    size = sys.getsizeof(sentences)
+    for s in sentences:
+        folded = s.folded
+        size += 200 + sys.getsizeof(folded.original) + sys.getsizeof(folded.text)
+        size += sys.getsizeof(folded.starts) + 32 * len(folded.starts)
+        size += sys.getsizeof(s.terms) + _TERM_BYTES * len(s.terms)
+    return size
+
+
+def _text_bytes(text: str) -> int:
+    """What a document's term set holds, at most: its folded text, and as much again for
+    the words between CJK runs, listed on demand."""
+    return 2 * sys.getsizeof(text) + 100
+
+
 class SentencePool:
-    """Prepares the sentences of chunks, caching the most recent ``size`` chunks.
+    """Prepares the sentences of chunks, caching the most recently used ones.
 
     Args:
         terms: the term statistics whose tokens are stored.
-        size: chunks kept.
+        budget: bytes for the prepared sentences and document term sets kept (see
+            :data:`DEFAULT_POOL_BYTES`); 0 keeps none.
+
+    Raises:
+        ValueError: for a negative budget.
     """
 
-    def __init__(self, terms: TermStatistics, size: int = 4096) -> None:
+    def __init__(self, terms: TermStatistics, budget: int = DEFAULT_POOL_BYTES) -> None:
+        if budget < 0:
+            raise ValueError("budget must be at least 0")
         self._terms = terms
-        self._cache: _Recent[tuple[PreparedSentence, ...]] = _Recent(size)
-        self._doc_cache: _Recent[frozenset[str]] = _Recent(size)
-        self._lookup_cache: _Recent[Container[str]] = _Recent(size)
+        # Sentences take most of it; a document's term set is its folded text.
+        self._cache: _Recent[tuple[PreparedSentence, ...]] = _Recent(budget * 3 // 4)
+        self._doc_cache: _Recent[frozenset[str]] = _Recent(budget // 8)
+        self._lookup_cache: _Recent[Container[str]] = _Recent(budget // 8)
+
+    @property
+    def used(self) -> int:
+        """Bytes held by the three caches (as estimated)."""
+        return self._cache.used + self._doc_cache.used + self._lookup_cache.used
 
     def sentences(self, chunk: Chunk, document: Document) -> tuple[PreparedSentence, ...]:
         """The sentences overlapping ``chunk`` (whole, from the document text), but those
@@ -171,16 +233,17 @@ class SentencePool:
                     lead=s == lead_start,
                 )
             )
-        return self._cache.put(chunk.id, tuple(prepared))
+        found = tuple(prepared)
+        return self._cache.put(chunk.id, found, _bytes(found))
 
     def document_terms(self, document: Document) -> frozenset[str]:
         """The matching terms of a whole document (cached with the chunks)."""
         found = self._doc_cache.get(document.id)
         if found is not None:
             return found
-        return self._doc_cache.put(
-            document.id, frozenset(self._terms.tokens(fold(document.text).text))
-        )
+        terms = frozenset(self._terms.tokens(fold(document.text).text))
+        size = sys.getsizeof(terms) + _TERM_BYTES * len(terms)
+        return self._doc_cache.put(document.id, terms, size)
 
     def document_term_set(self, document: Document) -> Container[str]:
         """The matching terms of a whole document as a container (membership only, see
@@ -189,7 +252,8 @@ class SentencePool:
         found = self._lookup_cache.get(document.id)
         if found is not None:
             return found
-        return self._lookup_cache.put(document.id, self._terms.term_set(fold(document.text).text))
+        text = fold(document.text).text
+        return self._lookup_cache.put(document.id, self._terms.term_set(text), _text_bytes(text))
 
     def candidates(self, passages: Sequence[Passage]) -> list[Candidate]:
         """The distinct sentences of ``passages``, in passage order, each with the
