@@ -20,7 +20,10 @@ against text folded with :func:`corpus.normalize.normalize_for_matching`.
 * **checks**: offices (the ``role`` check);
 * **contrast sets**: qualifiers that exclude one another (``全年`` against ``前三季度``,
   ``全球`` against ``全国``), which the confidence model compares between the question
-  and the text it answers from.
+  and the text it answers from;
+* **measures**: the attributes that are stated as a value of a kind (``造价`` in an
+  amount of money, ``身高`` in a length), which the confidence model looks for in the
+  text it answers from.
 
 Interrogatives and sentence-final particles carry no content to match in a source
 sentence; they mark the slot the answer fills. Question analysis, answer extraction and
@@ -54,6 +57,7 @@ __all__ = [
     "LEAD_WORDS",
     "LIST_CONJUNCTIONS",
     "LIST_INTRODUCERS",
+    "MEASURES",
     "NAME_ENDS",
     "NAME_LEADS",
     "NOT_HEAD_NOUNS",
@@ -413,6 +417,88 @@ characters or more (``女`` alone is a part of too many words); within a dimensi
 longest spelling is matched first (``前三季度`` is not ``三季度``). General knowledge and the
 dev near misses only (the qualifier swaps of :mod:`eval.nearmiss` are one source of
 them); the confidence model learns how much each disagreement weighs
+(:mod:`qa.answering.extractive.stages.confidence`)."""
+
+
+# -- measures ------------------------------------------------------------------------------
+
+MEASURES: tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...] = (
+    (
+        "money",
+        tuple(
+            (
+                "造价 售价 价格 票价 价钱 定价 单价 成本 投资额 总投资 营收 营业额 营业收入 "
+                "销售额 收入 利润 净利润 市值 总资产 薪水 薪资 工资 年薪 月薪 奖金 票房 估值 "
+                "费用 经费 耗资 花费 租金 学费 身价 转会费 税收 生产总值 预算 罚款 赔偿"
+            ).split()
+        ),
+        tuple(
+            (
+                "亿元 万元 千元 元 美元 港元 港币 日元 欧元 英镑 人民币 新台币 台币 澳元 "
+                "卢布 马克 法郎 韩元 円 镑 块"
+            ).split()
+        ),
+    ),
+    (
+        "length",
+        tuple(
+            (
+                "身高 高度 长度 全长 总长 深度 水深 海拔 宽度 距离 直径 半径 厚度 跨度 周长 "
+                "里程 射程 翼展 口径 落差 航程"
+            ).split()
+        ),
+        tuple(
+            (
+                "公里 千米 公尺 厘米 公分 毫米 英尺 英里 英寸 海里 光年 米 尺 呎 吋 km cm mm m ft"
+            ).split()
+        ),
+    ),
+    (
+        "weight",
+        tuple("体重 重量 质量 载重 排水量 吨位 载重量".split()),
+        tuple("公斤 千克 毫克 克 吨 磅 斤 kg".split()),
+    ),
+    (
+        "area",
+        tuple("面积 占地 占地面积 建筑面积 流域面积 总面积 辖区面积".split()),
+        tuple("平方公里 平方千米 平方米 平方英里 平方公尺 公顷 英亩 亩 km2 m2".split()),
+    ),
+    (
+        "people",
+        tuple(
+            (
+                "人口 客流量 客流 人数 员工 雇员 职工 成员 会员 学生 观众 游客 乘客 选民 "
+                "信徒 教徒 居民 党员 球迷 教职员 运动员 住户 旅客 用户"
+            ).split()
+        ),
+        tuple("人次 万人 人 名 位 户".split()),
+    ),
+    (
+        "copies",
+        tuple("销量 销售量 发行量 印量 出货量 订量".split()),
+        tuple("万张 万份 万部 万册 万套 张 份 部 册 本 套 台 辆 架 艘 件 copies".split()),
+    ),
+    (
+        "speed",
+        tuple("时速 速度 航速 车速 最高速度 最高时速 风速".split()),
+        tuple("公里 千米 km 节 马赫 米 英里 mph".split()),
+    ),
+    ("age", tuple("年龄 岁数 享年 终年 年纪".split()), tuple("岁 周岁".split())),
+    (
+        "temperature",
+        tuple("温度 气温 水温 熔点 沸点".split()),
+        tuple("摄氏度 华氏度 度 °c ℃".split()),
+    ),
+)
+"""Attributes stated as a value of one kind, as ``(measure, words that ask it, units of
+its values)``: ``造价`` is an amount of money (``3.5亿元``), ``身高`` a length
+(``1.85米``), ``客流量`` a count of people (``2万人次``). A question that asks one of
+these words, or a number in one of these units (``多少公里``), is answered only by a text
+that states a number in its units; an article that states none does not give it (a near
+miss asks ``售价`` of an article that gives dates). Longer units before the ones they end
+with. A count of people or copies, or an amount of money, may also be a bare large
+number (``30万``, ``3.5亿``). General knowledge, not the near-miss sets' wording; the
+confidence model learns how much a value not found weighs
 (:mod:`qa.answering.extractive.stages.confidence`)."""
 
 

@@ -25,7 +25,13 @@ from qa.analysis.question import QuestionAnalysis
 from qa.answering.checks import CHECKS, Check, Evidence, first_failure
 from qa.answering.extractive.model import ReaderModel
 from qa.answering.extractive.sentences import Candidate
-from qa.answering.extractive.stages.confidence import confidence_features, contrast_levels
+from qa.answering.extractive.stages.confidence import (
+    confidence_features,
+    contrast_levels,
+    folded_document,
+    measure_level,
+    variant_level,
+)
 from qa.answering.extractive.stages.question import QuestionTerms
 from qa.answering.extractive.stages.sentence_features import sentence_features
 from qa.answering.extractive.stages.shortlist import chunk_terms, shortlist
@@ -119,12 +125,22 @@ def read(
     best = int(np.argmax(span_scores))
     chosen_sentence = cands[top]
     before = chosen_sentence.previous.folded.text if chosen_sentence.previous else ""
+    text = before + chosen_sentence.sentence.folded.text
     contrast = contrast_levels(
         terms.analysis.folded,
-        before + chosen_sentence.sentence.folded.text,
+        text,
         None if documents is None else documents.get(chosen_sentence.sentence.doc_id),
     )
-    features = confidence_features(sx, scores, top, px, span_scores, best, contrast)
+    document = chosen_sentence.passage.document
+
+    def whole() -> str:
+        return folded_document(document.text, document.title)
+
+    stated = (
+        measure_level(terms.analysis, text, whole),
+        variant_level(terms.analysis.folded, text, whole),
+    )
+    features = confidence_features(sx, scores, top, px, span_scores, best, contrast, stated)
     chosen = spans[best]
     conflict = first_failure(terms.analysis, evidence_of(cands[top], chosen), checks)
     second = _second(cands, scores, top)
