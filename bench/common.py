@@ -190,14 +190,18 @@ def dir_bytes(path: Path) -> int:
 
 def provenance() -> dict[str, str]:
     """When, on which code and by which command a record was made: the UTC time, the
-    checkout's commit (``+changes`` where its tracked files differ from it) and the
+    checkout's commit (``+changes`` where its tracked files outside docs/ differ from it) and the
     command line (``python -m bench.NAME ARGS``)."""
     commit = ""
     try:
         head = subprocess.run(
             ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
         )
-        dirty = subprocess.run(["git", "diff", "--quiet", "HEAD"], cwd=ROOT, capture_output=True)
+        dirty = subprocess.run(  # docs/ (the records file among them) measures nothing
+            ["git", "diff", "--quiet", "HEAD", "--", ".", ":(exclude)docs"],
+            cwd=ROOT,
+            capture_output=True,
+        )
         commit = head.stdout.strip() + ("+changes" if dirty.returncode == 1 else "")
     except OSError:
         pass
