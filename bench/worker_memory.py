@@ -93,7 +93,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     asked = questions(args.index, args.questions)
     start = time.process_time()
     assistant = Assistant.load(args.index, AssistantConfig(model=""))
-    samples = [{"asked": 0, **memory()}]
+    samples: list[dict[str, float]] = [{"asked": 0, **memory()}]
     print(json.dumps(samples[-1]), flush=True)
     for i, question in enumerate(asked, 1):
         assistant.ask(question)
