@@ -14,13 +14,13 @@ import json
 import sqlite3
 import sys
 import threading
-from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Protocol
 
 from corpus.types import Document
 from embeddings.errors import IndexCorruptError
+from embeddings.recent import Recent
 
 __all__ = [
     "CACHE_BYTES",
@@ -221,9 +221,7 @@ class SqliteDocuments:
 
     def __init__(self, path: str | Path) -> None:
         self._path = Path(path)
-        self._cache: OrderedDict[int, tuple[Document, int]] = OrderedDict()
-        self._cached_bytes = 0
-        self._lock = threading.Lock()
+        self._cache: Recent[int, Document] = Recent(CACHE_BYTES)
         self._query = threading.Lock()
         if not self._path.is_file():
             raise IndexCorruptError(f"{self._path} is missing")
@@ -247,35 +245,21 @@ class SqliteDocuments:
         return self._count
 
     def get(self, position: int) -> Document:
-        with self._lock:
-            found = self._cache.get(position)
-            if found is not None:
-                self._cache.move_to_end(position)
-                return found[0]
+        found = self._cache.get(position)
+        if found is not None:
+            return found
         if not 0 <= position < self._count:
             raise IndexError(position)
         rows = self._rows("SELECT data FROM documents WHERE pos = ?", (position,))
         if not rows:
             raise IndexCorruptError(f"{self._path} has no document at position {position}")
         doc = Document.from_dict(json.loads(str(rows[0][0])))
-        size = _document_bytes(doc)
-        if size > CACHE_BYTES:
-            return doc
-        with self._lock:
-            old = self._cache.pop(position, None)
-            if old is not None:
-                self._cached_bytes -= old[1]
-            self._cache[position] = (doc, size)
-            self._cached_bytes += size
-            while self._cached_bytes > CACHE_BYTES:
-                _, (_, dropped) = self._cache.popitem(last=False)
-                self._cached_bytes -= dropped
-        return doc
+        return self._cache.put(position, doc, _document_bytes(doc))
 
     @property
     def cached_bytes(self) -> int:
         """Bytes of the documents kept decoded (as estimated; at most :data:`CACHE_BYTES`)."""
-        return self._cached_bytes
+        return self._cache.used
 
     def get_many(self, positions: Sequence[int]) -> list[Document]:
         return [self.get(int(p)) for p in positions]

@@ -11,7 +11,7 @@ from embeddings.store import IndexSettings, IndexSnapshot, build_snapshot
 from qa import TermStatistics
 from qa.analysis.question import constraint_of
 from qa.analysis.spans import typed_spans
-from qa.answering.extractive.sentences import SentencePool, _Recent
+from qa.answering.extractive.sentences import SentencePool
 
 TEXT = (
     "第六屆長三角地區國資國企聯席會議於2024年6月5日在浙江杭州召開。"
@@ -50,28 +50,6 @@ def test_equality_does_not_depend_on_spans_being_read(snapshot: IndexSnapshot) -
     assert read == unread
     assert {hash(s) for s in read} == {hash(s) for s in unread}
     assert "_typed" not in repr(read[0])
-
-
-def test_the_cache_holds_its_byte_budget_and_drops_the_least_recent() -> None:
-    recent: _Recent[str] = _Recent(100)
-    recent.put("a", "A", 40)
-    recent.put("b", "B", 40)
-    assert recent.get("a") == "A"  # now the most recent
-    recent.put("c", "C", 40)  # over budget: "b", the least recently used, goes
-    assert recent.get("b") is None
-    assert (recent.get("a"), recent.get("c")) == ("A", "C")
-    assert recent.used == 80 and len(recent) == 2
-    recent.put("a", "A2", 10)  # a key put again counts once
-    assert recent.used == 50 and recent.get("a") == "A2"
-
-
-def test_a_value_larger_than_the_budget_is_returned_but_not_kept() -> None:
-    recent: _Recent[str] = _Recent(100)
-    recent.put("a", "A", 60)
-    assert recent.put("big", "BIG", 101) == "BIG"
-    assert recent.get("big") is None and recent.get("a") == "A" and recent.used == 60
-    with pytest.raises(ValueError, match="budget"):
-        _Recent(-1)
 
 
 def test_the_pool_keeps_to_its_budget_and_answers_the_same(snapshot: IndexSnapshot) -> None:

@@ -13,22 +13,18 @@ never an answer, nor the sentence an abstention quotes.
 from __future__ import annotations
 
 import sys
-from collections import OrderedDict
 from collections.abc import Container, Sequence
 from dataclasses import dataclass, field
-from threading import Lock
-from typing import Generic, TypeVar
 
 from corpus.normalize import Folded, fold
 from corpus.sentences import sentence_spans
 from corpus.types import Chunk, Document
+from embeddings.recent import Recent
 from qa.analysis.question import Constraint, constraint_of
 from qa.analysis.spans import TypedSpan, typed_spans
 from qa.answering.instructions import instruction_flags
 from qa.answering.terms import TermStatistics
 from qa.types import Passage
-
-V = TypeVar("V")
 
 __all__ = ["DEFAULT_POOL_BYTES", "Candidate", "PreparedSentence", "SentencePool"]
 
@@ -111,51 +107,6 @@ class Candidate:
     next: PreparedSentence | None = None
 
 
-class _Recent(Generic[V]):
-    """The most recently used values by key, up to ``budget`` bytes as the caller sizes
-    them (a value larger than the whole budget is returned but not kept); safe to share
-    between threads (a value may be computed twice by two threads; the last one is kept).
-    """
-
-    def __init__(self, budget: int) -> None:
-        if budget < 0:
-            raise ValueError("budget must be at least 0")
-        self._budget = budget
-        self._used = 0
-        self._values: OrderedDict[str, tuple[V, int]] = OrderedDict()
-        self._lock = Lock()
-
-    @property
-    def used(self) -> int:
-        """Bytes held (the sizes given to :meth:`put`)."""
-        return self._used
-
-    def __len__(self) -> int:
-        return len(self._values)
-
-    def get(self, key: str) -> V | None:
-        with self._lock:
-            found = self._values.get(key)
-            if found is None:
-                return None
-            self._values.move_to_end(key)
-            return found[0]
-
-    def put(self, key: str, value: V, size: int) -> V:
-        if size > self._budget:
-            return value
-        with self._lock:
-            old = self._values.pop(key, None)
-            if old is not None:
-                self._used -= old[1]
-            self._values[key] = (value, size)
-            self._used += size
-            while self._used > self._budget:
-                _, (_, dropped) = self._values.popitem(last=False)
-                self._used -= dropped
-        return value
-
-
 def _bytes(sentences: tuple[PreparedSentence, ...]) -> int:
     """What a chunk's prepared sentences hold, about: per sentence its object, its texts
     and offsets, and its term set (typed spans, found later for some, are not
@@ -192,9 +143,9 @@ class SentencePool:
             raise ValueError("budget must be at least 0")
         self._terms = terms
         # Sentences take most of it; a document's term set is its folded text.
-        self._cache: _Recent[tuple[PreparedSentence, ...]] = _Recent(budget * 3 // 4)
-        self._doc_cache: _Recent[frozenset[str]] = _Recent(budget // 8)
-        self._lookup_cache: _Recent[Container[str]] = _Recent(budget // 8)
+        self._cache: Recent[str, tuple[PreparedSentence, ...]] = Recent(budget * 3 // 4)
+        self._doc_cache: Recent[str, frozenset[str]] = Recent(budget // 8)
+        self._lookup_cache: Recent[str, Container[str]] = Recent(budget // 8)
 
     @property
     def used(self) -> int:

@@ -71,19 +71,19 @@ def test_a_text_the_prefilter_turns_down_matches_no_pattern(text: str) -> None:
 _RULE_WORDS = sorted(
     {w for _, _, p in instructions.RULES for w in (required_literals(p) or ())}, key=len
 )[:400]
+# Texts made of the rules' words and a few common characters, as lists of pieces.
+_RULE_TEXTS = st.lists(
+    st.one_of(
+        st.sampled_from(_RULE_WORDS), st.text(alphabet="的了是在他们，。：你请 ", max_size=3)
+    ),
+    max_size=8,
+)
 # Built once: deriving it from the rules' syntax trees is most of a case's cost.
 _RULES_PREFILTER = literal_prefilter(p for _, _, p in instructions.RULES)
 
 
 @settings(max_examples=300, deadline=None)
-@given(
-    st.lists(
-        st.one_of(
-            st.sampled_from(_RULE_WORDS), st.text(alphabet="的了是在他们，。：你请 ", max_size=3)
-        ),
-        max_size=8,
-    )
-)
+@given(_RULE_TEXTS)
 def test_the_detector_reads_a_text_as_its_rules_do(pieces: list[str]) -> None:
     text = "".join(pieces)
     compact, spans, closers = instructions._compact(instructions.fold_for_instructions(text))
@@ -148,14 +148,7 @@ def _rule_without_prefilters(compact: str, spans: Any, closers: Any) -> str:
 
 
 @settings(max_examples=300, deadline=None)
-@given(
-    st.lists(
-        st.one_of(
-            st.sampled_from(_RULE_WORDS), st.text(alphabet="的了是在他们，。：你请 ", max_size=3)
-        ),
-        max_size=8,
-    )
-)
+@given(_RULE_TEXTS)
 def test_each_rule_s_prefilter_leaves_out_only_rules_that_cannot_match(pieces: list[str]) -> None:
     compact, spans, closers = instructions._compact(
         instructions.fold_for_instructions("".join(pieces))
