@@ -73,6 +73,8 @@ _SLACK = 1e-4
 """Relative margin on pruning bounds, so float rounding can never prune a winner."""
 _ONE_CALL = 65536
 """Up to this many postings a query's terms are summed in one call."""
+_SAMPLE_STEP = 8
+"""One row in this many is sampled for :func:`_top_dense`'s bound."""
 _CACHE_MIN_POSTINGS = 256
 """Terms with fewer postings are not cached (cheap to compute, many of them)."""
 DEFAULT_CACHE_BYTES = 128 << 20
@@ -116,8 +118,24 @@ def _top(rows: npt.NDArray[np.int64], scores: npt.NDArray[np.float32], k: int) -
 
 
 def _top_dense(scores: npt.NDArray[np.float32], k: int) -> Hits:
-    """:func:`_top` over a score for every row (row = position)."""
+    """:func:`_top` over a score for every row (row = position).
+
+    Over many rows the candidates are first narrowed by a bound read from a sample (every
+    :data:`_SAMPLE_STEP`-th row): its ``k``-th best score ``v``. When at least ``k`` rows
+    score ``v`` or more, the ``k``-th best score of all rows is at least ``v``, so every
+    row of the result (ties included) is among them, and the result is exactly the one
+    the full partition gives, for a partition of a sample and of a few hundred rows
+    instead of every row (0.1 against 0.9 ms at 100,000 rows).
+    """
     n = scores.shape[0]
+    if n >= _SAMPLE_STEP * k * 4:
+        sample = scores[::_SAMPLE_STEP]
+        m = sample.shape[0]
+        bound = np.partition(sample, m - k)[m - k]
+        if bound > 0:
+            cand = np.flatnonzero(scores >= bound)
+            if cand.size >= k:
+                return _top(cand.astype(np.int64), scores[cand], k)
     kth = scores[np.argpartition(scores, n - k)[n - k :]].min() if k < n else 0.0
     cand = np.flatnonzero(scores >= kth) if kth > 0 else np.flatnonzero(scores > 0)
     return _top(cand.astype(np.int64), scores[cand], k)

@@ -4,9 +4,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from embeddings.errors import IndexCorruptError, IndexNotFoundError
-from embeddings.sparse import BM25Index
+from embeddings.sparse import _SAMPLE_STEP, BM25Index, _top_dense
 from embeddings.tokenize import Tokenizer, get_tokenizer
 
 
@@ -290,3 +292,38 @@ def test_the_score_cache_gives_terms_read_since_a_second_chance() -> None:
     assert cache.used == 800
     assert cache.get((0, 3)) is None and cache.get((0, 4)) is None
     assert cache.get((0, 5)) is not None and cache.get((0, 1)) is not None
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    size=st.integers(1, 6000),
+    k=st.integers(1, 60),
+    levels=st.integers(1, 40),
+    zeros=st.floats(0.0, 1.0),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_top_dense_is_the_full_sort(
+    size: int, k: int, levels: int, zeros: float, seed: int
+) -> None:
+    """The best ``k`` positive scores, best first, ties by row, whatever the ties and
+    zeros: the sampled bound never changes the result."""
+    rng = np.random.default_rng(seed)
+    # Few distinct values: many ties, at the k-th score too.
+    scores = (rng.integers(0, levels, size) / 7).astype(np.float32)
+    scores[rng.random(size) < zeros] = 0.0
+    hits = _top_dense(scores, k)
+    positive = np.flatnonzero(scores > 0)
+    order = positive[np.lexsort((positive, -scores[positive]))][:k]
+    assert hits.indices.tolist() == order.tolist()
+    np.testing.assert_array_equal(hits.scores, scores[order])
+
+
+def test_top_dense_samples_large_arrays() -> None:
+    """Above the sampling size the bound is taken (and a skewed array, whose sample
+    misses its best rows, still gives them)."""
+    k = 10
+    scores = np.zeros(_SAMPLE_STEP * k * 8, dtype=np.float32)
+    scores[1::_SAMPLE_STEP] = 5.0  # none of these is sampled
+    scores[::_SAMPLE_STEP] = 1.0
+    hits = _top_dense(scores, k)
+    assert hits.indices.tolist() == list(range(1, _SAMPLE_STEP * k, _SAMPLE_STEP))
