@@ -29,14 +29,18 @@ __all__ = [
 
 _bearer = HTTPBearer(auto_error=False, description="The key set in QA_API_KEY.")
 
+# The dependencies that only read the app's state are coroutines: FastAPI runs a plain
+# function dependency in its thread pool, a hop (and a wait for a thread, behind the
+# questions being answered) per dependency per request.
 
-def get_settings_dep(request: Request) -> Settings:
+
+async def get_settings_dep(request: Request) -> Settings:
     """The settings the app was created with."""
     settings: Settings = request.app.state.settings
     return settings
 
 
-def get_assistant(request: Request) -> Assistant:
+async def get_assistant(request: Request) -> Assistant:
     """The loaded assistant.
 
     Raises:
@@ -54,7 +58,7 @@ def get_assistant(request: Request) -> Assistant:
     return assistant
 
 
-def get_metrics(request: Request) -> Metrics:
+async def get_metrics(request: Request) -> Metrics:
     """The app's metrics."""
     metrics: Metrics = request.app.state.metrics
     return metrics
