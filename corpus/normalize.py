@@ -14,7 +14,15 @@ from typing import TYPE_CHECKING, Literal
 if TYPE_CHECKING:
     import opencc
 
-__all__ = ["Folded", "Script", "detect_script", "fold", "normalize_for_matching", "to_script"]
+__all__ = [
+    "Folded",
+    "Script",
+    "detect_script",
+    "fold",
+    "load_converters",
+    "normalize_for_matching",
+    "to_script",
+]
 
 Script = Literal["simplified", "traditional", "unknown"]
 
@@ -27,6 +35,14 @@ def _converter(config: str) -> opencc.OpenCC:
     import opencc
 
     return opencc.OpenCC(config)
+
+
+def load_converters() -> None:
+    """Build both script converters now rather than at their first use (about 50 ms for
+    simplified-to-traditional, which the first answer to a question in either script
+    needs: :func:`detect_script`)."""
+    _converter("t2s")
+    _converter("s2t")
 
 
 _CACHED_CHARS = 1024

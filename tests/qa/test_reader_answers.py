@@ -155,17 +155,21 @@ def test_a_runner_up_that_contradicts_the_question_is_not_quoted(tmp_path: Path)
 def test_warm_up_builds_the_reader_ahead_of_the_first_question(
     assistant: Assistant, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    from corpus import normalize
     from qa.answering import claims
     from qa.answering.extractive import ExtractiveAnswerer
     from qa.answering.terms import TermStatistics
 
     tagged: list[bool] = []
     monkeypatch.setattr(claims, "_pos_tokenizer", lambda: tagged.append(True))
+    normalize._converter.cache_clear()
     fresh = replace(default_model())  # a new instance: no boosters built yet
     assert "_sentence" not in vars(fresh)
     answerer = ExtractiveAnswerer(TermStatistics.for_snapshot(assistant.snapshot), model=fresh)
     answerer.warm_up()
     assert {"_sentence", "_span", "_confidence"} <= set(vars(fresh)) and tagged == [True]
+    # Both script converters (simplified-to-traditional is 50 ms to build).
+    assert normalize._converter.cache_info().currsize == 2
     # Assistant.warm_up reaches the extractive answerer (not only a language model).
     warmed: list[bool] = []
     monkeypatch.setattr(

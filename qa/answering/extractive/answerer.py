@@ -29,7 +29,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from corpus.normalize import Script, detect_script, to_script
+from corpus.normalize import Script, detect_script, load_converters, to_script
 from corpus.progress import Progress
 from corpus.sentences import clause_spans
 from qa.analysis.question import QuestionAnalysis, analyze_question, asks_for_year
@@ -334,11 +334,13 @@ class ExtractiveAnswerer:
         return self._model
 
     def warm_up(self, progress: Progress | None = None) -> None:
-        """Load the reader model and jieba's tagger now rather than on the first
-        question (tens of milliseconds; jieba's cache is written once, a few seconds)."""
+        """Load the reader model, jieba's tagger and the script converters now rather than
+        on the first question (tens of milliseconds; jieba's cache is written once, a few
+        seconds)."""
         del progress  # nothing here reports progress
         self.model.build_boosters()
         load_tagger()
+        load_converters()
 
     @property
     def abstain_threshold(self) -> float:
