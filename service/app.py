@@ -25,6 +25,7 @@ from fastapi.staticfiles import StaticFiles
 from pydantic.json_schema import models_json_schema
 
 from qa import Assistant, QAError, open_or_build
+from service.concurrency import limit_threads
 from service.docs import install_docs
 from service.errors import install_error_handlers, public_message
 from service.metrics import Metrics, MetricsMiddleware
@@ -126,6 +127,7 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        limit_threads(settings.request_threads)
         if app.state.assistant is None and app.state.loader is None:
             app.state.loader = threading.Thread(
                 target=_load, args=(app, settings), name="qa-index-loader", daemon=True

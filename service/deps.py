@@ -64,7 +64,7 @@ async def get_metrics(request: Request) -> Metrics:
     return metrics
 
 
-def require_write_key(
+async def require_write_key(
     settings: Annotated[Settings, Depends(get_settings_dep)],
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> None:

@@ -15,6 +15,7 @@ from pydantic_settings import NoDecode
 
 from qa import AssistantConfig
 from qa.settings import QASettings
+from service.concurrency import DEFAULT_REQUEST_THREADS
 
 __all__ = ["Settings", "get_settings"]
 
@@ -61,6 +62,9 @@ class Settings(QASettings):
             started on this machine); none starts a local Ray instance.
         shard_timeout: seconds a search waits for every shard; a shard that fails or
             does not answer in time fails the request with 503 ``shard_unavailable``.
+        request_threads: threads a worker answers requests in at once; the others wait
+            their turn in arrival order (see :mod:`service.concurrency`: a question is
+            CPU work under Python's global lock, so more threads only share one core).
     """
 
     host: str = "127.0.0.1"
@@ -79,6 +83,7 @@ class Settings(QASettings):
     shards: int = Field(default=0, ge=0, le=1024)
     ray_address: str | None = None
     shard_timeout: float = Field(default=30.0, gt=0)
+    request_threads: int = Field(default=DEFAULT_REQUEST_THREADS, ge=1, le=256)
 
     @field_validator("log_level", "log_format", mode="before")
     @classmethod

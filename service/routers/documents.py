@@ -29,7 +29,6 @@ from typing import Annotated, Any, TypeVar
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
-from starlette.concurrency import run_in_threadpool
 from starlette.convertors import Convertor, register_url_convertor
 from starlette.datastructures import UploadFile
 
@@ -45,6 +44,7 @@ from qa import (
     load_documents,
 )
 from qa.errors import ShardError, is_disk_full
+from service.concurrency import run_write
 from service.deps import AssistantDep, SettingsDep, WriteAuth
 from service.errors import ERROR_RESPONSES, ServiceError, disk_full_error, public_message
 from service.memory import release_free_memory
@@ -213,7 +213,7 @@ async def add_documents(
         raw = await request.body()
         # Parsing and cleaning up to the body limit of text is CPU work: off the event
         # loop, so that health checks and questions are answered meanwhile.
-        docs, skipped = await run_in_threadpool(_from_json, raw)
+        docs, skipped = await run_write(_from_json, raw)
     elif ctype == "multipart/form-data":
         form = await request.form(max_files=MAX_FILES, max_fields=MAX_FILES)
         files: list[tuple[str, UploadFile]] = []
@@ -237,7 +237,7 @@ async def add_documents(
             raise ServiceError(
                 422, "invalid_request", "no file in the upload: send files in the field 'files'"
             )
-        docs, skipped = await run_in_threadpool(_from_files, files)
+        docs, skipped = await run_write(_from_files, files)
     else:
         raise ServiceError(
             415,
@@ -257,7 +257,7 @@ async def add_documents(
                     merged_into[doc.id] = owner.id
         return IngestResponse.from_qa(summary, skipped, docs, len(assistant.documents), merged_into)
 
-    return await run_in_threadpool(_locked_write, request, assistant, settings, write)
+    return await run_write(_locked_write, request, assistant, settings, write)
 
 
 @router.delete(
@@ -273,7 +273,7 @@ async def add_documents(
     },
     summary="Delete a document",
 )
-def delete_document(
+async def delete_document(
     request: Request,
     assistant: AssistantDep,
     settings: SettingsDep,
@@ -291,7 +291,7 @@ def delete_document(
             raise _not_found(doc_id, assistant)
         return DeleteResponse(deleted=doc_id, total_documents=len(assistant.documents))
 
-    return _locked_write(request, assistant, settings, write)
+    return await run_write(_locked_write, request, assistant, settings, write)
 
 
 # -- helpers ------------------------------------------------------------------------------

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import anyio.to_thread
+from anyio import CapacityLimiter
+from anyio.lowlevel import RunVar
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST
@@ -12,9 +15,23 @@ from service.schemas import ErrorResponse, HealthResponse, ReadyResponse
 
 router = APIRouter(tags=["health"])
 
+# Liveness, readiness and metrics answer on the event loop (or, for the shards' check, in a
+# thread of their own): never queued behind the questions a busy worker is answering
+# (service.concurrency).
+_PROBES: RunVar[CapacityLimiter] = RunVar("qa_probe_limiter")
+
+
+def _probe_limiter() -> CapacityLimiter:
+    try:
+        return _PROBES.get()
+    except LookupError:
+        limiter = CapacityLimiter(2)
+        _PROBES.set(limiter)
+        return limiter
+
 
 @router.get("/healthz", response_model=HealthResponse, summary="Liveness")
-def healthz() -> HealthResponse:
+async def healthz() -> HealthResponse:
     """The process is up (it may still be loading the index).
 
     Example: `curl http://127.0.0.1:8000/healthz` → `{"status": "ok"}`
@@ -36,7 +53,7 @@ def healthz() -> HealthResponse:
         }
     },
 )
-def readyz(request: Request) -> ReadyResponse | JSONResponse:
+async def readyz(request: Request) -> ReadyResponse | JSONResponse:
     """200 once the index is loaded and questions can be answered; 503 before. With
     `--shards`, 503 too while any shard cannot serve or the Ray cluster cannot be
     reached, and 200 again when they are back (the shards are checked every 2 s); a
@@ -57,7 +74,9 @@ def readyz(request: Request) -> ReadyResponse | JSONResponse:
             else "the index is loading"
         )
         return error_response(request, 503, "not_ready", message, headers={"Retry-After": "5"})
-    shards = shard_health(assistant)
+    # Checking the shards may wait for them (a ping): in a thread of its own, never
+    # behind the questions being answered.
+    shards = await anyio.to_thread.run_sync(shard_health, assistant, limiter=_probe_limiter())
     if shards is not None and not shards.ready:
         message = public_message(
             request.app.state.settings, shards.reason or "a shard cannot serve"
@@ -80,7 +99,7 @@ def readyz(request: Request) -> ReadyResponse | JSONResponse:
     response_class=Response,
     responses={200: {"content": {"text/plain": {"schema": {"type": "string"}}}}},
 )
-def metrics(metrics: MetricsDep) -> Response:
+async def metrics(metrics: MetricsDep) -> Response:
     """Request counts and latencies per endpoint, pipeline stage latencies, index size.
 
     Example: `curl http://127.0.0.1:8000/metrics`

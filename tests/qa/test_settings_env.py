@@ -71,6 +71,7 @@ SERVICE: dict[str, tuple[str, str, Any]] = {
     "QA_LOG_LEVEL": ("WARNING", "log_level", "warning"),
     "QA_LOG_FORMAT": ("json", "log_format", "json"),
     "QA_MALLOC_ARENA_MAX": ("0", "malloc_arena_max", 0),
+    "QA_REQUEST_THREADS": ("4", "request_threads", 4),
     "QA_SHARDS": ("3", "shards", 3),
     "QA_RAY_ADDRESS": ("auto", "ray_address", "auto"),
     "QA_SHARD_TIMEOUT": ("5", "shard_timeout", 5.0),
