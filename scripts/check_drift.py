@@ -40,8 +40,7 @@ SMOKE_TESTS = (
     "tests/test_dependencies.py",
 )
 # Not copied: at the top, what is not source (.gitignore's folders); anywhere, caches.
-_TOP = {".git", ".venv", "build", "dist", "index", ".qa-index", "runs", "test-output",
-        "bench-data"}
+_TOP = {".git", ".venv", "build", "dist", "index", ".qa-index", "runs", "test-output", "bench-data"}
 _ANYWHERE = shutil.ignore_patterns("__pycache__", "*.egg-info", ".*_cache", "*.faiss")
 _IMPORT_ALL = """
 import importlib, pkgutil, sys
@@ -103,7 +102,11 @@ class Scratch:
 
     def run(self, *args: str, timeout: float = 1800) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
-            list(args), cwd=self.tree, env=self.env, text=True, capture_output=True,
+            list(args),
+            cwd=self.tree,
+            env=self.env,
+            text=True,
+            capture_output=True,
             timeout=timeout,
         )
 
@@ -111,10 +114,16 @@ class Scratch:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--suite", choices=("smoke", "fast"), default="smoke")
-    parser.add_argument("--torch", default=f"torch=={pins()['torch']}",
-                        help="torch requirement, installed first (default: the pinned one)")
-    parser.add_argument("--torch-index", default=os.environ.get("QA_TORCH_INDEX", TORCH_INDEX),
-                        help="index of CPU torch wheels; '' for pip's configured indexes")
+    parser.add_argument(
+        "--torch",
+        default=f"torch=={pins()['torch']}",
+        help="torch requirement, installed first (default: the pinned one)",
+    )
+    parser.add_argument(
+        "--torch-index",
+        default=os.environ.get("QA_TORCH_INDEX", TORCH_INDEX),
+        help="index of CPU torch wheels; '' for pip's configured indexes",
+    )
     parser.add_argument("--python", default=sys.executable, help="interpreter of the venv")
     parser.add_argument("--keep", action="store_true", help="keep the scratch folder")
     args = parser.parse_args(argv)
@@ -152,22 +161,33 @@ def main(argv: list[str] | None = None) -> int:
         python = str(box.bin / "python")
         step("import every module", box.run(python, "-c", _IMPORT_ALL, *PACKAGES))
         if args.suite == "fast":
-            step("pytest (the fast suite)", box.run(python, "-m", "pytest", "-q", "-x",
-                                                    timeout=3 * 3600))
+            step(
+                "pytest (the fast suite)",
+                box.run(python, "-m", "pytest", "-q", "-x", timeout=3 * 3600),
+            )
             return 1 if failures else 0
-        ingest = box.run(str(box.bin / "qa"), "ingest", "tests/corpus/fixtures/pages",
-                         "--index", str(base / "pages-index"))
+        ingest = box.run(
+            str(box.bin / "qa"),
+            "ingest",
+            "tests/corpus/fixtures/pages",
+            "--index",
+            str(base / "pages-index"),
+        )
         indexed = re.search(r"(\d+) documents", ingest.stdout + ingest.stderr)
         step("qa ingest tests/corpus/fixtures/pages", ingest, bool(indexed and int(indexed[1])))
         ask = box.run(str(box.bin / "qa"), "ask", QUESTION)
         step(f"qa ask {QUESTION}", ask, ANSWER in ask.stdout)
-        step("pytest " + " ".join(SMOKE_TESTS),
-             box.run(python, "-m", "pytest", "-q", "-p", "no:cacheprovider", *SMOKE_TESTS))
+        step(
+            "pytest " + " ".join(SMOKE_TESTS),
+            box.run(python, "-m", "pytest", "-q", "-p", "no:cacheprovider", *SMOKE_TESTS),
+        )
         return 1 if failures else 0
     finally:
         minutes = (time.monotonic() - started) / 60
-        print(f"{'FAILED: ' + ', '.join(failures) if failures else 'no drift breaks'}"
-              f" ({minutes:.1f} min)")
+        print(
+            f"{'FAILED: ' + ', '.join(failures) if failures else 'no drift breaks'}"
+            f" ({minutes:.1f} min)"
+        )
         if args.keep:
             print(f"kept {base}")
         else:

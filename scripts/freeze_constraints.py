@@ -108,14 +108,17 @@ def main(argv: list[str] | None = None) -> int:
     versions.pop(project, None)
     if missing:
         print(
-            "not installed, so not pinned: " + ", ".join(sorted(missing))
+            "not installed, so not pinned: "
+            + ", ".join(sorted(missing))
             + '\ninstall every extra first: pip install -e ".[dev,bench,llm,ray,langchain]"',
             file=sys.stderr,
         )
         return 1
     others = sorted(
         {canonicalize_name(d.metadata["Name"]) for d in metadata.distributions()}
-        - set(versions) - _TOOLS - {project}
+        - set(versions)
+        - _TOOLS
+        - {project}
     )
     if others:
         print("installed but not needed, left out: " + ", ".join(others), file=sys.stderr)
@@ -126,8 +129,10 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         sys.stdout.writelines(
             difflib.unified_diff(
-                old.splitlines(keepends=True), text.splitlines(keepends=True),
-                str(args.output), "installed",
+                old.splitlines(keepends=True),
+                text.splitlines(keepends=True),
+                str(args.output),
+                "installed",
             )
         )
         print(f"{args.output} is out of date: run {COMMAND}", file=sys.stderr)
