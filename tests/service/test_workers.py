@@ -4,16 +4,21 @@ replaced, SIGTERM stops them all, and a missing index is built once."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
+import socket
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
+import psutil
 import pytest
 
 from qa import Assistant, AssistantConfig
+from service.workers import spreads_connections
 
 from .conftest import ASCII_KEY
 from .serve_process import ServeProcess, auth, build_index, children, environ
@@ -66,6 +71,49 @@ def test_the_key_is_in_no_worker_environment(server: ServeProcess) -> None:
         assert right.status_code == 422, right.text
         passed.add(int(right.headers["x-worker-pid"]))
     assert passed == workers
+
+
+def test_connections_opened_at_once_spread_over_the_workers(server: ServeProcess) -> None:
+    """64 keep-alive connections opened at once land on both workers (a listening socket
+    each, SO_REUSEPORT): on one shared socket the first worker to wake took most of them.
+    Each worker holds at least 16 (the kernel's spread is even: fewer than 16 of 64 is a
+    chance of about 1 in 50,000)."""
+    if not spreads_connections(WORKERS):
+        pytest.skip("a socket per worker needs SO_REUSEPORT (Linux)")
+    workers: set[int] = server.workers  # type: ignore[attr-defined]
+    body = json.dumps({"question": "羊八井地热电站的新机组年发电量是多少?"}).encode()
+    request = (
+        b"POST /v1/ask HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
+        b"Content-Length: %d\r\n\r\n%s" % (len(body), body)
+    )
+    connections: list[socket.socket] = []
+
+    def client() -> None:  # as a load generator's: connect and ask at once
+        conn = socket.create_connection(("127.0.0.1", server.port), timeout=30)
+        connections.append(conn)
+        conn.sendall(request)
+
+    try:
+        threads = [threading.Thread(target=client) for _ in range(64)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(30)
+        assert len(connections) == 64
+        for conn in connections:
+            assert conn.recv(65536).startswith(b"HTTP/1.1 200")
+        held = {
+            pid: sum(
+                1
+                for c in psutil.Process(pid).net_connections(kind="tcp")
+                if c.status == psutil.CONN_ESTABLISHED and c.laddr.port == server.port
+            )
+            for pid in workers
+        }
+    finally:
+        for conn in connections:
+            conn.close()
+    assert sum(held.values()) == 64 and min(held.values()) >= 16, held
 
 
 def test_every_worker_serves_a_write_within_a_second(server: ServeProcess) -> None:
