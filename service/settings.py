@@ -34,8 +34,8 @@ class Settings(QASettings):
     Attributes:
         host: interface to listen on.
         port: TCP port.
-        workers: worker processes (they share the index's memory-mapped files and
-            listening socket; see :mod:`service.workers`).
+        workers: worker processes (they share the index's memory-mapped files and the
+            port; see :mod:`service.workers`).
         persist: save the index to ``index_dir`` after each document write, and serve
             the newest generation committed there (by another worker or ``qa ingest``)
             within a second.
