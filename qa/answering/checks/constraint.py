@@ -24,6 +24,8 @@ def conflicts(
         kind instead of one the question states (``第六届`` for ``第五届``, ``前三季度``
         for ``全年``).
     """
+    if not analysis.constraints:
+        return 0, 0, False  # nothing to compare: the sentence's values are not read
     values = set(sentence.values)
     if previous is not None:
         values |= previous.values
