@@ -231,3 +231,18 @@ def test_near_misses_train_the_confidence_only() -> None:
     every = np.ones(len(plain.questions), dtype=bool)
     with_near = np.ones(len(mixed.questions), dtype=bool)
     assert fit_rankers(plain, every) == fit_rankers(mixed, with_near)
+
+
+def test_the_documented_threshold_is_the_shipped_models() -> None:
+    """README's settings table and docs/reader.md state the shipped model's abstention
+    threshold: retraining changes it, and the docs must follow."""
+    from pathlib import Path
+
+    from qa.answering.extractive.model import default_model
+
+    shipped = f"{default_model().threshold:.3f}"
+    root = Path(__file__).resolve().parents[2]
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    reader = (root / "docs" / "reader.md").read_text(encoding="utf-8")
+    assert f"the reader model's ({shipped})" in readme
+    assert f"The abstention threshold is **{shipped}**" in reader
