@@ -43,9 +43,10 @@ from corpus.loaders import LoadResult, LoadTask, PageReport, SkippedFile, plan_l
 from corpus.progress import Progress
 from corpus.types import Document
 from embeddings.errors import IndexWriteError
-from embeddings.store import PreparedDocument, prepare_document
+from embeddings.store import prepare_document
 from embeddings.store.files import MANIFEST, holds_no_index, move_index
 from embeddings.store.lock import DEFAULT_LOCK_TIMEOUT, index_lock
+from embeddings.store.packed import PackedDocuments
 from embeddings.store.recovery import recover_index
 from embeddings.tokenize import Tokenizer, get_tokenizer
 from qa.assistant import Assistant
@@ -104,8 +105,9 @@ class IngestResult:
 PrepareSettings = tuple[int, int, str, bool]
 """What preparing a part needs: chunk size, chunk overlap, tokenizer name, and whether to
 fingerprint documents (for duplicate detection)."""
-PreparedPart = tuple[list[PreparedDocument], LoadResult]
-"""A part's prepared documents, and what loading it skipped (its documents left out)."""
+PreparedPart = tuple[PackedDocuments, LoadResult]
+"""A part's prepared documents, packed (a few flat arrays, :class:`~embeddings.store.
+packed.PackedDocuments`), and what loading it skipped (its documents left out)."""
 PartRunner = Callable[
     [Iterable[LoadTask], PrepareSettings], Iterator[tuple[LoadTask, PreparedPart]]
 ]
@@ -127,15 +129,16 @@ def prepare_part(
         fingerprints: whether to fingerprint documents (duplicate detection is on).
 
     Returns:
-        The prepared documents (without their token lists, see
-        :meth:`PreparedDocument.light`) and what loading skipped.
+        The prepared documents, packed as a few flat arrays (light fingerprints: without
+        their grams, see :meth:`corpus.dedupe.Fingerprint.light`), and what loading
+        skipped.
     """
     loaded = run_load_task(task)
     prepared = [
-        prepare_document(doc, chunking, tokenizer, with_fingerprint=fingerprints).light()
+        prepare_document(doc, chunking, tokenizer, with_fingerprint=fingerprints)
         for doc in loaded.documents
     ]
-    return prepared, LoadResult((), loaded.skipped, loaded.pages)
+    return PackedDocuments.pack(prepared), LoadResult((), loaded.skipped, loaded.pages)
 
 
 def _init_worker(chunk_size: int, chunk_overlap: int, tokenizer: str, fingerprints: bool) -> None:
@@ -177,7 +180,7 @@ def _ordered(
         max_workers=workers, mp_context=context, initializer=_init_worker, initargs=initargs
     ) as pool:
         it = iter(tasks)
-        pending: deque[tuple[LoadTask, Future[tuple[list[PreparedDocument], LoadResult]]]] = deque(
+        pending: deque[tuple[LoadTask, Future[PreparedPart]]] = deque(
             (t, pool.submit(_work, t)) for t in islice(it, window)
         )
         while pending:
@@ -316,7 +319,7 @@ def ingest_paths(
     pages: list[PageReport] = []
     kept: list[Document] = []
     seen: dict[str, str] = {}
-    batch: list[PreparedDocument] = []
+    batch: list[PackedDocuments] = []
     pending_rows = 0
     loaded = 0
     done_bytes = 0
@@ -327,16 +330,17 @@ def ingest_paths(
         nonlocal writer, batch, pending_rows, building, staged
         if not batch:
             return
+        packed = PackedDocuments.concat(batch)
         if writer is None:
-            writer, building = _new_index(target, config, batch)
+            writer, building = _new_index(target, config, packed)
         if sink is None:
             # Committed (to the building directory or the index) before it returns.
-            totals.add(writer.add(batch, progress=progress))
+            totals.add(writer.add(packed, progress=progress))
         else:
             if staged is None:
                 staged = stack.enter_context(_staging(writer, sink))
             # Submitted to the sink; committed with the others at the end.
-            totals.add(staged.add(batch, progress, last=last))
+            totals.add(staged.add(packed, progress, last=last))
         batch, pending_rows = [], 0
 
     with stack:
@@ -352,8 +356,7 @@ def ingest_paths(
                     progress("read", min(done_bytes, sizes), sizes)
                 skipped.extend(part.skipped)
                 pages.extend(part.pages)
-                for p in prepared:
-                    doc = p.document
+                for doc in prepared.documents:
                     loaded += 1
                     earlier = seen.get(doc.id)
                     if earlier is not None:
@@ -368,8 +371,9 @@ def ingest_paths(
                     seen[doc.id] = doc.source
                     if keep_documents:
                         kept.append(doc)
-                    batch.append(p)
-                    pending_rows += p.size
+                if len(prepared):
+                    batch.append(prepared)
+                    pending_rows += prepared.rows
                 for skip in part.skipped:
                     level = (
                         logging.DEBUG
@@ -423,7 +427,7 @@ def _input_bytes(paths: Sequence[str | Path]) -> int:
 
 
 def _new_index(
-    target: Path, config: AssistantConfig, first: Sequence[PreparedDocument]
+    target: Path, config: AssistantConfig, first: PackedDocuments
 ) -> tuple[IndexWriter, Path]:
     """An empty index in a temporary directory beside ``target`` (``index`` in
     ``.<name>.building-<tag>``), with the encoder the first batch's chunks call for."""
