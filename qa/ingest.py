@@ -52,7 +52,7 @@ from embeddings.tokenize import Tokenizer, get_tokenizer
 from qa.assistant import Assistant
 from qa.config import AssistantConfig
 from qa.staged import SegmentSink, StagedIngest
-from qa.updates import IngestSummary, Merge
+from qa.updates import IngestSummary, Merge, WrittenPrints
 from qa.writing import IndexWriter
 
 __all__ = [
@@ -70,6 +70,8 @@ logger = logging.getLogger(__name__)
 DEFAULT_SEGMENT_ROWS = 25_000
 """Chunks per written segment (the memory an ingest holds grows with this, not with the
 input; docs/performance.md measures it)."""
+_PARTS_AHEAD = 4
+"""Parts each worker may have prepared ahead of the main process."""
 _IN_PROCESS_BYTES = 4 << 20
 """Inputs smaller than this are loaded in the main process (starting workers costs more)."""
 
@@ -175,7 +177,7 @@ def _ordered(
     # pool starts before any model (and its threads) is loaded.
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
-    window = 4 * workers
+    window = _PARTS_AHEAD * workers
     with ProcessPoolExecutor(
         max_workers=workers, mp_context=context, initializer=_init_worker, initargs=initargs
     ) as pool:
@@ -325,23 +327,26 @@ def ingest_paths(
     done_bytes = 0
     building: Path | None = None
     staged: StagedIngest | None = None
+    # What near-duplicate checks need of what this ingest wrote (compact).
+    written = WrittenPrints()
 
     def flush(last: bool = False) -> None:
         nonlocal writer, batch, pending_rows, building, staged
         if not batch:
             return
         packed = PackedDocuments.concat(batch)
+        batch, pending_rows = [], 0
         if writer is None:
             writer, building = _new_index(target, config, packed)
         if sink is None:
             # Committed (to the building directory or the index) before it returns.
-            totals.add(writer.add(packed, progress=progress))
+            totals.add(writer.add(packed, progress=progress, written=written))
         else:
             if staged is None:
                 staged = stack.enter_context(_staging(writer, sink))
             # Submitted to the sink; committed with the others at the end.
-            totals.add(staged.add(packed, progress, last=last))
-        batch, pending_rows = [], 0
+            totals.add(staged.add(packed, progress, last=last, written=written))
+        written.record(packed)
 
     with stack:
         try:

@@ -56,7 +56,13 @@ from embeddings.store.staging import (
     publish_staged,
     write_staged,
 )
-from qa.updates import IndexDuplicates, IngestSummary, plan_changes, plan_packed
+from qa.updates import (
+    IndexDuplicates,
+    IngestSummary,
+    WrittenPrints,
+    plan_changes,
+    plan_packed,
+)
 from qa.writing import IndexWriter, SegmentRows
 
 __all__ = ["LocalSink", "SegmentJob", "SegmentSink", "StagedIngest"]
@@ -257,6 +263,7 @@ class StagedIngest:
         progress: Progress | None = None,
         *,
         last: bool = False,
+        written: WrittenPrints | None = None,
     ) -> IngestSummary:
         """Plan a batch as :meth:`IndexWriter.add` applies it, and submit its
         segment (the next in input order) to the sink; the ``last`` batch's segment is
@@ -273,7 +280,7 @@ class StagedIngest:
         prepared: dict[str, PreparedDocument] | PackedDocuments
         if isinstance(batch, PackedDocuments):
             prepared = batch
-            changes = plan_packed(self, self, batch, threshold)
+            changes = plan_packed(self, self, batch, threshold, written)
         else:
             prepared = {p.document.id: p for p in batch}
             docs = [p.document for p in batch]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Protocol
@@ -22,6 +24,7 @@ from corpus.dedupe import (
 )
 from corpus.types import Alternate, Document
 from embeddings.store.packed import PackedDocuments
+from embeddings.store.segment import id_hash
 
 if TYPE_CHECKING:
     from embeddings.store import IndexSnapshot
@@ -38,6 +41,7 @@ __all__ = [
     "Merge",
     "PrefilteredLookup",
     "SnapshotLookup",
+    "WrittenPrints",
     "latest_by_id",
     "merge_documents",
     "plan_changes",
@@ -288,6 +292,76 @@ class BatchDuplicates:
             self._complete.pop(position, None)
 
 
+_NO_SIGNATURE = np.empty(0, dtype=np.uint32)
+_NO_BANDS = np.empty(0, dtype=np.uint64)
+
+
+def _text_hash(text: str) -> int:
+    digest = hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=8).digest()
+    return int.from_bytes(digest, "little")
+
+
+class WrittenPrints:
+    """What near-duplicate checks need of the documents one ingest has written (the
+    size and numbers of their light fingerprints), kept compact: sorted id hashes, text
+    hashes, sizes and numbers, per batch recorded.
+
+    A candidate among the indexed documents that this ingest wrote is then rejected by
+    :func:`~corpus.dedupe.cannot_match` without folding its text again; the text hash
+    makes sure the record is of the text indexed under the id now (another writer may
+    have replaced it).
+    """
+
+    def __init__(self) -> None:
+        self._tables: list[
+            tuple[
+                npt.NDArray[np.uint64],
+                npt.NDArray[np.uint64],
+                npt.NDArray[np.int64],
+                tuple[str, ...],
+            ]
+        ] = []
+
+    def record(self, packed: PackedDocuments) -> None:
+        """Remember the documents of ``packed`` (nothing where they have no
+        fingerprints)."""
+        if packed.prints is None or not len(packed):
+            return
+        ids = np.fromiter(
+            (id_hash(d.id) for d in packed.documents), dtype=np.uint64, count=len(packed)
+        )
+        texts = np.fromiter(
+            (_text_hash(d.text) for d in packed.documents), dtype=np.uint64, count=len(packed)
+        )
+        order = np.argsort(ids, kind="stable")
+        numbers = packed.prints.numbers
+        self._tables.append(
+            (
+                ids[order],
+                texts[order],
+                packed.prints.sizes[order],
+                tuple(numbers[i] for i in order.tolist()),
+            )
+        )
+
+    def get(self, doc: Document) -> Fingerprint | None:
+        """The light fingerprint of ``doc`` as recorded (without signature and band keys:
+        enough for :func:`~corpus.dedupe.cannot_match`), or None where this text was not
+        recorded under its id."""
+        key = np.uint64(id_hash(doc.id))
+        text: int | None = None
+        for ids, texts, sizes, numbers in reversed(self._tables):
+            at = int(ids.searchsorted(key, side="right")) - 1
+            while at >= 0 and ids[at] == key:
+                if text is None:
+                    text = _text_hash(doc.text)
+                if int(texts[at]) == text:
+                    counts = Counter(numbers[at].split())
+                    return Fingerprint(None, counts, _NO_SIGNATURE, _NO_BANDS, int(sizes[at]))
+                at -= 1
+        return None
+
+
 class IndexDuplicates:
     """Near-duplicate detection against an index snapshot plus the documents of one
     update: candidates come from the LSH band keys the segments store, so nothing of
@@ -299,11 +373,18 @@ class IndexDuplicates:
         batch: the detection among the update's own documents (default: a
             :class:`~corpus.dedupe.DuplicateIndex` filled as they are added; a
             :class:`BatchDuplicates` plans it in arrays).
+        written: what this ingest wrote before (indexed candidates recorded there are
+            rejected without folding their texts where their numbers rule them out).
     """
 
     def __init__(
-        self, snapshot: CandidateSource, threshold: float, batch: Duplicates | None = None
+        self,
+        snapshot: CandidateSource,
+        threshold: float,
+        batch: Duplicates | None = None,
+        written: WrittenPrints | None = None,
     ) -> None:
+        self._written = written
         self._snapshot = snapshot
         self._batch: Duplicates = (
             batch if batch is not None else DuplicateIndex(threshold=threshold)
@@ -331,7 +412,10 @@ class IndexDuplicates:
     def _print(self, doc: Document) -> Fingerprint:
         found = self._prints.get(doc.id)
         if found is None:
-            found = self._prints[doc.id] = fingerprint(doc.body)
+            found = self._written.get(doc) if self._written is not None else None
+            if found is None:
+                found = fingerprint(doc.body)
+            self._prints[doc.id] = found
         return found
 
     def find(self, doc: Document, print_: Fingerprint | None = None) -> Match | None:
@@ -349,6 +433,8 @@ class IndexDuplicates:
             if cannot_match(entry, theirs):
                 continue
             entry = complete(entry, doc.body)
+            if theirs.grams is None:
+                theirs = self._prints[other.id] = fingerprint(other.body)
             best = better(best, compare(entry, theirs, other.id, self.threshold))
         return best
 
@@ -507,6 +593,7 @@ def plan_packed(
     candidates: CandidateSource,
     packed: PackedDocuments,
     threshold: float,
+    written: WrittenPrints | None = None,
 ) -> Changes:
     """:func:`plan_changes` of packed documents (what ``qa ingest``'s workers hand
     over), with their near-duplicate candidates planned in arrays: among themselves
@@ -521,6 +608,7 @@ def plan_packed(
             light fingerprints where duplicates are looked for.
         threshold: the containment from which two texts are copies (0: no near-duplicate
             detection).
+        written: what this ingest wrote before (see :class:`WrittenPrints`).
     """
     docs = packed.documents
     at = {d.id: i for i, d in enumerate(docs)}
@@ -534,10 +622,10 @@ def plan_packed(
             )
             last = np.fromiter(at.values(), dtype=np.int64, count=len(at))
             last = last[packed.prints.sizes[last] > 0]
-            duplicates = IndexDuplicates(candidates, threshold, batch)
+            duplicates = IndexDuplicates(candidates, threshold, batch, written)
             duplicates.prefetch_bands([docs[i].id for i in last.tolist()], packed.bands[last])
         else:
-            duplicates = IndexDuplicates(candidates, threshold)
+            duplicates = IndexDuplicates(candidates, threshold, written=written)
     return plan_changes(current, docs, duplicates=duplicates, fingerprints=prints)
 
 

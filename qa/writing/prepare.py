@@ -198,7 +198,8 @@ def _plan_packed(
         else:
             todo.append(doc)
             made_at.append(n)
-    kept = packed.take(picked)
+    everything = len(picked) == len(packed) and picked == list(range(len(packed)))
+    kept = packed if everything else packed.take(picked)
     ready = kept.with_vectors(None)
     if todo:
         tokenizer = snapshot.bm25.tokenizer

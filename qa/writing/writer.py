@@ -48,6 +48,7 @@ from qa.updates import (
     IngestSummary,
     MemoryLookup,
     SnapshotLookup,
+    WrittenPrints,
     latest_by_id,
     plan_changes,
     plan_packed,
@@ -327,6 +328,7 @@ class IndexWriter:
         *,
         progress: Progress | None = None,
         commit_to: str | Path | None = None,
+        written: WrittenPrints | None = None,
     ) -> IngestSummary:
         """Add new documents and replace changed ones (matched by id).
 
@@ -346,6 +348,8 @@ class IndexWriter:
             commit_to: the index directory to commit the change to before it is
                 published (default: :attr:`directory`; None there: in memory). The
                 writer is bound to it afterwards.
+            written: for packed documents, what the same ingest wrote before
+                (:class:`qa.updates.WrittenPrints`: copies are checked faster).
 
         Raises:
             EmptyCorpusError: when the change would leave the index empty.
@@ -354,7 +358,7 @@ class IndexWriter:
             IndexBusyError: when another writer holds the index for ``lock_timeout`` s.
         """
         if isinstance(documents, PackedDocuments):
-            return self._add_packed(documents, progress, commit_to)
+            return self._add_packed(documents, progress, commit_to, written)
         items: list[Document | PreparedDocument] = list(documents)
         prepared = {p.document.id: p for p in items if isinstance(p, PreparedDocument)}
         docs = [p.document if isinstance(p, PreparedDocument) else p for p in items]
@@ -378,6 +382,7 @@ class IndexWriter:
         packed: PackedDocuments,
         progress: Progress | None,
         commit_to: str | Path | None,
+        written: WrittenPrints | None,
     ) -> IngestSummary:
         """:meth:`add` of packed documents."""
         with self._writing(commit_to) as target:
@@ -387,6 +392,7 @@ class IndexWriter:
                 snapshot,
                 packed,
                 self.config.duplicate_threshold,
+                written,
             )
             if changes.summary.changed:
                 new = self._apply(snapshot, changes, packed, progress)

@@ -165,3 +165,29 @@ def test_a_prefiltered_lookup_answers_only_for_ids_known_absent() -> None:
     assert lookup.get("other") is None  # not known absent: asked
     assert lookup.alternate_owner("held") is None and lookup.alternate_owner("x") is None
     assert inner.asked == ["held", "other", "alt:x"]
+
+
+def test_written_prints_stand_for_the_texts_recorded(tmp_path: Path) -> None:
+    from qa.updates import WrittenPrints
+
+    docs = [d for d in _batch() if d.text.strip()]
+    first, later = docs[:16], docs[16:]
+    packed = _pack(first)
+    written = WrittenPrints()
+    written.record(packed)
+    for i, doc in enumerate(packed.documents):
+        recorded, light = written.get(doc), packed.fingerprint(i)
+        assert recorded is not None and light is not None
+        assert (recorded.size, recorded.numbers) == (light.size, light.numbers)
+    changed = _doc(first[0].id, first[0].text + "补充。")
+    assert written.get(changed) is None and written.get(_doc("nobody", STORY)) is None
+    # Planning against an index with what was written recorded: the same changes.
+    writer = IndexWriter.build(first, CONFIG)
+    writer.save(tmp_path / "idx")
+    snapshot = writer.snapshot
+    incoming = _pack(later + [_doc("copy-of-n07", first[7].text + "（完）")])
+    with_record = plan_packed(
+        SnapshotLookup(snapshot), snapshot, incoming, CONFIG.duplicate_threshold, written
+    )
+    without = plan_packed(SnapshotLookup(snapshot), snapshot, incoming, CONFIG.duplicate_threshold)
+    assert with_record == without and with_record.summary.merged >= 1
