@@ -4,8 +4,10 @@ What ``qa ingest`` runs. The input is read in parts (:func:`corpus.loaders.plan_
 whole files, or a few hundred lines of a large JSONL file at a time); worker processes
 load, clean, chunk, tokenize and fingerprint each part
 (:func:`embeddings.store.prepare_document`), a bounded number of parts ahead of the main
-process; the main process decides what is new, changed or a copy
-(:func:`qa.updates.plan_changes`), embeds new chunks when the index has a model, and
+process, and hand it over packed: a few flat arrays and the documents as columns of
+strings (:class:`~embeddings.store.packed.PackedDocuments`), not an object per chunk.
+The main process decides what is new, changed or a copy, with the candidates planned in
+arrays (:func:`qa.updates.plan_packed`), embeds new chunks when the index has a model, and
 writes a segment whenever ``segment_rows`` chunks are pending, committing it to the
 index at once (segments are merged by the merge policy as they accumulate). Every write
 goes through the index's :class:`~qa.writing.IndexWriter`; the :class:`~qa.Assistant`
@@ -70,8 +72,10 @@ logger = logging.getLogger(__name__)
 DEFAULT_SEGMENT_ROWS = 25_000
 """Chunks per written segment (the memory an ingest holds grows with this, not with the
 input; docs/performance.md measures it)."""
-_PARTS_AHEAD = 4
-"""Parts each worker may have prepared ahead of the main process."""
+_PARTS_AHEAD = 16
+"""Parts each worker may have prepared ahead of the main process: a part is handed over
+packed (about 2 MB for 450 chunks), so the workers go on preparing while the main
+process writes a segment or merges."""
 _IN_PROCESS_BYTES = 4 << 20
 """Inputs smaller than this are loaded in the main process (starting workers costs more)."""
 
