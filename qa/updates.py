@@ -303,8 +303,8 @@ def _text_hash(text: str) -> int:
 
 class WrittenPrints:
     """What near-duplicate checks need of the documents one ingest has written (the
-    size and numbers of their light fingerprints), kept compact: sorted id hashes, text
-    hashes, sizes and numbers, per batch recorded.
+    size and numbers of their light fingerprints), kept compact: one sorted array of id
+    hashes over every document recorded, with text hashes, sizes and numbers.
 
     A candidate among the indexed documents that this ingest wrote is then rejected by
     :func:`~corpus.dedupe.cannot_match` without folding its text again; the text hash
@@ -313,14 +313,12 @@ class WrittenPrints:
     """
 
     def __init__(self) -> None:
-        self._tables: list[
-            tuple[
-                npt.NDArray[np.uint64],
-                npt.NDArray[np.uint64],
-                npt.NDArray[np.int64],
-                tuple[str, ...],
-            ]
-        ] = []
+        self._ids = np.empty(0, dtype=np.uint64)  # sorted; equal ids oldest first
+        self._order = np.empty(0, dtype=np.int64)  # record number of each
+        self._texts: list[npt.NDArray[np.uint64]] = []
+        self._sizes: list[npt.NDArray[np.int64]] = []
+        self._numbers: list[str] = []
+        self._flat: tuple[npt.NDArray[np.uint64], npt.NDArray[np.int64]] | None = None
 
     def record(self, packed: PackedDocuments) -> None:
         """Remember the documents of ``packed`` (nothing where they have no
@@ -333,32 +331,36 @@ class WrittenPrints:
         texts = np.fromiter(
             (_text_hash(d.text) for d in packed.documents), dtype=np.uint64, count=len(packed)
         )
-        order = np.argsort(ids, kind="stable")
-        numbers = packed.prints.numbers
-        self._tables.append(
-            (
-                ids[order],
-                texts[order],
-                packed.prints.sizes[order],
-                tuple(numbers[i] for i in order.tolist()),
-            )
-        )
+        first = len(self._numbers)
+        self._texts.append(texts)
+        self._sizes.append(packed.prints.sizes)
+        self._numbers.extend(packed.prints.numbers)
+        self._flat = None
+        all_ids = np.concatenate((self._ids, ids))
+        all_order = np.concatenate((self._order, np.arange(first, first + len(packed))))
+        keep = np.argsort(all_ids, kind="stable")
+        self._ids, self._order = all_ids[keep], all_order[keep]
 
     def get(self, doc: Document) -> Fingerprint | None:
         """The light fingerprint of ``doc`` as recorded (without signature and band keys:
         enough for :func:`~corpus.dedupe.cannot_match`), or None where this text was not
         recorded under its id."""
-        key = np.uint64(id_hash(doc.id))
+        if not self._numbers:
+            return None
+        if self._flat is None:
+            self._flat = (np.concatenate(self._texts), np.concatenate(self._sizes))
+        texts, sizes = self._flat
+        key = id_hash(doc.id)
+        at = int(self._ids.searchsorted(np.uint64(key), side="right")) - 1
         text: int | None = None
-        for ids, texts, sizes, numbers in reversed(self._tables):
-            at = int(ids.searchsorted(key, side="right")) - 1
-            while at >= 0 and ids[at] == key:
-                if text is None:
-                    text = _text_hash(doc.text)
-                if int(texts[at]) == text:
-                    counts = Counter(numbers[at].split())
-                    return Fingerprint(None, counts, _NO_SIGNATURE, _NO_BANDS, int(sizes[at]))
-                at -= 1
+        while at >= 0 and int(self._ids[at]) == key:  # the newest record first
+            if text is None:
+                text = _text_hash(doc.text)
+            n = int(self._order[at])
+            if int(texts[n]) == text:
+                counts = Counter(self._numbers[n].split())
+                return Fingerprint(None, counts, _NO_SIGNATURE, _NO_BANDS, int(sizes[n]))
+            at -= 1
         return None
 
 
