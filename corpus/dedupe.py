@@ -49,6 +49,7 @@ __all__ = [
     "alternate_of",
     "band_keys",
     "better",
+    "cannot_match",
     "compare",
     "complete",
     "containment",
@@ -244,6 +245,18 @@ class Match:
     longer: bool
 
 
+def cannot_match(new: Fingerprint, other: Fingerprint) -> bool:
+    """Whether :func:`compare` of these two returns None whatever their grams: a text
+    without grams, or a shorter text that states numbers the longer lacks. Decided from
+    light fingerprints (:meth:`Fingerprint.light`), so the grams of most candidates are
+    never computed."""
+    if new.size == 0 or other.size == 0:
+        return True
+    small, large = (new, other) if new.size <= other.size else (other, new)
+    missing = sum((small.numbers - large.numbers).values())
+    return missing > MAX_MISSING_NUMBERS * sum(small.numbers.values())
+
+
 def compare(
     new: Fingerprint, other: Fingerprint, other_id: str, threshold: float = DEFAULT_THRESHOLD
 ) -> Match | None:
@@ -360,7 +373,7 @@ class DuplicateIndex:
             return None
         best: Match | None = None
         for key in sorted(self.candidates(entry.bands.tolist())):
-            if key == doc.id:
+            if key == doc.id or cannot_match(entry, self._entries[key]):
                 continue
             entry = complete(entry, doc.body)
             other = self._entries[key]

@@ -183,17 +183,21 @@ class Postings:
 
 
 class PostingsBuilder:
-    """Collects the term counts of rows, in row order, and builds their postings."""
+    """Collects the term counts of rows, in row order, and builds their postings (rows
+    one at a time, :meth:`add`, or many at once as flat arrays, :meth:`add_many`)."""
 
     def __init__(self) -> None:
         self._keys: list[npt.NDArray[np.uint64]] = []
         self._tf: list[npt.NDArray[np.uint32]] = []
-        self._nnz: list[int] = []
-        self._lengths: list[int] = []
+        self._nnz: list[npt.NDArray[np.int64]] = []
+        self._lengths: list[npt.NDArray[np.int64]] = []
+        self._row_nnz: list[int] = []
+        self._row_lengths: list[int] = []
+        self._rows = 0
         self._postings = 0
 
     def __len__(self) -> int:
-        return len(self._lengths)
+        return self._rows
 
     @property
     def postings(self) -> int:
@@ -204,8 +208,9 @@ class PostingsBuilder:
         """Append one row."""
         self._keys.append(counts.keys)
         self._tf.append(counts.tf)
-        self._nnz.append(int(counts.keys.size))
-        self._lengths.append(counts.length)
+        self._row_nnz.append(int(counts.keys.size))
+        self._row_lengths.append(counts.length)
+        self._rows += 1
         self._postings += int(counts.keys.size)
 
     def extend(self, rows: Sequence[TermCounts]) -> None:
@@ -213,10 +218,48 @@ class PostingsBuilder:
         for counts in rows:
             self.add(counts)
 
+    def add_many(
+        self,
+        keys: npt.NDArray[np.uint64],
+        tf: npt.NDArray[np.uint32],
+        counts: npt.NDArray[np.int64],
+        lengths: npt.NDArray[np.int64],
+    ) -> None:
+        """Append rows given as flat arrays: every row's keys (ascending within a row)
+        one row after the other, their term frequencies, each row's number of keys, and
+        each row's length.
+
+        Raises:
+            ValueError: when the arrays disagree.
+        """
+        if counts.shape != lengths.shape or keys.shape != tf.shape:
+            raise ValueError("add_many: counts and lengths, keys and tf must match")
+        if int(counts.sum()) != keys.shape[0]:
+            raise ValueError("add_many: the counts do not add up to the keys")
+        self._settle()
+        self._keys.append(keys)
+        self._tf.append(tf)
+        self._nnz.append(np.asarray(counts, dtype=np.int64))
+        self._lengths.append(np.asarray(lengths, dtype=np.int64))
+        self._rows += int(counts.shape[0])
+        self._postings += int(keys.shape[0])
+
+    def _settle(self) -> None:
+        """Move the rows added one at a time into the array lists."""
+        if self._row_nnz:
+            self._nnz.append(np.asarray(self._row_nnz, dtype=np.int64))
+            self._lengths.append(np.asarray(self._row_lengths, dtype=np.int64))
+            self._row_nnz, self._row_lengths = [], []
+
     def build(self) -> Postings:
         """The postings of the rows added, in order (row ``i`` is the ``i``-th added)."""
-        n = len(self._lengths)
-        lengths = np.asarray(self._lengths, dtype=np.uint32)
+        self._settle()
+        n = self._rows
+        lengths = (
+            np.concatenate(self._lengths).astype(np.uint32)
+            if self._lengths
+            else np.empty(0, dtype=np.uint32)
+        )
         if self._postings == 0:
             empty = np.empty(0, dtype=np.uint64)
             return Postings(
@@ -229,14 +272,14 @@ class PostingsBuilder:
                 min_len=np.empty(0, dtype=np.uint32),
                 lengths=lengths,
             )
-        keys = np.concatenate(self._keys)
+        keys = self._keys[0] if len(self._keys) == 1 else np.concatenate(self._keys)
         order = np.argsort(keys, kind="stable")  # rows stay ascending within a term
         keys = keys[order]
-        rows = np.repeat(np.arange(n, dtype=np.int32), self._nnz)[order]
-        tf = np.concatenate(self._tf)[order]
+        rows = np.repeat(np.arange(n, dtype=np.int32), np.concatenate(self._nnz))[order]
+        tf = (self._tf[0] if len(self._tf) == 1 else np.concatenate(self._tf))[order]
         del order
         starts = np.flatnonzero(np.concatenate(([True], keys[1:] != keys[:-1])))
-        return _finish(keys[starts], starts, rows, tf, lengths)
+        return _finish(keys[starts], starts, rows, tf.astype(np.uint32, copy=False), lengths)
 
 
 def _finish(

@@ -4,8 +4,10 @@ What ``qa ingest`` runs. The input is read in parts (:func:`corpus.loaders.plan_
 whole files, or a few hundred lines of a large JSONL file at a time); worker processes
 load, clean, chunk, tokenize and fingerprint each part
 (:func:`embeddings.store.prepare_document`), a bounded number of parts ahead of the main
-process; the main process decides what is new, changed or a copy
-(:func:`qa.updates.plan_changes`), embeds new chunks when the index has a model, and
+process, and hand it over packed: a few flat arrays and the documents as columns of
+strings (:class:`~embeddings.store.packed.PackedDocuments`), not an object per chunk.
+The main process decides what is new, changed or a copy, with the candidates planned in
+arrays (:func:`qa.updates.plan_packed`), embeds new chunks when the index has a model, and
 writes a segment whenever ``segment_rows`` chunks are pending, committing it to the
 index at once (segments are merged by the merge policy as they accumulate). Every write
 goes through the index's :class:`~qa.writing.IndexWriter`; the :class:`~qa.Assistant`
@@ -43,15 +45,16 @@ from corpus.loaders import LoadResult, LoadTask, PageReport, SkippedFile, plan_l
 from corpus.progress import Progress
 from corpus.types import Document
 from embeddings.errors import IndexWriteError
-from embeddings.store import PreparedDocument, prepare_document
+from embeddings.store import prepare_document
 from embeddings.store.files import MANIFEST, holds_no_index, move_index
 from embeddings.store.lock import DEFAULT_LOCK_TIMEOUT, index_lock
+from embeddings.store.packed import PackedDocuments
 from embeddings.store.recovery import recover_index
 from embeddings.tokenize import Tokenizer, get_tokenizer
 from qa.assistant import Assistant
 from qa.config import AssistantConfig
 from qa.staged import SegmentSink, StagedIngest
-from qa.updates import IngestSummary, Merge
+from qa.updates import IngestSummary, Merge, WrittenPrints
 from qa.writing import IndexWriter
 
 __all__ = [
@@ -69,6 +72,10 @@ logger = logging.getLogger(__name__)
 DEFAULT_SEGMENT_ROWS = 25_000
 """Chunks per written segment (the memory an ingest holds grows with this, not with the
 input; docs/performance.md measures it)."""
+_PARTS_AHEAD = 16
+"""Parts each worker may have prepared ahead of the main process: a part is handed over
+packed (about 2 MB for 450 chunks), so the workers go on preparing while the main
+process writes a segment or merges."""
 _IN_PROCESS_BYTES = 4 << 20
 """Inputs smaller than this are loaded in the main process (starting workers costs more)."""
 
@@ -104,8 +111,9 @@ class IngestResult:
 PrepareSettings = tuple[int, int, str, bool]
 """What preparing a part needs: chunk size, chunk overlap, tokenizer name, and whether to
 fingerprint documents (for duplicate detection)."""
-PreparedPart = tuple[list[PreparedDocument], LoadResult]
-"""A part's prepared documents, and what loading it skipped (its documents left out)."""
+PreparedPart = tuple[PackedDocuments, LoadResult]
+"""A part's prepared documents, packed (a few flat arrays, :class:`~embeddings.store.
+packed.PackedDocuments`), and what loading it skipped (its documents left out)."""
 PartRunner = Callable[
     [Iterable[LoadTask], PrepareSettings], Iterator[tuple[LoadTask, PreparedPart]]
 ]
@@ -127,15 +135,16 @@ def prepare_part(
         fingerprints: whether to fingerprint documents (duplicate detection is on).
 
     Returns:
-        The prepared documents (without their token lists, see
-        :meth:`PreparedDocument.light`) and what loading skipped.
+        The prepared documents, packed as a few flat arrays (light fingerprints: without
+        their grams, see :meth:`corpus.dedupe.Fingerprint.light`), and what loading
+        skipped.
     """
     loaded = run_load_task(task)
     prepared = [
-        prepare_document(doc, chunking, tokenizer, with_fingerprint=fingerprints).light()
+        prepare_document(doc, chunking, tokenizer, with_fingerprint=fingerprints)
         for doc in loaded.documents
     ]
-    return prepared, LoadResult((), loaded.skipped, loaded.pages)
+    return PackedDocuments.pack(prepared), LoadResult((), loaded.skipped, loaded.pages)
 
 
 def _init_worker(chunk_size: int, chunk_overlap: int, tokenizer: str, fingerprints: bool) -> None:
@@ -172,12 +181,12 @@ def _ordered(
     # pool starts before any model (and its threads) is loaded.
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
-    window = 4 * workers
+    window = _PARTS_AHEAD * workers
     with ProcessPoolExecutor(
         max_workers=workers, mp_context=context, initializer=_init_worker, initargs=initargs
     ) as pool:
         it = iter(tasks)
-        pending: deque[tuple[LoadTask, Future[tuple[list[PreparedDocument], LoadResult]]]] = deque(
+        pending: deque[tuple[LoadTask, Future[PreparedPart]]] = deque(
             (t, pool.submit(_work, t)) for t in islice(it, window)
         )
         while pending:
@@ -316,28 +325,32 @@ def ingest_paths(
     pages: list[PageReport] = []
     kept: list[Document] = []
     seen: dict[str, str] = {}
-    batch: list[PreparedDocument] = []
+    batch: list[PackedDocuments] = []
     pending_rows = 0
     loaded = 0
     done_bytes = 0
     building: Path | None = None
     staged: StagedIngest | None = None
+    # What near-duplicate checks need of what this ingest wrote (compact).
+    written = WrittenPrints()
 
     def flush(last: bool = False) -> None:
         nonlocal writer, batch, pending_rows, building, staged
         if not batch:
             return
+        packed = PackedDocuments.concat(batch)
+        batch, pending_rows = [], 0
         if writer is None:
-            writer, building = _new_index(target, config, batch)
+            writer, building = _new_index(target, config, packed)
         if sink is None:
             # Committed (to the building directory or the index) before it returns.
-            totals.add(writer.add(batch, progress=progress))
+            totals.add(writer.add(packed, progress=progress, written=written))
         else:
             if staged is None:
                 staged = stack.enter_context(_staging(writer, sink))
             # Submitted to the sink; committed with the others at the end.
-            totals.add(staged.add(batch, progress, last=last))
-        batch, pending_rows = [], 0
+            totals.add(staged.add(packed, progress, last=last, written=written))
+        written.record(packed)
 
     with stack:
         try:
@@ -352,8 +365,7 @@ def ingest_paths(
                     progress("read", min(done_bytes, sizes), sizes)
                 skipped.extend(part.skipped)
                 pages.extend(part.pages)
-                for p in prepared:
-                    doc = p.document
+                for doc in prepared.documents:
                     loaded += 1
                     earlier = seen.get(doc.id)
                     if earlier is not None:
@@ -368,8 +380,9 @@ def ingest_paths(
                     seen[doc.id] = doc.source
                     if keep_documents:
                         kept.append(doc)
-                    batch.append(p)
-                    pending_rows += p.size
+                if len(prepared):
+                    batch.append(prepared)
+                    pending_rows += prepared.rows
                 for skip in part.skipped:
                     level = (
                         logging.DEBUG
@@ -423,7 +436,7 @@ def _input_bytes(paths: Sequence[str | Path]) -> int:
 
 
 def _new_index(
-    target: Path, config: AssistantConfig, first: Sequence[PreparedDocument]
+    target: Path, config: AssistantConfig, first: PackedDocuments
 ) -> tuple[IndexWriter, Path]:
     """An empty index in a temporary directory beside ``target`` (``index`` in
     ``.<name>.building-<tag>``), with the encoder the first batch's chunks call for."""

@@ -46,17 +46,23 @@ from corpus.progress import Progress
 from corpus.types import Document
 from embeddings.errors import IndexWriteError
 from embeddings.store import PreparedDocument, Segment, SegmentState
+from embeddings.store.packed import PackedDocuments
 from embeddings.store.segment import new_segment_name, open_segment
 from embeddings.store.space import write_errors
 from embeddings.store.staging import (
-    PackedDocuments,
     PlannedSegment,
     discard_staging,
     new_staging,
     publish_staged,
     write_staged,
 )
-from qa.updates import IndexDuplicates, IngestSummary, plan_changes
+from qa.updates import (
+    IndexDuplicates,
+    IngestSummary,
+    WrittenPrints,
+    plan_changes,
+    plan_packed,
+)
 from qa.writing import IndexWriter, SegmentRows
 
 __all__ = ["LocalSink", "SegmentJob", "SegmentSink", "StagedIngest"]
@@ -91,7 +97,7 @@ class SegmentJob:
         returns its rows."""
         packed = self.documents
         return write_staged(
-            packed.unpack(),
+            packed,
             self.staging,
             self.name,
             vectors=packed.vectors,
@@ -253,10 +259,11 @@ class StagedIngest:
 
     def add(
         self,
-        batch: Sequence[PreparedDocument],
+        batch: Sequence[PreparedDocument] | PackedDocuments,
         progress: Progress | None = None,
         *,
         last: bool = False,
+        written: WrittenPrints | None = None,
     ) -> IngestSummary:
         """Plan a batch as :meth:`IndexWriter.add` applies it, and submit its
         segment (the next in input order) to the sink; the ``last`` batch's segment is
@@ -269,14 +276,19 @@ class StagedIngest:
                 neither the batch nor the index holds, and the model is not loaded.
         """
         writer = self._writer
-        prepared = {p.document.id: p for p in batch}
-        docs = [p.document for p in batch]
-        prints = {i: p.fingerprint for i, p in prepared.items() if p.fingerprint is not None}
         threshold = writer.config.duplicate_threshold
-        duplicates = IndexDuplicates(self, threshold) if threshold else None
-        if duplicates is not None and prints:
-            duplicates.prefetch(prints)
-        changes = plan_changes(self, docs, duplicates=duplicates, fingerprints=prints)
+        prepared: dict[str, PreparedDocument] | PackedDocuments
+        if isinstance(batch, PackedDocuments):
+            prepared = batch
+            changes = plan_packed(self, self, batch, threshold, written)
+        else:
+            prepared = {p.document.id: p for p in batch}
+            docs = [p.document for p in batch]
+            prints = {i: p.fingerprint for i, p in prepared.items() if p.fingerprint is not None}
+            duplicates = IndexDuplicates(self, threshold) if threshold else None
+            if duplicates is not None and prints:
+                duplicates.prefetch(prints)
+            changes = plan_changes(self, docs, duplicates=duplicates, fingerprints=prints)
         if changes.summary.changed:
             ready, vectors = writer.plan_segment(changes, prepared, self.locate, progress=progress)
             self._remove(changes.removals)
@@ -284,12 +296,12 @@ class StagedIngest:
                 name = new_segment_name()
                 self._by_name[name] = len(self._pending)
                 self._pending.append(_Pending(PlannedSegment.of(name, ready, vectors)))
-                job = SegmentJob(
-                    self._staging,
-                    name,
-                    PackedDocuments.pack(ready, vectors),
-                    writer.config.dense_index,
+                packed = (
+                    ready.with_vectors(vectors)
+                    if isinstance(ready, PackedDocuments)
+                    else PackedDocuments.pack(ready, vectors)
                 )
+                job = SegmentJob(self._staging, name, packed, writer.config.dense_index)
                 if last:
                     _write_here(job)
                     self._opened([name])

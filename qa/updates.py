@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+import hashlib
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Protocol
 
@@ -15,16 +17,20 @@ from corpus.dedupe import (
     Match,
     alternate_of,
     better,
+    cannot_match,
     compare,
     complete,
     fingerprint,
 )
 from corpus.types import Alternate, Document
+from embeddings.store.packed import PackedDocuments
+from embeddings.store.segment import id_hash
 
 if TYPE_CHECKING:
     from embeddings.store import IndexSnapshot
 
 __all__ = [
+    "BatchDuplicates",
     "CandidateSource",
     "Changes",
     "DocumentLookup",
@@ -33,10 +39,13 @@ __all__ = [
     "IngestSummary",
     "MemoryLookup",
     "Merge",
+    "PrefilteredLookup",
     "SnapshotLookup",
+    "WrittenPrints",
     "latest_by_id",
     "merge_documents",
     "plan_changes",
+    "plan_packed",
     "remove_documents",
 ]
 
@@ -143,6 +152,32 @@ class SnapshotLookup:
         return self._snapshot.alternate_owner(alt_id)
 
 
+class PrefilteredLookup:
+    """A :class:`DocumentLookup` that answers None at once for ids known to be absent
+    (an update's ids whose hashes no segment holds, found for all of them with one array
+    search per segment: most ids of a bulk ingest are new), and asks ``current`` for
+    the others.
+
+    Args:
+        current: the lookup to ask.
+        absent: ids that ``current`` holds no document with.
+        unowned: ids that no document of ``current`` records as an alternate.
+    """
+
+    def __init__(
+        self, current: DocumentLookup, absent: Iterable[str], unowned: Iterable[str]
+    ) -> None:
+        self._current = current
+        self._absent = frozenset(absent)
+        self._unowned = frozenset(unowned)
+
+    def get(self, doc_id: str) -> Document | None:
+        return None if doc_id in self._absent else self._current.get(doc_id)
+
+    def alternate_owner(self, alt_id: str) -> Document | None:
+        return None if alt_id in self._unowned else self._current.alternate_owner(alt_id)
+
+
 class CandidateSource(Protocol):
     """Where near-duplicate candidates come from: the indexed documents sharing an LSH
     band key with a text (an :class:`~embeddings.store.IndexSnapshot`; the planner of a
@@ -153,6 +188,182 @@ class CandidateSource(Protocol):
     def duplicate_candidates_many(self, bands: npt.NDArray[np.uint64]) -> list[list[Document]]: ...
 
 
+class BatchDuplicates:
+    """Near-duplicate detection among the documents of one update, with the candidates
+    planned in arrays: the documents sharing an LSH band key are found for all of them at
+    once (one sort per band), instead of a table of lists updated per document. Answers
+    as a :class:`~corpus.dedupe.DuplicateIndex` that the same documents were added to
+    and removed from: of the documents :meth:`add` ed and not removed since, those
+    sharing a band key with the one looked up, checked exactly in the order of their ids.
+
+    Args:
+        documents: the update's documents (the last of several with one id stands for
+            it).
+        prints: their light fingerprints, by position: ``bands`` (documents x BANDS)
+            and ``sizes`` as arrays, and each one's :class:`~corpus.dedupe.Fingerprint`
+            on demand.
+        threshold: the containment from which two texts are copies.
+    """
+
+    def __init__(
+        self,
+        documents: Sequence[Document],
+        bands: npt.NDArray[np.uint64],
+        sizes: npt.NDArray[np.int64],
+        prints: Callable[[int], Fingerprint | None],
+        threshold: float,
+    ) -> None:
+        self.threshold = threshold
+        self._docs = documents
+        self._prints = prints
+        self._at = {d.id: i for i, d in enumerate(documents)}
+        self._present: dict[str, int] = {}
+        self._added: dict[int, Document] = {}
+        self._complete: dict[int, Fingerprint] = {}
+        self._groups: list[npt.NDArray[np.int64]] = []
+        self._member_of: dict[int, list[int]] = {}
+        last = np.zeros(len(documents), dtype=np.bool_)
+        if len(documents):
+            last[list(self._at.values())] = True
+        usable = np.flatnonzero(last & (sizes > 0))
+        for band in range(bands.shape[1] if bands.ndim == 2 else 0):
+            keys = bands[usable, band]
+            order = np.argsort(keys, kind="stable")
+            keys = keys[order]
+            cut = np.flatnonzero(keys[1:] != keys[:-1]) + 1
+            starts = np.concatenate(([0], cut))
+            ends = np.concatenate((cut, [keys.shape[0]]))
+            for start, end in zip(starts.tolist(), ends.tolist(), strict=True):
+                if end - start < 2:
+                    continue
+                group = len(self._groups)
+                members = usable[order[start:end]]
+                self._groups.append(members)
+                for m in members.tolist():
+                    self._member_of.setdefault(m, []).append(group)
+
+    def _print(self, position: int, doc: Document) -> Fingerprint:
+        found = self._prints(position)
+        return found if found is not None else fingerprint(doc.body)
+
+    def find(self, doc: Document, print_: Fingerprint | None = None) -> Match | None:
+        position = self._at.get(doc.id)
+        if position is None:
+            raise KeyError(f"{doc.id!r} is not a document of this update")
+        entry = print_ if print_ is not None else self._print(position, doc)
+        if entry.size == 0:
+            return None
+        groups = self._member_of.get(position)
+        if not groups:
+            return None
+        candidates: set[int] = set()
+        for g in groups:
+            candidates.update(m for m in self._groups[g].tolist() if m in self._added)
+        best: Match | None = None
+        for other_id, pos in sorted((self._docs[m].id, m) for m in candidates):
+            if other_id == doc.id:
+                continue
+            other = self._complete.get(pos) or self._print(pos, self._added[pos])
+            if cannot_match(entry, other):
+                continue
+            entry = complete(entry, doc.body)
+            if other.grams is None:
+                other = self._complete[pos] = complete(other, self._added[pos].body)
+            best = better(best, compare(entry, other, other_id, self.threshold))
+        return best
+
+    def add(self, doc: Document, print_: Fingerprint | None = None) -> None:
+        self.remove(doc.id)
+        position = self._at.get(doc.id)
+        if position is None:
+            raise KeyError(f"{doc.id!r} is not a document of this update")
+        entry = print_ if print_ is not None else self._print(position, doc)
+        if entry.size == 0:
+            return
+        self._present[doc.id] = position
+        self._added[position] = doc
+        if entry.grams is not None:
+            self._complete[position] = entry
+
+    def remove(self, doc_id: str) -> None:
+        position = self._present.pop(doc_id, None)
+        if position is not None:
+            del self._added[position]
+            self._complete.pop(position, None)
+
+
+_NO_SIGNATURE = np.empty(0, dtype=np.uint32)
+_NO_BANDS = np.empty(0, dtype=np.uint64)
+
+
+def _text_hash(text: str) -> int:
+    digest = hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=8).digest()
+    return int.from_bytes(digest, "little")
+
+
+class WrittenPrints:
+    """What near-duplicate checks need of the documents one ingest has written (the
+    size and numbers of their light fingerprints), kept compact: one sorted array of id
+    hashes over every document recorded, with text hashes, sizes and numbers.
+
+    A candidate among the indexed documents that this ingest wrote is then rejected by
+    :func:`~corpus.dedupe.cannot_match` without folding its text again; the text hash
+    makes sure the record is of the text indexed under the id now (another writer may
+    have replaced it).
+    """
+
+    def __init__(self) -> None:
+        self._ids = np.empty(0, dtype=np.uint64)  # sorted; equal ids oldest first
+        self._order = np.empty(0, dtype=np.int64)  # record number of each
+        self._texts: list[npt.NDArray[np.uint64]] = []
+        self._sizes: list[npt.NDArray[np.int64]] = []
+        self._numbers: list[str] = []
+        self._flat: tuple[npt.NDArray[np.uint64], npt.NDArray[np.int64]] | None = None
+
+    def record(self, packed: PackedDocuments) -> None:
+        """Remember the documents of ``packed`` (nothing where they have no
+        fingerprints)."""
+        if packed.prints is None or not len(packed):
+            return
+        ids = np.fromiter(
+            (id_hash(d.id) for d in packed.documents), dtype=np.uint64, count=len(packed)
+        )
+        texts = np.fromiter(
+            (_text_hash(d.text) for d in packed.documents), dtype=np.uint64, count=len(packed)
+        )
+        first = len(self._numbers)
+        self._texts.append(texts)
+        self._sizes.append(packed.prints.sizes)
+        self._numbers.extend(packed.prints.numbers)
+        self._flat = None
+        all_ids = np.concatenate((self._ids, ids))
+        all_order = np.concatenate((self._order, np.arange(first, first + len(packed))))
+        keep = np.argsort(all_ids, kind="stable")
+        self._ids, self._order = all_ids[keep], all_order[keep]
+
+    def get(self, doc: Document) -> Fingerprint | None:
+        """The light fingerprint of ``doc`` as recorded (without signature and band keys:
+        enough for :func:`~corpus.dedupe.cannot_match`), or None where this text was not
+        recorded under its id."""
+        if not self._numbers:
+            return None
+        if self._flat is None:
+            self._flat = (np.concatenate(self._texts), np.concatenate(self._sizes))
+        texts, sizes = self._flat
+        key = id_hash(doc.id)
+        at = int(self._ids.searchsorted(np.uint64(key), side="right")) - 1
+        text: int | None = None
+        while at >= 0 and int(self._ids[at]) == key:  # the newest record first
+            if text is None:
+                text = _text_hash(doc.text)
+            n = int(self._order[at])
+            if int(texts[n]) == text:
+                counts = Counter(self._numbers[n].split())
+                return Fingerprint(None, counts, _NO_SIGNATURE, _NO_BANDS, int(sizes[n]))
+            at -= 1
+        return None
+
+
 class IndexDuplicates:
     """Near-duplicate detection against an index snapshot plus the documents of one
     update: candidates come from the LSH band keys the segments store, so nothing of
@@ -161,11 +372,25 @@ class IndexDuplicates:
     Args:
         snapshot: the index (or another source of candidates).
         threshold: the containment from which two texts are copies.
+        batch: the detection among the update's own documents (default: a
+            :class:`~corpus.dedupe.DuplicateIndex` filled as they are added; a
+            :class:`BatchDuplicates` plans it in arrays).
+        written: what this ingest wrote before (indexed candidates recorded there are
+            rejected without folding their texts where their numbers rule them out).
     """
 
-    def __init__(self, snapshot: CandidateSource, threshold: float) -> None:
+    def __init__(
+        self,
+        snapshot: CandidateSource,
+        threshold: float,
+        batch: Duplicates | None = None,
+        written: WrittenPrints | None = None,
+    ) -> None:
+        self._written = written
         self._snapshot = snapshot
-        self._batch = DuplicateIndex(threshold=threshold)
+        self._batch: Duplicates = (
+            batch if batch is not None else DuplicateIndex(threshold=threshold)
+        )
         self._shadowed: set[str] = set()
         self._prints: dict[str, Fingerprint] = {}
         self._candidates: dict[str, list[Document]] = {}
@@ -175,16 +400,24 @@ class IndexDuplicates:
         """Look up the indexed candidates of many documents at once (one search per
         segment for all of them); :meth:`find` then uses them."""
         ids = [i for i, p in prints.items() if p.size]
+        if ids:
+            self.prefetch_bands(ids, np.stack([prints[i].bands for i in ids]))
+
+    def prefetch_bands(self, ids: Sequence[str], bands: npt.NDArray[np.uint64]) -> None:
+        """:meth:`prefetch` for documents given by id with their band keys (documents x
+        BANDS; those with fingerprints of some size)."""
         if not ids:
             return
-        bands = np.stack([prints[i].bands for i in ids])
         found = self._snapshot.duplicate_candidates_many(bands)
         self._candidates.update(zip(ids, found, strict=True))
 
     def _print(self, doc: Document) -> Fingerprint:
         found = self._prints.get(doc.id)
         if found is None:
-            found = self._prints[doc.id] = fingerprint(doc.body)
+            found = self._written.get(doc) if self._written is not None else None
+            if found is None:
+                found = fingerprint(doc.body)
+            self._prints[doc.id] = found
         return found
 
     def find(self, doc: Document, print_: Fingerprint | None = None) -> Match | None:
@@ -198,8 +431,13 @@ class IndexDuplicates:
         for other in sorted(candidates, key=lambda d: d.id):
             if other.id == doc.id or other.id in self._shadowed:
                 continue
+            theirs = self._print(other)
+            if cannot_match(entry, theirs):
+                continue
             entry = complete(entry, doc.body)
-            best = better(best, compare(entry, self._print(other), other.id, self.threshold))
+            if theirs.grams is None:
+                theirs = self._prints[other.id] = fingerprint(other.body)
+            best = better(best, compare(entry, theirs, other.id, self.threshold))
         return best
 
     def add(self, doc: Document, print_: Fingerprint | None = None) -> None:
@@ -329,6 +567,68 @@ def plan_changes(
     removals = tuple(i for i in overlay if current.get(i) is not None)
     upserts = tuple(d for d in overlay.values() if d is not None)
     return Changes(upserts, removals, summary)
+
+
+class _PackedPrints(Mapping[str, Fingerprint]):
+    """The light fingerprints of a pack's documents by id (the last of several with
+    one id), made on demand."""
+
+    def __init__(self, packed: PackedDocuments, at: Mapping[str, int]) -> None:
+        self._packed = packed
+        self._at = at
+
+    def __getitem__(self, doc_id: str) -> Fingerprint:
+        found = self._packed.fingerprint(self._at[doc_id])
+        if found is None:
+            raise KeyError(doc_id)
+        return found
+
+    def __len__(self) -> int:
+        return len(self._at) if self._packed.prints is not None else 0
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._at) if self._packed.prints is not None else iter(())
+
+
+def plan_packed(
+    current: DocumentLookup,
+    candidates: CandidateSource,
+    packed: PackedDocuments,
+    threshold: float,
+    written: WrittenPrints | None = None,
+) -> Changes:
+    """:func:`plan_changes` of packed documents (what ``qa ingest``'s workers hand
+    over), with their near-duplicate candidates planned in arrays: among themselves
+    (:class:`BatchDuplicates`) and in ``candidates`` (one search for all of them,
+    :meth:`IndexDuplicates.prefetch_bands`). The result is that of
+    :func:`plan_changes` given the documents one by one with their fingerprints.
+
+    Args:
+        current: the indexed documents.
+        candidates: where candidates among the indexed documents come from.
+        packed: the new documents (the last of several with one id wins), with their
+            light fingerprints where duplicates are looked for.
+        threshold: the containment from which two texts are copies (0: no near-duplicate
+            detection).
+        written: what this ingest wrote before (see :class:`WrittenPrints`).
+    """
+    docs = packed.documents
+    at = {d.id: i for i, d in enumerate(docs)}
+    prints = _PackedPrints(packed, at)
+    duplicates: IndexDuplicates | None = None
+    if threshold:
+        batch: Duplicates | None = None
+        if packed.prints is not None and packed.bands is not None:
+            batch = BatchDuplicates(
+                docs, packed.bands, packed.prints.sizes, packed.fingerprint, threshold
+            )
+            last = np.fromiter(at.values(), dtype=np.int64, count=len(at))
+            last = last[packed.prints.sizes[last] > 0]
+            duplicates = IndexDuplicates(candidates, threshold, batch, written)
+            duplicates.prefetch_bands([docs[i].id for i in last.tolist()], packed.bands[last])
+        else:
+            duplicates = IndexDuplicates(candidates, threshold, written=written)
+    return plan_changes(current, docs, duplicates=duplicates, fingerprints=prints)
 
 
 def merge_documents(

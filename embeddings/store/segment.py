@@ -58,6 +58,7 @@ from embeddings.store.documents import (
     write_documents,
 )
 from embeddings.store.facets import Facets
+from embeddings.store.packed import PackedDocuments
 
 __all__ = [
     "SEGMENT_FORMAT",
@@ -74,6 +75,7 @@ __all__ = [
     "id_hashes",
     "new_segment_name",
     "open_segment",
+    "packed_chunk_table",
     "prepared_bands",
     "write_segment",
 ]
@@ -113,6 +115,14 @@ class TermTable:
         directory.mkdir(parents=True, exist_ok=True)
         np.save(directory / "keys.npy", self.keys)
         np.save(directory / "df.npy", self.df)
+
+    @classmethod
+    def count_flat(cls, keys: npt.NDArray[np.uint64]) -> TermTable:
+        """The table of rows given as their distinct keys, one row after the other."""
+        if keys.size == 0:
+            return cls(np.empty(0, np.uint64), np.empty(0, np.int64))
+        unique, df = np.unique(keys, return_counts=True)
+        return cls(unique, df.astype(np.int64))
 
     @classmethod
     def load(cls, directory: Path) -> TermTable:
@@ -333,6 +343,16 @@ def chunk_table(
     return chunks, doc_rows
 
 
+def packed_chunk_table(
+    packed: PackedDocuments,
+) -> tuple[npt.NDArray[np.int32], npt.NDArray[np.int64]]:
+    """:func:`chunk_table` of packed documents (from their arrays)."""
+    doc_rows = packed.doc_rows
+    positions = np.repeat(np.arange(len(packed), dtype=np.int32), packed.chunks)
+    chunks = np.stack((positions, packed.starts, packed.ends), axis=1).astype(np.int32)
+    return chunks.reshape(-1, 3), doc_rows
+
+
 def prepared_bands(prepared: Sequence[PreparedDocument]) -> npt.NDArray[np.uint64]:
     """uint64 (documents, BANDS): the prepared documents' LSH band keys (empty unless
     every document has a fingerprint)."""
@@ -343,7 +363,7 @@ def prepared_bands(prepared: Sequence[PreparedDocument]) -> npt.NDArray[np.uint6
 
 
 def build_segment(
-    prepared: Sequence[PreparedDocument],
+    prepared: Sequence[PreparedDocument] | PackedDocuments,
     *,
     vectors: npt.NDArray[np.float32] | None = None,
     bands: npt.NDArray[np.uint64] | None = None,
@@ -353,8 +373,11 @@ def build_segment(
     """A segment in memory over prepared documents (in order).
 
     Args:
-        prepared: the documents with their chunks and terms.
-        vectors: the chunk vectors in row order, or None (lexical only).
+        prepared: the documents with their chunks and terms, one by one or packed
+            (:class:`~embeddings.store.packed.PackedDocuments`: built from the arrays
+            as they are).
+        vectors: the chunk vectors in row order, or None (lexical only; the vectors a
+            pack or a prepared document carries are not used).
         bands: uint64 (documents, BANDS) band keys, or None (taken from the prepared
             documents' fingerprints; none where they have none).
         dense_kind: see :func:`embeddings.dense.dense_factory`.
@@ -363,20 +386,17 @@ def build_segment(
     Returns:
         The segment.
     """
+    packed = prepared if isinstance(prepared, PackedDocuments) else PackedDocuments.pack(prepared)
     builder = PostingsBuilder()
-    analyzer_rows: list[npt.NDArray[np.uint64]] = []
-    with_analyzer = bool(prepared) and prepared[0].analyzer is not None
-    for p in prepared:
-        builder.extend(p.terms)
-        if with_analyzer:
-            if p.analyzer is None:
-                raise ValueError("all prepared documents of a segment need the same analysis")
-            analyzer_rows.extend(p.analyzer)
-    chunks, doc_rows = chunk_table(prepared)
+    builder.add_many(packed.keys, packed.tf, packed.term_counts, packed.lengths)
+    analyzer = None
+    if packed.analyzer_keys is not None and packed.analyzer_counts is not None:
+        analyzer = TermTable.count_flat(packed.analyzer_keys)
+    chunks, doc_rows = packed_chunk_table(packed)
     if bands is None:
-        bands = prepared_bands(prepared)
+        bands = packed.bands if packed.bands is not None else np.empty((0, BANDS), np.uint64)
     band_keys, band_docs = band_table(bands)
-    documents = [p.document for p in prepared]
+    documents = packed.documents
     dense = None
     if vectors is not None:
         if vectors.shape[0] != chunks.shape[0]:
@@ -390,7 +410,7 @@ def build_segment(
         chunks=chunks,
         doc_rows=doc_rows,
         postings=builder.build(),
-        analyzer=TermTable.count(analyzer_rows) if with_analyzer else None,
+        analyzer=analyzer,
         facets=Facets.build(documents),
         bands=band_keys,
         band_docs=band_docs,

@@ -25,15 +25,16 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
+from corpus.dedupe import BANDS
 from corpus.types import Chunk, Document
 from embeddings.store.analysis import PreparedDocument, chunk_of
 from embeddings.store.documents import MemoryDocuments
 from embeddings.store.files import SEGMENTS
+from embeddings.store.packed import PackedDocuments
 from embeddings.store.segment import (
     Segment,
     band_candidates,
@@ -42,10 +43,10 @@ from embeddings.store.segment import (
     chunk_table,
     fsync_dir,
     open_segment,
+    packed_chunk_table,
     prepared_bands,
     write_segment,
 )
-from embeddings.terms import TermCounts
 
 __all__ = [
     "STAGING_PREFIX",
@@ -90,15 +91,23 @@ class PlannedSegment:
     def of(
         cls,
         name: str,
-        prepared: Sequence[PreparedDocument],
+        prepared: Sequence[PreparedDocument] | PackedDocuments,
         vectors: npt.NDArray[np.float32] | None = None,
     ) -> PlannedSegment:
-        """The planned segment of ``prepared`` (in order), with their chunks' vectors."""
-        chunks, doc_rows = chunk_table(prepared)
+        """The planned segment of ``prepared`` (in order, one by one or packed), with
+        their chunks' vectors."""
+        if isinstance(prepared, PackedDocuments):
+            chunks, doc_rows = packed_chunk_table(prepared)
+            per_doc = prepared.bands if prepared.bands is not None else np.empty((0, BANDS))
+            docs: Sequence[Document] = prepared.documents
+        else:
+            chunks, doc_rows = chunk_table(prepared)
+            per_doc = prepared_bands(prepared)
+            docs = [p.document for p in prepared]
         if vectors is not None and vectors.shape[0] != chunks.shape[0]:
             raise ValueError(f"{vectors.shape[0]} vectors for {chunks.shape[0]} chunks")
-        bands, band_docs = band_table(prepared_bands(prepared))
-        documents = MemoryDocuments([p.document for p in prepared])
+        bands, band_docs = band_table(per_doc.astype(np.uint64, copy=False))
+        documents = MemoryDocuments(docs)
         return cls(name, documents, chunks, doc_rows, bands, band_docs, vectors)
 
     @property
@@ -131,113 +140,6 @@ class PlannedSegment:
         return chunk_of(self.documents.get(pos), row - int(self.doc_rows[pos]), start, end)
 
 
-@dataclass(frozen=True, slots=True, eq=False)
-class PackedDocuments:
-    """The prepared documents of one segment as a few flat arrays, to send to the
-    process that builds the segment: pickling tens of thousands of small per-chunk
-    arrays costs as much as building the segment; a few large ones cost a copy.
-
-    Attributes:
-        documents: the documents, in order.
-        chunks: int64 (documents,): each document's number of chunks.
-        starts: int32 (rows,): each chunk's start offset.
-        ends: int32 (rows,): each chunk's end offset.
-        lengths: int64 (rows,): each chunk's BM25 token count.
-        term_counts: int64 (rows,): each chunk's number of distinct terms.
-        keys: uint64: every chunk's term keys, one after the other.
-        tf: uint32: their counts.
-        analyzer_counts: int64 (rows,): each chunk's number of char12 keys, or None.
-        analyzer_keys: uint64: every chunk's char12 keys, or None.
-        bands: uint64 (documents, BANDS): their LSH band keys, or None (a document
-            without a fingerprint: the segment has no band table, as
-            :func:`~embeddings.store.segment.prepared_bands` says).
-        vectors: float32 (rows, dimension), or None (lexical only).
-    """
-
-    documents: tuple[Document, ...]
-    chunks: npt.NDArray[np.int64]
-    starts: npt.NDArray[np.int32]
-    ends: npt.NDArray[np.int32]
-    lengths: npt.NDArray[np.int64]
-    term_counts: npt.NDArray[np.int64]
-    keys: npt.NDArray[np.uint64]
-    tf: npt.NDArray[np.uint32]
-    analyzer_counts: npt.NDArray[np.int64] | None
-    analyzer_keys: npt.NDArray[np.uint64] | None
-    bands: npt.NDArray[np.uint64] | None
-    vectors: npt.NDArray[np.float32] | None
-
-    @classmethod
-    def pack(
-        cls,
-        prepared: Sequence[PreparedDocument],
-        vectors: npt.NDArray[np.float32] | None = None,
-    ) -> PackedDocuments:
-        """Pack ``prepared`` (in order) with their chunks' vectors (row order)."""
-        terms = [t for p in prepared for t in p.terms]
-        with_analyzer = bool(prepared) and prepared[0].analyzer is not None
-        analyzer = [a for p in prepared for a in (p.analyzer or ())] if with_analyzer else []
-        if with_analyzer and any(p.analyzer is None for p in prepared):
-            raise ValueError("all prepared documents of a segment need the same analysis")
-        bands = prepared_bands(prepared)
-        return cls(
-            documents=tuple(p.document for p in prepared),
-            chunks=np.array([p.size for p in prepared], dtype=np.int64),
-            starts=_concat([p.starts for p in prepared], np.int32),
-            ends=_concat([p.ends for p in prepared], np.int32),
-            lengths=np.array([t.length for t in terms], dtype=np.int64),
-            term_counts=np.array([t.keys.shape[0] for t in terms], dtype=np.int64),
-            keys=_concat([t.keys for t in terms], np.uint64),
-            tf=_concat([t.tf for t in terms], np.uint32),
-            analyzer_counts=(
-                np.array([a.shape[0] for a in analyzer], dtype=np.int64) if with_analyzer else None
-            ),
-            analyzer_keys=_concat(analyzer, np.uint64) if with_analyzer else None,
-            bands=bands if bands.shape[0] == len(prepared) and prepared else None,
-            vectors=vectors,
-        )
-
-    @property
-    def rows(self) -> int:
-        """Number of chunks."""
-        return int(self.starts.shape[0])
-
-    def unpack(self) -> list[PreparedDocument]:
-        """The prepared documents again (views of the arrays; no fingerprints: the band
-        keys are :attr:`bands`)."""
-        rows = np.cumsum(self.chunks)[:-1]
-        at_term = np.cumsum(self.term_counts)[:-1]
-        keys = np.split(self.keys, at_term)
-        tf = np.split(self.tf, at_term)
-        terms = [
-            TermCounts(k, f, int(n))
-            for k, f, n in zip(keys, tf, self.lengths.tolist(), strict=True)
-        ]
-        analyzer: list[npt.NDArray[np.uint64]] | None = None
-        if self.analyzer_keys is not None and self.analyzer_counts is not None:
-            analyzer = np.split(self.analyzer_keys, np.cumsum(self.analyzer_counts)[:-1])
-        starts, ends = np.split(self.starts, rows), np.split(self.ends, rows)
-        out: list[PreparedDocument] = []
-        first = 0
-        for i, doc in enumerate(self.documents):
-            last = first + int(self.chunks[i])
-            out.append(
-                PreparedDocument(
-                    document=doc,
-                    starts=starts[i],
-                    ends=ends[i],
-                    terms=tuple(terms[first:last]),
-                    analyzer=None if analyzer is None else tuple(analyzer[first:last]),
-                )
-            )
-            first = last
-        return out
-
-
-def _concat(arrays: Sequence[npt.NDArray[Any]], dtype: type[np.generic]) -> npt.NDArray[Any]:
-    return np.concatenate(arrays).astype(dtype, copy=False) if arrays else np.empty(0, dtype)
-
-
 def new_staging(index: str | Path) -> Path:
     """A new, empty staging directory in the index at ``index`` (its ``segments/``)."""
     staging = Path(index) / SEGMENTS / f"{STAGING_PREFIX}{uuid.uuid4().hex[:12]}"
@@ -246,7 +148,7 @@ def new_staging(index: str | Path) -> Path:
 
 
 def write_staged(
-    prepared: Sequence[PreparedDocument],
+    prepared: Sequence[PreparedDocument] | PackedDocuments,
     staging: str | Path,
     name: str,
     *,
@@ -258,7 +160,8 @@ def write_staged(
     complete and synced (what each parallel writer does).
 
     Args:
-        prepared: the segment's documents, with their chunks and terms.
+        prepared: the segment's documents, with their chunks and terms (one by one or
+            packed).
         staging: the staging directory (:func:`new_staging`).
         name: the segment's name (decided by the planner).
         vectors: the chunks' vectors in row order, or None (lexical only).
@@ -275,7 +178,12 @@ def write_staged(
     segment = build_segment(
         prepared, vectors=vectors, bands=bands, dense_kind=dense_kind, name=name
     )
-    written = write_segment(segment, staging, documents=[p.document for p in prepared])
+    documents = (
+        prepared.documents
+        if isinstance(prepared, PackedDocuments)
+        else [p.document for p in prepared]
+    )
+    written = write_segment(segment, staging, documents=documents)
     written.close()
     return segment.size
 

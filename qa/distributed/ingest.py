@@ -10,11 +10,12 @@ each; each loads the tokenizer once) prepares them in parallel over the cluster.
 model configured, a second pool of actors encodes every chunk of the prepared parts
 (each loads the encoder once, with the ingest's model and settings,
 :func:`qa.encoders.make_encoder`; one GPU each where the cluster has GPUs, else one CPU)
-and the vectors travel with the part (:attr:`PreparedDocument.vectors`). The driver
-takes the results back in the order of the parts and decides, with plain ``qa
-ingest``'s code (:func:`qa.ingest.ingest_paths`), what is new, changed or a copy of an
-indexed story and which segment each document goes to; the new chunks get the vectors
-the parts carry, so the driver encodes none. Each segment is then built and written
+and the vectors travel with the part
+(:attr:`~embeddings.store.packed.PackedDocuments.vectors`). The driver takes the
+results back in the order of the parts and decides, with plain ``qa ingest``'s code
+(:func:`qa.ingest.ingest_paths`), what is new, changed or a copy of an indexed story
+and which segment each document goes to; the new chunks get the vectors the parts
+carry, so the driver encodes none. Each segment is then built and written
 into the index's staging area by writer actors, in parallel, while the driver plans the
 next (:mod:`qa.distributed.writers`), and one commit publishes them all
 (:mod:`qa.staged`). The index is therefore the one plain ingest writes from the same
@@ -100,14 +101,8 @@ class _Embedder:
         results = []
         for blob in batch["result"]:
             prepared, part = pickle.loads(blob)
-            if self._encoder is not None and prepared:
-                texts = [c.text for p in prepared for c in p.chunks]
-                vectors = self._encoder.encode(texts)
-                ends = np.cumsum([p.size for p in prepared])
-                prepared = [
-                    p.with_vectors(vectors[end - p.size : end])
-                    for p, end in zip(prepared, ends.tolist(), strict=True)
-                ]
+            if self._encoder is not None and len(prepared):
+                prepared = prepared.with_vectors(self._encoder.encode(prepared.chunk_texts()))
             results.append(pickle.dumps((prepared, part)))
         return {"i": batch["i"], "result": _objects(results)}
 
@@ -131,8 +126,8 @@ def ray_runner(
         workers: actors that prepare parts (one CPU each; default: the cluster's CPUs,
             less those of the encoding actors).
         encode: the ingest's configuration, to give the prepared documents their chunk
-            vectors (:attr:`PreparedDocument.vectors`) computed with its model and
-            settings (``batch_size`` texts per forward pass); None, or no model
+            vectors (:attr:`~embeddings.store.packed.PackedDocuments.vectors`) computed
+            with its model and settings (``batch_size`` texts per forward pass); None, or no model
             configured: the driver encodes what it needs, as in plain ingest.
         encoders: actors that encode (default: one per GPU of the cluster, each given
             one GPU; on a cluster without GPUs, half its CPUs, one CPU each).

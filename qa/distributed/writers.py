@@ -14,7 +14,7 @@ driver writes its last segment itself) and are created with Ray's default resour
 actors: a node needs a CPU to place one, but the actor holds none while it lives, so
 idle writers never keep the preparing actors from the cluster's CPUs; they are spread
 over the nodes. A segment travels to its writer packed in a few flat arrays
-(:class:`~embeddings.store.staging.PackedDocuments`). The index directory must be on
+(:class:`~embeddings.store.packed.PackedDocuments`). The index directory must be on
 storage every node sees at the same path.
 """
 

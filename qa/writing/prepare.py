@@ -5,6 +5,7 @@ of unchanged chunks reused)."""
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from functools import partial
 from typing import Protocol
 
@@ -18,15 +19,18 @@ from embeddings.encoder import Encoder
 from embeddings.errors import ModelUnavailableError
 from embeddings.store import IndexSettings, IndexSnapshot, PreparedDocument, embed_texts
 from embeddings.store.analysis import prepare_document
+from embeddings.store.packed import PackedDocuments
+from embeddings.store.segment import id_hash
 from embeddings.tokenize import Tokenizer
 from qa.config import AssistantConfig
-from qa.updates import Changes
+from qa.updates import Changes, DocumentLookup, PrefilteredLookup
 
 __all__ = [
     "Locate",
     "SegmentRows",
     "locator",
     "plan_segment",
+    "prefiltered",
     "prepare_documents",
     "settings_for",
 ]
@@ -94,15 +98,33 @@ def locator(snapshot: IndexSnapshot) -> Locate:
     return locate
 
 
+def prefiltered(
+    lookup: DocumentLookup, snapshot: IndexSnapshot, documents: Sequence[Document]
+) -> PrefilteredLookup:
+    """``lookup`` (over ``snapshot``) answering at once for the ids of ``documents`` that
+    no segment of ``snapshot`` holds, as a document or as an alternate: their hashes
+    are searched in each segment's sorted id hashes, all at once."""
+    ids = list(dict.fromkeys(d.id for d in documents))
+    hashes = np.fromiter((id_hash(i) for i in ids), dtype=np.uint64, count=len(ids))
+    held = np.zeros(len(ids), dtype=np.bool_)
+    owned = np.zeros(len(ids), dtype=np.bool_)
+    for st in snapshot.states:
+        held |= np.isin(hashes, st.segment.ids)
+        owned |= np.isin(hashes, st.segment.alternate_ids)
+    absent = [i for i, h in zip(ids, held.tolist(), strict=True) if not h]
+    unowned = [i for i, o in zip(ids, owned.tolist(), strict=True) if not o]
+    return PrefilteredLookup(lookup, absent, unowned)
+
+
 def plan_segment(
     snapshot: IndexSnapshot,
     config: AssistantConfig,
     encoder: Encoder | None,
     changes: Changes,
-    prepared: Mapping[str, PreparedDocument],
+    prepared: Mapping[str, PreparedDocument] | PackedDocuments,
     locate: Locate,
     progress: Progress | None = None,
-) -> tuple[list[PreparedDocument], npt.NDArray[np.float32] | None]:
+) -> tuple[list[PreparedDocument] | PackedDocuments, npt.NDArray[np.float32] | None]:
     """The documents of the segment that ``changes`` writes into ``snapshot``'s index, in
     order, prepared, and their chunks' vectors (None for a lexical index).
 
@@ -111,8 +133,10 @@ def plan_segment(
         config: how documents are chunked, and whether copies are fingerprinted.
         encoder: the index's model (None: not loaded).
         changes: the planned changes (:func:`qa.updates.plan_changes`).
-        prepared: the update's documents prepared with the index's settings, by id;
-            the others (indexed documents given new alternates) are prepared here.
+        prepared: the update's documents prepared with the index's settings, by id, or
+            packed (the last of several with one id stands for it; the segment's
+            documents are then gathered from the arrays, and returned packed); the
+            others (indexed documents given new alternates) are prepared here.
         locate: where the live document with an id is (its vectors are reused for the
             chunks it shares with the new version).
         progress: the progress hook.
@@ -122,6 +146,8 @@ def plan_segment(
             model is not loaded.
         ValueError: when prepared vectors have another dimension than the model's.
     """
+    if isinstance(prepared, PackedDocuments):
+        return _plan_packed(snapshot, config, encoder, changes, prepared, locate, progress)
     tokenizer = snapshot.bm25.tokenizer
     ready: list[PreparedDocument] = []
     todo: list[Document] = []
@@ -142,6 +168,67 @@ def plan_segment(
         _supplied_vectors(reuse, ready, encoder.dimension)
         texts = [c.text for p in ready for c in p.chunks]
         vectors = embed_texts(texts, encoder, reuse=reuse, progress=progress)
+    elif snapshot.dense is not None:
+        raise ModelUnavailableError(
+            "this index has dense vectors but the model is not loaded: cannot embed new "
+            f"documents; make {snapshot.settings.model!r} available and try again"
+        )
+    return ready, vectors
+
+
+def _plan_packed(
+    snapshot: IndexSnapshot,
+    config: AssistantConfig,
+    encoder: Encoder | None,
+    changes: Changes,
+    packed: PackedDocuments,
+    locate: Locate,
+    progress: Progress | None,
+) -> tuple[PackedDocuments, npt.NDArray[np.float32] | None]:
+    """:func:`plan_segment` of packed documents: the segment's documents gathered from
+    the arrays (:meth:`PackedDocuments.take`), packed."""
+    at = {d.id: i for i, d in enumerate(packed.documents)}
+    picked: list[int] = []
+    todo: list[Document] = []
+    made_at: list[int] = []  # positions in the upserts of the documents prepared here
+    for n, doc in enumerate(changes.upserts):
+        i = at.get(doc.id)
+        if i is not None and packed.documents[i].text == doc.text:
+            picked.append(i)
+        else:
+            todo.append(doc)
+            made_at.append(n)
+    everything = len(picked) == len(packed) and picked == list(range(len(packed)))
+    kept = packed if everything else packed.take(picked)
+    ready = kept.with_vectors(None)
+    if todo:
+        tokenizer = snapshot.bm25.tokenizer
+        made = PackedDocuments.pack(prepare_documents(todo, config, tokenizer, {}, progress))
+        if (ready.prints is None) != (made.prints is None):
+            # Bands only where every document has them (as for documents one by one).
+            ready = replace(ready, prints=None, bands=None)
+            made = replace(made, prints=None, bands=None)
+        both = PackedDocuments.concat([ready, made.with_vectors(None)])
+        order = np.empty(len(changes.upserts), dtype=np.int64)
+        mine = np.zeros(len(changes.upserts), dtype=np.bool_)
+        mine[made_at] = True
+        order[~mine] = np.arange(len(picked))
+        order[mine] = len(picked) + np.arange(len(todo))
+        ready = both.take(order)
+    ready = ready.with_documents(changes.upserts)
+    vectors = None
+    if snapshot.dense is not None and encoder is not None:
+        reuse = _old_vectors(locate, changes.removals)
+        if kept.vectors is not None:
+            if kept.vectors.shape[1] != encoder.dimension:
+                raise ValueError(
+                    f"the vectors prepared with the documents have {kept.vectors.shape[1]} "
+                    f"dimensions, the index's model {encoder.dimension}: they were computed "
+                    "with another model"
+                )
+            for row, text in enumerate(kept.chunk_texts()):
+                reuse.setdefault(text, partial(_row, kept.vectors, row))
+        vectors = embed_texts(ready.chunk_texts(), encoder, reuse=reuse, progress=progress)
     elif snapshot.dense is not None:
         raise ModelUnavailableError(
             "this index has dense vectors but the model is not loaded: cannot embed new "

@@ -36,6 +36,7 @@ from embeddings.store import (
 )
 from embeddings.store.files import SEGMENTS, read_manifest
 from embeddings.store.merge import rewrite_needed, rewrite_segments
+from embeddings.store.packed import PackedDocuments
 from embeddings.store.recovery import recover_index
 from embeddings.store.space import segment_bytes, write_errors
 from embeddings.tokenize import get_tokenizer
@@ -47,14 +48,17 @@ from qa.updates import (
     IngestSummary,
     MemoryLookup,
     SnapshotLookup,
+    WrittenPrints,
     latest_by_id,
     plan_changes,
+    plan_packed,
 )
 from qa.writing.lock import DEFAULT_LOCK_TIMEOUT, WriteLock
 from qa.writing.prepare import (
     Locate,
     locator,
     plan_segment,
+    prefiltered,
     prepare_documents,
     settings_for,
 )
@@ -168,10 +172,17 @@ class IndexWriter:
         return cls(snapshot, config, encoder=encoder, warnings=warnings)
 
     @classmethod
-    def empty(cls, config: AssistantConfig, first: Sequence[PreparedDocument]) -> IndexWriter:
+    def empty(
+        cls, config: AssistantConfig, first: Sequence[PreparedDocument] | PackedDocuments
+    ) -> IndexWriter:
         """A writer over a new, empty index in memory, with the encoder the chunks of
         ``first`` (the first documents it will be given) call for."""
-        sample = [c.text for p in first[:COVERAGE_SAMPLE] for c in p.chunks][:COVERAGE_SAMPLE]
+        if isinstance(first, PackedDocuments):
+            head = first.take(np.arange(min(len(first), COVERAGE_SAMPLE)))
+            sample = head.chunk_texts()[:COVERAGE_SAMPLE]
+        else:
+            sample = [c.text for p in first[:COVERAGE_SAMPLE] for c in p.chunks]
+            sample = sample[:COVERAGE_SAMPLE]
         encoder, warnings = resolve_encoder(config, sample, building=True)
         settings = check_encoder(settings_for(config, encoder), encoder)
         empty = IndexSnapshot(
@@ -313,10 +324,11 @@ class IndexWriter:
 
     def add(
         self,
-        documents: Iterable[Document] | Iterable[PreparedDocument],
+        documents: Iterable[Document] | Iterable[PreparedDocument] | PackedDocuments,
         *,
         progress: Progress | None = None,
         commit_to: str | Path | None = None,
+        written: WrittenPrints | None = None,
     ) -> IngestSummary:
         """Add new documents and replace changed ones (matched by id).
 
@@ -329,12 +341,15 @@ class IndexWriter:
 
         Args:
             documents: the documents, or documents already prepared by
-                :func:`embeddings.store.prepare_document` with the index's settings (what
-                ``qa ingest`` does in worker processes).
+                :func:`embeddings.store.prepare_document` with the index's settings, one
+                by one or packed (what ``qa ingest``'s worker processes hand over:
+                planned and built from the arrays, :func:`qa.updates.plan_packed`).
             progress: the progress hook.
             commit_to: the index directory to commit the change to before it is
                 published (default: :attr:`directory`; None there: in memory). The
                 writer is bound to it afterwards.
+            written: for packed documents, what the same ingest wrote before
+                (:class:`qa.updates.WrittenPrints`: copies are checked faster).
 
         Raises:
             EmptyCorpusError: when the change would leave the index empty.
@@ -342,6 +357,8 @@ class IndexWriter:
                 the snapshot published are as they were; trying again applies it).
             IndexBusyError: when another writer holds the index for ``lock_timeout`` s.
         """
+        if isinstance(documents, PackedDocuments):
+            return self._add_packed(documents, progress, commit_to, written)
         items: list[Document | PreparedDocument] = list(documents)
         prepared = {p.document.id: p for p in items if isinstance(p, PreparedDocument)}
         docs = [p.document if isinstance(p, PreparedDocument) else p for p in items]
@@ -357,6 +374,28 @@ class IndexWriter:
             )
             if changes.summary.changed:
                 new = self._apply(snapshot, changes, prepared, progress)
+                self._publish(self._commit(new, target), target)
+            return changes.summary
+
+    def _add_packed(
+        self,
+        packed: PackedDocuments,
+        progress: Progress | None,
+        commit_to: str | Path | None,
+        written: WrittenPrints | None,
+    ) -> IngestSummary:
+        """:meth:`add` of packed documents."""
+        with self._writing(commit_to) as target:
+            snapshot = self._latest(target)
+            changes = plan_packed(
+                prefiltered(SnapshotLookup(snapshot), snapshot, packed.documents),
+                snapshot,
+                packed,
+                self.config.duplicate_threshold,
+                written,
+            )
+            if changes.summary.changed:
+                new = self._apply(snapshot, changes, packed, progress)
                 self._publish(self._commit(new, target), target)
             return changes.summary
 
@@ -386,11 +425,11 @@ class IndexWriter:
     def plan_segment(
         self,
         changes: Changes,
-        prepared: Mapping[str, PreparedDocument],
+        prepared: Mapping[str, PreparedDocument] | PackedDocuments,
         locate: Locate,
         *,
         progress: Progress | None = None,
-    ) -> tuple[list[PreparedDocument], npt.NDArray[np.float32] | None]:
+    ) -> tuple[list[PreparedDocument] | PackedDocuments, npt.NDArray[np.float32] | None]:
         """The documents of the segment that ``changes`` writes, in order, prepared, and
         their chunks' vectors (None for a lexical index): what :meth:`add` builds its new
         segment from, for a writer that builds the segment elsewhere
@@ -553,7 +592,7 @@ class IndexWriter:
         self,
         snapshot: IndexSnapshot,
         changes: Changes,
-        prepared: Mapping[str, PreparedDocument],
+        prepared: Mapping[str, PreparedDocument] | PackedDocuments,
         progress: Progress | None,
     ) -> IndexSnapshot:
         """``snapshot`` with the planned changes (not yet committed or published)."""

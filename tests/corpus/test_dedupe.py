@@ -162,3 +162,13 @@ def test_no_two_benchmark_paragraphs_are_copies() -> None:
                 index.add(d)
                 count += 1
     assert count == 1848
+
+
+@given(st.text(max_size=200), st.text(max_size=200), st.sampled_from(["12", "3.5", "7 8", ""]))
+def test_what_cannot_match_never_matches(a: str, b: str, figures: str) -> None:
+    """cannot_match decides from light fingerprints only where compare returns None."""
+    from corpus.dedupe import cannot_match
+
+    x, y = fingerprint(a + figures), fingerprint(a + b)
+    if cannot_match(x.light(), y.light()):
+        assert compare(x, y, "y") is None and compare(y, x, "x") is None

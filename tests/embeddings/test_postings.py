@@ -94,3 +94,28 @@ def test_empty_rows_only() -> None:
     terms = p.find(np.array([1, 2, 3], dtype=np.uint64))
     assert terms.tolist() == [-1, -1, -1]
     assert p.document_frequency(terms).tolist() == [0, 0, 0]
+
+
+def test_rows_added_as_flat_arrays_build_the_same_postings() -> None:
+    counts = [count_terms(char12_keys(normalize_for_matching(t))) for t in TEXTS]
+    one_by_one = _build(TEXTS)
+    builder = PostingsBuilder()
+    builder.add(counts[0])  # rows one at a time and flat ones, mixed
+    rest = counts[1:]
+    builder.add_many(
+        np.concatenate([c.keys for c in rest]),
+        np.concatenate([c.tf for c in rest]),
+        np.array([c.keys.size for c in rest], dtype=np.int64),
+        np.array([c.length for c in rest], dtype=np.int64),
+    )
+    assert len(builder) == len(TEXTS)
+    flat = builder.build()
+    for name in ("keys", "indptr", "rows", "codes", "pairs", "max_tf", "min_len", "lengths"):
+        assert np.array_equal(getattr(flat, name), getattr(one_by_one, name)), name
+
+
+def test_flat_rows_must_add_up() -> None:
+    builder = PostingsBuilder()
+    keys = np.array([1, 2], dtype=np.uint64)
+    with pytest.raises(ValueError, match="add up"):
+        builder.add_many(keys, np.ones(2, np.uint32), np.array([1]), np.array([1]))
