@@ -24,7 +24,7 @@ import anyio.to_thread
 from anyio import CapacityLimiter
 from anyio.lowlevel import RunVar
 
-__all__ = ["DEFAULT_REQUEST_THREADS", "limit_threads", "run_write"]
+__all__ = ["DEFAULT_REQUEST_THREADS", "limit_threads", "loop_limiter", "run_write"]
 
 T = TypeVar("T")
 
@@ -33,6 +33,17 @@ DEFAULT_REQUEST_THREADS = 2
 the other's request reads or writes the socket or the disk."""
 
 _WRITES: RunVar[CapacityLimiter] = RunVar("qa_write_limiter")
+
+
+def loop_limiter(var: RunVar[CapacityLimiter], tokens: int) -> CapacityLimiter:
+    """The limiter ``var`` holds for the running event loop, made with ``tokens`` the
+    first time this loop asks (a limiter belongs to one loop, as anyio's default one)."""
+    try:
+        return var.get()
+    except LookupError:
+        limiter = CapacityLimiter(tokens)
+        var.set(limiter)
+        return limiter
 
 
 def limit_threads(threads: int) -> None:
@@ -47,16 +58,9 @@ def limit_threads(threads: int) -> None:
     anyio.to_thread.current_default_thread_limiter().total_tokens = threads
 
 
-def _write_limiter() -> CapacityLimiter:
-    try:
-        return _WRITES.get()
-    except LookupError:
-        limiter = CapacityLimiter(1)
-        _WRITES.set(limiter)
-        return limiter
-
-
 async def run_write(function: Callable[..., T], *args: object) -> T:
     """``function(*args)`` in a worker thread, one write of this event loop at a time,
     apart from the threads questions are answered in."""
-    return await anyio.to_thread.run_sync(partial(function, *args), limiter=_write_limiter())
+    return await anyio.to_thread.run_sync(
+        partial(function, *args), limiter=loop_limiter(_WRITES, 1)
+    )

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST
 
+from service.concurrency import loop_limiter
 from service.deps import MetricsDep, shard_health
 from service.errors import error_response, public_message
 from service.schemas import ErrorResponse, HealthResponse, ReadyResponse
@@ -19,15 +20,6 @@ router = APIRouter(tags=["health"])
 # thread of their own): never queued behind the questions a busy worker is answering
 # (service.concurrency).
 _PROBES: RunVar[CapacityLimiter] = RunVar("qa_probe_limiter")
-
-
-def _probe_limiter() -> CapacityLimiter:
-    try:
-        return _PROBES.get()
-    except LookupError:
-        limiter = CapacityLimiter(2)
-        _PROBES.set(limiter)
-        return limiter
 
 
 @router.get("/healthz", response_model=HealthResponse, summary="Liveness")
@@ -76,7 +68,9 @@ async def readyz(request: Request) -> ReadyResponse | JSONResponse:
         return error_response(request, 503, "not_ready", message, headers={"Retry-After": "5"})
     # Checking the shards may wait for them (a ping): in a thread of its own, never
     # behind the questions being answered.
-    shards = await anyio.to_thread.run_sync(shard_health, assistant, limiter=_probe_limiter())
+    shards = await anyio.to_thread.run_sync(
+        shard_health, assistant, limiter=loop_limiter(_PROBES, 2)
+    )
     if shards is not None and not shards.ready:
         message = public_message(
             request.app.state.settings, shards.reason or "a shard cannot serve"
