@@ -2,8 +2,8 @@
 
 Answering a question is CPU work under Python's global interpreter lock: a worker
 process runs one thread's Python at a time whatever the number of threads. Run in
-anyio's default of 40 threads, 16 questions at once share the core, and each one
-takes as long as all 16 together (a 50 ms question answered in 800 ms), with the
+anyio's default of 40 threads, 16 questions at once share the core and each one
+finishes about when the last does (a 50 ms question would take some 800 ms), with the
 interpreter switching between them every 5 ms. Run in a few threads, the others wait
 their turn in arrival order, and a question takes its own time plus its wait.
 
