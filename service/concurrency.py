@@ -12,11 +12,18 @@ their turn in arrival order, and a question takes its own time plus its wait.
 dependencies, Starlette's ``run_in_threadpool``); a worker's writes go through
 :func:`run_write`, one at a time on a limiter of their own (they are serialised by the
 write lock anyway), so a write waiting for the lock never holds a question's thread.
+
+A request waits its turn once: the routes that answer are coroutines that run their
+work in one thread call (a plain-function route with a response model takes two turns,
+FastAPI validating the response in a second one), and a streamed answer, whose first
+event (retrieval and answering) is that turn, gives out the rest through
+:func:`continue_in_threads`, on a limiter of its own, so a request under way never
+queues again behind the ones that arrived after it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from functools import partial
 from typing import TypeVar
 
@@ -24,7 +31,13 @@ import anyio.to_thread
 from anyio import CapacityLimiter
 from anyio.lowlevel import RunVar
 
-__all__ = ["DEFAULT_REQUEST_THREADS", "limit_threads", "loop_limiter", "run_write"]
+__all__ = [
+    "DEFAULT_REQUEST_THREADS",
+    "continue_in_threads",
+    "limit_threads",
+    "loop_limiter",
+    "run_write",
+]
 
 T = TypeVar("T")
 
@@ -33,6 +46,8 @@ DEFAULT_REQUEST_THREADS = 2
 the other's request reads or writes the socket or the disk."""
 
 _WRITES: RunVar[CapacityLimiter] = RunVar("qa_write_limiter")
+_UNDER_WAY: RunVar[CapacityLimiter] = RunVar("qa_under_way_limiter")
+_END = object()
 
 
 def loop_limiter(var: RunVar[CapacityLimiter], tokens: int) -> CapacityLimiter:
@@ -64,3 +79,17 @@ async def run_write(function: Callable[..., T], *args: object) -> T:
     return await anyio.to_thread.run_sync(
         partial(function, *args), limiter=loop_limiter(_WRITES, 1)
     )
+
+
+async def continue_in_threads(
+    iterator: Iterator[T], threads: int = DEFAULT_REQUEST_THREADS
+) -> AsyncIterator[T]:
+    """The items of ``iterator``, each step in a worker thread on this event loop's
+    limiter for requests under way (``threads`` threads, the first time the loop asks),
+    apart from the one new requests wait on."""
+    limiter = loop_limiter(_UNDER_WAY, threads)
+    while True:
+        item = await anyio.to_thread.run_sync(next, iterator, _END, limiter=limiter)
+        if item is _END:
+            return
+        yield item  # type: ignore[misc]  # not the sentinel: a T

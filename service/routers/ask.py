@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query
+from starlette.concurrency import run_in_threadpool
 
 from qa import SearchFilters
 from service.deps import AssistantDep, MetricsDep, SettingsDep
@@ -43,7 +44,7 @@ def check_k(value: int | None, settings: Settings, name: str) -> int:
 
 
 @router.post("/ask", response_model=AskResponse, responses=ERROR_RESPONSES, summary="Ask")
-def ask(
+async def ask(
     body: AskRequest, assistant: AssistantDep, settings: SettingsDep, metrics: MetricsDep
 ) -> AskResponse:
     """Answer a question with citations, the passages used, and per-stage timings.
@@ -54,18 +55,24 @@ def ask(
     """
     top_k = check_k(body.top_k, settings, "top_k")
     filters = body.filters.to_qa() if body.filters else None
-    answer = assistant.ask(body.question, top_k=top_k, filters=filters)
-    metrics.observe_answer(answer)
-    response = AskResponse.from_qa(answer)
-    if response.fallback:  # a model that could not answer may name its files
-        response = response.model_copy(
-            update={"fallback": public_message(settings, response.fallback)}
-        )
-    return response
+
+    def answer() -> AskResponse:
+        # Answering and building the response: one turn in the request threads
+        # (service.concurrency).
+        found = assistant.ask(body.question, top_k=top_k, filters=filters)
+        metrics.observe_answer(found)
+        response = AskResponse.from_qa(found)
+        if response.fallback:  # a model that could not answer may name its files
+            response = response.model_copy(
+                update={"fallback": public_message(settings, response.fallback)}
+            )
+        return response
+
+    return await run_in_threadpool(answer)
 
 
 @router.get("/search", response_model=SearchResponse, responses=ERROR_RESPONSES, summary="Search")
-def search(
+async def search(
     assistant: AssistantDep,
     settings: SettingsDep,
     q: Annotated[
@@ -94,5 +101,11 @@ def search(
         published_from=published_from or "",
         published_to=published_to or "",
     )
-    passages = assistant.search(q, k=k_value, filters=None if filters.is_empty() else filters)
-    return SearchResponse(query=q, k=k_value, passages=[PassageOut.from_qa(p) for p in passages])
+
+    def found() -> SearchResponse:
+        passages = assistant.search(q, k=k_value, filters=None if filters.is_empty() else filters)
+        return SearchResponse(
+            query=q, k=k_value, passages=[PassageOut.from_qa(p) for p in passages]
+        )
+
+    return await run_in_threadpool(found)

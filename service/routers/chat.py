@@ -18,13 +18,14 @@ import re
 import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Path, Request
 from fastapi.responses import StreamingResponse
-from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
+from starlette.concurrency import run_in_threadpool
 
 from qa import MARKER, Answer, AnswerDelta, QAError
+from service.concurrency import continue_in_threads
 from service.deps import AssistantDep, MetricsDep, SettingsDep
 from service.errors import ERROR_RESPONSES, ServiceError, public_message
 from service.routers.ask import check_k
@@ -43,6 +44,8 @@ from service.schemas import (
 from service.sources import SOURCES_HEADING, sources_block
 
 logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 router = APIRouter(prefix="/v1", tags=["openai"])
 
@@ -165,18 +168,19 @@ async def chat_completions(
     """
     if body.model != settings.chat_model:
         raise _unknown_model(body.model, settings.chat_model)
-    # Joining and resolving the turns is CPU work on up to the body limit of text: off
-    # the event loop, like retrieval and answering.
-    question, history = await run_in_threadpool(conversation, body.messages)
     top_k = check_k(body.top_k, settings, "top_k")
     filters = body.filters.to_qa() if body.filters else None
     with_sources = settings.chat_sources if body.sources is None else body.sources
     completion_id = f"chatcmpl-{uuid.uuid4().hex}"
     created = int(time.time())
     if not body.stream:
-        answer = await run_in_threadpool(
-            assistant.ask, question, top_k=top_k, filters=filters, history=history
-        )
+        # Joining and resolving the turns is CPU work on up to the body limit of text:
+        # off the event loop with retrieval and answering, in the request's one turn.
+        def complete() -> Answer:
+            question, history = conversation(body.messages)
+            return assistant.ask(question, top_k=top_k, filters=filters, history=history)
+
+        answer = await run_in_threadpool(complete)
         metrics.observe_answer(answer)
         block = sources_block(answer.citations) if with_sources else ""
         return ChatCompletion(
@@ -192,11 +196,19 @@ async def chat_completions(
             dropped=answer.dropped,
             fallback=public_message(settings, answer.fallback),
         )
-    # Checks the question now (a bad one is a 400, not a broken stream); retrieval and
-    # answering run as the events are sent.
-    stream = await run_in_threadpool(
-        lambda: assistant.ask_stream(question, top_k=top_k, filters=filters, history=history)
-    )
+
+    # In the request's one turn: the question is checked (a bad one is a 400, not a
+    # broken stream), and the first event taken (retrieval and answering); the rest
+    # continue in threads for requests under way.
+    def start() -> tuple[Iterator[AnswerDelta | Answer], AnswerDelta | Answer | QAError]:
+        question, history = conversation(body.messages)
+        events = assistant.ask_stream(question, top_k=top_k, filters=filters, history=history)
+        try:
+            return events, next(events)
+        except QAError as exc:  # reported in the stream, as one raised later
+            return events, exc
+
+    stream, first = await run_in_threadpool(start)
     include_usage = bool(body.stream_options and body.stream_options.include_usage)
     base: dict[str, Any] = {
         "id": completion_id,
@@ -216,7 +228,9 @@ async def chat_completions(
         yield _sse(chunk({"role": "assistant", "content": ""}))
         answer: Answer | None = None
         try:
-            async for event in iterate_in_threadpool(stream):
+            if isinstance(first, QAError):
+                raise first
+            async for event in _chain(first, continue_in_threads(stream)):
                 if not isinstance(event, AnswerDelta):
                     answer = event
                     continue
@@ -251,6 +265,12 @@ async def chat_completions(
         media_type="text/event-stream",
         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
     )
+
+
+async def _chain(first: T, rest: AsyncIterator[T]) -> AsyncIterator[T]:
+    yield first
+    async for item in rest:
+        yield item
 
 
 @router.get("/models", response_model=ModelList, summary="List models (OpenAI-compatible)")

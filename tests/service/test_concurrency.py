@@ -18,7 +18,7 @@ from fastapi.testclient import TestClient
 
 from qa import Assistant
 from service.app import create_app
-from service.concurrency import limit_threads, run_write
+from service.concurrency import continue_in_threads, limit_threads, run_write
 from tests.service.conftest import auth, make_settings
 
 WAIT_S = 20.0
@@ -176,3 +176,62 @@ def test_writes_run_one_at_a_time() -> None:
 def test_limit_threads_refuses_zero() -> None:
     with pytest.raises(ValueError, match="at least 1"):
         limit_threads(0)
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body"),
+    [
+        ("POST", "/v1/ask", {"question": "白马湖实验室发布了什么?"}),
+        ("GET", "/v1/search?q=白马湖&k=2", None),
+        ("POST", "/v1/chat/completions", {"messages": [{"role": "user", "content": "白马湖"}]}),
+        (
+            "POST",
+            "/v1/chat/completions",
+            {"messages": [{"role": "user", "content": "白马湖"}], "stream": True},
+        ),
+    ],
+    ids=["ask", "search", "chat", "stream"],
+)
+def test_each_answering_request_waits_its_turn_once(
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    shared_assistant: Assistant,
+    method: str,
+    path: str,
+    body: dict[str, Any] | None,
+) -> None:
+    # A turn is a thread call on the requests' limiter (the loop's default one); a second
+    # turn would queue the request again behind every one that arrived after it.
+    turns: list[str] = []
+    real = anyio.to_thread.run_sync
+
+    async def counted(func: Any, *args: Any, limiter: Any = None, **kwargs: Any) -> Any:
+        if limiter is None:
+            turns.append(getattr(func, "__name__", repr(func)))
+        return await real(func, *args, limiter=limiter, **kwargs)
+
+    monkeypatch.setattr(anyio.to_thread, "run_sync", counted)
+    if body is not None:
+        body = {"model": "zhnews-qa", **body} if "messages" in body else body
+    with _client(tmp_path, shared_assistant) as client:
+        response = client.request(method, path, json=body)
+        assert response.status_code == 200, response.text
+        if "stream" in path or (body and body.get("stream")):
+            assert response.text.rstrip().endswith("data: [DONE]")
+    assert len(turns) == 1, turns
+
+
+def test_a_request_under_way_continues_while_new_ones_wait() -> None:
+    gate = _Gate()
+    steps = iter(["first", "second", "third"])
+
+    async def main() -> list[str]:
+        limit_threads(1)
+        async with anyio.create_task_group() as group:
+            group.start_soon(anyio.to_thread.run_sync, gate)  # holds the requests' thread
+            await anyio.to_thread.run_sync(gate.wait_entered, 1, limiter=anyio.CapacityLimiter(1))
+            got = [item async for item in continue_in_threads(steps)]
+            gate.release()
+        return got
+
+    assert anyio.run(main) == ["first", "second", "third"]
