@@ -281,7 +281,8 @@ def wrk_script(kind: str, qs: list[str], offset: int = 0) -> str:
         request = _JSON_POST % "/v1/chat/completions"
     else:
         raise ValueError(f"no request of kind {kind!r}")
-    quoted = ",\n".join("[==[" + b + "]==]" for b in bodies)
+    level = "=" * next(n for n in itertools.count(2) if not any("]" + "=" * n in b for b in bodies))
+    quoted = ",\n".join(f"[{level}[{b}]{level}]" for b in bodies)
     return _WRK_LUA % {"bodies": quoted, "offset": offset % len(qs), "request": request}
 
 
