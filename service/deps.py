@@ -4,12 +4,17 @@ what the assistant's shards can do (``qa serve --shards``)."""
 from __future__ import annotations
 
 import hmac
+from collections.abc import Callable
 from typing import Annotated, Protocol
 
+import anyio.to_thread
+from anyio import CapacityLimiter
+from anyio.lowlevel import RunVar
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from qa import Assistant
+from service.concurrency import loop_limiter
 from service.errors import ServiceError, public_message
 from service.metrics import Metrics
 from service.settings import Settings
@@ -22,10 +27,13 @@ __all__ = [
     "get_assistant",
     "get_metrics",
     "get_settings_dep",
+    "probe_shards",
     "require_shards",
     "require_write_key",
     "shard_health",
 ]
+
+_PROBES: RunVar[CapacityLimiter] = RunVar("qa_probe_limiter")
 
 _bearer = HTTPBearer(auto_error=False, description="The key set in QA_API_KEY.")
 
@@ -112,19 +120,31 @@ class ShardReport(Protocol):
         ...
 
 
+def _health_check(assistant: Assistant) -> Callable[[], ShardReport] | None:
+    # The assistant's retriever factory: a ShardedRetrievers with `qa serve --shards`.
+    health = getattr(getattr(assistant, "retrievers", None), "health", None)
+    return health if callable(health) else None
+
+
 def shard_health(assistant: Assistant) -> ShardReport | None:
     """What the assistant's shards can do, as their last check found (at most a few
     seconds old; :meth:`qa.distributed.ShardedRetrievers.health`); None when it searches
     in this process."""
-    # The assistant's retriever factory: a ShardedRetrievers with `qa serve --shards`.
-    health = getattr(getattr(assistant, "retrievers", None), "health", None)
-    if not callable(health):
+    health = _health_check(assistant)
+    return None if health is None else health()
+
+
+async def probe_shards(assistant: Assistant) -> ShardReport | None:
+    """:func:`shard_health` from the event loop: a check that may wait for the shards (a
+    ping) runs in a thread of the probes' own, never behind the questions being
+    answered; without shards, nothing to wait for."""
+    health = _health_check(assistant)
+    if health is None:
         return None
-    report: ShardReport = health()
-    return report
+    return await anyio.to_thread.run_sync(health, limiter=loop_limiter(_PROBES, 2))
 
 
-def require_shards(request: Request) -> None:
+async def require_shards(request: Request) -> None:
     """Refuse a document write while a shard or the Ray cluster does not answer: the
     write would be committed to the index but could not be served, so it is refused
     before anything is written (a write that meets a shard failing meanwhile still fails
@@ -136,7 +156,7 @@ def require_shards(request: Request) -> None:
     assistant: Assistant | None = request.app.state.assistant
     if assistant is None:
         return  # the assistant dependency says 503 not_ready
-    report = shard_health(assistant)
+    report = await probe_shards(assistant)
     if report is None or report.answering:
         return
     settings: Settings = request.app.state.settings
@@ -149,7 +169,7 @@ def require_shards(request: Request) -> None:
     )
 
 
-def _writable(
+async def _writable(
     _key: Annotated[None, Depends(require_write_key)],
     _shards: Annotated[None, Depends(require_shards)],
 ) -> None:

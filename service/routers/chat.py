@@ -274,7 +274,7 @@ async def _chain(first: T, rest: AsyncIterator[T]) -> AsyncIterator[T]:
 
 
 @router.get("/models", response_model=ModelList, summary="List models (OpenAI-compatible)")
-def list_models(request: Request, settings: SettingsDep) -> ModelList:
+async def list_models(request: Request, settings: SettingsDep) -> ModelList:
     """The one model this service answers as.
 
     Example: `curl -s localhost:8000/v1/models`
@@ -288,7 +288,7 @@ def list_models(request: Request, settings: SettingsDep) -> ModelList:
     responses={404: {"model": ErrorResponse, "description": "Unknown model."}},
     summary="Retrieve a model (OpenAI-compatible)",
 )
-def get_model(
+async def get_model(
     request: Request,
     settings: SettingsDep,
     model_id: Annotated[str, Path(examples=["zhnews-qa"])],

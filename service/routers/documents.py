@@ -29,6 +29,7 @@ from typing import Annotated, Any, TypeVar
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
+from starlette.concurrency import run_in_threadpool
 from starlette.convertors import Convertor, register_url_convertor
 from starlette.datastructures import UploadFile
 
@@ -119,7 +120,7 @@ def _not_found(doc_id: str, assistant: Assistant | None = None) -> ServiceError:
 
 
 @router.get("", response_model=DocumentList, responses=ERROR_RESPONSES, summary="List documents")
-def list_documents(
+async def list_documents(
     assistant: AssistantDep,
     offset: Annotated[int, Query(ge=0, examples=[0])] = 0,
     limit: Annotated[int, Query(ge=1, le=1000, examples=[100])] = 100,
@@ -128,14 +129,18 @@ def list_documents(
 
     Example: `curl -s 'localhost:8000/v1/documents?limit=10'`
     """
-    docs = assistant.documents
-    page = docs[offset : offset + limit]
-    return DocumentList(
-        total=len(docs),
-        offset=offset,
-        limit=limit,
-        documents=[DocumentSummary.from_qa(d) for d in page],
-    )
+
+    def listed() -> DocumentList:  # reads the index: one turn in the request threads
+        docs = assistant.documents
+        page = docs[offset : offset + limit]
+        return DocumentList(
+            total=len(docs),
+            offset=offset,
+            limit=limit,
+            documents=[DocumentSummary.from_qa(d) for d in page],
+        )
+
+    return await run_in_threadpool(listed)
 
 
 @router.get(
@@ -144,15 +149,19 @@ def list_documents(
     responses={**ERROR_RESPONSES, **_NOT_FOUND},
     summary="Get a document",
 )
-def get_document(assistant: AssistantDep, doc_id: Annotated[str, _DOC_ID]) -> DocumentDetail:
+async def get_document(assistant: AssistantDep, doc_id: Annotated[str, _DOC_ID]) -> DocumentDetail:
     """A document's cleaned text, metadata and cleaning report.
 
     Example: `curl -s localhost:8000/v1/documents/b953cbe5ffcf7eaf`
     """
-    doc = assistant.get_document(doc_id)
-    if doc is None:
-        raise _not_found(doc_id, assistant)
-    return DocumentDetail.from_qa(doc)
+
+    def found() -> DocumentDetail:  # reads the index: one turn in the request threads
+        doc = assistant.get_document(doc_id)
+        if doc is None:
+            raise _not_found(doc_id, assistant)
+        return DocumentDetail.from_qa(doc)
+
+    return await run_in_threadpool(found)
 
 
 _UPLOAD_BODY = {

@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-import anyio.to_thread
-from anyio import CapacityLimiter
-from anyio.lowlevel import RunVar
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST
 
-from service.concurrency import loop_limiter
-from service.deps import MetricsDep, shard_health
+from service.deps import MetricsDep, probe_shards
 from service.errors import error_response, public_message
 from service.schemas import ErrorResponse, HealthResponse, ReadyResponse
 
@@ -19,7 +15,6 @@ router = APIRouter(tags=["health"])
 # Liveness, readiness and metrics answer on the event loop (or, for the shards' check, in a
 # thread of their own): never queued behind the questions a busy worker is answering
 # (service.concurrency).
-_PROBES: RunVar[CapacityLimiter] = RunVar("qa_probe_limiter")
 
 
 @router.get("/healthz", response_model=HealthResponse, summary="Liveness")
@@ -66,11 +61,7 @@ async def readyz(request: Request) -> ReadyResponse | JSONResponse:
             else "the index is loading"
         )
         return error_response(request, 503, "not_ready", message, headers={"Retry-After": "5"})
-    # Checking the shards may wait for them (a ping): in a thread of its own, never
-    # behind the questions being answered.
-    shards = await anyio.to_thread.run_sync(
-        shard_health, assistant, limiter=loop_limiter(_PROBES, 2)
-    )
+    shards = await probe_shards(assistant)
     if shards is not None and not shards.ready:
         message = public_message(
             request.app.state.settings, shards.reason or "a shard cannot serve"
