@@ -297,8 +297,12 @@ def test_merge_policy() -> None:
     docs = _documents(12)
     small = [_segment([d], settings)[0] for d in docs[:7]]
     states = [SegmentState(s) for s in small]
-    assert policy.plan(states) == [(0, 3), (3, 6)]
-    assert policy.level(5) == 0 and policy.level(30) == 1 and policy.level(100) == 2
+    rows = [st.live_rows for st in states]
+    # Seven one-document segments: level 0 but the sixth (over min_rows: level 1).
+    assert [policy.level(r) for r in rows] == [0, 0, 0, 0, 0, 1, 0], rows
+    assert policy.plan(states) == [(0, 3)]
+    assert policy.level(5) == policy.level(10) == 0
+    assert policy.level(11) == policy.level(29) == 1 and policy.level(31) == 2
     big = _segment(docs[7:], settings)[0]
     snap = IndexSnapshot(settings, [SegmentState(big)]).without([d.id for d in docs[7:11]])
     assert policy.plan(snap.states) == [(0, 1)]  # over half its rows deleted
@@ -448,3 +452,40 @@ def test_open_retries_when_a_commit_replaced_the_manifest(
         with pytest.raises(IndexCorruptError):
             open_snapshot(root)
         assert len(calls) == 1
+
+
+def test_small_adds_never_rewrite_a_larger_segment() -> None:
+    # Above min_rows a segment is of level 1 or more: one-article segments (level 0)
+    # merge among themselves, never into it.
+    policy = MergePolicy()
+    assert policy.level(5) == 0 and policy.level(20_000) == 0
+    assert policy.level(20_001) == policy.level(100_000) == 1 and policy.level(200_001) == 2
+    assert policy.plan([_Rows(100_000)] + [_Rows(5)] * 10) == [(1, 11)]  # type: ignore[arg-type]
+    # Within level 0, a segment holding most of a group's rows is left out of it (split
+    # around it), until the others are as large.
+    run = [_Rows(5)] * 4 + [_Rows(15_000)] + [_Rows(5)] * 5
+    assert policy.plan(run) == [(0, 4), (5, 10)]  # type: ignore[arg-type]
+    run = [_Rows(15_000)] + [_Rows(2_000)] * 9
+    assert policy.plan(run) == [(0, 10)]  # type: ignore[arg-type]
+    # Segments of one level above it merge as before.
+    assert policy.plan([_Rows(100_000)] + [_Rows(25_000)] * 9) == [(0, 10)]  # type: ignore[arg-type]
+
+
+def test_one_article_adds_rewrite_rows_a_logarithmic_number_of_times() -> None:
+    # 6,000 adds of 5 rows each beside one 100,000-row segment, the planned merges done
+    # after each: the large segment is never rewritten, and the rows added are rewritten
+    # about log2 times each (merged as they came, the growing level-0 segment would be
+    # rewritten every ninth add: some 400 times each row).
+    policy = MergePolicy()
+    states: list[_Rows] = [_Rows(100_000)]
+    rewritten = 0
+    for _ in range(6000):
+        states.append(_Rows(5))
+        for start, end in reversed(policy.plan(states)):  # type: ignore[arg-type]
+            assert start > 0, "a merge rewrote the large segment"
+            merged = sum(st.live_rows for st in states[start:end])
+            rewritten += merged
+            states[start:end] = [_Rows(merged)]
+    assert sum(st.live_rows for st in states) == 100_000 + 5 * 6000
+    assert len(states) <= 1 + 4 * policy.factor
+    assert rewritten <= 5 * 6000 * 16
