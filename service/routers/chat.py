@@ -234,8 +234,9 @@ async def chat_completions(
                 if not isinstance(event, AnswerDelta):
                     answer = event
                     continue
-                for piece in split_deltas(event.text):
-                    yield _sse(chunk({"content": piece}))
+                # A delta's clauses as one write: their events arrive together anyway,
+                # and each write waits for the event loop's turn at the interpreter.
+                yield "".join(_sse(chunk({"content": p})) for p in split_deltas(event.text))
         except QAError as exc:  # headers are sent: report it in the stream
             logger.warning("chat stream failed: %s", exc)
             message = public_message(settings, str(exc))
@@ -245,8 +246,7 @@ async def chat_completions(
         assert answer is not None  # the stream always ends with the answer
         metrics.observe_answer(answer)
         block = sources_block(answer.citations) if with_sources else ""
-        if block:
-            yield _sse(chunk({"content": block}))
+        tail = [_sse(chunk({"content": block}))] if block else []  # one write, as above
         final = chunk({}, "stop")
         final["citations"] = [CitationOut.from_qa(c).model_dump() for c in answer.citations]
         final["abstained"] = answer.abstained
@@ -254,11 +254,12 @@ async def chat_completions(
         final["generator"] = answer.generator
         final["dropped"] = answer.dropped
         final["fallback"] = public_message(settings, answer.fallback)
-        yield _sse(final)
+        tail.append(_sse(final))
         if include_usage:
             usage = _usage(body, answer.text + block)
-            yield _sse({**base, "choices": [], "usage": usage.model_dump()})
-        yield "data: [DONE]\n\n"
+            tail.append(_sse({**base, "choices": [], "usage": usage.model_dump()}))
+        tail.append("data: [DONE]\n\n")
+        yield "".join(tail)
 
     return StreamingResponse(
         events(),
