@@ -119,10 +119,12 @@ def _mixed(workers: int) -> Callable[[Record], str | None]:
         for run in record.get("runs", ()):
             if run.get("workers") == workers:
                 memory = run.get("memory", {})
+                # Records before the wrk generator have no "generator": httpx's loop.
+                generator = run.get("generator", "httpx")
                 return (
                     f"{run['reads_per_s']:,.0f} reads/s, p99 {run['reads']['p99']:,.0f} ms, "
                     f"{run['errors']} errors; memory {memory.get('start_mib', 0):,.0f} → "
-                    f"{memory.get('end_mib', 0):,.0f} MiB; load generator "
+                    f"{memory.get('end_mib', 0):,.0f} MiB; load from {generator}, "
                     f"{run.get('generator_cpu_share', 0):.0%} of the CPU"
                 )
         return None
