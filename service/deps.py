@@ -4,7 +4,6 @@ what the assistant's shards can do (``qa serve --shards``)."""
 from __future__ import annotations
 
 import hmac
-from collections.abc import Callable
 from typing import Annotated, Protocol
 
 import anyio.to_thread
@@ -30,7 +29,6 @@ __all__ = [
     "probe_shards",
     "require_shards",
     "require_write_key",
-    "shard_health",
 ]
 
 _PROBES: RunVar[CapacityLimiter] = RunVar("qa_probe_limiter")
@@ -120,28 +118,17 @@ class ShardReport(Protocol):
         ...
 
 
-def _health_check(assistant: Assistant) -> Callable[[], ShardReport] | None:
+async def probe_shards(assistant: Assistant) -> ShardReport | None:
+    """What the assistant's shards can do, as their last check found (at most a few
+    seconds old; :meth:`qa.distributed.ShardedRetrievers.health`), or None when it
+    searches in this process. A check that may wait for the shards (a ping) runs in a
+    thread of the probes' own, never behind the questions being answered."""
     # The assistant's retriever factory: a ShardedRetrievers with `qa serve --shards`.
     health = getattr(getattr(assistant, "retrievers", None), "health", None)
-    return health if callable(health) else None
-
-
-def shard_health(assistant: Assistant) -> ShardReport | None:
-    """What the assistant's shards can do, as their last check found (at most a few
-    seconds old; :meth:`qa.distributed.ShardedRetrievers.health`); None when it searches
-    in this process."""
-    health = _health_check(assistant)
-    return None if health is None else health()
-
-
-async def probe_shards(assistant: Assistant) -> ShardReport | None:
-    """:func:`shard_health` from the event loop: a check that may wait for the shards (a
-    ping) runs in a thread of the probes' own, never behind the questions being
-    answered; without shards, nothing to wait for."""
-    health = _health_check(assistant)
-    if health is None:
+    if not callable(health):
         return None
-    return await anyio.to_thread.run_sync(health, limiter=loop_limiter(_PROBES, 2))
+    report: ShardReport = await anyio.to_thread.run_sync(health, limiter=loop_limiter(_PROBES, 2))
+    return report
 
 
 async def require_shards(request: Request) -> None:
