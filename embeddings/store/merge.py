@@ -12,8 +12,8 @@ segment's level is 0 up to ``min_rows`` rows, else ``1 + floor(log_factor(rows /
 min_rows))``; ``factor`` adjacent segments of one level merge into one of the next, so
 each row is rewritten about ``1 + log_factor(N / min_rows)`` times over the life of an
 index of ``N`` rows, and adding a small batch never rewrites a large segment (nor one
-between ``min_rows`` and ``factor`` times as many, as when the floor was level 0 too: nine
-one-article adds beside a segment of 100,000 rows rewrote it, 5.7 s for the tenth add).
+between ``min_rows`` and ``factor`` times as many: sharing level 0 with it, nine
+one-article adds would rewrite a segment of 100,000 rows, seconds for one add).
 Within level 0, where sizes differ without bound, a merge leaves out a segment holding
 more than half of its rows (:func:`_balanced`). A segment with more than ``max_deleted`` of
 its rows deleted is rewritten on its own. With ``max_rows``, no merge writes a segment
