@@ -52,6 +52,7 @@ Run ``python -m eval.train_reader FILE... [--out MODEL.json] [--cv-report DIR]``
 from __future__ import annotations
 
 import json
+import pickle
 import random
 import tempfile
 import time
@@ -70,6 +71,7 @@ from eval.report import write_report
 from eval.runner import EvalRun, run_questions
 from eval.summary import summarize
 from qa import (
+    READER_ORIGIN_WEIGHTS,
     Assistant,
     AssistantConfig,
     Document,
@@ -88,6 +90,20 @@ from qa import (
     reader_out_of_fold,
     sentence_spans,
 )
+
+ORIGINS = (
+    "answerable",
+    "held-out",
+    "synthetic near miss",
+    "generated near miss",
+    "small corpus",
+    "answer deleted",
+)
+"""Where a training row's question comes from (the keys of ``READER_ORIGIN_WEIGHTS``
+are among them): a benchmark question over the whole corpus, one whose article is left
+out of it, a question with a term swapped for another article's, a near miss of
+``--near-miss-questions``, a question over a small corpus, one whose answer sentences
+are deleted."""
 
 CONTRAST_FEATURES = ("contrast_sentence", "contrast_document")
 """The confidence features the ablation leaves out (``without-contrast``)."""
@@ -292,12 +308,18 @@ def _fold_model(
     folds: int,
     seed: int,
     leave_out: frozenset[int] = frozenset(),
+    weights: Sequence[float] | None = None,
 ) -> ReaderModel:
     """The model of fold ``k``: its rankers, and a confidence model trained on the
-    out-of-fold readings of the other folds (less the questions ``leave_out``)."""
+    out-of-fold readings of the other folds (less the questions ``leave_out``), each
+    row weighted by ``weights`` (one per question; default all alike)."""
     judged = [j for j in oof.judged if oof.fold[j.question] != k and j.question not in leave_out]
     fitted = fit_reader_confidence(
-        judged, [groups[j.question] for j in judged], folds=folds, seed=seed
+        judged,
+        [groups[j.question] for j in judged],
+        folds=folds,
+        seed=seed,
+        weights=None if weights is None else [weights[j.question] for j in judged],
     )
     sentence, span, tables = oof.rankers[k]
     return ReaderModel(
@@ -359,6 +381,7 @@ def _ablation(
     folds: int,
     seed: int,
     leave_out: frozenset[int],
+    weights: Sequence[float] | None = None,
 ) -> dict[str, dict[str, dict[str, float]]]:
     """Out-of-fold figures of the readings, with fold confidence models fitted with and
     without the questions ``leave_out``, and without the contrast features
@@ -375,7 +398,7 @@ def _ablation(
         abstain = np.zeros(len(readings.judged), dtype=bool)
         right = np.zeros(len(readings.judged), dtype=bool)
         for k in range(folds):
-            model = _fold_model(readings, k, groups, folds, seed, left)
+            model = _fold_model(readings, k, groups, folds, seed, left, weights)
             for j in readings.judged:
                 if readings.fold[j.question] != k:
                     continue
@@ -444,6 +467,14 @@ def main(
             "'article') with the model of their article's fold; repeatable.",
         ),
     ] = None,
+    save_readings: Annotated[
+        Path | None,
+        typer.Option(
+            help="Also pickle the out-of-fold readings here, with each row's origin, group "
+            "and question id: the input of docs/scripts/confidence_variants.py (confidence "
+            "models compared in minutes, without reading the questions again)."
+        ),
+    ] = None,
 ) -> None:
     """Train the extractive reader with article-grouped cross-validation."""
     from rich.console import Console
@@ -490,21 +521,24 @@ def main(
             + [stats_held] * len(part_b.questions)
             + [stats_full] * len(part_c.questions)
         )
+        answerable_o, held_o, synthetic_o, generated_o, small_o, deleted_o = ORIGINS
         origin = (
-            ["answerable"] * len(part_a.questions)
-            + ["held-out"] * len(part_b.questions)
-            + ["synthetic near miss"] * len(part_c.questions)
+            [answerable_o] * len(part_a.questions)
+            + [held_o] * len(part_b.questions)
+            + [synthetic_o] * len(part_c.questions)
         )
         generated: list[TrainingQuestion] = []
+        generated_ids: list[str] = []
         for path in near_files or []:
-            generated += [
-                TrainingQuestion(q.question, (), (), article, confidence_only=True)
-                for q, article in near_miss_questions(path)
-            ]
+            for q, article in near_miss_questions(path):
+                generated.append(
+                    TrainingQuestion(q.question, (), (), article, confidence_only=True)
+                )
+                generated_ids.append(q.id)
         if generated:
             parts.append(collect("generated near misses", generated, full, stats_full))
             stats += [stats_full] * len(parts[-1].questions)
-            origin += ["generated near miss"] * len(parts[-1].questions)
+            origin += [generated_o] * len(parts[-1].questions)
         if small:
             groups = small_corpora(questions, documents, article_of, swapped, small, seed)
             task = bar.add_task("collecting (small corpora)", total=len(groups))
@@ -514,7 +548,7 @@ def main(
                 search = partial(_search, corpus)
                 parts.append(collect_reader_data(rows, search, stats_small))
                 stats += [stats_small] * len(parts[-1].questions)
-                origin += ["small corpus"] * len(parts[-1].questions)
+                origin += [small_o] * len(parts[-1].questions)
                 bar.update(task, completed=i + 1)
         if deleted:
             cut_docs, cut_questions = answer_deleted(
@@ -524,11 +558,19 @@ def main(
             stats_cut = TermStatistics.for_snapshot(cut.snapshot)
             parts.append(collect("answers deleted", cut_questions, cut, stats_cut))
             stats += [stats_cut] * len(parts[-1].questions)
-            origin += ["answer deleted"] * len(parts[-1].questions)
+            origin += [deleted_o] * len(parts[-1].questions)
     data = concat_reader_data(parts)
     oof = reader_out_of_fold(
         data, stats, folds=folds, seed=seed, progress=lambda s: console.print(s)
     )
+    if save_readings is not None:
+        named = iter(generated_ids)  # the generated near misses, in their rows' order
+        ids = [next(named) if o == "generated near miss" else "" for o in origin]
+        saved = {"oof": oof, "groups": data.groups, "origin": origin, "ids": ids}
+        save_readings.parent.mkdir(parents=True, exist_ok=True)
+        with save_readings.open("wb") as fh:
+            pickle.dump({**saved, "folds": folds, "seed": seed}, fh)
+        console.print(f"wrote the out-of-fold readings to {save_readings}")
     meta: dict[str, Any] = {
         "trained_on": [Path(f).name for f in files],
         "holdout": holdout,
@@ -546,8 +588,17 @@ def main(
             f" --near-miss-questions eval/questions/{Path(f).name}" for f in near_files or []
         ),
     }
+    weights = [READER_ORIGIN_WEIGHTS.get(o, 1.0) for o in origin]
+    meta["origin_weights"] = dict(READER_ORIGIN_WEIGHTS)
     model = fit_reader(
-        data, stats, folds=folds, seed=seed, meta=meta, oof=oof, progress=lambda s: console.print(s)
+        data,
+        stats,
+        folds=folds,
+        seed=seed,
+        meta=meta,
+        oof=oof,
+        progress=lambda s: console.print(s),
+        weights=weights,
     )
     target = out or _default_out()
     model.save(target)
@@ -562,7 +613,7 @@ def main(
     cv_report.mkdir(parents=True, exist_ok=True)
     if leave_out:
         console.print("ablation: fold confidence models with and without the near misses")
-        ablation = _ablation(oof, data.groups, origin, folds, seed, leave_out)
+        ablation = _ablation(oof, data.groups, origin, folds, seed, leave_out, weights)
         (cv_report / "ablation.json").write_text(json.dumps(ablation, indent=1), encoding="utf-8")
         for variant, scores in ablation.items():
             console.print(
@@ -589,7 +640,7 @@ def main(
         for k in range(folds):
             console.print(f"cross-validated answers, fold {k + 1} of {folds}")
             path = Path(tmp) / f"fold{k}.json"
-            _fold_model(oof, k, data.groups, folds, seed).save(path)
+            _fold_model(oof, k, data.groups, folds, seed, weights=weights).save(path)
             fold_config = replace(config, reader_model=str(path))
             for name, base, qs in (
                 ("pooled", full, questions),
@@ -604,7 +655,7 @@ def main(
                 model_path = path
                 if variant:
                     model_path = Path(tmp) / f"fold{k}-{variant}.json"
-                    _fold_model(oof, k, data.groups, folds, seed, left).save(model_path)
+                    _fold_model(oof, k, data.groups, folds, seed, left, weights).save(model_path)
                 for stem, (qs_extra, where) in extra.items():
                     mine = [q for q in qs_extra if fold_of_article.get(where[q.id]) == k]
                     assistant = Assistant(

@@ -44,6 +44,9 @@ if TYPE_CHECKING:
         default_model,
     )
     from qa.answering.extractive.training import (
+        ORIGIN_WEIGHTS as READER_ORIGIN_WEIGHTS,
+    )
+    from qa.answering.extractive.training import (
         OutOfFold,
     )
     from qa.answering.extractive.training import (
@@ -172,6 +175,7 @@ __all__ = [
     "index_generation",
     "open_or_build",
     "reader_oof_without",
+    "READER_ORIGIN_WEIGHTS",
     "reader_out_of_fold",
     "resolve_follow_up",
     "sentence_spans",
@@ -227,6 +231,7 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "fit_reader_confidence": ("qa.answering.extractive.training", "fit_confidence"),
     "reader_out_of_fold": ("qa.answering.extractive.training", "out_of_fold"),
     "reader_oof_without": ("qa.answering.extractive.training", "without_features"),
+    "READER_ORIGIN_WEIGHTS": ("qa.answering.extractive.training", "ORIGIN_WEIGHTS"),
     "Assistant": ("qa.assistant", "Assistant"),
     "validate_question": ("qa.assistant", "validate_question"),
     "AssistantConfig": ("qa.config", "AssistantConfig"),

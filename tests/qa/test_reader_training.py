@@ -12,12 +12,14 @@ import pytest
 
 from qa import Assistant, AssistantConfig, Document, ReaderModel, TermStatistics
 from qa.answering.extractive.training import (
+    ORIGIN_WEIGHTS,
     Judged,
     TrainingQuestion,
     char_f1,
     collect,
     false_abstention_threshold,
     fit,
+    fit_confidence,
     fit_rankers,
     fit_second_margin,
     judge,
@@ -112,6 +114,55 @@ def test_the_threshold_keeps_false_abstention_within_the_budget() -> None:
     t = false_abstention_threshold(confidence, answerable, 0.05)
     assert np.mean(confidence[answerable] < t) <= 0.05
     assert np.mean(confidence[answerable] < np.nextafter(t, 2.0)) > 0.05
+
+
+def _overlapping_rows(seed: int = 0) -> tuple[list[Judged], list[str]]:
+    """Answerable rows (right when their first feature is high) and unanswerable rows
+    whose first feature overlaps the answerable ones' in the middle."""
+    rng = np.random.default_rng(seed)
+    judged = []
+    for i in range(600):
+        answerable = i < 400
+        x = rng.uniform(0.3, 1.0) if answerable else rng.uniform(0.0, 0.7)
+        features = np.array([x, rng.uniform(), rng.uniform()], np.float32)
+        judged.append(Judged(i, features, answerable and x > 0.35, False, answerable))
+    return judged, [f"article-{i % 60}" for i in range(600)]
+
+
+def _confidence_at(fitted: Any, x: float) -> float:
+    import lightgbm
+
+    booster = lightgbm.Booster(model_str=fitted.confidence_model)
+    raw = booster.predict(np.array([[x, 0.5, 0.5]]), raw_score=True)
+    return float(raw[0])
+
+
+def test_row_weights_of_one_fit_the_model_without_weights() -> None:
+    pytest.importorskip("lightgbm")
+    judged, groups = _overlapping_rows()
+    plain = fit_confidence(judged, groups)
+    ones = fit_confidence(judged, groups, weights=[1.0] * len(judged))
+    assert ones.confidence_model == plain.confidence_model
+    assert ones.threshold == plain.threshold
+
+
+def test_weighing_unanswerable_rows_lowers_the_confidence_where_they_overlap() -> None:
+    pytest.importorskip("lightgbm")
+    judged, groups = _overlapping_rows()
+    plain = fit_confidence(judged, groups)
+    weights = [1.0 if j.answerable else 4.0 for j in judged]
+    weighted = fit_confidence(judged, groups, weights=weights)
+    # In the overlap the unanswerable rows count four times: less confidence there;
+    # far above it (answerable rows only) the model still trusts the answer.
+    assert _confidence_at(weighted, 0.5) < _confidence_at(plain, 0.5)
+    assert _confidence_at(weighted, 0.95) > 0
+
+
+def test_the_origin_weights_name_origins_the_training_command_gives() -> None:
+    from eval.train_reader import ORIGINS
+
+    assert set(ORIGIN_WEIGHTS) <= set(ORIGINS)
+    assert all(w > 0 for w in ORIGIN_WEIGHTS.values())
 
 
 def test_char_f1_compares_bags_of_characters() -> None:
