@@ -44,8 +44,8 @@ from typing import Any
 
 import numpy as np
 
+from eval.train_reader import _fold_model
 from qa.answering.extractive import training
-from qa.answering.extractive.model import ReaderModel
 from qa.answering.extractive.stages.confidence import CONFIDENCE_FEATURES
 
 _KINDS = Path("eval/questions/near_miss_generated_dev.jsonl")
@@ -123,36 +123,6 @@ def _params(name: str) -> dict[str, Any]:
     )
 
 
-def _fold_model(
-    saved: dict[str, Any], k: int, weight: dict[str, float] | None = None
-) -> ReaderModel:
-    """The model of fold ``k`` as :func:`eval.train_reader._fold_model` fits it, the
-    confidence model's rows weighted by their origin (``weight``; default 1)."""
-    oof, groups, origin = saved["oof"], saved["groups"], saved["origin"]
-    judged = [j for j in oof.judged if oof.fold[j.question] != k]
-    weights = None
-    if weight:
-        weights = [weight.get(origin[j.question], 1.0) for j in judged]
-    fitted = training.fit_confidence(
-        judged,
-        [groups[j.question] for j in judged],
-        folds=saved["folds"],
-        seed=saved["seed"],
-        weights=weights,
-    )
-    sentence, span, tables = oof.rankers[k]
-    return ReaderModel(
-        sentence,
-        span,
-        fitted.confidence_model,
-        fitted.calibration,
-        fitted.threshold,
-        {"fold": k},
-        tables,
-        fitted.second_margin,
-    )
-
-
 def evaluate(
     saved: dict[str, Any], params: dict[str, Any], weight: dict[str, float] | None = None
 ) -> dict[str, Any]:
@@ -160,6 +130,7 @@ def evaluate(
     rows weighted by origin: ``weight``)."""
     oof, origin = saved["oof"], saved["origin"]
     folds = saved["folds"]
+    weights = [(weight or {}).get(o, 1.0) for o in origin]
     n = len(oof.judged)
     abstain = np.zeros(n, dtype=bool)
     right = np.zeros(n, dtype=bool)
@@ -170,7 +141,7 @@ def evaluate(
     training.CONFIDENCE_PARAMS.update(params)
     try:
         for k in range(folds):
-            model = _fold_model(saved, k, weight)
+            model = _fold_model(oof, k, saved["groups"], folds, saved["seed"], weights=weights)
             for j in oof.judged:
                 if oof.fold[j.question] != k:
                     continue
