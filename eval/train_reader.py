@@ -565,7 +565,7 @@ def main(
     )
     if save_readings is not None:
         named = iter(generated_ids)  # the generated near misses, in their rows' order
-        ids = [next(named) if o == "generated near miss" else "" for o in origin]
+        ids = [next(named) if o == generated_o else "" for o in origin]
         saved = {"oof": oof, "groups": data.groups, "origin": origin, "ids": ids}
         save_readings.parent.mkdir(parents=True, exist_ok=True)
         with save_readings.open("wb") as fh:
@@ -579,7 +579,7 @@ def main(
         "small_corpora": small,
         "generated_near_misses": {
             "files": [Path(f).name for f in near_files or []],
-            "questions": origin.count("generated near miss"),
+            "questions": origin.count(generated_o),
         },
         # The files by name only: a path of this machine means nothing on another.
         "command": "python -m eval.train_reader "
@@ -609,7 +609,7 @@ def main(
     if cv_report is None:
         return
     fold_of_article = {data.groups[i]: int(oof.fold[i]) for i in range(len(data.questions))}
-    leave_out = frozenset(i for i, o in enumerate(origin) if o == "generated near miss")
+    leave_out = frozenset(i for i, o in enumerate(origin) if o == generated_o)
     cv_report.mkdir(parents=True, exist_ok=True)
     if leave_out:
         console.print("ablation: fold confidence models with and without the near misses")
