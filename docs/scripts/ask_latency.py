@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 
 from qa import Assistant, AssistantConfig
-from qa.answering.extractive.stages.span_features import sentence_words
+from qa.answering.extractive.words import sentence_words
 
 ROOT = Path(__file__).resolve().parents[2]
 SETS = ("eval/questions/seed.jsonl", "eval/questions/near_miss.jsonl")

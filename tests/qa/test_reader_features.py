@@ -28,11 +28,8 @@ from qa.answering.extractive.stages.span_candidates import (
     lead_length,
     span_candidates,
 )
-from qa.answering.extractive.stages.span_features import (
-    SPAN_FEATURES,
-    span_features,
-    tag_class,
-)
+from qa.answering.extractive.stages.span_features import SPAN_FEATURES, span_features
+from qa.answering.extractive.words import CONTENT_TAGS, sentence_words, tag_class
 from qa.lexicon import READER_PUNCTUATION
 
 TEXT = (
@@ -310,3 +307,42 @@ def test_span_features_of_terms_and_characters_match_their_definitions(
     for row, span in zip(x, spans, strict=True):
         for name, value in _direct_span_columns(terms, text, span.start, span.end).items():
             assert row[col[name]] == pytest.approx(value, abs=1e-6), name
+
+
+def test_word_runs_are_candidates_where_no_function_character_bounds_a_name() -> None:
+    sentence = "历史学家韦弗尔指出英国的工业革命始于纺织业。"
+    docs = (Document(id="d", title="", text=sentence, source="d"),)
+    chunks = chunk_documents(docs, ChunkingConfig(300, 50))
+    snap = build_snapshot(docs, chunks, IndexSettings(), encoder=None)
+    stats = TermStatistics.for_snapshot(snap)
+    passage = Passage(snap.chunks[0], snap.documents[0], score=1.0, rank=1)
+    cands = SentencePool(stats).candidates([passage])
+    terms = question_terms(analyze_question("谁指出工业革命始于纺织业?"), stats)
+    spans = span_candidates(terms, cands, [0])
+    text = cands[0].sentence.folded.text
+    words = sentence_words(text)
+    runs = [s for s in spans if "word" in s.sources]
+    assert runs
+    for span in runs:
+        # Each starts and ends on a word boundary, at a content word, within three words.
+        first, last = words.word_of[span.start], words.word_of[span.end - 1]
+        assert words.bounds[first][0] == span.start and words.bounds[last][1] == span.end
+        assert words.tags[first] in CONTENT_TAGS and words.tags[last] in CONTENT_TAGS
+        assert last - first < 3
+    # The chunks run from 历史学家 to 指出 (no function character between): the words
+    # give the name alone.
+    name = text.index("韦弗尔")
+    assert any(s.start == name for s in runs)
+    assert all("chunk" not in s.sources for s in spans if s.start == name)
+
+
+@given(
+    st.text(alphabet=st.sampled_from("韦弗尔指出英国的工业革命始于纺织业，。和3年"), max_size=40)
+)
+@settings(max_examples=60, deadline=None)
+def test_a_sentences_words_cover_it_in_order(text: str) -> None:
+    words = sentence_words(text)
+    assert "".join(text[s:e] for s, e in words.bounds) == text
+    assert len(words.word_of) == len(text) and len(words.tags) == len(words.bounds)
+    for i, (s, e) in enumerate(words.bounds):
+        assert all(words.word_of[j] == i for j in range(s, e))

@@ -42,6 +42,10 @@ _BOUNDARY = frozenset('，,。；;：:！？!?（）()“”"「」『』《》�
 # are inside items (``《红楼梦》、《西游记》``, ``基于“大”、“小”数据融合的…``).
 _LIST_BOUNDARY = frozenset("，,。；;：:！？!?—\n")
 _ITEM_MAX = 30
+_NAME_DOTS = frozenset("·•")
+_LIST_OPENERS = frozenset("—:：")
+_PAIRS = {"「": "」", "『": "』", "“": "”", "《": "》", "(": ")", "（": "）"}
+_LONG_INTRODUCERS = tuple(w for w in LIST_INTRODUCERS if len(w) >= 2)
 
 
 def refine_span(analysis: QuestionAnalysis, folded: str, start: int, end: int) -> tuple[int, int]:
@@ -60,7 +64,7 @@ def refine_span(analysis: QuestionAnalysis, folded: str, start: int, end: int) -
         return extend_enumeration(folded, start, end)
     if analysis.answer_type == "person":
         found = name_after_role(analysis.left, folded)
-        if found is not None and not (start <= found[0] and found[1] <= end):
+        if found is not None:
             return found
     if analysis.answer_type == "entity" and not analysis.right:
         found = object_after_context(analysis.left, folded)
@@ -120,14 +124,19 @@ def extend_enumeration(text: str, start: int, end: int) -> tuple[int, int]:
     """
     if not 0 <= start < end <= len(text):
         return start, end
+    s, e = start, end
     touches = (
         "、" in text[start:end]
         or (start > 0 and text[start - 1] == "、")
         or (end < len(text) and text[end] == "、")
     )
     if not touches:
-        return start, end
-    s, e = start, end
+        item = _item_around(text, start, end)
+        if item is None:
+            return start, end
+        s, e = item
+    else:
+        s, e = _item_start(text, start), _item_end(text, end)
     while s > 1 and text[s - 1] == "、":
         j = s - 1
         while j > 0 and text[j - 1] not in _LIST_BOUNDARY and text[j - 1] != "、":
@@ -188,7 +197,53 @@ def extend_enumeration(text: str, start: int, end: int) -> tuple[int, int]:
                 of = text.find("的", last_start + base + 2, e)
                 if of > 0:
                     e = of
+    # The opening quote or bracket of a first item whose closing one the span holds.
+    if s > 0 and text[s - 1] in _PAIRS:
+        close = text.find(_PAIRS[text[s - 1]], s, e)
+        if close >= 0 and text[s - 1] not in text[s:close]:
+            s -= 1
     return (s, e) if s < e else (start, end)
+
+
+def _item_start(text: str, start: int) -> int:
+    """Where the enumeration item holding ``start`` begins, as far as that is sure: after
+    the ``、`` before it, or for a first item after the dash or colon that opens the list
+    or the last word of two or more characters that introduces it (``包括``, ``分别为``;
+    a one-character one, ``有`` or ``在``, is too often part of the text before);
+    otherwise ``start`` itself."""
+    s = start
+    while s > 0 and text[s - 1] not in _LIST_BOUNDARY and text[s - 1] != "、":
+        if start - s >= _ITEM_MAX:
+            return start  # longer than an item: no sure start
+        s -= 1
+    if s == start or (s > 0 and text[s - 1] == "、"):
+        return s
+    head = text[s:start]
+    ends = [head.rfind(w) + len(w) for w in _LONG_INTRODUCERS if w in head]
+    if ends:
+        return s + max(ends)
+    return s if s > 0 and text[s - 1] in _LIST_OPENERS else start
+
+
+def _item_around(text: str, start: int, end: int) -> tuple[int, int] | None:
+    """The enumeration item a span lies inside (``绿色低碳`` of ``…、长三角绿色低碳产业链联盟、…``):
+    from where it surely begins (:func:`_item_start`) to the ``、`` after it, or to the
+    span's end in the last item. None where no ``、`` adjoins the item."""
+    s, e = _item_start(text, start), _item_end(text, end)
+    if (s > 0 and text[s - 1] == "、") or (e < len(text) and text[e] == "、"):
+        return s, e
+    return None
+
+
+def _item_end(text: str, end: int) -> int:
+    """Where the enumeration item holding ``end`` ends when a ``、`` follows it;
+    otherwise (the last item, whose end is not sure) ``end`` itself."""
+    e = end
+    while e < len(text) and text[e] not in _LIST_BOUNDARY and text[e] != "、":
+        if e - end >= _ITEM_MAX:
+            return end
+        e += 1
+    return e if e < len(text) and text[e] == "、" else end
 
 
 def name_after_role(left: str, folded: str) -> tuple[int, int] | None:
@@ -201,8 +256,8 @@ def name_after_role(left: str, folded: str) -> tuple[int, int] | None:
 
     Returns:
         The name's ``(start, end)`` in ``folded``, or None where the sentence does not
-        write two to four characters after the role, before a verb of saying or
-        punctuation.
+        write two to four characters after the role (or a transcribed name, its parts
+        joined by ``·``), before a verb of saying or punctuation.
     """
     role = left.rstrip(ROLE_TRIM_CHARS)
     # The longest tail of the question's left context that the sentence holds (3+).
@@ -225,7 +280,21 @@ def name_after_role(left: str, folded: str) -> tuple[int, int] | None:
             if any(folded.startswith(w, stop) for w in NAME_ENDS) and stop > pos:
                 break
             stop += 1
-        if 2 <= stop - pos <= 4 and (stop == len(folded) or stop - pos < 5):
+        first = stop - pos
+        # A transcribed name's further parts (``劳伦斯·萨默斯``), each up to six characters.
+        while (
+            2 <= stop - pos
+            and stop + 1 < len(folded)
+            and folded[stop] in _NAME_DOTS
+            and _is_han(folded[stop + 1])
+        ):
+            part = stop + 1
+            while part < len(folded) and part - stop <= 6 and _is_han(folded[part]):
+                if any(folded.startswith(w, part) for w in NAME_ENDS) and part > stop + 1:
+                    break
+                part += 1
+            stop = part
+        if 2 <= first <= 4 or (2 <= first and stop - pos > first):
             ended = stop == len(folded) or not _is_han(folded[stop]) or folded[stop] in _BOUNDARY
             ended = ended or any(folded.startswith(w, stop) for w in NAME_ENDS)
             if ended:

@@ -6,7 +6,8 @@ read, and labels come from the gold answers:
 
 * a sentence is relevant when it holds a gold answer (script-folded) and belongs to a
   gold document (or any document, where the question names none);
-* a span is graded 0-4 by the character-overlap F1 of its text with the best gold.
+* a span is graded 0 to :data:`SPAN_GRADES` by the character-overlap F1 of its text with
+  the best gold.
 
 :func:`fit` trains the sentence ranker and the span ranker (LightGBM lambdarank; spans
 are ranked within their sentence, as the reader uses them), then reads every question
@@ -99,6 +100,11 @@ CONFIDENCE_PARAMS: dict[str, Any] = {
     "min_data_in_leaf": 30,
 }
 
+SPAN_GRADES = 10
+"""The span ranker's top grade: a span's label is its character F1 with the best gold,
+rounded to tenths (out of fold, 0-10 gave short F1 0.724 against 0.716 with 0-4:
+``docs/scripts/span_given_sentence.py --grades``)."""
+
 ORIGIN_WEIGHTS: Mapping[str, float] = {"generated near miss": 4.0, "held-out": 2.0}
 """The weight of a training row in the confidence model, by where the question comes
 from (others 1): the generated near misses (a year, an entity, an attribute the article
@@ -157,7 +163,8 @@ class ReaderData:
         sentence_y: 1 where the sentence holds a gold answer.
         sentence_q: the question index of each sentence row.
         span_x: rows of :data:`SPAN_FEATURES`.
-        span_y: the graded relevance of each span (0 to 4, from :func:`char_f1`).
+        span_y: the graded relevance of each span (0 to :data:`SPAN_GRADES`, from
+            :func:`char_f1`).
         span_q: the question index of each span row.
         span_sentence: the sentence row each span belongs to.
         groups: the cross-validation group of each question.
@@ -272,7 +279,7 @@ def collect(
         p_x.append(span_features(terms, cands, spans, stats))
         for span in spans:
             text = cands[span.sentence].sentence.folded.text[span.start : span.end]
-            p_y.append(round(4 * char_f1(text, golds)) if golds else 0)
+            p_y.append(round(SPAN_GRADES * char_f1(text, golds)) if golds else 0)
             p_first.append(text[:1])
             p_last.append(text[-1:])
             p_q.append(q)

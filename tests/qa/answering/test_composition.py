@@ -93,6 +93,18 @@ def test_a_list_question_gets_the_whole_enumeration() -> None:
             "生物医药",
             "新一代信息技术、生物医药、新材料行业",
         ),
+        # A span inside an item followed by 、 stands for the item, and so for the
+        # enumeration (inside the last one its end is not sure: the span's is kept).
+        (ALLIANCES, "绿色低碳", FIVE),
+        (ALLIANCES, "储能及安全", FIVE),
+        # A span that starts inside the first item: the item from the dash that opens it.
+        (ALLIANCES, "安全产业链联盟、长三角绿色", FIVE),
+        ("成员包括上海、江苏、浙江和安徽。", "海、江苏", "上海、江苏、浙江和安徽"),
+        (
+            "日本还出了「空想法律读本」、「空想历史读本」等",
+            "空想法律",
+            "「空想法律读本」、「空想历史读本」",
+        ),
     ],
 )
 def test_an_enumeration_leaves_out_what_introduces_and_follows_it(
@@ -128,6 +140,24 @@ def test_who_holds_a_role_is_the_name_after_it() -> None:
     assert sentence[s:e] == "尚鹏"
     wrong = sentence.index("国资央企")
     assert refine_span(analysis, sentence, wrong, wrong + 4) == (s, e)
+    # A span holding the name and more is the name alone.
+    assert refine_span(analysis, sentence, s, e + 2) == (s, e)
+    assert refine_span(analysis, sentence, s - 3, e) == (s, e)
+
+
+@pytest.mark.parametrize(
+    ("sentence", "name"),
+    [
+        ("现任国家经济委员会主席为劳伦斯·萨默斯。", "劳伦斯·萨默斯"),
+        ("国家经济委员会主席劳伦斯·萨默斯表示，", "劳伦斯·萨默斯"),
+        ("国家经济委员会主席萨默斯表示，", "萨默斯"),
+    ],
+)
+def test_a_transcribed_name_after_a_role_keeps_its_parts(sentence: str, name: str) -> None:
+    analysis = analyze_question("现任国家经济委员会主席为谁?")
+    found = name_after_role(analysis.left, sentence)
+    assert found is not None
+    assert sentence[slice(*found)] == name
 
 
 def test_the_role_rule_needs_an_office_in_the_question() -> None:

@@ -1,6 +1,6 @@
 """Stage 4, span candidates: where in the chosen sentence the answer may be.
 
-Candidates come from five sources, each its own function, tried in this order for each
+Candidates come from six sources, each its own function, tried in this order for each
 sentence (their order is the order of the span ranker's rows, and ties go to the first):
 
 * the whole sentence, then its **typed** spans (dates, quantities, percentages,
@@ -8,6 +8,8 @@ sentence (their order is the order of the span ranker's rows, and ties go to the
 * per clause (:func:`_clause_candidates`): the **clause**, the clause **strip** ped of the
   words it shares with the question at either end, and **chunks** between function
   characters and punctuation, alone and in runs of up to three;
+* runs of jieba **word** s that start and end with a name, numeral, time or noun
+  (:func:`_word_candidates`);
 * the **slot** the aligned question leaves open (:func:`_slot_candidates`);
 * spans **align** ed between the question's left and right context
   (:func:`_aligned_candidates`).
@@ -33,6 +35,7 @@ from qa.answering.extractive.alignment import (
 )
 from qa.answering.extractive.sentences import Candidate
 from qa.answering.extractive.stages.question import QuestionTerms
+from qa.answering.extractive.words import CONTENT_TAGS, sentence_words
 from qa.lexicon import FUNCTION_CHARS, LEAD_WORDS, READER_PUNCTUATION
 
 __all__ = ["MAX_SPAN", "SpanCandidate", "lead_length", "span_candidates", "trim"]
@@ -49,8 +52,8 @@ class SpanCandidate:
         sentence: index of the candidate sentence it belongs to.
         start: start offset in the folded sentence.
         end: end offset (exclusive).
-        sources: how it was found (``typed``, ``chunk``, ``align``, ``slot``, ``strip``,
-            ``clause``, ``sentence``).
+        sources: how it was found (``typed``, ``chunk``, ``word``, ``align``, ``slot``,
+            ``strip``, ``clause``, ``sentence``).
         kind: the typed-span kind when it is one exactly, else ``none``.
     """
 
@@ -121,6 +124,7 @@ def span_candidates(
 
     Spans come from typed patterns (dates, quantities, names in quotes), from chunks
     between function characters and punctuation (and runs of up to three of them), from
+    runs of up to three jieba words bounded by content words, from
     aligning the question's left and right context around the interrogative, from
     clauses with the words they share with the question stripped off their ends, and
     whole clauses and sentences. Spans the question itself contains are dropped.
@@ -136,6 +140,7 @@ def span_candidates(
         clauses = clause_spans(text)
         for cs, ce in clauses:
             _clause_candidates(spans, idx, text, cs, ce)
+        _word_candidates(spans, idx, text, clauses)
         _slot_candidates(spans, idx, text, clauses, terms)
         _aligned_candidates(spans, idx, text, clauses, terms)
     return spans.candidates()
@@ -169,6 +174,35 @@ def _clause_candidates(spans: _Found, idx: int, text: str, cs: int, ce: int) -> 
     for j in range(len(bounds)):
         for k in range(j, min(j + 3, len(bounds))):
             spans.add(idx, bounds[j][0], bounds[k][1], "chunk", text)
+
+
+MAX_WORD_RUN = 3
+"""The most jieba words a word-run candidate holds."""
+
+
+def _word_candidates(
+    spans: _Found, idx: int, text: str, clauses: Sequence[tuple[int, int]]
+) -> None:
+    """Runs of one to :data:`MAX_WORD_RUN` jieba words inside a clause that start and end
+    with a name, numeral, time or noun (:data:`~qa.answering.extractive.words.CONTENT_TAGS`):
+    the names that chunks miss because no function character or punctuation bounds
+    them (``韦弗尔指出`` gives ``韦弗尔``)."""
+    words = sentence_words(text)
+    if len(words.word_of) != len(text):
+        return
+    bounds, tags = words.bounds, words.tags
+    clause_of = [-1] * len(text)
+    for k, (cs, ce) in enumerate(clauses):
+        clause_of[cs:ce] = [k] * (ce - cs)
+    for j, (ws, _) in enumerate(bounds):
+        if tags[j] not in CONTENT_TAGS:
+            continue
+        for k in range(j, min(j + MAX_WORD_RUN, len(bounds))):
+            we = bounds[k][1]
+            if clause_of[ws] < 0 or clause_of[we - 1] != clause_of[ws]:
+                break
+            if tags[k] in CONTENT_TAGS:
+                spans.add(idx, ws, we, "word", text)
 
 
 def _slot_candidates(

@@ -13,7 +13,7 @@ One row of :data:`SPAN_FEATURES` per span, in five groups, each its own function
 * **edges** (:func:`_edge_columns`): function words at its edges, whether its edges
   cut a common character bigram (cohesion, from the corpus's IDF), and jieba's reading
   of the sentence (word boundaries, words covered, the part of speech of its first and
-  last word: :func:`sentence_words`);
+  last word: :func:`~qa.answering.extractive.words.sentence_words`);
 * **the slot** (:func:`_slot_columns`): how it lies against the alignment slot.
 
 What a sentence gives all its spans (prefix counts of character classes, so a span's
@@ -28,14 +28,12 @@ import math
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
 from itertools import accumulate
 
 import numpy as np
 import numpy.typing as npt
 
 from corpus.sentences import clause_spans
-from qa.answering.claims import tagged_words
 from qa.answering.extractive.alignment import Slot, slot_of
 from qa.answering.extractive.sentences import Candidate, PreparedSentence
 from qa.answering.extractive.stages.question import (
@@ -44,6 +42,7 @@ from qa.answering.extractive.stages.question import (
     expected_kinds,
 )
 from qa.answering.extractive.stages.span_candidates import SpanCandidate
+from qa.answering.extractive.words import TAG_CLASSES, SentenceWords, sentence_words
 from qa.answering.terms import TermStatistics
 from qa.lexicon import (
     CLAUSE_COMMAS,
@@ -58,12 +57,8 @@ __all__ = [
     "SPAN_COLUMNS",
     "SPAN_FEATURES",
     "SPAN_KINDS",
-    "TAG_CLASSES",
     "CharTables",
-    "SentenceWords",
-    "sentence_words",
     "span_features",
-    "tag_class",
 ]
 
 SPAN_KINDS: tuple[str, ...] = (
@@ -80,48 +75,6 @@ SPAN_KINDS: tuple[str, ...] = (
     "quote",
     "title",
 )
-TAG_CLASSES = ("nr", "ns", "nt", "nz", "m", "t", "n", "v", "other")
-
-
-def tag_class(flag: str) -> str:
-    """The coarse class of a jieba part-of-speech tag."""
-    if flag == "eng":
-        return "nz"
-    if flag.startswith(("nr", "ns", "nt", "nz")):
-        return flag[:2]
-    if flag.startswith("m"):
-        return "m"
-    for c in ("t", "n", "v"):
-        if flag.startswith(c):
-            return c
-    return "other"
-
-
-@dataclass(frozen=True, slots=True)
-class SentenceWords:
-    """A sentence's jieba words: which word each character is in, and its tag class."""
-
-    word_of: tuple[int, ...]
-    starts: frozenset[int]
-    ends: frozenset[int]
-    tags: tuple[str, ...]
-
-
-@lru_cache(maxsize=4096)
-def sentence_words(text: str) -> SentenceWords:
-    """The words of a folded sentence (cached: a sentence is tagged once)."""
-    word_of: list[int] = []
-    starts, ends, tags = set(), set(), []
-    pos = 0
-    for i, (word, flag) in enumerate(tagged_words(text)):
-        starts.add(pos)
-        word_of.extend([i] * len(word))
-        pos += len(word)
-        ends.add(pos)
-        tags.append(tag_class(flag))
-    return SentenceWords(tuple(word_of), frozenset(starts), frozenset(ends), tuple(tags))
-
-
 SPAN_FEATURES: tuple[str, ...] = (
     "length",
     "log_length",
@@ -132,6 +85,7 @@ SPAN_FEATURES: tuple[str, ...] = (
     "from_chunk",
     "from_align",
     "from_strip",
+    "from_word",
     *(f"kind_{k}" for k in SPAN_KINDS),
     "holds_expected",
     "type_compatible",
@@ -414,6 +368,7 @@ def _shape_columns(row: list[float], ctx: _SpanSentence, span: SpanCandidate) ->
     row[c["from_chunk"]] = float("chunk" in sources)
     row[c["from_align"]] = float("align" in sources)
     row[c["from_strip"]] = float("strip" in sources)
+    row[c["from_word"]] = float("word" in sources)
     row[c[f"kind_{span.kind}"]] = 1.0
     row[c["has_comma"]] = float(ctx.commas[e] > ctx.commas[s])
     row[c["has_digit"]] = float(ctx.digits[e] > ctx.digits[s])
