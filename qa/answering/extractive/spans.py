@@ -41,6 +41,8 @@ _BOUNDARY = frozenset('，,。；;：:！？!?（）()“”"「」『』《》�
 # Items of an enumeration end at clause punctuation only: quotes, titles and brackets
 # are inside items (``《红楼梦》、《西游记》``, ``基于“大”、“小”数据融合的…``).
 _LIST_BOUNDARY = frozenset("，,。；;：:！？!?—\n")
+_ITEM_STOPS = _LIST_BOUNDARY | {"、"}
+"""Where an enumeration item ends."""
 _ITEM_MAX = 30
 _NAME_DOTS = frozenset("·•")
 _LIST_OPENERS = frozenset("—:：")
@@ -124,29 +126,22 @@ def extend_enumeration(text: str, start: int, end: int) -> tuple[int, int]:
     """
     if not 0 <= start < end <= len(text):
         return start, end
-    s, e = start, end
-    touches = (
-        "、" in text[start:end]
-        or (start > 0 and text[start - 1] == "、")
-        or (end < len(text) and text[end] == "、")
-    )
-    if not touches:
-        item = _item_around(text, start, end)
-        if item is None:
-            return start, end
-        s, e = item
-    else:
-        s, e = _item_start(text, start), _item_end(text, end)
+    # The item (or items) the span is part of, as far as its bounds are sure: a span
+    # inside an item (``绿色低碳`` of ``…、长三角绿色低碳产业链联盟、…``) stands for it.
+    s, e = _item_start(text, start), _item_end(text, end)
+    adjoins = (s > 0 and text[s - 1] == "、") or (e < len(text) and text[e] == "、")
+    if not adjoins and "、" not in text[start:end]:
+        return start, end
     while s > 1 and text[s - 1] == "、":
         j = s - 1
-        while j > 0 and text[j - 1] not in _LIST_BOUNDARY and text[j - 1] != "、":
+        while j > 0 and text[j - 1] not in _ITEM_STOPS:
             j -= 1
         if j == s - 1 or s - 1 - j > _ITEM_MAX:
             break
         s = j
     while e < len(text) - 1 and text[e] == "、":
         k = e + 1
-        while k < len(text) and text[k] not in _LIST_BOUNDARY and text[k] != "、":
+        while k < len(text) and text[k] not in _ITEM_STOPS:
             k += 1
         if k == e + 1 or k - e - 1 > _ITEM_MAX:
             break
@@ -155,7 +150,7 @@ def extend_enumeration(text: str, start: int, end: int) -> tuple[int, int]:
     conj = next((c for c in LIST_CONJUNCTIONS if text.startswith(c, e)), "")
     if conj and "、" in text[s:e]:
         k = e + len(conj)
-        while k < len(text) and text[k] not in _LIST_BOUNDARY and text[k] != "、":
+        while k < len(text) and text[k] not in _ITEM_STOPS:
             k += 1
         if k - e <= _ITEM_MAX:
             e = k
@@ -212,7 +207,7 @@ def _item_start(text: str, start: int) -> int:
     a one-character one, ``有`` or ``在``, is too often part of the text before);
     otherwise ``start`` itself."""
     s = start
-    while s > 0 and text[s - 1] not in _LIST_BOUNDARY and text[s - 1] != "、":
+    while s > 0 and text[s - 1] not in _ITEM_STOPS:
         if start - s >= _ITEM_MAX:
             return start  # longer than an item: no sure start
         s -= 1
@@ -225,21 +220,11 @@ def _item_start(text: str, start: int) -> int:
     return s if s > 0 and text[s - 1] in _LIST_OPENERS else start
 
 
-def _item_around(text: str, start: int, end: int) -> tuple[int, int] | None:
-    """The enumeration item a span lies inside (``绿色低碳`` of ``…、长三角绿色低碳产业链联盟、…``):
-    from where it surely begins (:func:`_item_start`) to the ``、`` after it, or to the
-    span's end in the last item. None where no ``、`` adjoins the item."""
-    s, e = _item_start(text, start), _item_end(text, end)
-    if (s > 0 and text[s - 1] == "、") or (e < len(text) and text[e] == "、"):
-        return s, e
-    return None
-
-
 def _item_end(text: str, end: int) -> int:
     """Where the enumeration item holding ``end`` ends when a ``、`` follows it;
     otherwise (the last item, whose end is not sure) ``end`` itself."""
     e = end
-    while e < len(text) and text[e] not in _LIST_BOUNDARY and text[e] != "、":
+    while e < len(text) and text[e] not in _ITEM_STOPS:
         if e - end >= _ITEM_MAX:
             return end
         e += 1

@@ -54,7 +54,7 @@ class SentenceWords:
     starts: frozenset[int]
     ends: frozenset[int]
     tags: tuple[str, ...]
-    bounds: tuple[tuple[int, int], ...] = ()
+    bounds: tuple[tuple[int, int], ...]
 
 
 @lru_cache(maxsize=4096)
